@@ -1,0 +1,4 @@
+export * from "./job-spec.ts";
+export * from "./queue.ts";
+export * from "./report.ts";
+export * from "./trainer-events.ts";

@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { ZJobSpec } from "./job-spec.ts";
+import { QUEUE, REDIS_KEYS, SCHEMA_VERSION } from "./queue.ts";
+import { ZReport } from "./report.ts";
+import { ZTrainerEvent } from "./trainer-events.ts";
+
+/** Every schema the trainer validates against, by file name under `schema/`. */
+export function jsonSchemaFiles(): Record<string, unknown> {
+  // "input" for the spec: a producer may omit defaulted fields; "output" for what the trainer emits.
+  return {
+    "job-spec.schema.json": z.toJSONSchema(ZJobSpec, { io: "input" }),
+    "trainer-event.schema.json": z.toJSONSchema(ZTrainerEvent, { io: "output" }),
+    "report.schema.json": z.toJSONSchema(ZReport, { io: "output" }),
+    "constants.json": { schemaVersion: SCHEMA_VERSION, queue: QUEUE, redisKeys: REDIS_KEYS },
+  };
+}

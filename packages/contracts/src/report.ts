@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { SCHEMA_VERSION } from "./queue.ts";
+import { ZPrivacyMechanism, ZTrainingSummary } from "./trainer-events.ts";
+
+const ZScore = z.object({ accuracy: z.number().min(0).max(1), macroF1: z.number().min(0).max(1) });
+
+export const ZClassifierComparison = z.object({
+  classifier: z.enum(["tfidf", "embedding", "transformer"]),
+  /** Train-real-test-real. */
+  real: ZScore,
+  /** Train-synthetic-test-real. */
+  synthetic: ZScore,
+  /** synthetic / real, per score. */
+  ratio: z.object({ accuracy: z.number().min(0), macroF1: z.number().min(0) }),
+});
+
+/** The evaluation report: reads the real holdout, so it is for the dataset owner and admins only. */
+export const ZReport = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  jobId: z.string(),
+  datasetId: z.string(),
+  createdAt: z.iso.datetime({ offset: true }),
+  model: z.object({ id: z.string(), finetune: z.string() }),
+  privacy: z.object({
+    mechanisms: z.array(
+      z.object({ mechanism: ZPrivacyMechanism, epsilon: z.number().min(0), delta: z.number().min(0) }),
+    ),
+    total: z.object({ epsilon: z.union([z.number().min(0), z.literal("inf")]), delta: z.number().min(0) }),
+    training: ZTrainingSummary,
+    /** Plain words: the guarantee, and that this report itself reads the real holdout. */
+    statement: z.string(),
+  }),
+  data: z.object({
+    trainRows: z.int().min(0),
+    holdoutRows: z.int().min(0),
+    labels: z.array(z.string()),
+  }),
+  sampling: z.object({
+    requested: z.int().min(0),
+    generated: z.int().min(0),
+    parsed: z.int().min(0),
+    failedToParse: z.int().min(0),
+    labelMix: z.record(z.string(), z.number().min(0)),
+    labelMixSource: z.enum(["dp-counts", "uniform", "custom"]),
+  }),
+  utility: z.array(ZClassifierComparison),
+  labelFaithfulness: z.object({ classifier: z.string(), agreement: z.number().min(0).max(1) }),
+  fidelity: z.object({
+    labelBalance: z.object({
+      real: z.record(z.string(), z.number()),
+      synthetic: z.record(z.string(), z.number()),
+      totalVariation: z.number().min(0).max(1),
+    }),
+    length: z.object({
+      realMean: z.number(),
+      syntheticMean: z.number(),
+      /** Kolmogorov-Smirnov statistic between the word-length distributions. */
+      ks: z.number().min(0).max(1),
+      realHistogram: z.array(z.int()),
+      syntheticHistogram: z.array(z.int()),
+      binEdges: z.array(z.number()),
+    }),
+    ngramJensenShannon: z.number().min(0).max(1),
+    embeddingDistance: z.number().min(0).nullable(),
+  }),
+  privacyDiagnostics: z.object({
+    exactCopies: z.int().min(0),
+    nearCopies: z.int().min(0),
+    nearCopyThreshold: z.number(),
+    dcr: z.object({ syntheticToTrainMedian: z.number(), holdoutToTrainMedian: z.number() }),
+    membershipInferenceAuc: z.number().min(0).max(1).nullable(),
+  }),
+  curve: z.array(z.object({ step: z.int(), epsilon: z.number(), loss: z.number() })),
+  examples: z.record(z.string(), z.array(z.string())),
+});
+
+export type TReport = z.infer<typeof ZReport>;
+export type TClassifierComparison = z.infer<typeof ZClassifierComparison>;

@@ -1,0 +1,114 @@
+import { z } from "zod";
+import { SCHEMA_VERSION } from "./queue.ts";
+
+const ZEventBase = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  jobId: z.string().min(1),
+  /** Monotonic per job across attempts; (jobId, seq) is the idempotency key of persistence. */
+  seq: z.int().min(0),
+  ts: z.iso.datetime({ offset: true }),
+  attempt: z.int().min(1),
+});
+
+export const ZStage = z.enum(["loading", "training", "sampling", "evaluating", "done"]);
+
+export const ZStageEvent = ZEventBase.extend({
+  type: z.literal("stage"),
+  stage: ZStage,
+});
+
+/** Metric keys are namespaced: `train/loss`, `privacy/epsilon`, `perf/samples_per_s`, `sampling/rows_done`. */
+export const ZMetricEvent = ZEventBase.extend({
+  type: z.literal("metric"),
+  step: z.int().min(0),
+  epoch: z.number().min(0),
+  values: z.record(z.string().regex(/^[a-z_]+\/[a-z0-9_]+$/), z.number()),
+});
+
+export const ZLogEvent = ZEventBase.extend({
+  type: z.literal("log"),
+  level: z.enum(["debug", "info", "warning", "error"]),
+  /** Never contains a record's content. */
+  message: z.string().max(2000),
+});
+
+export const ZArtifactName = z.enum(["synthetic.csv", "report.html", "report.json", "model"]);
+
+export const ZArtifactEvent = ZEventBase.extend({
+  type: z.literal("artifact"),
+  name: ZArtifactName,
+  uri: z.string().min(1),
+  bytes: z.int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export const ZPrivacyMechanism = z.enum(["dp-sgd", "gaussian-label-counts"]);
+
+/**
+ * What the trainer has released so far through one mechanism, cumulative over the whole job (every
+ * attempt and every step taken, including steps lost to a crash). The control plane charges the ledger
+ * from these: a ledger entry is money, so it gets a typed event rather than a metric key.
+ */
+export const ZPrivacyEvent = ZEventBase.extend({
+  type: z.literal("privacy"),
+  mechanism: ZPrivacyMechanism,
+  epsilon: z.number().min(0),
+  delta: z.number().min(0).lt(1),
+  steps: z.int().min(0),
+});
+
+export const ZTrainingSummary = z.object({
+  noiseMultiplier: z.number().min(0),
+  sampleRate: z.number().min(0).max(1),
+  steps: z.int().min(0),
+  epochs: z.number().min(0),
+  maxGradNorm: z.number().positive(),
+  accountant: z.enum(["prv", "rdp", "none"]),
+  epsilon: z.union([z.number().min(0), z.literal("inf")]),
+  delta: z.number().min(0).lt(1),
+  clipping: z.enum(["ghost", "hooks", "none"]),
+});
+
+export const ZResultEvent = ZEventBase.extend({
+  type: z.literal("result"),
+  training: ZTrainingSummary,
+  /** Headline numbers of the report, namespaced like metrics (`eval/tstr_accuracy_tfidf`). */
+  metrics: z.record(z.string(), z.number()),
+  artifacts: z.array(ZArtifactName),
+});
+
+export const ZTrainerErrorCode = z.enum([
+  "bad_input",
+  "unknown_model",
+  "budget_exceeded",
+  "out_of_memory",
+  "cancelled",
+  "internal",
+]);
+
+export const ZErrorEvent = ZEventBase.extend({
+  type: z.literal("error"),
+  code: ZTrainerErrorCode,
+  /** A sentence a data owner can act on; never a record's content. */
+  message: z.string().max(2000),
+  retryable: z.boolean(),
+});
+
+export const ZTrainerEvent = z.discriminatedUnion("type", [
+  ZStageEvent,
+  ZMetricEvent,
+  ZLogEvent,
+  ZArtifactEvent,
+  ZPrivacyEvent,
+  ZResultEvent,
+  ZErrorEvent,
+]);
+
+export type TTrainerEvent = z.infer<typeof ZTrainerEvent>;
+export type TStage = z.infer<typeof ZStage>;
+export type TMetricEvent = z.infer<typeof ZMetricEvent>;
+export type TPrivacyEvent = z.infer<typeof ZPrivacyEvent>;
+export type TResultEvent = z.infer<typeof ZResultEvent>;
+export type TErrorEvent = z.infer<typeof ZErrorEvent>;
+export type TArtifactName = z.infer<typeof ZArtifactName>;
+export type TTrainingSummary = z.infer<typeof ZTrainingSummary>;
