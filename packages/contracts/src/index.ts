@@ -1,3 +1,4 @@
+export * from "./catalog.ts";
 export * from "./job-spec.ts";
 export * from "./queue.ts";
 export * from "./report.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MODEL_CATALOG, PRESETS } from "./catalog.ts";
 import { ZJobSpec } from "./job-spec.ts";
 import { QUEUE, REDIS_KEYS, SCHEMA_VERSION } from "./queue.ts";
 import { ZReport } from "./report.ts";
@@ -12,5 +13,6 @@ export function jsonSchemaFiles(): Record<string, unknown> {
     "trainer-event.schema.json": z.toJSONSchema(ZTrainerEvent, { io: "output" }),
     "report.schema.json": z.toJSONSchema(ZReport, { io: "output" }),
     "constants.json": { schemaVersion: SCHEMA_VERSION, queue: QUEUE, redisKeys: REDIS_KEYS },
+    "catalog.json": { models: MODEL_CATALOG, presets: PRESETS },
   };
 }
