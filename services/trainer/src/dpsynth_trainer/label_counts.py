@@ -1,0 +1,162 @@
+"""The label mix for conditional sampling, and the DP release of label counts it may need.
+
+Mechanism: the analytic Gaussian mechanism (Balle & Wang, ICML 2018, Theorem 8), which calibrates the
+noise exactly for any epsilon (the classic sigma = sqrt(2 ln(1.25/delta)) / epsilon bound only holds for
+epsilon < 1 and is loose). Neighbouring datasets differ by adding or removing one row, the relation Opacus'
+accountants use, so one row moves one count by 1: L2 sensitivity 1. The label SET is taken as public (it is
+part of the schema the owner declared); only the counts are protected.
+
+The noisy counts are clamped at 0 and normalised to a mix: post-processing, free of further privacy cost.
+A uniform or owner-given mix reads no private data and costs nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+from scipy.special import log_ndtr, ndtr
+
+MECHANISM = "gaussian-label-counts"
+SENSITIVITY = 1.0
+
+MixSource = Literal["dp-counts", "uniform", "custom"]
+
+
+class PrivacyCharger(Protocol):
+    """The part of the event emitter that charges a release to the ledger."""
+
+    def privacy(
+        self, *, mechanism: str, epsilon: float, delta: float, steps: int
+    ) -> object: ...
+
+
+@dataclass(frozen=True)
+class LabelMix:
+    """Weights per label summing to 1, where they came from, and what releasing them cost."""
+
+    weights: dict[str, float]
+    source: MixSource
+    epsilon: float = 0.0
+    delta: float = 0.0
+    sigma: float | None = None
+    #: The released (noisy, unclamped) counts: DP output, safe to keep for a retry to reuse.
+    noisy_counts: dict[str, float] | None = None
+
+
+def analytic_gaussian_delta(
+    epsilon: float, sigma: float, sensitivity: float = SENSITIVITY
+) -> float:
+    """The smallest delta for which N(0, sigma^2) noise is (epsilon, delta)-DP at this sensitivity."""
+    a = sensitivity / (2.0 * sigma)
+    b = epsilon * sigma / sensitivity
+    # e^eps * Phi(-a - b) overflows for large epsilon unless taken through the log.
+    return float(ndtr(a - b) - math.exp(epsilon + log_ndtr(-a - b)))
+
+
+def analytic_gaussian_sigma(
+    epsilon: float, delta: float, sensitivity: float = SENSITIVITY
+) -> float:
+    """The smallest noise scale for which the Gaussian mechanism is (epsilon, delta)-DP (bisection)."""
+    if epsilon <= 0 or not 0 < delta < 1:
+        raise ValueError("the Gaussian mechanism needs epsilon > 0 and 0 < delta < 1")
+    low, high = 1e-6 * sensitivity, sensitivity
+    while analytic_gaussian_delta(epsilon, high, sensitivity) > delta:
+        high *= 2.0
+    for _ in range(100):
+        mid = 0.5 * (low + high)
+        if analytic_gaussian_delta(epsilon, mid, sensitivity) > delta:
+            low = mid
+        else:
+            high = mid
+    return high
+
+
+def count_labels(labels: Sequence[str], label_set: Sequence[str]) -> dict[str, int]:
+    """Exact counts over the public label set (labels outside it are a data error upstream)."""
+    counts = dict.fromkeys(label_set, 0)
+    for label in labels:
+        counts[label] += 1
+    return counts
+
+
+def normalise(values: Mapping[str, float]) -> dict[str, float]:
+    """Clamp at 0 and scale to sum 1; all-zero falls back to uniform (nothing else is known)."""
+    clamped = {label: max(0.0, float(value)) for label, value in values.items()}
+    total = sum(clamped.values())
+    if total <= 0:
+        return {label: 1.0 / len(clamped) for label in clamped}
+    return {label: value / total for label, value in clamped.items()}
+
+
+def release_label_counts(
+    labels: Sequence[str],
+    label_set: Sequence[str],
+    charger: PrivacyCharger,
+    *,
+    epsilon: float,
+    delta: float,
+    rng: np.random.Generator | None = None,
+) -> LabelMix:
+    """Charge (epsilon, delta) to the ledger, then release noisy counts as a mix.
+
+    The charge is emitted before the noise is even drawn: a crash in between over-charges, never
+    under-charges. The default noise source is seeded from the OS entropy pool so nobody can replay it.
+    """
+    sigma = analytic_gaussian_sigma(epsilon, delta)
+    charger.privacy(mechanism=MECHANISM, epsilon=epsilon, delta=delta, steps=1)
+    rng = rng or np.random.default_rng(secrets.randbits(128))
+    counts = count_labels(labels, label_set)
+    noise = rng.normal(0.0, sigma, size=len(counts))
+    noisy = {
+        label: count + float(n)
+        for (label, count), n in zip(counts.items(), noise, strict=True)
+    }
+    return LabelMix(
+        normalise(noisy),
+        "dp-counts",
+        epsilon=epsilon,
+        delta=delta,
+        sigma=sigma,
+        noisy_counts=noisy,
+    )
+
+
+def uniform_mix(label_set: Sequence[str]) -> LabelMix:
+    return LabelMix({label: 1.0 / len(label_set) for label in label_set}, "uniform")
+
+
+def custom_mix(weights: Mapping[str, float], label_set: Sequence[str]) -> LabelMix:
+    """The owner's weights over the label set; labels they leave out get weight 0."""
+    unknown = sorted(set(weights) - set(label_set))
+    if unknown:
+        raise ValueError(
+            f"the label mix names labels the dataset does not have: {', '.join(unknown)}"
+        )
+    if sum(weights.values()) <= 0:
+        raise ValueError("the label mix gives every label weight 0")
+    return LabelMix(
+        normalise({label: weights.get(label, 0.0) for label in label_set}), "custom"
+    )
+
+
+def allocate_rows(mix: Mapping[str, float], rows: int) -> dict[str, int]:
+    """Split `rows` across labels by the largest-remainder method: exact total, each within 1 of its share."""
+    quotas = {label: weight * rows for label, weight in mix.items()}
+    allocation = {label: math.floor(quota) for label, quota in quotas.items()}
+    left = rows - sum(allocation.values())
+    # Ties break by label order so the allocation is deterministic.
+    by_remainder = sorted(
+        mix,
+        key=lambda label: (
+            -(quotas[label] - allocation[label]),
+            list(mix).index(label),
+        ),
+    )
+    for label in by_remainder[:left]:
+        allocation[label] += 1
+    return allocation
