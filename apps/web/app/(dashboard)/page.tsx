@@ -1,0 +1,7 @@
+export default function HomePage() {
+  return (
+    <div className="page">
+      <h1>Overview</h1>
+    </div>
+  );
+}

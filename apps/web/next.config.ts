@@ -1,0 +1,19 @@
+import type { NextConfig } from "next";
+
+// The upload route accepts files up to DPSYNTH_UPLOAD_LIMIT_MB; the proxy (middleware) buffers request bodies
+// and would silently truncate anything above its 10 MB default, so it gets the same limit plus room for the form.
+const uploadLimitMb = Number(process.env.DPSYNTH_UPLOAD_LIMIT_MB ?? 50);
+
+const nextConfig: NextConfig = {
+  // Workspace packages ship TypeScript sources, not builds.
+  transpilePackages: ["@dpsynth/contracts", "@dpsynth/db", "@dpsynth/datasets"],
+  // Node-only drivers are loaded by Node's require at run time rather than bundled.
+  serverExternalPackages: ["@prisma/client", "@prisma/adapter-pg", "pg", "bullmq", "ioredis"],
+  poweredByHeader: false,
+  reactStrictMode: true,
+  experimental: {
+    proxyClientMaxBodySize: `${(Number.isFinite(uploadLimitMb) ? uploadLimitMb : 50) + 1}mb`,
+  },
+};
+
+export default nextConfig;
