@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-const rooms = ["packages/contracts", "packages/db", "services/control", "apps/web"];
+const rooms = ["packages/contracts", "packages/db", "packages/datasets", "services/control", "apps/web"];
 
 // One vitest run covers every TypeScript room. Tests talk to real PostgreSQL and Redis, hence the timeouts.
 export default defineConfig({

@@ -1,0 +1,195 @@
+import { once } from "node:events";
+import { stringify } from "csv-stringify";
+import type { BlobStore, TStoredBlob } from "./blob-store.ts";
+import { MAX_LABEL_CLASSES, type TColumnSummary } from "./columns.ts";
+import { DatasetError } from "./errors.ts";
+import { readCsv, scanCsv, type TCsvScan, type TOpenSource } from "./scan.ts";
+import { drawHoldout, newSplitSeed } from "./split.ts";
+
+/** Fewer rows than this cannot give a holdout worth evaluating on. */
+export const MIN_ROWS = 10;
+
+export interface TIngestOptions {
+  textColumn: string;
+  labelColumn: string;
+  /** Share of rows held out for evaluation, drawn once here. */
+  holdoutFraction: number;
+  /** Recorded on the dataset; a fresh one by default. */
+  splitSeed?: number;
+  store: BlobStore;
+  /** Blob key prefix, e.g. `datasets/<uploadId>`; train.csv and holdout.csv go under it. */
+  keyPrefix: string;
+}
+
+export interface TIngestResult {
+  encoding: TCsvScan["encoding"];
+  delimiter: string;
+  columns: TColumnSummary[];
+  textColumn: string;
+  labelColumn: string;
+  trainRows: number;
+  holdoutRows: number;
+  /** Exact counts of the train split, for the owner's eyes only. */
+  labelCounts: Record<string, number>;
+  holdoutFraction: number;
+  splitSeed: number;
+  train: TStoredBlob;
+  holdout: TStoredBlob;
+}
+
+function column(scan: TCsvScan, name: string, role: string): TColumnSummary {
+  const found = scan.columns.find((candidate) => candidate.name === name);
+  if (!found) {
+    throw new DatasetError(
+      "unknown_column",
+      `There is no column named ${JSON.stringify(name)} to use as the ${role} column. The header has: ${scan.header.join(", ")}.`,
+    );
+  }
+  return found;
+}
+
+/** The checks that depend on the chosen columns; messages give counts and names, never values. */
+function checkColumns(scan: TCsvScan, options: TIngestOptions): void {
+  if (options.textColumn === options.labelColumn) {
+    throw new DatasetError("bad_options", "The text column and the label column must be two different columns.");
+  }
+  if (!(options.holdoutFraction > 0 && options.holdoutFraction <= 0.5)) {
+    throw new DatasetError("bad_options", "The holdout fraction must be more than 0 and at most 0.5.");
+  }
+  const text = column(scan, options.textColumn, "text");
+  const label = column(scan, options.labelColumn, "label");
+  if (scan.rows < MIN_ROWS) {
+    throw new DatasetError("too_few_rows", `The file has ${scan.rows} rows; at least ${MIN_ROWS} are needed.`);
+  }
+  if (label.empty === scan.rows) {
+    throw new DatasetError(
+      "empty_labels",
+      `The label column "${label.name}" is empty. Choose the column that holds the labels.`,
+    );
+  }
+  if (label.empty > 0) {
+    throw new DatasetError(
+      "empty_labels",
+      `The label column "${label.name}" is empty in ${label.empty} of ${scan.rows} rows. Give every row a label or remove those rows.`,
+    );
+  }
+  if (text.empty > 0) {
+    throw new DatasetError(
+      "empty_text",
+      `The text column "${text.name}" is empty in ${text.empty} of ${scan.rows} rows. Remove those rows or choose another text column.`,
+    );
+  }
+  if (label.values === null) {
+    throw new DatasetError(
+      "too_many_labels",
+      `The label column "${label.name}" has more than ${MAX_LABEL_CLASSES} distinct values. Choose a column with a few classes.`,
+    );
+  }
+  if (label.distinct < 2) {
+    throw new DatasetError(
+      "one_label_class",
+      `The label column "${label.name}" has a single class. At least two are needed: rows are generated per label and a classifier is evaluated on them.`,
+    );
+  }
+}
+
+/**
+ * Validates a CSV, draws its holdout once, and stores train and holdout as two normalised blobs (UTF-8,
+ * comma-separated, header first). Either both blobs exist afterwards or neither does.
+ */
+export async function ingestCsv(open: TOpenSource, options: TIngestOptions): Promise<TIngestResult> {
+  const scan = await scanCsv(open, { previewRows: 0 });
+  checkColumns(scan, options);
+  const labelIndex = scan.header.indexOf(options.labelColumn);
+  const labels: string[] = [];
+  for await (const item of readCsv(open, scan)) {
+    if (!Array.isArray(item)) labels.push((item.cells[labelIndex] as string).trim());
+  }
+  const splitSeed = options.splitSeed ?? newSplitSeed();
+  const mask = drawHoldout({ labels, fraction: options.holdoutFraction, seed: splitSeed });
+  const keys = { train: `${options.keyPrefix}/train.csv`, holdout: `${options.keyPrefix}/holdout.csv` };
+  const [train, holdout] = await writeSplits(open, scan, { mask, labelIndex, keys, store: options.store });
+  const labelCounts: Record<string, number> = {};
+  labels.forEach((label, row) => {
+    if (!mask[row]) labelCounts[label] = (labelCounts[label] ?? 0) + 1;
+  });
+  const holdoutRows = mask.reduce((sum, bit) => sum + bit, 0);
+  return {
+    encoding: scan.encoding,
+    delimiter: scan.delimiter,
+    columns: scan.columns,
+    textColumn: options.textColumn,
+    labelColumn: options.labelColumn,
+    trainRows: labels.length - holdoutRows,
+    holdoutRows,
+    labelCounts,
+    holdoutFraction: options.holdoutFraction,
+    splitSeed,
+    train,
+    holdout,
+  };
+}
+
+async function writeSplits(
+  open: TOpenSource,
+  scan: TCsvScan,
+  {
+    mask,
+    labelIndex,
+    keys,
+    store,
+  }: { mask: Uint8Array; labelIndex: number; keys: { train: string; holdout: string }; store: BlobStore },
+): Promise<[TStoredBlob, TStoredBlob]> {
+  const sinks = { train: stringify(), holdout: stringify() };
+  const puts = Promise.all([store.put(keys.train, sinks.train), store.put(keys.holdout, sinks.holdout)]);
+  try {
+    for await (const item of readCsv(open, scan)) {
+      if (Array.isArray(item)) {
+        sinks.train.write(item);
+        sinks.holdout.write(item);
+        continue;
+      }
+      const cells = item.cells.map((cell, i) => (i === labelIndex ? cell.trim() : cell));
+      const sink = mask[item.index] ? sinks.holdout : sinks.train;
+      if (!sink.write(cells)) await once(sink, "drain");
+    }
+    sinks.train.end();
+    sinks.holdout.end();
+    return await puts;
+  } catch (error) {
+    sinks.train.destroy();
+    sinks.holdout.destroy();
+    await puts.catch(() => undefined);
+    await Promise.all([store.delete(keys.train), store.delete(keys.holdout)]);
+    throw error;
+  }
+}
+
+/** The Dataset row for an ingested file: the one place web and seed agree on what is stored. */
+export function datasetRow(
+  result: TIngestResult,
+  {
+    ownerId,
+    name,
+    epsilonTotal,
+    deltaTotal,
+  }: { ownerId: string; name: string; epsilonTotal: number; deltaTotal: number },
+) {
+  return {
+    ownerId,
+    name,
+    columns: result.columns.map(({ name, type, distinct, empty }) => ({ name, type, distinct, empty })),
+    textColumn: result.textColumn,
+    labelColumn: result.labelColumn,
+    delimiter: result.delimiter,
+    trainRows: result.trainRows,
+    holdoutRows: result.holdoutRows,
+    labelCounts: result.labelCounts,
+    holdoutFraction: result.holdoutFraction,
+    splitSeed: result.splitSeed,
+    trainBlobKey: result.train.key,
+    holdoutBlobKey: result.holdout.key,
+    epsilonTotal,
+    deltaTotal,
+  };
+}
