@@ -1,0 +1,52 @@
+import { killRunning } from "./run.mjs";
+
+/** Stop actions, run last-registered first: apps stop before the Redis and PostgreSQL they use. */
+const stops = [];
+let stopping;
+
+/**
+ * Registers how to stop something this run started.
+ * @param {string} name shown if stopping it fails
+ * @param {() => Promise<void> | void} stop
+ */
+export function onShutdown(name, stop) {
+  stops.push({ name, stop });
+}
+
+/** Whether a shutdown has begun: processes exiting then are being stopped, not dying. */
+export const shuttingDown = () => stopping !== undefined;
+
+/** Stops everything registered, newest first, once; later calls wait for the same shutdown. */
+export function shutdown() {
+  stopping ??= (async () => {
+    killRunning();
+    for (const { name, stop } of stops.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        console.error(`could not stop ${name}: ${error instanceof Error ? error.message : error}`);
+      }
+    }
+  })();
+  return stopping;
+}
+
+/**
+ * Ctrl-C or a TERM stops every process this run started, then exits with the signal's conventional code.
+ * A second signal while stopping exits at once (servers left behind are reused by the next run).
+ */
+export function stopOnSignals() {
+  let received = 0;
+  for (const [signal, code] of /** @type {const} */ ([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ])) {
+    process.on(signal, () => {
+      received += 1;
+      if (received > 1) process.exit(code);
+      console.error(`\n${signal}: stopping everything dpsynth started…`);
+      shutdown().then(() => process.exit(code));
+    });
+  }
+}

@@ -1,0 +1,159 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ensureDebianPackages } from "./apt.mjs";
+import { ensureNodeModules } from "./node-modules.mjs";
+import { ensurePostgres } from "./postgres.mjs";
+import { ensurePrismaClient } from "./prisma.mjs";
+import { ensureRedis } from "./redis.mjs";
+import { REPO_ROOT } from "./repo.mjs";
+import { mustRun } from "./run.mjs";
+import { readOrCreateSecret } from "./secret.mjs";
+import { onShutdown } from "./shutdown.mjs";
+import { startProcess } from "./supervisor.mjs";
+import { CHROMIUM, onPath, postgresBinDir, pythonCanMakeVenvs } from "./system.mjs";
+import { ensureUv, syncTrainerEnv, TRAINER_DIR, TRAINER_PYTHON } from "./uv.mjs";
+import { waitFor } from "./wait.mjs";
+import { NEXT_BIN, WEB_DIR } from "./web-build.mjs";
+
+/** @typedef {import("./config.mjs").Config} Config */
+/** @typedef {import("./config.mjs").Mode} Mode */
+
+const SEED_CLI = join(REPO_ROOT, "packages/db/src/seed-cli.ts");
+
+/**
+ * Everything both commands need before any app runs: npm packages, validated configuration, Debian packages, uv and
+ * the trainer's environment, PostgreSQL and Redis (own or given), the Prisma client. Servers it starts are stopped
+ * by `shutdown()`. Returns the configuration and the environment every app process gets.
+ * @param {Mode} mode
+ * @returns {Promise<{ config: Config, env: NodeJS.ProcessEnv }>}
+ */
+export async function prepare(mode) {
+  // `npm start` honours a .env file; `npm test` does not, so tests never land on someone's own servers by accident.
+  const dotenv = join(REPO_ROOT, ".env");
+  if (mode === "start" && existsSync(dotenv)) process.loadEnvFile(dotenv);
+
+  // Stamps live in the shared state directory, which is needed before zod (and so validation) is installed.
+  const rawHome = process.env.DPSYNTH_HOME || ".dpsynth";
+  const stamps = join(isAbsolute(rawHome) ? rawHome : resolve(REPO_ROOT, rawHome), "stamps");
+  await ensureNodeModules(stamps);
+  const { resolveConfig } = await import("./config.mjs");
+  const config = resolveConfig(mode, process.env, REPO_ROOT);
+
+  await ensureDebianPackages([
+    ...(config.databaseUrl ? [] : [{ pkg: "postgresql", installed: () => postgresBinDir() !== undefined }]),
+    ...(config.redisUrl ? [] : [{ pkg: "redis-server", installed: () => onPath("redis-server") }]),
+    ...(mode === "test" ? [{ pkg: "chromium", installed: () => existsSync(CHROMIUM) }] : []),
+    { pkg: "python3-venv", installed: pythonCanMakeVenvs },
+  ]);
+  await syncTrainerEnv(await ensureUv(join(config.root, "tools")));
+
+  const databaseUrl = config.databaseUrl ?? (await ownPostgres(config));
+  const redisUrl = config.redisUrl ?? (await ownRedis(config));
+  const blobDir = config.blobStoreUrl.startsWith("file:") ? fileURLToPath(config.blobStoreUrl) : undefined;
+  for (const dir of [config.home, config.modelCache, blobDir]) if (dir) mkdirSync(dir, { recursive: true });
+
+  /** @type {NodeJS.ProcessEnv} */
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    BLOB_STORE_URL: config.blobStoreUrl,
+    NEXTAUTH_URL: config.nextauthUrl,
+    NEXTAUTH_SECRET: config.nextauthSecret ?? readOrCreateSecret(join(config.root, "secret")),
+    DPSYNTH_HOME: config.home,
+    DPSYNTH_MODEL_CACHE: config.modelCache,
+    DPSYNTH_DEVICE: config.device,
+    UV_PYTHON_DOWNLOADS: "never",
+  };
+  await ensurePrismaClient(stamps, env);
+  return { config, env };
+}
+
+/** @param {Config} config */
+async function ownPostgres(config) {
+  const server = await ensurePostgres({
+    dir: join(config.home, "pg"),
+    port: config.ports.pg,
+    password: readOrCreateSecret(join(config.home, "pg-password"), 24),
+    fresh: config.mode === "test",
+  });
+  onShutdown("PostgreSQL", server.stop);
+  console.log(`PostgreSQL: 127.0.0.1:${config.ports.pg}, data in ${join(config.home, "pg")}`);
+  return server.url;
+}
+
+/** @param {Config} config */
+async function ownRedis(config) {
+  const server = await ensureRedis({
+    dir: join(config.home, "redis"),
+    port: config.ports.redis,
+    fresh: config.mode === "test",
+  });
+  onShutdown("Redis", server.stop);
+  console.log(`Redis: 127.0.0.1:${config.ports.redis}, data in ${join(config.home, "redis")}`);
+  return server.url;
+}
+
+/**
+ * Applies the migrations to the database in DATABASE_URL.
+ * @param {NodeJS.ProcessEnv} env
+ */
+export async function migrate(env) {
+  await mustRun("npm run db:migrate", "npm", ["run", "--silent", "db:migrate"], { cwd: REPO_ROOT, env });
+}
+
+/**
+ * Seeds the admin, the demo owner and the demo dataset (idempotent); the seed writes $DPSYNTH_HOME/credentials.json.
+ * @param {NodeJS.ProcessEnv} env
+ */
+export async function seed(env) {
+  if (!existsSync(SEED_CLI)) {
+    throw new Error(`cannot seed: ${SEED_CLI} does not exist yet (it seeds the admin, the demo owner and the demo
+  dataset, and writes credentials.json)`);
+  }
+  await mustRun("npm run db:seed", "npm", ["run", "--silent", "db:seed"], { cwd: REPO_ROOT, env });
+}
+
+/** Names of the app processes, in start order. */
+export const APPS = /** @type {const} */ (["web", "control", "trainer"]);
+
+/**
+ * Starts the app processes (web only if `withWeb`: it needs a build), each stopped by `shutdown()`, and waits until
+ * the web app answers HTTP. Returns the processes and whether the web app came up.
+ * @param {Config} config
+ * @param {NodeJS.ProcessEnv} env
+ * @param {{ withWeb: boolean }} options
+ */
+export async function startApps(config, env, { withWeb }) {
+  const runDir = join(config.home, "run");
+  const width = Math.max(...APPS.map((name) => name.length));
+  const commands = {
+    web: { command: NEXT_BIN, args: ["start", "-p", String(config.ports.web)], cwd: WEB_DIR },
+    control: { command: "npm", args: ["run", "start", "-w", "@dpsynth/control"], cwd: REPO_ROOT },
+    trainer: { command: TRAINER_PYTHON, args: ["-m", "dpsynth_trainer", "worker"], cwd: TRAINER_DIR },
+  };
+  const processes = [];
+  for (const name of APPS) {
+    if (name === "web" && !withWeb) continue;
+    const app = await startProcess({ name, ...commands[name], env, runDir, width });
+    onShutdown(name, app.stop);
+    processes.push(app);
+  }
+  const web = processes.find((app) => app.name === "web");
+  const webUp =
+    web !== undefined &&
+    (await waitFor(async () => !web.running() || (await answersHttp(config.ports.web)), 60_000, 500)) &&
+    web.running();
+  return { processes, webUp };
+}
+
+/** @param {number} port */
+async function answersHttp(port) {
+  try {
+    await fetch(`http://localhost:${port}/`, { redirect: "manual", signal: AbortSignal.timeout(5_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,103 @@
+import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { recordedProcess, recordProcess } from "./pid-file.mjs";
+import { killGroup } from "./run.mjs";
+import { waitFor } from "./wait.mjs";
+
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * `name │ line` for each line a process writes, so interleaved logs still say whose they are.
+ * @param {string} name
+ * @param {number} width the longest name, to align the bars
+ */
+export function prefixer(name, width) {
+  const label = name.padEnd(width);
+  return (/** @type {string} */ line) => `${label} │ ${line}`;
+}
+
+/**
+ * @typedef {object} Supervised
+ * @property {string} name
+ * @property {number} pid
+ * @property {() => boolean} running
+ * @property {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} exited
+ * @property {() => Promise<void>} stop  TERM to its process group, KILL after a grace period
+ */
+
+/**
+ * Starts a long-running process in its own process group, prefixes its output with its name, says when it dies
+ * and with what exit code, and records its pid under `runDir` so that a leftover from a killed run is ended first.
+ * @param {{ name: string, command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, runDir: string, width: number }} options
+ * @returns {Promise<Supervised>}
+ */
+export async function startProcess({ name, command, args, cwd, env, runDir, width }) {
+  const pidFile = join(runDir, `${name}.pid`);
+  const leftover = recordedProcess(pidFile);
+  if (leftover !== undefined) {
+    console.log(`stopping ${name} left over from an earlier run (pid ${leftover})`);
+    await stopGroup(leftover);
+  }
+
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const prefix = prefixer(name, width);
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+      console.log(prefix(line));
+    });
+  }
+  let stopping = false;
+  let alive = true;
+  const exited = new Promise((resolve) => {
+    child.on("error", (error) => {
+      alive = false;
+      console.error(prefix(`could not start: ${error.message}`));
+      resolve({ code: null, signal: null });
+    });
+    child.on("exit", (code, signal) => {
+      alive = false;
+      rmSync(pidFile, { force: true });
+      if (!stopping) console.error(prefix(`exited ${signal ? `on ${signal}` : `with code ${code}`}`));
+      resolve({ code, signal });
+    });
+  });
+  const pid = /** @type {number} */ (child.pid);
+  if (child.pid !== undefined) recordProcess(pidFile, pid);
+
+  return {
+    name,
+    pid,
+    running: () => alive,
+    exited,
+    stop: async () => {
+      if (!alive) return;
+      stopping = true;
+      await stopGroup(pid);
+      await exited;
+    },
+  };
+}
+
+/**
+ * TERM to every process in the group, KILL to what is left after the grace period.
+ * @param {number} pgid
+ */
+async function stopGroup(pgid) {
+  killGroup(pgid, "SIGTERM");
+  if (!(await waitFor(async () => groupGone(pgid), STOP_GRACE_MS, 100))) {
+    killGroup(pgid, "SIGKILL");
+    await waitFor(async () => groupGone(pgid), STOP_GRACE_MS, 100);
+  }
+}
+
+/** @param {number} pgid */
+function groupGone(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
