@@ -1,0 +1,158 @@
+import type { PrismaClient } from "@dpsynth/db";
+import { createTestDatabase, type TestDatabase } from "@dpsynth/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { persistEvent } from "./event-store.ts";
+import { ledgerOf, seedJob, trainerEvent } from "./test-support.ts";
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prisma = db.prisma;
+});
+afterAll(async () => db.drop());
+
+const summary = {
+  noiseMultiplier: 1.1,
+  sampleRate: 0.25,
+  steps: 4,
+  epochs: 1,
+  maxGradNorm: 1,
+  accountant: "prv",
+  epsilon: 1.5,
+  delta: 1e-5,
+  clipping: "hooks",
+} as const;
+
+/** A run's events: stages, two steps, an artifact and the result. */
+function successfulRun(jobId: string) {
+  let seq = 0;
+  const e = (body: Parameters<typeof trainerEvent>[2]) => trainerEvent(jobId, seq++, body);
+  return [
+    e({ type: "stage", stage: "training" }),
+    e({ type: "metric", step: 1, epoch: 0.5, values: { "train/loss": 3.2, "privacy/epsilon": 0.9 } }),
+    e({ type: "privacy", mechanism: "dp-sgd", epsilon: 0.9, delta: 1e-5, steps: 1 }),
+    e({ type: "metric", step: 2, epoch: 1, values: { "train/loss": 3.0, "privacy/epsilon": 1.5 } }),
+    e({ type: "privacy", mechanism: "dp-sgd", epsilon: 1.5, delta: 1e-5, steps: 2 }),
+    e({ type: "stage", stage: "sampling" }),
+    e({
+      type: "artifact",
+      name: "synthetic.csv",
+      uri: "file:///tmp/x/synthetic.csv",
+      bytes: 12,
+      sha256: "a".repeat(64),
+    }),
+    e({
+      type: "result",
+      training: summary,
+      metrics: { "eval/tstr_accuracy_tfidf": 0.6 },
+      artifacts: ["synthetic.csv"],
+    }),
+  ];
+}
+
+async function snapshot(jobId: string) {
+  const job = await prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+  const { entries } = await ledgerOf(prisma, jobId);
+  return {
+    job: { ...job, finishedAt: job.finishedAt?.getTime() },
+    events: await prisma.jobEvent.count({ where: { jobId } }),
+    metrics: await prisma.metricPoint.findMany({ where: { jobId }, orderBy: { seq: "asc" }, omit: { id: true } }),
+    artifacts: await prisma.artifact.findMany({ where: { jobId }, omit: { id: true } }),
+    ledger: entries.map(({ kind, mechanism, epsilon, delta }) => ({ kind, mechanism, epsilon, delta })),
+  };
+}
+
+describe("persistEvent", () => {
+  it("turns a run's events into status, metric points, artifacts, charges and a settled reservation", async () => {
+    const job = await seedJob(prisma, { epsilon: 3 });
+    for (const event of successfulRun(job.id)) expect(await persistEvent(prisma, event)).toBe("persisted");
+
+    const after = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(after).toMatchObject({ status: "SUCCEEDED", stage: "done", epsilonSpent: 1.5, lastEventSeq: 7 });
+    expect(after.metrics).toEqual({ "eval/tstr_accuracy_tfidf": 0.6 });
+    expect(after.startedAt).not.toBeNull();
+    const points = await prisma.metricPoint.findMany({ where: { jobId: job.id }, orderBy: { step: "asc" } });
+    expect(points.map((p) => [p.step, p.epsilon, p.loss])).toEqual([
+      [1, 0.9, 3.2],
+      [2, 1.5, 3.0],
+    ]);
+    expect(await prisma.artifact.findMany({ where: { jobId: job.id } })).toMatchObject([
+      { name: "synthetic.csv", blobKey: "file:///tmp/x/synthetic.csv", bytes: 12 },
+    ]);
+    const ledger = await ledgerOf(prisma, job.id);
+    expect(ledger.charged).toBeCloseTo(1.5, 12);
+    expect(ledger.chargeCount).toBe(2); // 0.9, then the increment 0.6
+    expect(ledger.released).toBeCloseTo(1.5, 12);
+  });
+
+  it("is idempotent: replaying the same events twice, even out of order, changes nothing", async () => {
+    const job = await seedJob(prisma);
+    const events = successfulRun(job.id);
+    for (const event of events) await persistEvent(prisma, event);
+    const once = await snapshot(job.id);
+    for (const event of [...events].reverse()) expect(await persistEvent(prisma, event)).toBe("duplicate");
+    for (const event of events) expect(await persistEvent(prisma, event)).toBe("duplicate");
+    expect(await snapshot(job.id)).toEqual(once);
+  });
+
+  it("charges only the increment of cumulative privacy reports, and nothing for a stale one", async () => {
+    const job = await seedJob(prisma);
+    const privacy = (seq: number, epsilon: number) =>
+      trainerEvent(job.id, seq, { type: "privacy", mechanism: "dp-sgd", epsilon, delta: 1e-5, steps: seq });
+    await persistEvent(prisma, privacy(0, 0.5));
+    await persistEvent(prisma, privacy(1, 1.25));
+    await persistEvent(prisma, privacy(2, 1.0)); // a resumed attempt re-reporting an older total
+    await persistEvent(
+      prisma,
+      trainerEvent(job.id, 3, {
+        type: "privacy",
+        mechanism: "gaussian-label-counts",
+        epsilon: 0.2,
+        delta: 0,
+        steps: 0,
+      }),
+    );
+    const ledger = await ledgerOf(prisma, job.id);
+    expect(ledger.chargedBy("dp-sgd")).toBeCloseTo(1.25, 12);
+    expect(ledger.chargedBy("gaussian-label-counts")).toBeCloseTo(0.2, 12);
+    expect((await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).epsilonSpent).toBeCloseTo(1.45, 12);
+  });
+
+  it("keeps a job running on a retryable error and fails it, charged and settled, on a final one", async () => {
+    const job = await seedJob(prisma, { epsilon: 2 });
+    await persistEvent(prisma, trainerEvent(job.id, 0, { type: "stage", stage: "training" }));
+    await persistEvent(
+      prisma,
+      trainerEvent(job.id, 1, { type: "privacy", mechanism: "dp-sgd", epsilon: 0.4, delta: 1e-5, steps: 1 }),
+    );
+    const retryable = { type: "error", code: "out_of_memory", message: "Out of memory.", retryable: true } as const;
+    await persistEvent(prisma, trainerEvent(job.id, 2, retryable));
+    expect(await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "RUNNING" });
+    expect((await ledgerOf(prisma, job.id)).releaseCount).toBe(0);
+
+    await persistEvent(prisma, trainerEvent(job.id, 3, { ...retryable, retryable: false }, 2));
+    expect(await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({
+      status: "FAILED",
+      errorCode: "out_of_memory",
+      errorMessage: "Out of memory.",
+    });
+    const ledger = await ledgerOf(prisma, job.id);
+    expect(ledger.charged).toBeCloseTo(0.4, 12);
+    expect(ledger.released).toBeCloseTo(1.6, 12);
+  });
+
+  it("ends a job CANCELLED on the trainer's cancelled error, and a late stage event does not revive it", async () => {
+    const job = await seedJob(prisma);
+    await persistEvent(prisma, trainerEvent(job.id, 0, { type: "stage", stage: "training" }));
+    const cancelled = { type: "error", code: "cancelled", message: "Cancelled.", retryable: false } as const;
+    await persistEvent(prisma, trainerEvent(job.id, 1, cancelled));
+    await persistEvent(prisma, trainerEvent(job.id, 2, { type: "stage", stage: "sampling" }));
+    expect(await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({
+      status: "CANCELLED",
+      stage: "training",
+    });
+    expect((await ledgerOf(prisma, job.id)).released).toBeCloseTo(3, 12);
+  });
+});

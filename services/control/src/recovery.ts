@@ -1,0 +1,103 @@
+import { type PrismaClient, settleJob } from "@dpsynth/db";
+import type { Queue } from "bullmq";
+import { failureOutcome, lostOutcome } from "./failures.ts";
+import { errorFields, type TLogger } from "./log.ts";
+import { closeJob, OPEN_STATUSES, type TOutcome } from "./settlement.ts";
+
+const FINISHED = ["SUCCEEDED", "FAILED", "CANCELLED", "REJECTED"] as const;
+
+/**
+ * Makes PostgreSQL agree with BullMQ after anything control missed: its own restart (QueueEvents does not
+ * replay what happened while nobody listened), a crash between settling and writing a status, a job the web
+ * ended without control. Runs at start-up and then periodically; every action is idempotent.
+ */
+export class Recovery {
+  /** Open jobs whose queue entry was missing at the last sweep. */
+  private missing = new Set<string>();
+
+  constructor(
+    private readonly deps: {
+      prisma: PrismaClient;
+      queue: Queue;
+      drain: (jobId: string) => Promise<void>;
+      log: TLogger;
+    },
+  ) {}
+
+  async sweep(): Promise<void> {
+    await this.reconcileOpenJobs();
+    await this.releaseFinishedReservations();
+  }
+
+  /**
+   * Open jobs against their queue entries: failed for good → settle as failed; completed → persist the
+   * stream (its result event ends the job); missing twice in a row → lost (or cancelled). Missing once is
+   * not enough: the web writes the Job row a moment before it enqueues.
+   */
+  private async reconcileOpenJobs(): Promise<void> {
+    const open = await this.deps.prisma.job.findMany({
+      where: { status: { in: [...OPEN_STATUSES] } },
+      select: { id: true },
+    });
+    const stillMissing = new Set<string>();
+    for (const { id } of open) {
+      try {
+        const state = await this.deps.queue.getJobState(id);
+        let decide: (() => Promise<TOutcome> | TOutcome) | null = null;
+        if (state === "failed") {
+          const reason = (await this.deps.queue.getJob(id))?.failedReason ?? "";
+          decide = () => failureOutcome(this.deps.prisma, id, reason);
+        } else if (state === "completed") {
+          decide = () => ({
+            status: "FAILED",
+            code: "internal",
+            message: "The trainer finished this job without reporting its result. Submit it again.",
+          });
+        } else if (state === "unknown") {
+          if (this.missing.has(id)) decide = () => this.decideLost(id);
+          else stillMissing.add(id);
+        }
+        if (decide && (await closeJob(this.deps, id, decide))) {
+          this.deps.log.info("recovery settled a job that had ended without control", { jobId: id, state });
+        }
+      } catch (error) {
+        this.deps.log.error("recovery could not reconcile a job; will retry", { jobId: id, ...errorFields(error) });
+      }
+    }
+    this.missing = stillMissing;
+  }
+
+  private async decideLost(jobId: string): Promise<TOutcome> {
+    const job = await this.deps.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+    return lostOutcome(job);
+  }
+
+  /**
+   * Finished jobs (including ones the web ended: rejected, or cancelled before approval) whose reservation is
+   * still open: release it. Jobs with a RELEASE entry are done; a job charged its whole reservation has none
+   * and is skipped by the arithmetic.
+   */
+  private async releaseFinishedReservations(): Promise<void> {
+    const candidates = await this.deps.prisma.job.findMany({
+      where: {
+        status: { in: [...FINISHED] },
+        ledger: { some: { kind: "RESERVE" }, none: { kind: "RELEASE" } },
+      },
+      select: { id: true },
+    });
+    if (candidates.length === 0) return;
+    const sums = await this.deps.prisma.ledgerEntry.groupBy({
+      by: ["jobId", "kind"],
+      where: { jobId: { in: candidates.map((job) => job.id) } },
+      _sum: { epsilon: true, delta: true },
+    });
+    for (const { id } of candidates) {
+      const sum = (kind: string, field: "epsilon" | "delta") =>
+        sums.find((s) => s.jobId === id && s.kind === kind)?._sum[field] ?? 0;
+      const open = (field: "epsilon" | "delta") => sum("RESERVE", field) - sum("CHARGE", field);
+      if (open("epsilon") <= 1e-9 && open("delta") <= 0) continue;
+      await settleJob(this.deps.prisma, id, "settled: finished job found by recovery");
+      this.deps.log.info("recovery released the reservation of a finished job", { jobId: id });
+    }
+  }
+}

@@ -1,0 +1,11 @@
+import { REDIS_KEYS } from "@dpsynth/contracts";
+
+/** Redis keys of one job, spelled once from the contract. */
+export const jobKeys = (jobId: string) => ({
+  events: `${REDIS_KEYS.eventsStreamPrefix}${jobId}`,
+  seq: `${REDIS_KEYS.eventSeqPrefix}${jobId}`,
+  cancel: `${REDIS_KEYS.cancelPrefix}${jobId}`,
+});
+
+/** Field of a stream entry that holds the event as JSON (the trainer's Redis sink writes it). */
+export const EVENT_FIELD = "event";

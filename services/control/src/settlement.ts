@@ -1,0 +1,64 @@
+import { type Prisma, type PrismaClient, settleJob } from "@dpsynth/db";
+
+type Tx = Prisma.TransactionClient;
+
+/** How a job ended, as control records it. */
+export type TOutcome =
+  | { status: "SUCCEEDED"; metrics: Record<string, number> }
+  | { status: "FAILED"; code: string; message: string }
+  | { status: "CANCELLED" };
+
+/** Statuses a job can still leave; every other status is final and never rewritten. */
+export const OPEN_STATUSES = ["QUEUED", "RUNNING"] as const;
+
+/**
+ * Releases what the job reserved and did not spend. The ledger computes the open remainder, so this is
+ * idempotent: a second call, after a restart or from a second path that saw the same end, releases nothing.
+ * A failed or cancelled job keeps the CHARGE entries of the steps it took.
+ */
+export function releaseReservation(prisma: PrismaClient, jobId: string, outcome: TOutcome) {
+  return settleJob(prisma, jobId, `settled: ${outcome.status.toLowerCase()}`);
+}
+
+/** Writes the final status inside `tx` unless the job already ended; says whether this call ended it. */
+export async function markFinished(tx: Tx, jobId: string, outcome: TOutcome): Promise<boolean> {
+  const common = { finishedAt: new Date() };
+  const data: Prisma.JobUpdateManyMutationInput =
+    outcome.status === "SUCCEEDED"
+      ? { ...common, status: "SUCCEEDED", stage: "done", metrics: outcome.metrics }
+      : outcome.status === "FAILED"
+        ? { ...common, status: "FAILED", errorCode: outcome.code, errorMessage: outcome.message }
+        : { ...common, status: "CANCELLED", errorCode: "cancelled", errorMessage: "Cancelled at the owner's request." };
+  const { count } = await tx.job.updateMany({ where: { id: jobId, status: { in: [...OPEN_STATUSES] } }, data });
+  return count === 1;
+}
+
+/**
+ * Ends a job: reservation first, then status. In that order a crash between the two leaves an open job
+ * whose reservation is already settled, which the next recovery sweep finishes (settling again releases
+ * nothing); the other order could leave a finished job holding budget that no sweep looks at.
+ */
+export async function finishJob(prisma: PrismaClient, jobId: string, outcome: TOutcome): Promise<boolean> {
+  await releaseReservation(prisma, jobId, outcome);
+  return prisma.$transaction((tx) => markFinished(tx, jobId, outcome));
+}
+
+/**
+ * Ends a job on evidence from outside its event stream (BullMQ gave up on it, the queue lost it, a queued
+ * job was cancelled): first every event still in its stream is persisted, so the steps it reported are
+ * charged before the reservation is released; then `decide` names the outcome, unless the stream already
+ * ended the job.
+ */
+export async function closeJob(
+  deps: { prisma: PrismaClient; drain: (jobId: string) => Promise<void> },
+  jobId: string,
+  decide: (job: { id: string; cancelRequestedAt: Date | null }) => Promise<TOutcome> | TOutcome,
+): Promise<boolean> {
+  await deps.drain(jobId);
+  const job = await deps.prisma.job.findUnique({
+    where: { id: jobId },
+    select: { id: true, status: true, cancelRequestedAt: true },
+  });
+  if (!job || !(OPEN_STATUSES as readonly string[]).includes(job.status)) return false;
+  return finishJob(deps.prisma, jobId, await decide(job));
+}
