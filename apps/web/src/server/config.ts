@@ -1,0 +1,74 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { z } from "zod";
+
+/** The repository root: the nearest directory above the working directory with `prisma/schema.prisma`. */
+function repoRoot(from = process.cwd()): string {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "prisma", "schema.prisma"))) return dir;
+    if (dirname(dir) === dir) return resolve(from);
+  }
+}
+
+const ZNumberFromEnv = (fallback: number) => z.coerce.number().positive().default(fallback);
+
+const ZWebConfig = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL"),
+  DPSYNTH_HOME: z.string().min(1).optional(),
+  BLOB_STORE_URL: z
+    .string()
+    .regex(/^(file|s3):\/\//, "must be a file:/// or s3:// URL")
+    .optional(),
+  NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters"),
+  NEXTAUTH_URL: z.string().url("must be a URL").optional(),
+  DPSYNTH_UPLOAD_LIMIT_MB: ZNumberFromEnv(50),
+  DPSYNTH_DEFAULT_EPSILON_BUDGET: ZNumberFromEnv(10),
+  DPSYNTH_DEFAULT_DELTA_BUDGET: z.coerce.number().positive().lt(1).default(1e-5),
+  OIDC_ISSUER: z.string().url("must be a URL").optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+});
+
+export interface TWebConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  home: string;
+  blobStoreUrl: string;
+  nextAuthSecret: string;
+  uploadLimitBytes: number;
+  defaultBudget: { epsilon: number; delta: number };
+  oidc: { issuer: string; clientId: string; clientSecret: string } | null;
+}
+
+/**
+ * The web process's one configuration object, validated at start-up. An error names the variable and the
+ * rule it broke, never the value (which may be a secret).
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): TWebConfig {
+  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const parsed = ZWebConfig.safeParse(blanksRemoved);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid web configuration: ${problems.join("; ")}`);
+  }
+  const e = parsed.data;
+  const home = resolve(e.DPSYNTH_HOME ?? join(repoRoot(), ".dpsynth"));
+  const oidcParts = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET];
+  return {
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    home,
+    blobStoreUrl: e.BLOB_STORE_URL ?? `file://${join(home, "blobs")}`,
+    nextAuthSecret: e.NEXTAUTH_SECRET,
+    uploadLimitBytes: Math.round(e.DPSYNTH_UPLOAD_LIMIT_MB * 1024 * 1024),
+    defaultBudget: { epsilon: e.DPSYNTH_DEFAULT_EPSILON_BUDGET, delta: e.DPSYNTH_DEFAULT_DELTA_BUDGET },
+    oidc: oidcParts.every(Boolean)
+      ? {
+          issuer: e.OIDC_ISSUER as string,
+          clientId: e.OIDC_CLIENT_ID as string,
+          clientSecret: e.OIDC_CLIENT_SECRET as string,
+        }
+      : null,
+  };
+}

@@ -1,0 +1,49 @@
+import "server-only";
+import { QUEUE } from "@dpsynth/contracts";
+import { type BlobStore, createBlobStore } from "@dpsynth/datasets";
+import { createPrismaClient, type PrismaClient } from "@dpsynth/db";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { loadConfig, type TWebConfig } from "./config.ts";
+
+/** The long-lived clients every request shares. */
+export interface TServerContext {
+  config: TWebConfig;
+  prisma: PrismaClient;
+  /** For commands; blocking reads (SSE) take a `redis.duplicate()` of their own. */
+  redis: Redis;
+  /** The train queue; the web only produces. */
+  queue: Queue;
+  blobs: BlobStore;
+}
+
+let current: TServerContext | undefined;
+
+/**
+ * Builds the clients from a config. Tests pass a `queuePrefix` and a `prisma` of their own so that each
+ * test file owns its queue keys and its database schema.
+ */
+export function createServerContext(
+  config: TWebConfig,
+  { queuePrefix = QUEUE.prefix, prisma }: { queuePrefix?: string; prisma?: PrismaClient } = {},
+): TServerContext {
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  return {
+    config,
+    prisma: prisma ?? createPrismaClient({ url: config.databaseUrl }),
+    redis,
+    queue: new Queue(QUEUE.train, { connection: redis, prefix: queuePrefix }),
+    blobs: createBlobStore(config.blobStoreUrl),
+  };
+}
+
+/** The process's context, built from the environment on first use (Next loads route modules lazily). */
+export function serverContext(): TServerContext {
+  current ??= createServerContext(loadConfig());
+  return current;
+}
+
+/** Replaces the context: integration tests point the real handlers at their own schema, queue and blobs. */
+export function provideServerContext(context: TServerContext): void {
+  current = context;
+}

@@ -1,0 +1,170 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROTTEN_TOMATOES_CSV, smallCsv } from "@dpsynth/datasets/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as budgetRoute from "../../../app/api/v1/datasets/[id]/budget/route.ts";
+import * as datasetRoute from "../../../app/api/v1/datasets/[id]/route.ts";
+import * as previewRoute from "../../../app/api/v1/datasets/preview/route.ts";
+import * as datasetsRoute from "../../../app/api/v1/datasets/route.ts";
+import { call, createTestServer, csvForm, type TTestServer } from "../testing.ts";
+
+let server: TTestServer;
+let owner: Awaited<ReturnType<TTestServer["user"]>>;
+
+beforeAll(async () => {
+  server = await createTestServer();
+  owner = await server.user("OWNER");
+});
+afterAll(() => server.close());
+
+const fields = { name: "reviews", textColumn: "text", labelColumn: "label" };
+
+function upload(csv: string | Uint8Array, form: Record<string, string> = fields, headers = owner.auth) {
+  return call(datasetsRoute.POST, { method: "POST", headers, body: csvForm(csv, form) });
+}
+
+function storedFiles(): string[] {
+  const root = join(server.config.home, "blobs");
+  return existsSync(root)
+    ? readdirSync(root, { recursive: true })
+        .map(String)
+        .filter((p) => p.endsWith(".csv"))
+    : [];
+}
+
+describe("POST /api/v1/datasets", () => {
+  it("stores the Rotten Tomatoes fixture with its split, label counts and default budget", async () => {
+    const csv = readFileSync(ROTTEN_TOMATOES_CSV);
+    const { status, body } = await upload(csv, { name: "rt", textColumn: "review", labelColumn: "label" });
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ name: "rt", textColumn: "review", labelColumn: "label", delimiter: "," });
+    expect(body.trainRows + body.holdoutRows).toBe(600);
+    expect(body.holdoutRows).toBe(120);
+    expect(Object.keys(body.labelCounts).sort()).toEqual(["fresh", "rotten"]);
+    expect(body.budget).toMatchObject({ epsilonTotal: 10, spent: 0, reserved: 0, remaining: 10 });
+    const row = await server.ctx.prisma.dataset.findUniqueOrThrow({ where: { id: body.id } });
+    expect(row.splitSeed).toBe(body.splitSeed);
+    expect(await server.ctx.blobs.size(row.trainBlobKey)).toBeGreaterThan(1000);
+    const trail = await server.ctx.prisma.auditEvent.findMany({ where: { subjectId: body.id } });
+    expect(trail.map((event) => [event.action, event.actorId])).toEqual([["dataset.upload", owner.id]]);
+  });
+
+  const refused: [string, string | Uint8Array, Record<string, string>, number, string, RegExp][] = [
+    [
+      "no header",
+      `${"zebracorn ".repeat(30)},pos\n${smallCsv(20).split("\n").slice(1).join("\n")}`,
+      fields,
+      400,
+      "no_header",
+      /does not look like a header/,
+    ],
+    ["ragged rows", `${smallCsv(20)}a,b,c\n`, fields, 400, "ragged_rows", /Line 22 has 3 fields but the header has 2/],
+    [
+      "a binary file",
+      Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13, 0x49, 0x48]),
+      fields,
+      400,
+      "binary_file",
+      /looks binary/,
+    ],
+    [
+      "an empty label column",
+      smallCsv(20).replaceAll(/,(pos|neg)$/gm, ","),
+      fields,
+      400,
+      "empty_labels",
+      /is empty\. Choose the column/,
+    ],
+    ["one label class", smallCsv(20).replaceAll(",pos", ",neg"), fields, 400, "one_label_class", /single class/],
+    [
+      "an unknown column",
+      smallCsv(20),
+      { ...fields, labelColumn: "stars" },
+      400,
+      "unknown_column",
+      /no column named "stars".*header has: text, label/,
+    ],
+    [
+      "a file over the limit",
+      `text,label\n${"zebracorn words,pos\n".repeat(60_000)}`,
+      fields,
+      413,
+      "too_large",
+      /larger than the 1 MB upload limit/,
+    ],
+    ["a missing name", smallCsv(20), { textColumn: "text", labelColumn: "label" }, 400, "validation_failed", /name/],
+  ];
+
+  it.each(refused)(
+    "refuses %s with a message that says what to fix, storing nothing",
+    async (_case, csv, form, status, code, message) => {
+      const datasetsBefore = await server.ctx.prisma.dataset.count();
+      const blobsBefore = storedFiles();
+      const answer = await upload(csv, form);
+      expect(answer.status).toBe(status);
+      expect(answer.body.error.code).toBe(code);
+      expect(answer.body.error.message).toMatch(message);
+      expect(answer.body.error.message).not.toMatch(/zebracorn|review number|something/);
+      expect(await server.ctx.prisma.dataset.count()).toBe(datasetsBefore);
+      expect(storedFiles()).toEqual(blobsBefore);
+      expect(readdirSync(join(server.config.home, "tmp"))).toEqual([]);
+    },
+  );
+
+  it("refuses a request without a file", async () => {
+    const form = new FormData();
+    form.set("name", "x");
+    const answer = await call(datasetsRoute.POST, { method: "POST", headers: owner.auth, body: form });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(/no `file` field/);
+  });
+});
+
+describe("POST /api/v1/datasets/preview", () => {
+  it("answers the format, typed columns, first rows and proposed columns without storing anything", async () => {
+    const csv = `id;review;label\n${Array.from({ length: 12 }, (_, i) => `${i};a long enough review text number ${i};${i % 2 ? "good" : "bad"}`).join("\n")}\n`;
+    const before = storedFiles();
+    const { status, body } = await call(previewRoute.POST, {
+      method: "POST",
+      headers: owner.cookie,
+      body: csvForm(csv, {}),
+    });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      delimiter: ";",
+      header: ["id", "review", "label"],
+      rows: 12,
+      proposed: { textColumn: "review", labelColumn: "label" },
+    });
+    expect(body.columns.map((c: { type: string }) => c.type)).toEqual(["integer", "text", "category"]);
+    expect(body.columns[2].values).toEqual({ bad: 6, good: 6 });
+    expect(body.preview).toHaveLength(5);
+    expect(storedFiles()).toEqual(before);
+  });
+});
+
+describe("GET and PUT budget", () => {
+  it("lists the owner's datasets, shows one with its ledger, and lets an admin set the budget", async () => {
+    const { body: created } = await upload(smallCsv(30));
+    const list = await call(datasetsRoute.GET, { headers: owner.auth });
+    expect(list.body.datasets.map((d: { id: string }) => d.id)).toContain(created.id);
+    const one = await call(datasetRoute.GET, { headers: owner.auth, params: { id: created.id } });
+    expect(one.body).toMatchObject({ id: created.id, ledger: [], owner: { id: owner.id } });
+    const admin = await server.user("ADMIN");
+    const put = await call(budgetRoute.PUT, {
+      method: "PUT",
+      headers: admin.auth,
+      params: { id: created.id },
+      json: { epsilonTotal: 4 },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.budget).toMatchObject({ epsilonTotal: 4, remaining: 4 });
+    const denied = await call(budgetRoute.PUT, {
+      method: "PUT",
+      headers: owner.auth,
+      params: { id: created.id },
+      json: { epsilonTotal: 40 },
+    });
+    expect(denied.status).toBe(403);
+  });
+});

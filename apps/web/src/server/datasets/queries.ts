@@ -1,0 +1,64 @@
+import "server-only";
+import { serializable } from "@dpsynth/db";
+import { audit } from "../audit/audit.ts";
+import { datasetsVisibleTo } from "../auth/access.ts";
+import type { TCaller } from "../auth/authenticate.ts";
+import type { TServerContext } from "../context.ts";
+import { notFound } from "../http/errors.ts";
+import type { TDataset, TDatasetDetail } from "./schemas.ts";
+import { DATASET_SELECT, datasetWire, ledgerWire } from "./serialize.ts";
+
+export async function listDatasets({ prisma }: TServerContext, caller: TCaller): Promise<{ datasets: TDataset[] }> {
+  const rows = await prisma.dataset.findMany({
+    where: datasetsVisibleTo(caller),
+    select: DATASET_SELECT,
+    orderBy: { createdAt: "desc" },
+  });
+  return { datasets: await Promise.all(rows.map((row) => datasetWire(prisma, row))) };
+}
+
+/** One dataset the caller may see, or not_found (also for another owner's). */
+export async function findDataset({ prisma }: TServerContext, caller: TCaller, id: string) {
+  const row = await prisma.dataset.findFirst({ where: { id, ...datasetsVisibleTo(caller) }, select: DATASET_SELECT });
+  if (!row) throw notFound("The dataset");
+  return row;
+}
+
+export async function getDataset(ctx: TServerContext, caller: TCaller, id: string): Promise<TDatasetDetail> {
+  const row = await findDataset(ctx, caller, id);
+  const ledger = await ctx.prisma.ledgerEntry.findMany({ where: { datasetId: id }, orderBy: { createdAt: "asc" } });
+  return {
+    ...(await datasetWire(ctx.prisma, row)),
+    ledger: ledger.map(({ id, jobId, kind, mechanism, epsilon, delta, note, createdAt }) =>
+      ledgerWire({ id, jobId, kind, mechanism, epsilon, delta, note, createdAt }),
+    ),
+  };
+}
+
+/**
+ * Sets a dataset's total budget (admins only). Lowering it below what is spent and reserved is allowed:
+ * nothing new fits until jobs settle, and nothing already charged is undone.
+ */
+export async function setBudget(
+  ctx: TServerContext,
+  caller: TCaller,
+  id: string,
+  update: { epsilonTotal: number; delta?: number },
+): Promise<TDataset> {
+  await findDataset(ctx, caller, id);
+  // Serialisable like every ledger change, so a concurrent reservation sees the old or the new total.
+  await serializable(ctx.prisma, async (tx) => {
+    await tx.dataset.update({
+      where: { id },
+      data: { epsilonTotal: update.epsilonTotal, ...(update.delta === undefined ? {} : { deltaTotal: update.delta }) },
+    });
+    await audit(tx, {
+      actorId: caller.id,
+      action: "dataset.budget",
+      subjectType: "dataset",
+      subjectId: id,
+      detail: { epsilonTotal: update.epsilonTotal, delta: update.delta ?? null },
+    });
+  });
+  return datasetWire(ctx.prisma, await findDataset(ctx, caller, id));
+}

@@ -1,0 +1,38 @@
+import "server-only";
+import { budgetOf, type Prisma, type PrismaClient } from "@dpsynth/db";
+import type { TDataset, TLedgerEntry } from "./schemas.ts";
+
+/** The Dataset columns the API shows, with its owner. */
+export const DATASET_SELECT = {
+  id: true,
+  name: true,
+  ownerId: true,
+  owner: { select: { id: true, email: true, name: true } },
+  columns: true,
+  textColumn: true,
+  labelColumn: true,
+  delimiter: true,
+  trainRows: true,
+  holdoutRows: true,
+  labelCounts: true,
+  holdoutFraction: true,
+  splitSeed: true,
+  createdAt: true,
+} as const;
+
+type TDatasetRow = Prisma.DatasetGetPayload<{ select: typeof DATASET_SELECT }>;
+
+/** A dataset as the API answers it, with its current budget. */
+export async function datasetWire(prisma: PrismaClient, row: TDatasetRow): Promise<TDataset> {
+  return {
+    ...row,
+    columns: row.columns as TDataset["columns"],
+    labelCounts: row.labelCounts as TDataset["labelCounts"],
+    createdAt: row.createdAt.toISOString(),
+    budget: await budgetOf(prisma, row.id),
+  };
+}
+
+export function ledgerWire(entry: Omit<TLedgerEntry, "createdAt"> & { createdAt: Date }): TLedgerEntry {
+  return { ...entry, createdAt: entry.createdAt.toISOString() };
+}

@@ -1,0 +1,102 @@
+import "server-only";
+import type { z } from "zod";
+import { authenticate, type TCaller } from "../auth/authenticate.ts";
+import { serverContext, type TServerContext } from "../context.ts";
+import { AppError } from "./errors.ts";
+import { errorResponse, json } from "./respond.ts";
+
+/** Who may call: anyone, any signed-in user (owner or admin), or admins only. */
+export type TAccess = "public" | "user" | "admin";
+
+export interface TRouteOptions<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  access: TAccess;
+  params?: P;
+  query?: Q;
+  /** A JSON body; multipart routes read `request` themselves. */
+  body?: B;
+}
+
+export interface THandlerInput<A extends TAccess, P, Q, B> {
+  request: Request;
+  caller: A extends "public" ? TCaller | null : TCaller;
+  params: P;
+  query: Q;
+  body: B;
+  ctx: TServerContext;
+}
+
+/** What Next passes a route handler besides the request. */
+export interface TNextRouteContext {
+  params: Promise<Record<string, string | string[] | undefined>>;
+}
+
+function describeIssues(error: z.ZodError, where: string): string {
+  const issues = error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.join(".");
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  return `Invalid ${where}: ${issues.join("; ")}.`;
+}
+
+function validate<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.output<T> {
+  if (!schema) return undefined as z.output<T>;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    // Issues name paths and rules; zod does not echo the input in its default messages.
+    throw new AppError(where === "path" ? "not_found" : "validation_failed", describeIssues(parsed.error, where));
+  }
+  return parsed.data;
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  if (!(request.headers.get("content-type") ?? "").includes("application/json")) {
+    throw new AppError("unsupported_media_type", "Send the body as JSON with `content-type: application/json`.");
+  }
+  try {
+    return await request.json();
+  } catch {
+    throw new AppError("bad_request", "The body is not valid JSON.");
+  }
+}
+
+/**
+ * The one wrapper of every `/api/v1` handler: authenticates (session cookie or API token), checks the role,
+ * validates path, query and body with zod, and maps every error to `{ error: { code, message } }`. A
+ * handler returns data (answered as JSON 200) or a Response of its own.
+ */
+export function route<
+  A extends TAccess,
+  P extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodUndefined,
+  B extends z.ZodType = z.ZodUndefined,
+>(
+  options: TRouteOptions<P, Q, B> & { access: A },
+  handler: (input: THandlerInput<A, z.output<P>, z.output<Q>, z.output<B>>) => Promise<unknown>,
+) {
+  return async (request: Request, next?: TNextRouteContext): Promise<Response> => {
+    try {
+      const ctx = serverContext();
+      let caller: TCaller | null = null;
+      if (options.access !== "public") {
+        caller = await authenticate(request, { prisma: ctx.prisma, secret: ctx.config.nextAuthSecret });
+        if (options.access === "admin" && caller.role !== "ADMIN") {
+          throw new AppError("forbidden", "Only an admin may do this.");
+        }
+      }
+      const params = validate(options.params, (await next?.params) ?? {}, "path");
+      const query = validate(options.query, Object.fromEntries(new URL(request.url).searchParams), "query");
+      const body = validate(options.body, options.body ? await readJson(request) : undefined, "body");
+      const result = await handler({
+        request,
+        caller: caller as THandlerInput<A, never, never, never>["caller"],
+        params,
+        query,
+        body,
+        ctx,
+      });
+      return result instanceof Response ? result : json(result);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
