@@ -21,10 +21,14 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    projects: rooms.map((root) => ({
-      extends: true,
-      resolve: roomResolve[root],
-      test: { name: root.split("/")[1], root, include: ["src/**/*.test.ts", "scripts/**/*.test.ts"] },
-    })),
+    projects: [
+      ...rooms.map((root) => ({
+        extends: true,
+        resolve: roomResolve[root],
+        test: { name: root.split("/")[1], root, include: ["src/**/*.test.ts", "scripts/**/*.test.ts"] },
+      })),
+      // The bootstrap's own logic (scripts/lib); the browser tests in apps/web/e2e have a config of their own.
+      { extends: true, test: { name: "scripts", root: "scripts", include: ["lib/**/*.test.ts"] } },
+    ],
   },
 });
