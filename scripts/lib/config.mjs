@@ -80,7 +80,7 @@ export function resolveConfig(mode, env, repoRoot) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
   }
   const vars = parsed.data;
-  const inRepo = (path) => (isAbsolute(path) ? path : resolve(repoRoot, path));
+  const inRepo = (/** @type {string} */ path) => (isAbsolute(path) ? path : resolve(repoRoot, path));
   const root = inRepo(vars.DPSYNTH_HOME ?? ".dpsynth");
   const home = mode === "test" ? join(root, "test") : root;
   const ports = {

@@ -14,6 +14,7 @@ export function readAccounts(file) {
   if (!existsSync(file)) return [];
   /** @type {Account[]} */
   const accounts = [];
+  /** @type {(value: any, key: string) => void} */
   const visit = (value, key) => {
     if (Array.isArray(value)) {
       for (const item of value) visit(item, key);

@@ -50,7 +50,7 @@ export async function ensurePostgres({ dir, port, password, fresh }) {
     const runningPort = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[3]);
     if (runningPort !== port) {
       throw new Error(`PostgreSQL from an earlier run is still serving ${data} on port ${runningPort}, not ${port}.
-  Stop it first: ${asOwner.describe(join(bin, "pg_ctl"), ["-D", data, "stop"])}`);
+  Stop it first: ${asOwner.command(join(bin, "pg_ctl"), ["-D", data, "stop"]).flat().join(" ")}`);
     }
     console.log(`reusing PostgreSQL already running on port ${port} (pid ${running})`);
   } else {
@@ -62,7 +62,7 @@ export async function ensurePostgres({ dir, port, password, fresh }) {
     if (started.code !== 0) throw new Error(`PostgreSQL did not start on port ${port}:\n${tailOf(log)}`);
   }
 
-  const psql = (sql) =>
+  const psql = (/** @type {string} */ sql) =>
     mustRun(
       "psql",
       join(bin, "psql"),
@@ -100,15 +100,18 @@ export async function ensurePostgres({ dir, port, password, fresh }) {
   };
 }
 
-/** How to run PostgreSQL's programs: as root, through `runuser -u postgres` on directories it owns. */
+/**
+ * @typedef {object} OwnerRunner
+ * @property {(dirs: string[]) => Promise<void>} prepare  hands the directories to the user PostgreSQL runs as
+ * @property {(program: string, args: string[]) => [string, string[]]} command  a program run as that user
+ */
+
+/**
+ * How to run PostgreSQL's programs: as root, through `runuser -u postgres` on directories it owns.
+ * @returns {OwnerRunner}
+ */
 function ownerRunner() {
-  if (!isRoot()) {
-    return {
-      prepare: async () => {},
-      command: (program, args) => /** @type {const} */ ([program, args]),
-      describe: (program, args) => [program, ...args].join(" "),
-    };
-  }
+  if (!isRoot()) return { prepare: async () => {}, command: (program, args) => [program, args] };
   const owner = systemUser("postgres");
   return {
     /** @param {string[]} dirs */
@@ -120,7 +123,6 @@ function ownerRunner() {
   to other users (such as /root). Clone dpsynth elsewhere (e.g. /srv or /opt), or set DATABASE_URL to a server of yours.`);
       }
     },
-    command: (program, args) => /** @type {const} */ (["runuser", ["-u", "postgres", "--", program, ...args]]),
-    describe: (program, args) => ["runuser", "-u", "postgres", "--", program, ...args].join(" "),
+    command: (program, args) => ["runuser", ["-u", "postgres", "--", program, ...args]],
   };
 }

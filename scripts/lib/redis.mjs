@@ -15,7 +15,8 @@ export async function ensureRedis({ dir, port, fresh }) {
   mkdirSync(dir, { recursive: true });
   const pidFile = join(dir, "redis.pid");
   const log = join(dir, "redis.log");
-  const cli = (...args) => run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args], { capture: true });
+  const cli = (/** @type {string[]} */ ...args) =>
+    run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args], { capture: true });
   const answers = async () => (await cli("ping")).output.trim() === "PONG";
 
   const running = livePid(pidFile, ["redis-server"]);

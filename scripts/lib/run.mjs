@@ -4,16 +4,23 @@ import { constants } from "node:os";
 /** Process groups started by `run` that are still running, so a Ctrl-C can end them (see shutdown.mjs). */
 const running = new Set();
 
-/** Sends `signal` to a whole process group (npm → sh → node trees die together); a vanished group is fine. */
+/**
+ * Sends `signal` to a whole process group (npm → sh → node trees die together); a vanished group is fine.
+ * @param {number} pid the group leader
+ * @param {NodeJS.Signals} [signal]
+ */
 export function killGroup(pid, signal = "SIGTERM") {
   try {
     process.kill(-pid, signal);
   } catch (error) {
-    if (error.code !== "ESRCH") throw error;
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== "ESRCH") throw error;
   }
 }
 
-/** Ends every command `run` started that has not finished yet. */
+/**
+ * Ends every command `run` started that has not finished yet.
+ * @param {NodeJS.Signals} [signal]
+ */
 export function killRunning(signal = "SIGTERM") {
   for (const pid of running) killGroup(pid, signal);
 }

@@ -1,7 +1,9 @@
 import { killRunning } from "./run.mjs";
 
 /** Stop actions, run last-registered first: apps stop before the Redis and PostgreSQL they use. */
+/** @type {{ name: string, stop: () => Promise<void> | void }[]} */
 const stops = [];
+/** @type {Promise<void> | undefined} */
 let stopping;
 
 /**

@@ -15,7 +15,7 @@ const SKIPPED = new Set(["node_modules", ".next", ".dpsynth", "generated", "arti
  */
 export function hashPaths(root, paths, exclude = []) {
   const hash = createHash("sha256");
-  const visit = (path) => {
+  const visit = (/** @type {string} */ path) => {
     const name = relative(root, path);
     if (exclude.includes(name)) return;
     if (!existsSync(path)) {

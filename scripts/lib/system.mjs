@@ -2,7 +2,10 @@ import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** Whether an executable named `name` is on PATH. */
+/**
+ * Whether an executable named `name` is on PATH.
+ * @param {string} name
+ */
 export function onPath(name) {
   return (process.env.PATH ?? "").split(":").some((dir) => {
     try {
