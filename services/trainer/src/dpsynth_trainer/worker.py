@@ -1,0 +1,278 @@
+"""The trainer's queue glue: a `bullmq` Worker that takes `training.run` jobs off the `train` queue.
+
+Run one per GPU (TRAINER_CONCURRENCY jobs at a time, 1 by default)::
+
+    REDIS_URL=redis://127.0.0.1:6379 BLOB_STORE_URL=file:///srv/dpsynth/blobs \\
+        uv run python -m dpsynth_trainer worker
+
+For each job: the payload is validated against `job-spec.schema.json` (a bad one fails at once, unrecoverably,
+with an `error` event, before any GPU time); the pipeline runs in a thread, so the event loop keeps renewing
+the job's BullMQ lock however long a step takes; events go to the Redis stream `dpsynth:events:<jobId>`; the
+pipeline polls `dpsynth:cancel:<jobId>` between logical steps; an attempt after the first (a retry, or a
+restart after a trainer died and BullMQ found the job stalled) resumes from the job's checkpoint.
+
+Errors: a non-retryable `TrainerError` (or a retryable one on the last attempt) ends the job: a final `error`
+event with the owner-facing message, then `UnrecoverableError`. A retryable one with attempts left is re-raised
+so BullMQ retries it with the producer's backoff. SIGTERM stops the job between steps (the pipeline saves a
+checkpoint), hands it back to the queue without using up an attempt, and exits; a second SIGTERM exits at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any, NoReturn, Protocol
+
+import redis
+from bullmq import Job, Worker
+from bullmq.custom_errors import DelayedError, UnrecoverableError
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .config import TrainerSettings, load_settings
+from .contract import JobSpec, constants, parse_job_spec
+from .errors import BadInputError, CancelledError, InternalError, TrainerError
+from .events import EventEmitter, RedisSeqCounter, RedisStreamSink
+
+log = logging.getLogger("dpsynth_trainer.worker")
+
+
+class WorkerSettings(BaseSettings):
+    """Queue settings of a trainer process, on top of `TrainerSettings`.
+
+    Every trainer on a queue should use the same lock and stalled settings: the stalled check of any one of
+    them decides when a dead trainer's job goes back to the queue. Tests shorten them.
+    """
+
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
+
+    REDIS_URL: str
+    #: BullMQ key prefix; the contract's (`dpsynth`) unless a deployment or a test file gives its own.
+    DPSYNTH_QUEUE_PREFIX: str | None = None
+    #: How long a job's lock lives without renewal: a dead trainer's job is seen as stalled after this.
+    DPSYNTH_LOCK_DURATION_MS: int = Field(default=60_000, ge=1_000)
+    #: How often this worker looks for stalled jobs.
+    DPSYNTH_STALLED_INTERVAL_MS: int = Field(default=30_000, ge=500)
+    #: Restarts of a stalled job before BullMQ fails it (a job that kills its trainer every time).
+    DPSYNTH_MAX_STALLED_COUNT: int = Field(default=2, ge=0)
+
+    @property
+    def queue_prefix(self) -> str:
+        return self.DPSYNTH_QUEUE_PREFIX or constants().queue_prefix
+
+
+class RunJob(Protocol):
+    def __call__(
+        self,
+        spec: JobSpec,
+        emitter: EventEmitter,
+        *,
+        settings: TrainerSettings,
+        cancel_check: Callable[[], bool],
+        resume: bool,
+    ) -> Any: ...
+
+
+def _pipeline_run_job() -> RunJob:
+    # Imported on first use: the pipeline pulls in torch and transformers, which a bad payload never needs.
+    from .pipeline import run_job
+
+    return run_job
+
+
+def parse_payload(job: Job) -> JobSpec:
+    """The job's spec, validated; `BadInputError` says what is wrong with the payload, never its values."""
+    expected = constants().job_name
+    if job.name != expected:
+        raise BadInputError(f"The queue entry is a '{job.name}' job; this trainer only runs '{expected}' jobs.")
+    if not isinstance(job.data, dict):
+        raise BadInputError("The job payload is not a JSON object; it must be a job spec.")
+    spec = parse_job_spec(job.data)
+    if spec.jobId != job.id:
+        raise BadInputError(
+            "The job spec's jobId differs from the id it was queued under; the producer must use the same id."
+        )
+    return spec
+
+
+def _internal(exc: BaseException) -> InternalError:
+    """An unexpected exception as an owner-safe error: its message may quote data, so only its class is kept."""
+    return InternalError(
+        f"The trainer hit an unexpected {type(exc).__name__}. An admin can find the details in the trainer's log."
+    )
+
+
+def _log_unexpected(job_id: str, exc: BaseException) -> None:
+    # The stack without the exception's message, which could quote a record.
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("job %s: unexpected %s\n%s", job_id, type(exc).__name__, stack)
+
+
+class TrainingWorker:
+    """The processor of `training.run` jobs and the Worker that feeds it."""
+
+    def __init__(
+        self,
+        *,
+        settings: TrainerSettings,
+        queue_settings: WorkerSettings,
+        run_job: RunJob | None = None,
+    ) -> None:
+        self.settings = settings
+        self.queue_settings = queue_settings
+        self._run_job = run_job
+        self.redis = redis.Redis.from_url(queue_settings.REDIS_URL)
+        #: Set on SIGTERM; the pipeline's cancel check reads it between steps.
+        self.stopping = threading.Event()
+        self.worker: Worker | None = None
+
+    def start(self) -> Worker:
+        qs = self.queue_settings
+        self.worker = Worker(
+            constants().queue_name,
+            self.process,
+            {
+                "connection": qs.REDIS_URL,
+                "prefix": qs.queue_prefix,
+                "concurrency": self.settings.TRAINER_CONCURRENCY,
+                "lockDuration": qs.DPSYNTH_LOCK_DURATION_MS,
+                "stalledInterval": qs.DPSYNTH_STALLED_INTERVAL_MS,
+                "maxStalledCount": qs.DPSYNTH_MAX_STALLED_COUNT,
+            },
+        )
+        return self.worker
+
+    def emitter_for(self, job: Job) -> EventEmitter:
+        job_id = str(job.id)
+        return EventEmitter(
+            job_id=job_id,
+            # BullMQ counts every start, retries and restarts after a stall alike, from 1.
+            attempt=max(1, int(job.attemptsStarted or 0)),
+            sinks=[RedisStreamSink(self.redis, job_id)],
+            seq=RedisSeqCounter(self.redis, job_id),
+        )
+
+    def cancel_requested(self, job_id: str) -> bool:
+        return bool(self.redis.exists(f"{constants().cancel_prefix}{job_id}"))
+
+    async def process(self, job: Job, token: str) -> dict[str, Any]:
+        job_id = str(job.id)
+        emitter = self.emitter_for(job)
+        try:
+            spec = parse_payload(job)
+        except TrainerError as exc:
+            log.warning("job %s: rejected payload (%s)", job_id, exc.code)
+            emitter.error(TrainerError(exc.message, code=exc.code, retryable=False))
+            raise UnrecoverableError(exc.message) from None
+
+        if self.cancel_requested(job_id):
+            self._end(job, emitter, CancelledError("Cancelled at the owner's request before training started."))
+
+        resume = emitter.attempt > 1
+        log.info("job %s: attempt %d%s", job_id, emitter.attempt, " (resuming)" if resume else "")
+        try:
+            await asyncio.to_thread(
+                self.run_job,
+                spec,
+                emitter,
+                settings=self.settings,
+                cancel_check=lambda: self.stopping.is_set() or self.cancel_requested(job_id),
+                resume=resume,
+            )
+        except CancelledError as exc:
+            if self.stopping.is_set() and not self.cancel_requested(job_id):
+                await self._hand_back(job, token, emitter)
+            self._end(job, emitter, exc)
+        except TrainerError as exc:
+            self._end(job, emitter, exc)
+        except Exception as exc:  # noqa: BLE001 - anything else is our fault; report it without its message
+            _log_unexpected(job_id, exc)
+            self._end(job, emitter, _internal(exc))
+        return {"jobId": job_id, "attempt": emitter.attempt}
+
+    @property
+    def run_job(self) -> RunJob:
+        if self._run_job is None:
+            self._run_job = _pipeline_run_job()
+        return self._run_job
+
+    def _end(self, job: Job, emitter: EventEmitter, exc: TrainerError) -> NoReturn:
+        """Reports the error and raises what tells BullMQ whether to try again."""
+        last_attempt = int(job.attemptsMade) + 1 >= int(job.opts.get("attempts") or 1)
+        final = not exc.retryable or last_attempt
+        log.warning("job %s: %s error (%s)", job.id, exc.code, "final" if final else "will retry")
+        emitter.error(TrainerError(exc.message, code=exc.code, retryable=not final))
+        if final:
+            raise UnrecoverableError(exc.message)
+        raise exc
+
+    async def _hand_back(self, job: Job, token: str, emitter: EventEmitter) -> NoReturn:
+        """On shutdown: back to the queue without using up an attempt; the next trainer resumes it."""
+        emitter.log(
+            "info", "This trainer is shutting down; the job goes back to the queue and resumes from its checkpoint."
+        )
+        await job.moveToDelayed(int(time.time() * 1000) + 1000, token)
+        raise DelayedError()
+
+    async def run_until_stopped(self) -> None:
+        """Processes jobs until SIGTERM or SIGINT, then lets the running job stop between steps and exits."""
+        worker = self.start()
+        loop = asyncio.get_running_loop()
+        closed = asyncio.Event()
+
+        def on_signal(signum: int) -> None:
+            if self.stopping.is_set():
+                log.warning("second %s: exiting now", signal.Signals(signum).name)
+                sys.stdout.flush()
+                import os
+
+                os._exit(1)
+            log.info("%s: stopping after the current step", signal.Signals(signum).name)
+            self.stopping.set()
+
+            async def close() -> None:
+                await worker.close()
+                closed.set()
+
+            loop.create_task(close())
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, on_signal, signum)
+        log.info(
+            "trainer worker listening on queue %s (prefix %s, concurrency %d)",
+            constants().queue_name,
+            self.queue_settings.queue_prefix,
+            self.settings.TRAINER_CONCURRENCY,
+        )
+        await closed.wait()
+        self.redis.close()
+
+
+def load_worker_settings() -> WorkerSettings:
+    try:
+        return WorkerSettings()  # type: ignore[call-arg] - read from the environment
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        raise BadInputError(f"Invalid trainer worker configuration: {problems}.") from None
+
+
+def main() -> int:
+    """`python -m dpsynth_trainer worker`: exit status 0 after a clean shutdown, 2 on bad configuration."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        worker = TrainingWorker(settings=load_settings(), queue_settings=load_worker_settings())
+    except BadInputError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    asyncio.run(worker.run_until_stopped())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
