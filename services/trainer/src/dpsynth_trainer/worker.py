@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -144,6 +146,8 @@ class TrainingWorker:
                 "lockDuration": qs.DPSYNTH_LOCK_DURATION_MS,
                 "stalledInterval": qs.DPSYNTH_STALLED_INTERVAL_MS,
                 "maxStalledCount": qs.DPSYNTH_MAX_STALLED_COUNT,
+                # Recorded by BullMQ on each job it takes (`processedBy`): which machine and process ran it.
+                "name": f"{socket.gethostname()}:{os.getpid()}",
             },
         )
         return self.worker
@@ -230,8 +234,6 @@ class TrainingWorker:
             if self.stopping.is_set():
                 log.warning("second %s: exiting now", signal.Signals(signum).name)
                 sys.stdout.flush()
-                import os
-
                 os._exit(1)
             log.info("%s: stopping after the current step", signal.Signals(signum).name)
             self.stopping.set()
