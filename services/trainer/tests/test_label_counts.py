@@ -10,6 +10,7 @@ from dpsynth_trainer.label_counts import (
     allocate_rows,
     analytic_gaussian_delta,
     analytic_gaussian_sigma,
+    choose_label_mix,
     custom_mix,
     release_label_counts,
     uniform_mix,
@@ -98,3 +99,74 @@ def test_largest_remainder_allocates_every_row_within_one_of_its_share(weights, 
     assert sum(allocation.values()) == rows
     for label, count in allocation.items():
         assert abs(count - mix[label] * rows) < 1 + 1e-9
+
+
+def _spec_parts(label_mix, *, epsilon=8, label_counts=None):
+    from dpsynth_trainer.contract import parse_job_spec
+
+    spec = parse_job_spec(
+        {
+            "schemaVersion": 1,
+            "jobId": "j",
+            "datasetId": "d",
+            "model": {"id": "tiny-gpt2"},
+            "privacy": {"epsilon": epsilon, "delta": 1e-5, "labelCounts": label_counts},
+            "sampling": {"rows": 10, "labelMix": label_mix},
+            "data": {
+                "trainUri": "file:///t",
+                "holdoutUri": "file:///h",
+                "textColumn": "t",
+                "labelColumn": "l",
+                "trainRows": 10,
+            },
+            "outputUri": "file:///o",
+        }
+    )
+    return spec.sampling, spec.privacy
+
+
+def test_the_spec_decides_the_mix_and_only_dp_counts_are_charged():
+    labels, label_set = ["a", "a", "a", "b"], ["a", "b"]
+    charger = RecordingCharger()
+    mix, note = choose_label_mix(
+        *_spec_parts({"kind": "uniform"}), labels, label_set, charger
+    )
+    assert (mix.source, note, charger.charges) == ("uniform", None, [])
+    mix, _ = choose_label_mix(
+        *_spec_parts({"kind": "custom", "weights": {"b": 2}}),
+        labels,
+        label_set,
+        charger,
+    )
+    assert (mix.weights, charger.charges) == ({"a": 0.0, "b": 1.0}, [])
+    share = {"epsilon": 0.5, "delta": 1e-6}
+    mix, _ = choose_label_mix(
+        *_spec_parts({"kind": "dp-counts"}, label_counts=share),
+        labels,
+        label_set,
+        charger,
+    )
+    assert mix.source == "dp-counts"
+    assert charger.charges == [
+        {"mechanism": MECHANISM, "epsilon": 0.5, "delta": 1e-6, "steps": 1}
+    ]
+
+
+def test_dp_counts_without_a_share_never_spend_unapproved_privacy():
+    charger = RecordingCharger()
+    mix, note = choose_label_mix(
+        *_spec_parts({"kind": "dp-counts"}), ["a", "b"], ["a", "b"], charger
+    )
+    assert (mix.source, charger.charges) == ("uniform", [])
+    assert "no share" in note
+    mix, note = choose_label_mix(
+        *_spec_parts({"kind": "dp-counts"}, epsilon="inf"),
+        ["a", "a", "a", "b"],
+        ["a", "b"],
+        charger,
+    )
+    assert (mix.source, mix.weights, charger.charges) == (
+        "exact-counts",
+        {"a": 0.75, "b": 0.25},
+        [],
+    )

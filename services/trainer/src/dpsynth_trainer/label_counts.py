@@ -16,15 +16,18 @@ import math
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 from scipy.special import log_ndtr, ndtr
 
+if TYPE_CHECKING:
+    from dpsynth_trainer.contract import PrivacySpec, SamplingSpec
+
 MECHANISM = "gaussian-label-counts"
 SENSITIVITY = 1.0
 
-MixSource = Literal["dp-counts", "uniform", "custom"]
+MixSource = Literal["dp-counts", "exact-counts", "uniform", "custom"]
 
 
 class PrivacyCharger(Protocol):
@@ -126,6 +129,11 @@ def release_label_counts(
     )
 
 
+def exact_mix(labels: Sequence[str], label_set: Sequence[str]) -> LabelMix:
+    """The true proportions: only for a non-private run, which promises nothing to protect."""
+    return LabelMix(normalise(count_labels(labels, label_set)), "exact-counts")
+
+
 def uniform_mix(label_set: Sequence[str]) -> LabelMix:
     return LabelMix({label: 1.0 / len(label_set) for label in label_set}, "uniform")
 
@@ -160,3 +168,39 @@ def allocate_rows(mix: Mapping[str, float], rows: int) -> dict[str, int]:
     for label in by_remainder[:left]:
         allocation[label] += 1
     return allocation
+
+
+def choose_label_mix(
+    sampling: SamplingSpec,
+    privacy: PrivacySpec,
+    labels: Sequence[str],
+    label_set: Sequence[str],
+    charger: PrivacyCharger,
+    *,
+    rng: np.random.Generator | None = None,
+) -> tuple[LabelMix, str | None]:
+    """The mix the spec asks for, and a note for the report when it had to be something else."""
+    requested = sampling.labelMix
+    if requested.kind == "uniform":
+        return uniform_mix(label_set), None
+    if requested.kind == "custom":
+        return custom_mix(requested.weights, label_set), None
+    share = privacy.labelCounts
+    if share is not None:
+        return release_label_counts(
+            labels,
+            label_set,
+            charger,
+            epsilon=share.epsilon,
+            delta=share.delta,
+            rng=rng,
+        ), None
+    if not privacy.is_private:
+        return exact_mix(
+            labels, label_set
+        ), "A non-private run without a label-count share used the exact label counts."
+    # Releasing counts without a share of the approved budget would spend privacy nobody approved.
+    return uniform_mix(label_set), (
+        "The spec asked for DP label counts but gave them no share of the budget (privacy.labelCounts), "
+        "so the label mix is uniform and cost nothing."
+    )
