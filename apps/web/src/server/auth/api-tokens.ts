@@ -28,3 +28,15 @@ export async function userOfToken(prisma: PrismaClient, token: string) {
   await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
   return row.user;
 }
+
+/** Revokes one of the user's own tokens; another user's token id is not found. */
+export async function revokeApiToken(
+  prisma: PrismaClient,
+  { userId, id }: { userId: string; id: string },
+): Promise<boolean> {
+  const { count } = await prisma.apiToken.updateMany({
+    where: { id, userId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  return count === 1;
+}

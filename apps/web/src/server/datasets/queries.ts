@@ -1,5 +1,5 @@
 import "server-only";
-import { serializable } from "@dpsynth/db";
+import type { Prisma } from "@dpsynth/db";
 import { audit } from "../audit/audit.ts";
 import { datasetsVisibleTo } from "../auth/access.ts";
 import type { TCaller } from "../auth/authenticate.ts";
@@ -17,11 +17,16 @@ export async function listDatasets({ prisma }: TServerContext, caller: TCaller):
   return { datasets: await Promise.all(rows.map((row) => datasetWire(prisma, row))) };
 }
 
-/** One dataset the caller may see, or not_found (also for another owner's). */
-export async function findDataset({ prisma }: TServerContext, caller: TCaller, id: string) {
-  const row = await prisma.dataset.findFirst({ where: { id, ...datasetsVisibleTo(caller) }, select: DATASET_SELECT });
+/** One dataset the caller may see, with the fields `select` names, or not_found (also for another owner's). */
+export async function findDataset<S extends Prisma.DatasetSelect = typeof DATASET_SELECT>(
+  { prisma }: TServerContext,
+  caller: TCaller,
+  id: string,
+  select: S = DATASET_SELECT as unknown as S,
+): Promise<Prisma.DatasetGetPayload<{ select: S }>> {
+  const row = await prisma.dataset.findFirst({ where: { id, ...datasetsVisibleTo(caller) }, select });
   if (!row) throw notFound("The dataset");
-  return row;
+  return row as Prisma.DatasetGetPayload<{ select: S }>;
 }
 
 export async function getDataset(ctx: TServerContext, caller: TCaller, id: string): Promise<TDatasetDetail> {
@@ -46,8 +51,9 @@ export async function setBudget(
   update: { epsilonTotal: number; delta?: number },
 ): Promise<TDataset> {
   await findDataset(ctx, caller, id);
-  // Serialisable like every ledger change, so a concurrent reservation sees the old or the new total.
-  await serializable(ctx.prisma, async (tx) => {
+  // The UPDATE takes the dataset row's lock, which every ledger change holds: a concurrent reservation
+  // sees the old total or the new one, never a mix.
+  await ctx.prisma.$transaction(async (tx) => {
     await tx.dataset.update({
       where: { id },
       data: { epsilonTotal: update.epsilonTotal, ...(update.delta === undefined ? {} : { deltaTotal: update.delta }) },

@@ -1,7 +1,5 @@
 import { getDataset } from "@/server/datasets/queries";
-import { ZIdParams } from "@/server/datasets/schemas";
+import { ENDPOINTS } from "@/server/http/endpoints";
 import { route } from "@/server/http/route";
 
-export const GET = route({ access: "user", params: ZIdParams }, ({ ctx, caller, params }) =>
-  getDataset(ctx, caller, params.id),
-);
+export const GET = route(ENDPOINTS.getDataset, ({ ctx, caller, params }) => getDataset(ctx, caller, params.id));

@@ -1,7 +1,7 @@
 import { setBudget } from "@/server/datasets/queries";
-import { ZBudgetUpdate, ZIdParams } from "@/server/datasets/schemas";
+import { ENDPOINTS } from "@/server/http/endpoints";
 import { route } from "@/server/http/route";
 
-export const PUT = route({ access: "admin", params: ZIdParams, body: ZBudgetUpdate }, ({ ctx, caller, params, body }) =>
+export const PUT = route(ENDPOINTS.setBudget, ({ ctx, caller, params, body }) =>
   setBudget(ctx, caller, params.id, body),
 );

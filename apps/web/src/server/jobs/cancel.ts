@@ -1,0 +1,65 @@
+import "server-only";
+import { REDIS_KEYS } from "@dpsynth/contracts";
+import { settleJob } from "@dpsynth/db";
+import { audit } from "../audit/audit.ts";
+import type { TCaller } from "../auth/authenticate.ts";
+import type { TServerContext } from "../context.ts";
+import { AppError } from "../http/errors.ts";
+import { removeFromQueue } from "../queue.ts";
+import { findJob, getJob } from "./queries.ts";
+import type { TJob } from "./schemas.ts";
+
+/** As long as control keeps it: long enough for any trainer to see, not forever. */
+const CANCEL_FLAG_TTL_S = 7 * 24 * 3600;
+
+/** Sets CANCELLED if the job is still in `from`; says whether this call ended it. */
+async function markCancelled(
+  ctx: TServerContext,
+  jobId: string,
+  from: "PENDING_APPROVAL" | "QUEUED",
+): Promise<boolean> {
+  const { count } = await ctx.prisma.job.updateMany({
+    where: { id: jobId, status: from },
+    data: {
+      status: "CANCELLED",
+      errorCode: "cancelled",
+      errorMessage: "Cancelled at the owner's request.",
+      finishedAt: new Date(),
+    },
+  });
+  return count === 1;
+}
+
+const RELEASE_NOTE = "settled: cancelled before it ran";
+
+/**
+ * Cancels a job. Waiting for approval or still on the queue: it ends now, with nothing charged. Running:
+ * the Redis flag tells its trainer to stop after the current step; control then charges the steps taken,
+ * releases the rest and ends it CANCELLED.
+ */
+export async function cancelJob(ctx: TServerContext, caller: TCaller, id: string): Promise<TJob> {
+  const job = await findJob(ctx, caller, id);
+  if (!["PENDING_APPROVAL", "QUEUED", "RUNNING"].includes(job.status)) {
+    throw new AppError("conflict", `The job has already ended (${job.status}).`);
+  }
+  await ctx.prisma.job.update({ where: { id }, data: { cancelRequestedAt: job.cancelRequestedAt ?? new Date() } });
+  await audit(ctx.prisma, {
+    actorId: caller.id,
+    action: "job.cancel",
+    subjectType: "job",
+    subjectId: id,
+    detail: { status: job.status },
+  });
+  if (job.status === "PENDING_APPROVAL" && (await markCancelled(ctx, id, "PENDING_APPROVAL"))) {
+    // Status first: an admin approving at the same moment must not find its reservation gone.
+    await settleJob(ctx.prisma, id, RELEASE_NOTE);
+  } else if (job.status !== "RUNNING" && (await removeFromQueue(ctx.queue, id))) {
+    // Off the queue, nothing can start it any more: reservation first, then status, as control does, so a
+    // crash in between leaves an open job for control's sweep rather than a finished one holding budget.
+    await settleJob(ctx.prisma, id, RELEASE_NOTE);
+    await markCancelled(ctx, id, "QUEUED");
+  } else {
+    await ctx.redis.set(`${REDIS_KEYS.cancelPrefix}${id}`, "1", "EX", CANCEL_FLAG_TTL_S);
+  }
+  return getJob(ctx, caller, id);
+}

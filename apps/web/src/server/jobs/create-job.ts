@@ -1,0 +1,70 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { createJobWithReservation, settleJob } from "@dpsynth/db";
+import { audit } from "../audit/audit.ts";
+import type { TCaller } from "../auth/authenticate.ts";
+import type { TServerContext } from "../context.ts";
+import { findDataset } from "../datasets/queries.ts";
+import { AppError } from "../http/errors.ts";
+import { enqueueTraining } from "../queue.ts";
+import { buildSpec, SPEC_DATASET_SELECT } from "./build-spec.ts";
+import type { TCreateJob, TJob } from "./schemas.ts";
+import { JOB_INCLUDE, jobWire } from "./serialize.ts";
+
+/**
+ * Puts a job that has its reservation on the train queue. If Redis refuses, the job ends FAILED and its
+ * reservation goes back: a job must never hold budget while nothing will run it.
+ */
+export async function enqueueOrFail(ctx: TServerContext, job: { id: string; spec: unknown }): Promise<void> {
+  try {
+    await enqueueTraining(ctx.queue, job.spec as Parameters<typeof enqueueTraining>[1]);
+  } catch {
+    await settleJob(ctx.prisma, job.id, "settled: could not be queued");
+    await ctx.prisma.job.update({
+      where: { id: job.id },
+      data: {
+        status: "FAILED",
+        errorCode: "queue_unavailable",
+        errorMessage: "The job queue was unavailable.",
+        finishedAt: new Date(),
+      },
+    });
+    throw new AppError(
+      "unavailable",
+      "The job queue is unavailable right now; nothing was charged. Try again shortly.",
+    );
+  }
+}
+
+/**
+ * Requests a job: within the caller's allowance it is queued at once, above it it waits for an admin; either
+ * way its (epsilon, delta) is reserved together with the Job row in one serialisable transaction, and a
+ * request that does not fit the remaining budget is refused (409 with the numbers).
+ */
+export async function createJob(ctx: TServerContext, caller: TCaller, request: TCreateJob): Promise<TJob> {
+  const dataset = await findDataset(ctx, caller, request.datasetId, SPEC_DATASET_SELECT);
+  const jobId = randomUUID();
+  const spec = buildSpec(request, { dataset, jobId, blobs: ctx.blobs });
+  const status = request.epsilon > caller.epsilonAllowance ? "PENDING_APPROVAL" : "QUEUED";
+  const job = await createJobWithReservation(ctx.prisma, {
+    datasetId: dataset.id,
+    epsilon: spec.privacy.epsilon as number,
+    delta: spec.privacy.delta,
+    job: { id: jobId, requesterId: caller.id, spec, status, epsilon: request.epsilon, delta: spec.privacy.delta },
+  });
+  await audit(ctx.prisma, {
+    actorId: caller.id,
+    action: "job.request",
+    subjectType: "job",
+    subjectId: job.id,
+    detail: {
+      datasetId: dataset.id,
+      model: request.model,
+      epsilon: request.epsilon,
+      delta: spec.privacy.delta,
+      status,
+    },
+  });
+  if (status === "QUEUED") await enqueueOrFail(ctx, job);
+  return jobWire(await ctx.prisma.job.findUniqueOrThrow({ where: { id: job.id }, include: JOB_INCLUDE }));
+}

@@ -1,0 +1,43 @@
+import "server-only";
+import type { Prisma } from "@dpsynth/db";
+import { jobsVisibleTo } from "../auth/access.ts";
+import type { TCaller } from "../auth/authenticate.ts";
+import type { TServerContext } from "../context.ts";
+import { notFound } from "../http/errors.ts";
+import type { TJob, TMetricPoint } from "./schemas.ts";
+import { JOB_INCLUDE, jobWire } from "./serialize.ts";
+
+/** A job the caller may see (its dataset is theirs, or they are an admin), or not_found. */
+export async function findJob({ prisma }: TServerContext, caller: TCaller, id: string) {
+  const row = await prisma.job.findFirst({ where: { id, ...jobsVisibleTo(caller) }, include: JOB_INCLUDE });
+  if (!row) throw notFound("The job");
+  return row;
+}
+
+export async function getJob(ctx: TServerContext, caller: TCaller, id: string): Promise<TJob> {
+  return jobWire(await findJob(ctx, caller, id));
+}
+
+export async function listJobs(
+  { prisma }: TServerContext,
+  caller: TCaller,
+  filter: { datasetId?: string; status?: TJob["status"] },
+): Promise<{ jobs: TJob[] }> {
+  const where: Prisma.JobWhereInput = { ...jobsVisibleTo(caller), ...filter };
+  const rows = await prisma.job.findMany({ where, include: JOB_INCLUDE, orderBy: { createdAt: "desc" }, take: 500 });
+  return { jobs: rows.map(jobWire) };
+}
+
+export async function jobMetrics(
+  ctx: TServerContext,
+  caller: TCaller,
+  id: string,
+): Promise<{ points: TMetricPoint[] }> {
+  await findJob(ctx, caller, id);
+  const rows = await ctx.prisma.metricPoint.findMany({
+    where: { jobId: id },
+    orderBy: { seq: "asc" },
+    select: { seq: true, step: true, epoch: true, epsilon: true, loss: true, values: true },
+  });
+  return { points: rows.map((row) => ({ ...row, values: row.values as TMetricPoint["values"] })) };
+}

@@ -1,0 +1,129 @@
+import {
+  PRESETS,
+  ZArtifactName,
+  ZEvaluationSpec,
+  ZJobSpec,
+  ZLabelMix,
+  ZModelSpec,
+  ZPrivacySpec,
+  ZSamplingSpec,
+  ZTrainingSpec,
+} from "@dpsynth/contracts";
+import { z } from "zod";
+import { ZBudget, ZId, ZUserRef } from "../datasets/schemas.ts";
+
+/**
+ * Overrides of one section of the job spec: the contract's own fields, all optional and without their
+ * defaults (a default here would silently replace the preset's value). The merged spec is validated by
+ * ZJobSpec itself, so no rule is restated.
+ */
+function overridesOf(schema: z.ZodObject, omit: readonly string[] = []) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(schema.shape)) {
+    if (omit.includes(key)) continue;
+    let inner = field as z.ZodType;
+    while (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault) inner = inner.unwrap() as z.ZodType;
+    shape[key] = inner.optional();
+  }
+  return z.strictObject(shape);
+}
+
+export const ZHyperparameters = z.strictObject({
+  model: overridesOf(ZModelSpec, ["id"]).optional(),
+  privacy: overridesOf(ZPrivacySpec, ["epsilon", "delta", "labelCounts"]).optional(),
+  training: overridesOf(ZTrainingSpec).optional(),
+  sampling: overridesOf(ZSamplingSpec, ["rows", "labelMix"]).optional(),
+  evaluation: overridesOf(ZEvaluationSpec).optional(),
+});
+
+export const ZPresetName = z.enum(Object.keys(PRESETS) as [keyof typeof PRESETS, ...(keyof typeof PRESETS)[]]);
+
+/** Body of `POST /jobs` and `POST /jobs/quote`. */
+export const ZCreateJob = z.object({
+  datasetId: ZId,
+  /** A catalog key (`smollm2-135m`), a Hugging Face id (`org/name`), or an existing local directory. */
+  model: z.string().min(1).max(300),
+  /** Total epsilon for the job, every mechanism included (DP label counts take a share of it). */
+  epsilon: z.number().positive().max(100),
+  /** Defaults to the preset's delta, capped at a tenth of the dataset's delta budget. */
+  delta: z.number().positive().lt(1).optional(),
+  syntheticRows: z.int().min(1).max(1_000_000),
+  preset: ZPresetName.default("quick-demo"),
+  hyperparameters: ZHyperparameters.optional(),
+  labelMix: ZLabelMix.default({ kind: "dp-counts" }),
+});
+
+export const ZQuoteOutcome = z.enum(["runs-now", "needs-approval", "over-budget"]);
+
+export const ZQuote = z.object({
+  outcome: ZQuoteOutcome,
+  /** A sentence for the form: what submitting would do, with the numbers. */
+  message: z.string(),
+  requested: z.object({ epsilon: z.number(), delta: z.number() }),
+  /** Epsilon left on the dataset. */
+  remaining: z.number(),
+  /** The caller's largest epsilon per job without approval. */
+  allowance: z.number(),
+  budget: ZBudget,
+});
+
+const ZDate = z.iso.datetime();
+
+export const ZJobStatus = z.enum([
+  "PENDING_APPROVAL",
+  "QUEUED",
+  "RUNNING",
+  "SUCCEEDED",
+  "FAILED",
+  "CANCELLED",
+  "REJECTED",
+]);
+
+export const ZJob = z.object({
+  id: z.string(),
+  datasetId: z.string(),
+  dataset: z.object({ id: z.string(), name: z.string() }),
+  requester: ZUserRef,
+  status: ZJobStatus,
+  stage: z.enum(["loading", "training", "sampling", "evaluating", "done"]).nullable(),
+  epsilon: z.number().nullable(),
+  delta: z.number(),
+  epsilonSpent: z.number(),
+  attempts: z.int(),
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  /** True once a cancel was asked for; the job ends CANCELLED when its trainer stops. */
+  cancelRequested: z.boolean(),
+  metrics: z.record(z.string(), z.number()).nullable(),
+  spec: ZJobSpec,
+  artifacts: z.array(z.object({ name: ZArtifactName, bytes: z.int(), sha256: z.string() })),
+  approval: z
+    .object({ decision: z.enum(["APPROVED", "REJECTED"]), reason: z.string(), adminId: z.string(), createdAt: ZDate })
+    .nullable(),
+  createdAt: ZDate,
+  startedAt: ZDate.nullable(),
+  finishedAt: ZDate.nullable(),
+});
+
+export const ZJobList = z.object({ jobs: z.array(ZJob) });
+export const ZJobListQuery = z.object({ datasetId: ZId.optional(), status: ZJobStatus.optional() });
+
+export const ZMetricPoint = z.object({
+  seq: z.int(),
+  step: z.int(),
+  epoch: z.number(),
+  epsilon: z.number().nullable(),
+  loss: z.number().nullable(),
+  /** Every namespaced value of the metric event (`perf/samples_per_s`, `sampling/rows_done`, …). */
+  values: z.record(z.string(), z.number()),
+});
+export const ZMetrics = z.object({ points: z.array(ZMetricPoint) });
+
+/** Artifacts an owner may download; the model checkpoint stays server-side. */
+export const ZDownloadName = ZArtifactName.exclude(["model"]);
+export const ZArtifactParams = z.object({ id: ZId, name: ZDownloadName });
+
+export type TCreateJob = z.infer<typeof ZCreateJob>;
+export type TQuote = z.infer<typeof ZQuote>;
+export type TJob = z.infer<typeof ZJob>;
+export type TMetricPoint = z.infer<typeof ZMetricPoint>;

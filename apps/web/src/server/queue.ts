@@ -1,0 +1,28 @@
+import "server-only";
+import { QUEUE, type TJobSpec, ZJobSpec } from "@dpsynth/contracts";
+import type { Queue } from "bullmq";
+
+/**
+ * Retries resume from the job's checkpoint (the trainer's accountant continues), so a few attempts with
+ * growing pauses ride out a lost worker without spending epsilon twice.
+ */
+const TRAIN_JOB_OPTIONS = {
+  attempts: 3,
+  backoff: { type: "exponential", delay: 30_000 },
+  removeOnComplete: { age: 7 * 24 * 3600 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+} as const;
+
+/** Puts a job on the train queue; the spec is validated again here, the last moment before a trainer sees it. */
+export async function enqueueTraining(queue: Queue, spec: TJobSpec): Promise<void> {
+  const valid = ZJobSpec.parse(spec);
+  await queue.add(QUEUE.jobName, valid, { ...TRAIN_JOB_OPTIONS, jobId: valid.jobId });
+}
+
+/** Takes a waiting job off the queue; false when a trainer already holds it (then only the cancel flag stops it). */
+export async function removeFromQueue(queue: Queue, jobId: string): Promise<boolean> {
+  const state = await queue.getJobState(jobId);
+  if (state === "unknown") return true;
+  if (state === "active" || state === "completed" || state === "failed") return false;
+  return (await queue.remove(jobId)) === 1;
+}
