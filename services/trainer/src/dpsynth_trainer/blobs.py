@@ -1,0 +1,113 @@
+"""Blob URIs: `file:///abs/path` always, `s3://bucket/key` when boto3 is installed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from .errors import BadInputError, InternalError
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    uri: str
+    bytes: int
+    sha256: str
+
+
+def file_digest(path: Path) -> tuple[int, str]:
+    """Size in bytes and hex sha256 of a local file."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def join_uri(prefix: str, name: str) -> str:
+    return prefix.rstrip("/") + "/" + name
+
+
+def local_path(uri: str) -> Path:
+    """The filesystem path of a `file://` URI."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+        raise BadInputError(f"Expected a file:/// URI, got a '{parsed.scheme}' URI.")
+    return Path(unquote(parsed.path))
+
+
+def _s3_client():
+    try:
+        import boto3  # noqa: PLC0415 - optional dependency, only for s3:// stores
+    except ImportError:
+        raise BadInputError(
+            "This trainer cannot reach s3:// blobs: boto3 is not installed. Install it in the trainer's "
+            "environment or use a file:/// BLOB_STORE_URL."
+        ) from None
+    return boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None)
+
+
+def _s3_location(uri: str) -> tuple[str, str]:
+    parsed = urlparse(uri)
+    return parsed.netloc, parsed.path.lstrip("/")
+
+
+def download(uri: str, dest: Path) -> Path:
+    """Copy a blob to a local file (a `file://` blob is copied too, so the caller owns `dest`)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    scheme = urlparse(uri).scheme
+    if scheme == "file":
+        source = local_path(uri)
+        if not source.is_file():
+            raise BadInputError(f"The blob {uri} does not exist.")
+        shutil.copyfile(source, dest)
+    elif scheme == "s3":
+        bucket, key = _s3_location(uri)
+        _s3_client().download_file(bucket, key, str(dest))
+    else:
+        raise BadInputError(f"Unsupported blob URI scheme '{scheme}'; use file:/// or s3://.")
+    return dest
+
+
+def read_bytes(uri: str) -> bytes:
+    if urlparse(uri).scheme == "file":
+        path = local_path(uri)
+        if not path.is_file():
+            raise BadInputError(f"The blob {uri} does not exist.")
+        return path.read_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        return download(uri, Path(tmp) / "blob").read_bytes()
+
+
+def upload(path: Path, uri: str) -> BlobInfo:
+    """Write a local file to a blob URI (atomically for `file://`), returning its size and sha256."""
+    size, sha256 = file_digest(path)
+    scheme = urlparse(uri).scheme
+    if scheme == "file":
+        target = local_path(uri)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.resolve() != Path(path).resolve():
+            partial = target.with_name(f".{target.name}.partial")
+            shutil.copyfile(path, partial)
+            os.replace(partial, target)
+    elif scheme == "s3":
+        bucket, key = _s3_location(uri)
+        _s3_client().upload_file(str(path), bucket, key)
+    else:
+        raise InternalError(f"Unsupported blob URI scheme '{scheme}' for an artifact.")
+    return BlobInfo(uri, size, sha256)
+
+
+def upload_tree(directory: Path, uri_prefix: str) -> list[BlobInfo]:
+    """Upload every file under `directory` beneath `uri_prefix`, keeping relative paths."""
+    return [
+        upload(path, join_uri(uri_prefix, path.relative_to(directory).as_posix()))
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    ]

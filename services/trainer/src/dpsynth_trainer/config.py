@@ -1,0 +1,62 @@
+"""The trainer process's configuration, validated once at start-up.
+
+Variable names are shared with every other dpsynth process (see `.env.example`). A bad value is reported with
+the variable's name and the rule it breaks, never with the value (a URL may hold a password).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import BadInputError
+
+_REPO_ROOT = Path(__file__).resolve().parents[4]
+
+
+class TrainerSettings(BaseSettings):
+    """Environment of one trainer process."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
+
+    REDIS_URL: str | None = None
+    BLOB_STORE_URL: str | None = None
+    DPSYNTH_HOME: Path = _REPO_ROOT / ".dpsynth"
+    DPSYNTH_MODEL_CACHE: Path | None = None
+    DPSYNTH_DEVICE: Literal["auto", "cpu", "cuda"] = "auto"
+    TRAINER_CONCURRENCY: int = Field(default=1, ge=1, le=64)
+
+    @field_validator("REDIS_URL")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("BLOB_STORE_URL")
+    @classmethod
+    def _blob_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("file:///", "s3://")):
+            raise ValueError("must be file:///<absolute dir> or s3://<bucket>/<prefix>")
+        return value
+
+    @property
+    def model_cache(self) -> Path:
+        """Where converted and downloaded models are kept (`$DPSYNTH_HOME/models` unless set)."""
+        return self.DPSYNTH_MODEL_CACHE or self.DPSYNTH_HOME / "models"
+
+    @property
+    def blob_store_url(self) -> str:
+        return self.BLOB_STORE_URL or (self.DPSYNTH_HOME / "blobs").as_uri()
+
+
+def load_settings() -> TrainerSettings:
+    """Read the environment; a bad variable raises `BadInputError` naming it and the rule, not its value."""
+    try:
+        return TrainerSettings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        raise BadInputError(f"Invalid trainer configuration: {problems}.") from None

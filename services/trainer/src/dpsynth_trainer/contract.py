@@ -1,0 +1,283 @@
+"""The cross-process contracts, read from `packages/contracts/schema/*.json`.
+
+Python never retypes a name, a default or a shape that the TypeScript contracts define: this module loads the
+generated JSON Schema files, validates with `jsonschema` (Draft 2020-12), fills defaults from the schema's
+`default`s, and only then parses into pydantic models whose field names are the JSON names. Queue names and
+Redis prefixes come from `constants.json`, the model catalog from `catalog.json`.
+
+The schema directory is found relative to this package in a checkout; containers set `DPSYNTH_CONTRACTS_DIR`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import BadInputError
+
+ContractName = Literal["job-spec", "trainer-event", "report"]
+
+
+def contracts_dir() -> Path:
+    """The directory holding the generated schema files."""
+    override = os.environ.get("DPSYNTH_CONTRACTS_DIR")
+    if override:
+        return Path(override)
+    # src/dpsynth_trainer/contract.py -> repository root is four levels above the package directory.
+    return Path(__file__).resolve().parents[4] / "packages" / "contracts" / "schema"
+
+
+@cache
+def load_json(name: str) -> Any:
+    """One generated file of the contracts directory, parsed."""
+    path = contracts_dir() / name
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RuntimeError(
+            f"Contract file {name} not found under {contracts_dir()}; set DPSYNTH_CONTRACTS_DIR to the "
+            "packages/contracts/schema directory."
+        ) from exc
+
+
+@cache
+def validator(contract: ContractName) -> Draft202012Validator:
+    schema = load_json(f"{contract}.schema.json")
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+class ContractViolation(BadInputError):
+    """A payload does not match its contract. The message names paths and rules, never the values."""
+
+
+def _describe(error: ValidationError) -> str:
+    where = error.json_path.removeprefix("$.") if error.json_path != "$" else "(root)"
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        return _describe(_closest_branch_error(error.context))
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in (error.instance or {})]
+        return f"{where}: missing required field(s) {', '.join(missing)}"
+    if error.validator == "additionalProperties":
+        return f"{where}: has fields the contract does not define"
+    return f"{where}: violates {error.validator}={json.dumps(error.validator_value)[:120]}"
+
+
+def _closest_branch_error(errors: list[ValidationError]) -> ValidationError:
+    """In a union, the branch whose discriminator (`type`, `kind`) matched explains the failure best."""
+    by_branch: dict[Any, list[ValidationError]] = {}
+    for e in errors:
+        by_branch.setdefault(e.relative_schema_path[0], []).append(e)
+    for branch_errors in by_branch.values():
+        if not any(e.validator == "const" and len(e.relative_path) == 1 for e in branch_errors):
+            return branch_errors[0]
+    return max(errors, key=lambda e: len(e.absolute_path))
+
+
+def validate_instance(contract: ContractName, data: Any) -> None:
+    """Raise `ContractViolation` when `data` does not match the named contract."""
+    errors = sorted(validator(contract).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        details = "; ".join(_describe(e) for e in errors[:5])
+        raise ContractViolation(f"The {contract} does not match its contract: {details}.")
+
+
+def fill_defaults(schema: dict[str, Any], instance: Any) -> Any:
+    """A copy of `instance` with every absent property that has a schema `default` filled in, recursively.
+
+    For `oneOf`/`anyOf` the first branch the (already valid) instance matches supplies the defaults.
+    """
+    instance = copy.deepcopy(instance)
+    for keyword in ("oneOf", "anyOf"):
+        for branch in schema.get(keyword, []):
+            if Draft202012Validator(branch).is_valid(instance):
+                return fill_defaults(branch, instance)
+    if isinstance(instance, dict):
+        for name, sub in schema.get("properties", {}).items():
+            if name not in instance and "default" in sub:
+                instance[name] = copy.deepcopy(sub["default"])
+            if name in instance:
+                instance[name] = fill_defaults(sub, instance[name])
+    return instance
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class LoraSpec(_Model):
+    r: int
+    alpha: float
+    dropout: float
+    targetModules: list[str]
+
+
+class ModelSpec(_Model):
+    id: str
+    revision: str | None = None
+    finetune: Literal["lora", "full", "qlora"]
+    lora: LoraSpec
+
+
+class PrivacyShare(_Model):
+    epsilon: float
+    delta: float
+
+
+class PrivacySpec(_Model):
+    epsilon: Literal["inf"] | float = Field(union_mode="left_to_right")
+    delta: float
+    labelCounts: PrivacyShare | None
+    accountant: Literal["prv", "rdp"]
+    maxGradNorm: float
+    clipping: Literal["auto", "ghost", "hooks"]
+
+    @property
+    def is_private(self) -> bool:
+        return self.epsilon != "inf"
+
+
+class TrainingSpec(_Model):
+    epochs: float
+    learningRate: float
+    logicalBatchSize: int
+    physicalBatchSize: int
+    maxSeqLen: int
+    seed: int
+    checkpointEvery: int
+
+
+class DpCountsMix(_Model):
+    kind: Literal["dp-counts"]
+
+
+class UniformMix(_Model):
+    kind: Literal["uniform"]
+
+
+class CustomMix(_Model):
+    kind: Literal["custom"]
+    weights: dict[str, float]
+
+
+class SamplingSpec(_Model):
+    rows: int
+    labelMix: DpCountsMix | UniformMix | CustomMix = Field(discriminator="kind")
+    temperature: float
+    topP: float
+    maxNewTokens: int
+    batchSize: int
+    seed: int
+
+
+class EvaluationSpec(_Model):
+    classifiers: list[Literal["tfidf", "embedding", "transformer"]]
+    encoder: str
+    transformerClassifier: str
+
+
+class DataSpec(_Model):
+    trainUri: str
+    holdoutUri: str
+    textColumn: str
+    labelColumn: str
+    separator: str
+    trainRows: int
+
+
+class JobSpec(_Model):
+    """Everything a trainer needs to run one job (`ZJobSpec`), with the contract's defaults filled in."""
+
+    schemaVersion: int
+    jobId: str
+    datasetId: str
+    model: ModelSpec
+    privacy: PrivacySpec
+    training: TrainingSpec
+    sampling: SamplingSpec
+    evaluation: EvaluationSpec
+    data: DataSpec
+    outputUri: str
+
+
+def parse_job_spec(data: Any) -> JobSpec:
+    """Validate a raw job spec against `job-spec.schema.json`, fill its defaults and parse it."""
+    validate_instance("job-spec", data)
+    return JobSpec.model_validate(fill_defaults(load_json("job-spec.schema.json"), data))
+
+
+def load_job_spec(path: Path) -> JobSpec:
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInputError(f"The job spec file {path} could not be read as JSON ({type(exc).__name__}).") from exc
+    return parse_job_spec(raw)
+
+
+class TrainingSummary(_Model):
+    """What a training run released and how (`ZTrainingSummary`); the `result` event carries it."""
+
+    noiseMultiplier: float
+    sampleRate: float
+    steps: int
+    epochs: float
+    maxGradNorm: float
+    accountant: Literal["prv", "rdp", "none"]
+    epsilon: Literal["inf"] | float = Field(union_mode="left_to_right")
+    delta: float
+    clipping: Literal["ghost", "hooks", "none"]
+
+
+@dataclass(frozen=True)
+class Constants:
+    """Names shared by every process that touches Redis (`constants.json`)."""
+
+    schema_version: int
+    queue_name: str
+    queue_prefix: str
+    job_name: str
+    events_stream_prefix: str
+    event_seq_prefix: str
+    cancel_prefix: str
+
+
+@cache
+def constants() -> Constants:
+    raw = load_json("constants.json")
+    return Constants(
+        schema_version=raw["schemaVersion"],
+        queue_name=raw["queue"]["train"],
+        queue_prefix=raw["queue"]["prefix"],
+        job_name=raw["queue"]["jobName"],
+        events_stream_prefix=raw["redisKeys"]["eventsStreamPrefix"],
+        event_seq_prefix=raw["redisKeys"]["eventSeqPrefix"],
+        cancel_prefix=raw["redisKeys"]["cancelPrefix"],
+    )
+
+
+class CatalogModel(_Model):
+    key: str
+    label: str
+    source: Literal["config", "package", "hub"]
+    runsOn: Literal["cpu", "gpu"]
+    defaultFinetune: Literal["lora", "full", "qlora"]
+    parameters: float
+
+
+@cache
+def catalog() -> dict[str, CatalogModel]:
+    """The model catalog by key (`catalog.json`)."""
+    return {m["key"]: CatalogModel.model_validate(m) for m in load_json("catalog.json")["models"]}
+
+
+def presets() -> dict[str, Any]:
+    return copy.deepcopy(load_json("catalog.json")["presets"])

@@ -1,0 +1,141 @@
+"""Trainer events (`trainer-event.schema.json`): built, validated and written to every sink.
+
+Each event carries schemaVersion, jobId, a per-job `seq` that stays monotonic across attempts and processes,
+an ISO-8601 `ts` with offset, and the attempt number. An event is validated before it is written, so a
+malformed event is a bug caught here rather than a row the control plane cannot persist. Events never carry a
+record's text: callers pass numbers, names and sentences about the data, never the data.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from .contract import TrainingSummary, constants, validate_instance
+from .errors import TrainerError
+
+# Field of a Redis stream entry holding the event JSON; services/control/src/redis-keys.ts reads the same name.
+REDIS_EVENT_FIELD = "event"
+
+Stage = Literal["loading", "training", "sampling", "evaluating", "done"]
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+
+class EventSink(Protocol):
+    def write(self, event: dict[str, Any]) -> None: ...
+
+
+class SeqCounter(Protocol):
+    def next(self) -> int: ...
+
+
+class JsonlSink:
+    """Appends one JSON event per line; each line is flushed so a killed process loses nothing written."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(self, event: dict[str, Any]) -> None:
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(event, separators=(",", ":")) + "\n")
+
+
+class RedisStreamSink:
+    """`XADD dpsynth:events:<jobId> * event <json>`."""
+
+    def __init__(self, client: Any, job_id: str) -> None:
+        self.client = client
+        self.key = f"{constants().events_stream_prefix}{job_id}"
+
+    def write(self, event: dict[str, Any]) -> None:
+        self.client.xadd(self.key, {REDIS_EVENT_FIELD: json.dumps(event, separators=(",", ":"))})
+
+
+class FileSeqCounter:
+    """Continues after the highest seq already in a JSONL file, so a resumed run keeps counting up."""
+
+    def __init__(self, jsonl: Path) -> None:
+        last = -1
+        if Path(jsonl).exists():
+            for line in Path(jsonl).read_text(encoding="utf-8").splitlines():
+                try:
+                    last = max(last, int(json.loads(line)["seq"]))
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut short by a kill
+        self._next = last + 1
+        self._lock = threading.Lock()
+
+    def next(self) -> int:
+        with self._lock:
+            value, self._next = self._next, self._next + 1
+            return value
+
+
+class RedisSeqCounter:
+    """`INCR dpsynth:seq:<jobId>`: one counter shared by every attempt and process of a job."""
+
+    def __init__(self, client: Any, job_id: str) -> None:
+        self.client = client
+        self.key = f"{constants().event_seq_prefix}{job_id}"
+
+    def next(self) -> int:
+        return int(self.client.incr(self.key)) - 1
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class EventEmitter:
+    """Builds contract events for one job attempt and writes each to every sink."""
+
+    def __init__(self, *, job_id: str, attempt: int, sinks: list[EventSink], seq: SeqCounter) -> None:
+        self.job_id = job_id
+        self.attempt = attempt
+        self.sinks = sinks
+        self.seq = seq
+
+    @classmethod
+    def to_jsonl(cls, path: Path, *, job_id: str, attempt: int = 1) -> EventEmitter:
+        """Events to a JSONL file only (the CLI), seq continuing after what the file holds."""
+        return cls(job_id=job_id, attempt=attempt, sinks=[JsonlSink(path)], seq=FileSeqCounter(path))
+
+    def emit(self, type_: str, **fields: Any) -> dict[str, Any]:
+        event = {
+            "schemaVersion": constants().schema_version,
+            "jobId": self.job_id,
+            "seq": self.seq.next(),
+            "ts": now_iso(),
+            "attempt": self.attempt,
+            "type": type_,
+            **fields,
+        }
+        validate_instance("trainer-event", event)
+        for sink in self.sinks:
+            sink.write(event)
+        return event
+
+    def stage(self, stage: Stage) -> None:
+        self.emit("stage", stage=stage)
+
+    def metric(self, *, step: int, epoch: float, values: dict[str, float]) -> None:
+        self.emit("metric", step=step, epoch=epoch, values=values)
+
+    def log(self, level: LogLevel, message: str) -> None:
+        self.emit("log", level=level, message=message[:2000])
+
+    def privacy(self, *, mechanism: str, epsilon: float, delta: float, steps: int) -> None:
+        self.emit("privacy", mechanism=mechanism, epsilon=epsilon, delta=delta, steps=steps)
+
+    def artifact(self, *, name: str, uri: str, bytes_: int, sha256: str) -> None:
+        self.emit("artifact", name=name, uri=uri, bytes=bytes_, sha256=sha256)
+
+    def result(self, *, training: TrainingSummary, metrics: dict[str, float], artifacts: list[str]) -> None:
+        self.emit("result", training=training.model_dump(), metrics=metrics, artifacts=artifacts)
+
+    def error(self, error: TrainerError) -> None:
+        self.emit("error", code=error.code, message=error.message[:2000], retryable=error.retryable)

@@ -1,0 +1,56 @@
+"""How the base model is adapted: LoRA (default), full fine-tuning, or QLoRA (4-bit base, CUDA only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+from transformers import PreTrainedModel
+
+from ..contract import ModelSpec
+from ..errors import BadInputError
+
+
+def quantization_config_for(spec: ModelSpec, device: torch.device) -> Any | None:
+    """The 4-bit loading config QLoRA needs, or None for LoRA and full fine-tuning."""
+    if spec.finetune != "qlora":
+        return None
+    if device.type != "cuda":
+        raise BadInputError(
+            "QLoRA (finetune: qlora) loads the base model in 4 bits with bitsandbytes, which needs a CUDA GPU; "
+            "this trainer runs on the CPU. Choose finetune 'lora' or run the job on a GPU trainer."
+        )
+    from transformers import BitsAndBytesConfig  # noqa: PLC0415 - only meaningful with CUDA
+
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=torch.bfloat16,
+    )
+
+
+def apply_finetune(model: PreTrainedModel, spec: ModelSpec) -> torch.nn.Module:
+    """Make the parameters `spec.finetune` trains trainable and freeze the rest."""
+    if spec.finetune == "full":
+        model.requires_grad_(True)
+        return model
+    if spec.finetune == "qlora":
+        # No gradient checkpointing: it re-runs forwards, which Opacus' per-sample hooks would record twice.
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    lora = LoraConfig(
+        r=spec.lora.r,
+        lora_alpha=spec.lora.alpha,
+        lora_dropout=spec.lora.dropout,
+        target_modules=spec.lora.targetModules or None,  # None: peft's default for the architecture
+        task_type="CAUSAL_LM",
+        fan_in_fan_out=getattr(model.config, "model_type", "") == "gpt2",  # GPT-2's Conv1D stores W transposed
+    )
+    try:
+        return get_peft_model(model, lora)
+    except ValueError as exc:
+        raise BadInputError(
+            f"LoRA could not be applied to '{spec.id}': set model.lora.targetModules to module names of this "
+            f"architecture ({type(exc).__name__})."
+        ) from None

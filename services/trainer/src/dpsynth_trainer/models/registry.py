@@ -1,0 +1,114 @@
+"""Resolving a spec's model id to weights: catalog families first, then a local directory, then the hub.
+
+Families that are built or converted locally register a `materialize(directory)` function; the registry
+writes their weights once into the model cache (`$DPSYNTH_MODEL_CACHE/<key>/`) and every later load reads that
+directory with `from_pretrained`, exactly like a local or hub model. A missing hub (air-gapped sites) only
+matters for ids that are neither registered nor a directory.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
+from transformers.utils import logging as hf_logging
+
+from ..contract import ModelSpec
+from ..errors import BadInputError, UnknownModelError
+from .smollm2 import materialize_smollm2
+from .tiny import materialize_tiny
+
+Materialize = Callable[[Path], None]
+_FAMILIES: dict[str, Materialize] = {}
+
+
+def register_model_family(key: str, materialize: Materialize, *, force: bool = False) -> None:
+    """Make `key` a model id that is built by `materialize(directory)` instead of downloaded."""
+    if key in _FAMILIES and not force:
+        raise ValueError(f"Model family {key} is already registered")
+    _FAMILIES[key] = materialize
+
+
+register_model_family("tiny-gpt2", lambda d: materialize_tiny("tiny-gpt2", d))
+register_model_family("tiny-llama", lambda d: materialize_tiny("tiny-llama", d))
+register_model_family("smollm2-135m", materialize_smollm2)
+
+
+@dataclass
+class LoadedModel:
+    model: PreTrainedModel
+    tokenizer: Any
+    source: str  # the directory or hub id the weights came from
+
+
+def materialized_path(key: str, cache_dir: Path) -> Path:
+    """The cache directory of a registered family, written on first use (atomically: temp dir, then rename)."""
+    target = Path(cache_dir) / key.replace("/", "--")
+    if (target / "config.json").exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        _FAMILIES[key](staging)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not (target / "config.json").exists():  # not a concurrent writer that won the race
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def resolve_source(spec: ModelSpec, cache_dir: Path) -> str:
+    """The directory or hub id `spec.id` loads from."""
+    if spec.id in _FAMILIES:
+        return str(materialized_path(spec.id, cache_dir))
+    if Path(spec.id).is_dir():
+        return str(Path(spec.id).resolve())
+    return spec.id
+
+
+def create_model(
+    spec: ModelSpec,
+    *,
+    cache_dir: Path,
+    device: torch.device,
+    quantization_config: Any | None = None,
+) -> LoadedModel:
+    """Load the base model and tokenizer of `spec` (no adapter yet) onto `device`."""
+    hf_logging.disable_progress_bar()
+    source = resolve_source(spec, cache_dir)
+    kwargs: dict[str, Any] = {"revision": spec.revision} if spec.revision and source == spec.id else {}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+        if quantization_config is not None:
+            model = AutoModelForCausalLM.from_pretrained(
+                source, quantization_config=quantization_config, device_map={"": device}, **kwargs
+            )
+        else:
+            model = AutoModelForCausalLM.from_pretrained(source, **kwargs).to(device)
+    except OSError as exc:
+        raise UnknownModelError(
+            f"The model '{spec.id}' is not a catalog key, a local directory, or a Hugging Face model this "
+            f"machine can download ({type(exc).__name__}). Offline machines can use tiny-gpt2, tiny-llama or "
+            "smollm2-135m, or a local directory."
+        ) from None
+    except ValueError as exc:
+        if "causal" in str(exc).lower() or "unrecognized" in str(exc).lower():
+            raise BadInputError(f"The model '{spec.id}' is not a causal language model.") from None
+        raise
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token  # padding is masked out of attention and loss
+    return LoadedModel(model, tokenizer, source)
+
+
+def max_positions(model: PreTrainedModel) -> int | None:
+    config = model.config
+    return getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)

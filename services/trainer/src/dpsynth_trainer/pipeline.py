@@ -1,0 +1,309 @@
+"""One job end to end: loading -> (DP label counts) -> training -> sampling -> evaluating -> done.
+
+Without Redis, from a terminal::
+
+    uv run python -m dpsynth_trainer run --spec spec.json --out DIR
+
+writes `DIR/synthetic.csv`, `DIR/report.json`, `DIR/report.html` (and the model, checkpoints and
+`DIR/events.jsonl`). The queue worker calls `run_job` with a Redis event emitter instead.
+
+The holdout split is read in the evaluating stage and nowhere else: training, the label counts and sampling
+see the training split only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from .blobs import BlobInfo, join_uri, local_path, read_bytes, upload
+from .config import TrainerSettings
+from .contract import JobSpec, TrainingSummary
+from .data import TrainingRows, parse_rows
+from .evaluation import Rows, evaluate
+from .evaluation.membership import membership_attack_auc
+from .events import EventEmitter
+from .label_counts import (
+    MECHANISM,
+    LabelMix,
+    allocate_rows,
+    choose_label_mix,
+    uniform_mix,
+)
+from .report import CurvePoint, build_report, headline_metrics, render_html
+from .sampling import (
+    GenerationConfig,
+    SamplingResult,
+    generate_rows,
+    plan_labels,
+    write_synthetic_csv,
+)
+from .training import CancelWatch, select_device, train, training_budget
+
+ARTIFACTS = ("synthetic.csv", "report.json", "report.html")
+LABEL_MIX_FILE = "label-mix.json"
+CURVE_FILE = "curve.jsonl"
+
+
+@dataclass(frozen=True)
+class JobResult:
+    report: dict[str, Any]
+    summary: TrainingSummary
+    metrics: dict[str, float]
+    artifacts: list[BlobInfo]
+    work_dir: Path
+
+
+def work_dir_for(spec: JobSpec, settings: TrainerSettings) -> Path:
+    """Where the job's files live while it runs: the output directory itself for file:// outputs."""
+    if urlparse(spec.outputUri).scheme == "file":
+        return local_path(spec.outputUri)
+    return settings.DPSYNTH_HOME / "jobs" / spec.jobId
+
+
+def read_split(uri: str, spec: JobSpec) -> TrainingRows:
+    return parse_rows(
+        read_bytes(uri),
+        text_column=spec.data.textColumn,
+        label_column=spec.data.labelColumn,
+    )
+
+
+class _CancelEither(CancelWatch):
+    """The training loop's cancel watch (CANCEL file) or the caller's check (Redis key, SIGTERM)."""
+
+    def __init__(self, work_dir: Path, cancel_check: Callable[[], bool]) -> None:
+        super().__init__(work_dir)
+        self.cancel_check = cancel_check
+
+    def requested(self) -> bool:
+        return super().requested() or self.cancel_check()
+
+
+class _CurveRecorder:
+    """Passes every event on, and keeps (step, epsilon, loss) of each training step for the report.
+
+    The points are appended to a file in the work directory, so a resumed run's report still has the steps
+    an earlier attempt took.
+    """
+
+    def __init__(self, emitter: EventEmitter, path: Path) -> None:
+        self._emitter = emitter
+        self._path = path
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._emitter, name)
+
+    def metric(self, *, step: int, epoch: float, values: dict[str, float]) -> None:
+        self._emitter.metric(step=step, epoch=epoch, values=values)
+        if "train/loss" in values:
+            point = {
+                "step": step,
+                "epsilon": values.get("privacy/epsilon"),
+                "loss": values["train/loss"],
+            }
+            with open(self._path, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(point) + "\n")
+
+    def points(self) -> list[CurvePoint]:
+        if not self._path.exists():
+            return []
+        by_step: dict[int, CurvePoint] = {}
+        for line in self._path.read_text(encoding="utf-8").splitlines():
+            try:
+                point = CurvePoint(**json.loads(line))
+            except (ValueError, TypeError):
+                continue  # a line cut short by a kill
+            by_step[point.step] = (
+                point  # a step re-run after a crash replaces the lost one
+            )
+        return [by_step[step] for step in sorted(by_step)]
+
+
+def _write_json(path: Path, data: Any) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def label_mix_once(
+    spec: JobSpec, rows: TrainingRows, emitter: EventEmitter, work_dir: Path
+) -> tuple[LabelMix, str | None]:
+    """The job's label mix, released at most once across all attempts.
+
+    A released mix is kept in the work directory and reused (reuse is free post-processing) with its charge
+    emitted again, so the ledger has it whatever happened to the first attempt's events. A release that an
+    attempt started but did not record (a crash mid-release) was charged already; it is not repeated, since
+    a second release would exceed the approved budget: that job samples with the free uniform mix instead.
+    """
+    path = work_dir / LABEL_MIX_FILE
+    saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    if saved is not None:
+        if saved["state"] == "released":
+            mix = LabelMix(**saved["mix"])
+            if mix.source == "dp-counts":
+                emitter.privacy(
+                    mechanism=MECHANISM, epsilon=mix.epsilon, delta=mix.delta, steps=1
+                )
+            return mix, saved.get("note")
+        share = spec.privacy.labelCounts
+        emitter.privacy(
+            mechanism=MECHANISM, epsilon=share.epsilon, delta=share.delta, steps=1
+        )
+        note = (
+            "An earlier attempt was interrupted while releasing the DP label counts; they were charged but not "
+            "kept, and releasing them again would exceed the budget, so the label mix is uniform."
+        )
+        mix = uniform_mix(rows.labels)
+        _write_json(path, {"state": "released", "mix": asdict(mix), "note": note})
+        return mix, note
+    if (
+        spec.sampling.labelMix.kind == "dp-counts"
+        and spec.privacy.labelCounts is not None
+    ):
+        _write_json(path, {"state": "releasing"})
+    mix, note = choose_label_mix(
+        spec.sampling,
+        spec.privacy,
+        [row.label for row in rows.rows],
+        rows.labels,
+        emitter,
+    )
+    _write_json(path, {"state": "released", "mix": asdict(mix), "note": note})
+    return mix, note
+
+
+def _sample(
+    spec: JobSpec,
+    result: Any,
+    rows: TrainingRows,
+    mix: LabelMix,
+    emitter: EventEmitter,
+    cancel_check: Callable[[], bool],
+) -> SamplingResult:
+    sampling = spec.sampling
+    labels = plan_labels(allocate_rows(mix.weights, sampling.rows), sampling.seed)
+    return generate_rows(
+        result.model,
+        result.tokenizer,
+        labels,
+        separator=spec.data.separator,
+        label_set=rows.labels,
+        extra_columns=rows.extra_columns,
+        config=GenerationConfig(
+            temperature=sampling.temperature,
+            top_p=sampling.topP,
+            max_new_tokens=sampling.maxNewTokens,
+            batch_size=sampling.batchSize,
+            seed=sampling.seed,
+        ),
+        progress=lambda batch, done, per_s: emitter.metric(
+            step=batch,
+            epoch=0.0,
+            values={"sampling/rows_done": done, "sampling/rows_per_s": per_s},
+        ),
+        cancel_check=cancel_check,
+    )
+
+
+def _as_rows(rows: TrainingRows) -> Rows:
+    return Rows([row.text for row in rows.rows], [row.label for row in rows.rows])
+
+
+def run_job(
+    spec: JobSpec,
+    emitter: EventEmitter,
+    *,
+    settings: TrainerSettings,
+    cancel_check: Callable[[], bool] = lambda: False,
+    resume: bool = False,
+) -> JobResult:
+    """Run one job; artifacts go under `spec.outputUri`, each announced by an `artifact` event, then `result`."""
+    work_dir = work_dir_for(spec, settings)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    emitter.stage("loading")
+    train_rows = read_split(spec.data.trainUri, spec)
+    # A budget that cannot work fails here, before the label counts spend any of it.
+    training_budget(spec.privacy, len(train_rows.rows))
+    mix, mix_note = label_mix_once(spec, train_rows, emitter, work_dir)
+
+    recorder = _CurveRecorder(emitter, work_dir / CURVE_FILE)
+    trained = train(
+        spec,
+        train_rows,
+        work_dir,
+        recorder,
+        resume=resume,
+        settings=settings,
+        cancel=_CancelEither(work_dir, cancel_check),
+    )
+
+    emitter.stage("sampling")
+    sampled = _sample(spec, trained, train_rows, mix, emitter, cancel_check)
+    write_synthetic_csv(
+        work_dir / "synthetic.csv",
+        sampled.rows,
+        text_column=train_rows.text_column,
+        label_column=train_rows.label_column,
+        extra_columns=train_rows.extra_columns,
+    )
+    if sampled.failed:
+        emitter.log(
+            "warning",
+            f"{sampled.failed} of {sampled.generated} generated rows could not be parsed.",
+        )
+
+    emitter.stage("evaluating")
+    holdout_rows = read_split(spec.data.holdoutUri, spec)
+    device = select_device(settings.DPSYNTH_DEVICE)
+    mia = membership_attack_auc(
+        trained.model,
+        trained.tokenizer,
+        train_rows.rows,
+        holdout_rows.rows,
+        separator=spec.data.separator,
+        max_seq_len=spec.training.maxSeqLen,
+        seed=spec.training.seed,
+    )
+    evaluation = evaluate(
+        _as_rows(train_rows),
+        _as_rows(holdout_rows),
+        Rows([row.text for row in sampled.rows], [row.label for row in sampled.rows]),
+        label_set=train_rows.labels,
+        classifiers=spec.evaluation.classifiers,
+        encoder=spec.evaluation.encoder,
+        transformer_model=spec.evaluation.transformerClassifier,
+        device=device.type,
+        seed=spec.training.seed,
+        membership_auc=mia,
+        on_step=lambda name: emitter.log("info", f"Evaluating: {name}."),
+    )
+    report = build_report(
+        spec=spec,
+        summary=trained.summary,
+        mix=mix,
+        label_set=train_rows.labels,
+        train_rows=len(train_rows.rows),
+        holdout_rows=len(holdout_rows.rows),
+        sampling=sampled,
+        evaluation=evaluation,
+        curve=recorder.points(),
+        notes=[mix_note] if mix_note else [],
+    )
+    _write_json(work_dir / "report.json", report)
+    (work_dir / "report.html").write_text(render_html(report), encoding="utf-8")
+
+    artifacts = []
+    for name in ARTIFACTS:
+        blob = upload(work_dir / name, join_uri(spec.outputUri, name))
+        emitter.artifact(name=name, uri=blob.uri, bytes_=blob.bytes, sha256=blob.sha256)
+        artifacts.append(blob)
+    metrics = headline_metrics(report)
+    emitter.result(training=trained.summary, metrics=metrics, artifacts=list(ARTIFACTS))
+    emitter.stage("done")
+    return JobResult(report, trained.summary, metrics, artifacts, work_dir)

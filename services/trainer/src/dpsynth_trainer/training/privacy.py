@@ -1,0 +1,205 @@
+"""The one place where a private and a non-private run differ: whether Opacus' privacy engine is attached.
+
+`make_trainable` has a single branch. Without a privacy budget it returns the plain optimizer (stepping at the
+end of each logical batch) and the plain loss; with one, Opacus wraps the same model, optimizer and data with
+per-sample clipping, noise and an accountant. Both runs sample logical batches the same way (Poisson, rate
+1/len(loader)) and are split into physical batches by `BatchMemoryManager`, so the training loop cannot tell
+them apart.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import torch
+from opacus import PrivacyEngine
+from opacus.accountants import IAccountant
+from opacus.data_loader import DPDataLoader
+from torch.utils.data import DataLoader
+
+from ..contract import PrivacySpec
+from ..errors import BadInputError
+from ..models import ghost_clipping_blockers
+from .accounting import NUMERICAL_FAILURES
+from .budget import TrainingBudget
+from .loss import SequenceCrossEntropy
+
+Clipping = Literal["ghost", "hooks", "none"]
+
+
+class LogicalBatchOptimizer:
+    """A plain optimizer that speaks DPOptimizer's `BatchMemoryManager` protocol.
+
+    BatchMemoryManager signals which physical batches are not the last of their logical batch; like
+    DPOptimizer, this steps and clears gradients only at the end of a logical batch.
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer) -> None:
+        self.original_optimizer = optimizer
+        self._skip_queue: list[bool] = []
+        self._is_last_step_skipped = False
+
+    def signal_skip_step(self, do_skip: bool = True) -> None:
+        self._skip_queue.append(do_skip)
+
+    def step(self) -> None:
+        self._is_last_step_skipped = self._skip_queue.pop(0) if self._skip_queue else False
+        if not self._is_last_step_skipped:
+            self.original_optimizer.step()
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        if not self._is_last_step_skipped:
+            self.original_optimizer.zero_grad(set_to_none)
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.original_optimizer.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.original_optimizer.load_state_dict(state)
+
+
+def completed_logical_step(optimizer: Any) -> bool:
+    """Whether the last `optimizer.step()` ended a logical batch (DPOptimizer keeps the same flag)."""
+    return not optimizer._is_last_step_skipped
+
+
+@dataclass
+class Trainable:
+    """What the training loop drives; identical in shape for private and non-private runs."""
+
+    model: torch.nn.Module
+    optimizer: Any  # DPOptimizer (private) or LogicalBatchOptimizer
+    loader: DataLoader  # Poisson-sampled logical batches
+    criterion: Any
+    sample_rate: float
+    noise_multiplier: float
+    accountant: IAccountant | None
+    accountant_mechanism: Literal["prv", "rdp", "none"]
+    clipping: Clipping
+    hooks: Any | None = None
+
+    def cleanup(self) -> None:
+        if self.hooks is not None and hasattr(self.hooks, "cleanup"):
+            self.hooks.cleanup()
+
+
+def choose_clipping(model: torch.nn.Module, requested: str) -> Literal["ghost", "hooks"]:
+    """Ghost clipping when every trainable layer supports it ("auto"), or as requested."""
+    blockers = ghost_clipping_blockers(model)
+    if requested == "hooks":
+        return "hooks"
+    if requested == "ghost" and blockers:
+        raise BadInputError(
+            f"Ghost clipping cannot cover this model ({'; '.join(blockers[:3])}); use clipping 'auto' or 'hooks'."
+        )
+    return "hooks" if blockers else "ghost"
+
+
+def _engine(mechanism: str) -> PrivacyEngine:
+    with warnings.catch_warnings():
+        # Opacus warns that its noise is not from a CSPRNG; ours is seeded from OS entropy (see loop.py).
+        warnings.simplefilter("ignore")
+        return PrivacyEngine(accountant=mechanism)
+
+
+def make_trainable(
+    *,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data_loader: DataLoader,
+    budget: TrainingBudget,
+    privacy: PrivacySpec,
+    epochs: float,
+    noise_generator: torch.Generator,
+    noise_multiplier: float | None = None,
+    accountant_mechanism: str | None = None,
+) -> Trainable:
+    """Attach DP-SGD to the training objects, or leave it out for the non-private baseline.
+
+    A new private run calibrates its noise with `make_private_with_epsilon` to `budget`; a resumed run (or a
+    benchmark) passes the recorded `noise_multiplier` and `accountant_mechanism` instead.
+    """
+    sample_rate = 1 / len(data_loader)
+    expected_batch_size = int(len(data_loader.dataset) * sample_rate)  # Opacus' own definition
+
+    if not budget.private:
+        return Trainable(
+            model=model,
+            optimizer=LogicalBatchOptimizer(optimizer),
+            loader=DPDataLoader.from_data_loader(data_loader),
+            criterion=SequenceCrossEntropy(reduction="sum", divide_sum_by=max(expected_batch_size, 1)),
+            sample_rate=sample_rate,
+            noise_multiplier=0.0,
+            accountant=None,
+            accountant_mechanism="none",
+            clipping="none",
+        )
+
+    clipping = choose_clipping(model, privacy.clipping)
+    common = {
+        "module": model,
+        "optimizer": optimizer,
+        "data_loader": data_loader,
+        "criterion": SequenceCrossEntropy(reduction="mean"),
+        "max_grad_norm": privacy.maxGradNorm,
+        "poisson_sampling": True,
+        "grad_sample_mode": "ghost" if clipping == "ghost" else "hooks",
+        "wrap_model": False,  # hooks on the model itself: HF and peft models keep their own API
+        "noise_generator": noise_generator,
+    }
+    if noise_multiplier is None:
+        attached, mechanism = _calibrated(common, budget, epochs, privacy.accountant)
+    else:
+        mechanism = accountant_mechanism or privacy.accountant
+        engine = _engine(mechanism)
+        attached = engine, engine.make_private(noise_multiplier=noise_multiplier, **common)
+    engine, parts = attached
+    if clipping == "ghost":
+        hooks, dp_optimizer, criterion, loader = parts
+    else:
+        hooks, dp_optimizer, loader = parts
+        criterion = common["criterion"]
+    return Trainable(
+        model=model,
+        optimizer=dp_optimizer,
+        loader=loader,
+        criterion=criterion,
+        sample_rate=sample_rate,
+        noise_multiplier=float(dp_optimizer.noise_multiplier),
+        accountant=engine.accountant,
+        accountant_mechanism=mechanism,
+        clipping=clipping,
+        hooks=hooks,
+    )
+
+
+def _calibrated(
+    common: dict[str, Any], budget: TrainingBudget, epochs: float, mechanism: str
+) -> tuple[tuple[PrivacyEngine, tuple], str]:
+    """`make_private_with_epsilon`, retried with RDP where PRV's calibration fails numerically.
+
+    The search fails before Opacus touches the model, so a retry starts from clean objects.
+    """
+    for candidate in [mechanism, "rdp"] if mechanism == "prv" else [mechanism]:
+        engine = _engine(candidate)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parts = engine.make_private_with_epsilon(
+                    target_epsilon=budget.epsilon, target_delta=budget.delta, epochs=epochs, **common
+                )
+            return (engine, parts), candidate
+        except ValueError as exc:
+            if "budget is too low" in str(exc):
+                break
+            if candidate == "rdp":
+                raise
+        except NUMERICAL_FAILURES:
+            if candidate == "rdp":
+                raise
+    raise BadInputError(
+        f"No noise level reaches epsilon {budget.epsilon:g} for training in {epochs:g} epochs; raise the "
+        "epsilon, train fewer epochs, or use a larger logical batch."
+    )
