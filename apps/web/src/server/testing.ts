@@ -3,6 +3,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { datasetRow, ingestCsv } from "@dpsynth/datasets";
+import { smallCsv, sourceOf } from "@dpsynth/datasets/testing";
 import type { Role } from "@dpsynth/db";
 import { createTestDatabase } from "@dpsynth/db/testing";
 import { encode } from "next-auth/jwt";
@@ -54,6 +56,19 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
     };
   }
 
+  /** A dataset of `rows` small rows owned by `ownerId`, ingested the way an upload is. */
+  async function dataset(ownerId: string, { epsilonTotal = 10, deltaTotal = 1e-5, rows = 40 } = {}) {
+    const result = await ingestCsv(sourceOf(smallCsv(rows)), {
+      textColumn: "text",
+      labelColumn: "label",
+      holdoutFraction: 0.2,
+      splitSeed: 1,
+      store: ctx.blobs,
+      keyPrefix: `datasets/${randomBytes(6).toString("hex")}`,
+    });
+    return ctx.prisma.dataset.create({ data: datasetRow(result, { ownerId, name: "small", epsilonTotal, deltaTotal }) });
+  }
+
   async function close() {
     await ctx.queue.obliterate({ force: true }).catch(() => undefined);
     await ctx.queue.close();
@@ -62,7 +77,7 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
     rmSync(home, { recursive: true, force: true });
   }
 
-  return { ctx, config, database, user, close };
+  return { ctx, config, database, user, dataset, close };
 }
 
 export type TTestServer = Awaited<ReturnType<typeof createTestServer>>;

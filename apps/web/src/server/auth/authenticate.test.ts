@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as meRoute from "../../../app/api/v1/me/route.ts";
+import * as revokeRoute from "../../../app/api/v1/tokens/[id]/route.ts";
+import * as tokensRoute from "../../../app/api/v1/tokens/route.ts";
+import { call, createTestServer, type TTestServer } from "../testing.ts";
+import { hashToken } from "./api-tokens.ts";
+
+let server: TTestServer;
+let owner: Awaited<ReturnType<TTestServer["user"]>>;
+
+beforeAll(async () => {
+  server = await createTestServer();
+  owner = await server.user("OWNER");
+});
+afterAll(() => server.close());
+
+const me = (headers: Record<string, string>) => call(meRoute.GET, { headers });
+
+describe("authentication", () => {
+  it("accepts a session cookie and an API token for the same user", async () => {
+    expect((await me(owner.cookie)).body).toMatchObject({ id: owner.id, role: "OWNER" });
+    expect((await me(owner.auth)).body).toMatchObject({ id: owner.id, email: owner.email });
+  });
+
+  it("creates a token shown once, stored only as its sha256, usable at once, and revocable", async () => {
+    const created = await call(tokensRoute.POST, { method: "POST", headers: owner.cookie, json: { name: "ci" } });
+    expect(created.status).toBe(201);
+    const { token, id } = created.body;
+    expect(token).toMatch(/^dps_/);
+    const row = await server.ctx.prisma.apiToken.findUniqueOrThrow({ where: { id } });
+    expect(row.tokenHash).toBe(hashToken(token));
+    expect(JSON.stringify(row)).not.toContain(token);
+    expect((await me({ authorization: `Bearer ${token}` })).status).toBe(200);
+    const listed = (await me(owner.auth)).body.tokens.find((t: { id: string }) => t.id === id);
+    expect(listed).toMatchObject({ name: "ci", revokedAt: null });
+    expect(listed.token).toBeUndefined();
+    expect((await call(revokeRoute.DELETE, { method: "DELETE", headers: owner.auth, params: { id } })).status).toBe(200);
+    const revoked = await me({ authorization: `Bearer ${token}` });
+    expect(revoked.status).toBe(401);
+    expect(revoked.body.error).toMatchObject({ code: "unauthenticated", message: expect.stringMatching(/revoked/) });
+  });
+
+  it("answers 401 for no credentials, an unknown token, a malformed header and a forged cookie", async () => {
+    for (const headers of [
+      {},
+      { authorization: "Bearer dps_unknown" },
+      { authorization: "Basic abc" },
+      { cookie: "next-auth.session-token=forged" },
+    ]) {
+      const { status, body } = await me(headers);
+      expect(status).toBe(401);
+      expect(body.error.code).toBe("unauthenticated");
+    }
+  });
+
+  it("does not let another user's token be revoked", async () => {
+    const other = await server.user("OWNER");
+    const token = await server.ctx.prisma.apiToken.findFirstOrThrow({ where: { userId: other.id } });
+    expect((await call(revokeRoute.DELETE, { method: "DELETE", headers: owner.auth, params: { id: token.id } })).status).toBe(404);
+    expect((await me(other.auth)).status).toBe(200);
+  });
+});

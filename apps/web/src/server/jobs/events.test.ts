@@ -1,0 +1,105 @@
+import { REDIS_KEYS, SCHEMA_VERSION, type TTrainerEvent } from "@dpsynth/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as jobsRoute from "../../../app/api/v1/jobs/route.ts";
+import { ENDPOINTS } from "../http/endpoints.ts";
+import { route } from "../http/route.ts";
+import { call, createTestServer, type TTestServer } from "../testing.ts";
+import { jobEvents } from "./events.ts";
+
+let server: TTestServer;
+let owner: Awaited<ReturnType<TTestServer["user"]>>;
+// The real handler through the real wrapper, with a short heartbeat so the test need not wait 15 s.
+const GET = route(ENDPOINTS.jobEvents, ({ ctx, caller, params, request }) =>
+  jobEvents(ctx, caller, params.id, request, { heartbeatMs: 150 }),
+);
+
+beforeAll(async () => {
+  server = await createTestServer();
+  owner = await server.user("OWNER", 3);
+});
+afterAll(() => server.close());
+
+function metric(jobId: string, seq: number): TTrainerEvent {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    jobId,
+    seq,
+    ts: new Date().toISOString(),
+    attempt: 1,
+    type: "metric",
+    step: seq,
+    epoch: 0,
+    values: { "train/loss": 3 - seq / 10, "privacy/epsilon": seq / 10 },
+  };
+}
+
+/** Reads SSE frames from a response body until `until` says stop. */
+async function readFrames(response: Response, until: (frames: string[]) => boolean): Promise<string[]> {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const frames: string[] = [];
+  while (!until(frames)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let end = buffer.indexOf("\n\n");
+    while (end >= 0) {
+      frames.push(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf("\n\n");
+    }
+  }
+  await reader.cancel();
+  return frames;
+}
+
+const ids = (frames: string[]) => frames.flatMap((frame) => frame.match(/^id: (\d+)$/m)?.[1] ?? []).map(Number);
+
+describe("GET /api/v1/jobs/:id/events", () => {
+  it("replays history from PostgreSQL, tails the Redis stream live, heartbeats, resumes from Last-Event-ID, ends when final", async () => {
+    const dataset = await server.dataset(owner.id);
+    const { body: job } = await call(jobsRoute.POST, {
+      method: "POST",
+      headers: owner.auth,
+      json: { datasetId: dataset.id, model: "tiny-gpt2", epsilon: 1, syntheticRows: 20 },
+    });
+    const stream = `${REDIS_KEYS.eventsStreamPrefix}${job.id}`;
+    const add = (seq: number) => server.ctx.redis.xadd(stream, "*", "event", JSON.stringify(metric(job.id, seq)));
+    // Control has persisted 0..2; the stream still holds them, plus 3 not yet persisted.
+    await server.ctx.prisma.jobEvent.createMany({
+      data: [0, 1, 2].map((seq) => ({ jobId: job.id, seq, type: "metric", payload: metric(job.id, seq) })),
+    });
+    for (const seq of [0, 1, 2, 3]) await add(seq);
+
+    const live = await call(GET, { headers: owner.cookie, params: { id: job.id } });
+    expect(live.response.headers.get("content-type")).toMatch(/text\/event-stream/);
+    const reading = readFrames(live.response, (frames) => ids(frames).includes(4) && frames.some((f) => f.startsWith(": heartbeat")));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await add(4);
+    const frames = await reading;
+    expect(ids(frames)).toEqual([0, 1, 2, 3, 4]);
+    expect(frames.find((f) => f.startsWith("id: 4"))).toContain("event: metric");
+    expect(JSON.parse((frames.find((f) => f.startsWith("id: 4")) as string).split("data: ")[1] as string)).toMatchObject({
+      seq: 4,
+      values: { "train/loss": 2.6 },
+    });
+
+    await add(5);
+    await server.ctx.prisma.job.update({ where: { id: job.id }, data: { status: "SUCCEEDED" } });
+    const resumed = await call(GET, { headers: { ...owner.auth, "last-event-id": "3" }, params: { id: job.id } });
+    const rest = await readFrames(resumed.response, () => false);
+    expect(ids(rest)).toEqual([4, 5]);
+    expect(rest.at(-1)).toBe('event: end\ndata: {"status":"SUCCEEDED"}');
+    await server.ctx.redis.del(stream);
+  });
+
+  it("answers 404 for another owner's job", async () => {
+    const dataset = await server.dataset(owner.id);
+    const job = await server.ctx.prisma.job.create({
+      data: { datasetId: dataset.id, requesterId: owner.id, spec: {}, status: "QUEUED", epsilon: 1, delta: 1e-6 },
+    });
+    const stranger = await server.user("OWNER");
+    expect((await call(GET, { headers: stranger.auth, params: { id: job.id } })).status).toBe(404);
+  });
+});
