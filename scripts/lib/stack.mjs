@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { ensureDebianPackages } from "./apt.mjs";
 import { ensureNodeModules } from "./node-modules.mjs";
@@ -115,6 +116,8 @@ export async function seed(env) {
   await mustRun("npm run db:seed", "npm", ["run", "--silent", "db:seed"], { cwd: REPO_ROOT, env });
 }
 
+const SETTLE_MS = 5_000;
+
 /** Names of the app processes, in start order. */
 export const APPS = /** @type {const} */ (["web", "control", "trainer"]);
 
@@ -140,11 +143,15 @@ export async function startApps(config, env, { withWeb }) {
     onShutdown(name, app.stop);
     processes.push(app);
   }
+  const started = Date.now();
   const web = processes.find((app) => app.name === "web");
   const webUp =
     web !== undefined &&
     (await waitFor(async () => !web.running() || (await answersHttp(config.ports.web)), 60_000, 500)) &&
     web.running();
+  // A process that cannot start (a missing module, a bad variable) dies within seconds: wait that long, so that
+  // what the caller reports as running is running.
+  await sleep(Math.max(0, SETTLE_MS - (Date.now() - started)));
   return { processes, webUp };
 }
 
