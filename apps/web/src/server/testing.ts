@@ -66,7 +66,9 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
       store: ctx.blobs,
       keyPrefix: `datasets/${randomBytes(6).toString("hex")}`,
     });
-    return ctx.prisma.dataset.create({ data: datasetRow(result, { ownerId, name: "small", epsilonTotal, deltaTotal }) });
+    return ctx.prisma.dataset.create({
+      data: datasetRow(result, { ownerId, name: "small", epsilonTotal, deltaTotal }),
+    });
   }
 
   async function close() {

@@ -45,9 +45,15 @@ describe("approvals", () => {
     const { job } = await pendingJob();
     const { status, body } = await decide(job.id, { decision: "approve", reason: "reasonable for a demo" });
     expect(status).toBe(200);
-    expect(body).toMatchObject({ status: "QUEUED", approval: { decision: "APPROVED", reason: "reasonable for a demo", adminId: admin.id } });
+    expect(body).toMatchObject({
+      status: "QUEUED",
+      approval: { decision: "APPROVED", reason: "reasonable for a demo", adminId: admin.id },
+    });
     expect(await server.ctx.queue.getJobState(job.id)).toBe("waiting");
-    const trail = await server.ctx.prisma.auditEvent.findMany({ where: { subjectId: job.id }, orderBy: { createdAt: "asc" } });
+    const trail = await server.ctx.prisma.auditEvent.findMany({
+      where: { subjectId: job.id },
+      orderBy: { createdAt: "asc" },
+    });
     expect(trail.map((e) => e.action)).toEqual(["job.request", "job.approve"]);
     const again = await decide(job.id, { decision: "reject", reason: "changed my mind" });
     expect(again.status).toBe(409);
@@ -57,7 +63,11 @@ describe("approvals", () => {
   it("reject ends the job REJECTED and releases its reservation", async () => {
     const { job, dataset } = await pendingJob(5);
     const { body } = await decide(job.id, { decision: "reject", reason: "epsilon too high for this data" });
-    expect(body).toMatchObject({ status: "REJECTED", approval: { decision: "REJECTED" }, errorMessage: "epsilon too high for this data" });
+    expect(body).toMatchObject({
+      status: "REJECTED",
+      approval: { decision: "REJECTED" },
+      errorMessage: "epsilon too high for this data",
+    });
     expect(await server.ctx.queue.getJobState(job.id)).toBe("unknown");
     expect(await budgetOf(server.ctx.prisma, dataset.id)).toMatchObject({ reserved: 0, remaining: 10 });
     const kinds = await server.ctx.prisma.ledgerEntry.findMany({ where: { jobId: job.id }, select: { kind: true } });

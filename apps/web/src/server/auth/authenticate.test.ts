@@ -34,19 +34,22 @@ describe("authentication", () => {
     const listed = (await me(owner.auth)).body.tokens.find((t: { id: string }) => t.id === id);
     expect(listed).toMatchObject({ name: "ci", revokedAt: null });
     expect(listed.token).toBeUndefined();
-    expect((await call(revokeRoute.DELETE, { method: "DELETE", headers: owner.auth, params: { id } })).status).toBe(200);
+    expect((await call(revokeRoute.DELETE, { method: "DELETE", headers: owner.auth, params: { id } })).status).toBe(
+      200,
+    );
     const revoked = await me({ authorization: `Bearer ${token}` });
     expect(revoked.status).toBe(401);
     expect(revoked.body.error).toMatchObject({ code: "unauthenticated", message: expect.stringMatching(/revoked/) });
   });
 
   it("answers 401 for no credentials, an unknown token, a malformed header and a forged cookie", async () => {
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { authorization: "Bearer dps_unknown" },
       { authorization: "Basic abc" },
       { cookie: "next-auth.session-token=forged" },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const { status, body } = await me(headers);
       expect(status).toBe(401);
       expect(body.error.code).toBe("unauthenticated");
@@ -56,7 +59,9 @@ describe("authentication", () => {
   it("does not let another user's token be revoked", async () => {
     const other = await server.user("OWNER");
     const token = await server.ctx.prisma.apiToken.findFirstOrThrow({ where: { userId: other.id } });
-    expect((await call(revokeRoute.DELETE, { method: "DELETE", headers: owner.auth, params: { id: token.id } })).status).toBe(404);
+    expect(
+      (await call(revokeRoute.DELETE, { method: "DELETE", headers: owner.auth, params: { id: token.id } })).status,
+    ).toBe(404);
     expect((await me(other.auth)).status).toBe(200);
   });
 });

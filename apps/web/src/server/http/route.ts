@@ -22,7 +22,8 @@ export interface THandlerInput<A extends TAccess, P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  ctx: TServerContext;
+  /** The shared clients; public routes get none, so they answer even before the config is complete. */
+  ctx: A extends "public" ? undefined : TServerContext;
 }
 
 /** What Next passes a route handler besides the request. */
@@ -75,9 +76,10 @@ export function route<
 ) {
   return async (request: Request, next?: TNextRouteContext): Promise<Response> => {
     try {
-      const ctx = serverContext();
+      let ctx: TServerContext | undefined;
       let caller: TCaller | null = null;
       if (options.access !== "public") {
+        ctx = serverContext();
         caller = await authenticate(request, { prisma: ctx.prisma, secret: ctx.config.nextAuthSecret });
         if (options.access === "admin" && caller.role !== "ADMIN") {
           throw new AppError("forbidden", "Only an admin may do this.");
@@ -86,13 +88,14 @@ export function route<
       const params = validate(options.params, (await next?.params) ?? {}, "path");
       const query = validate(options.query, Object.fromEntries(new URL(request.url).searchParams), "query");
       const body = validate(options.body, options.body ? await readJson(request) : undefined, "body");
+      type TInput = THandlerInput<A, never, never, never>;
       const result = await handler({
         request,
-        caller: caller as THandlerInput<A, never, never, never>["caller"],
+        caller: caller as TInput["caller"],
         params,
         query,
         body,
-        ctx,
+        ctx: ctx as TInput["ctx"],
       });
       return result instanceof Response ? result : json(result);
     } catch (error) {

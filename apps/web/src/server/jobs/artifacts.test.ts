@@ -31,7 +31,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const download = (name: string, headers = owner.auth) => call(artifactRoute.GET, { headers, params: { id: jobId, name } });
+const download = (name: string, headers = owner.auth) =>
+  call(artifactRoute.GET, { headers, params: { id: jobId, name } });
 
 describe("GET /api/v1/jobs/:id/artifacts/:name", () => {
   it("streams the artifact with its checksum and audits the download", async () => {
@@ -41,7 +42,9 @@ describe("GET /api/v1/jobs/:id/artifacts/:name", () => {
     expect(response.headers.get("content-disposition")).toMatch(/attachment; filename=".*-synthetic.csv"/);
     expect(response.headers.get("x-content-sha256")).toMatch(/^[0-9a-f]{64}$/);
     expect(await response.text()).toBe(csv);
-    const trail = await server.ctx.prisma.auditEvent.findMany({ where: { subjectId: jobId, action: "artifact.download" } });
+    const trail = await server.ctx.prisma.auditEvent.findMany({
+      where: { subjectId: jobId, action: "artifact.download" },
+    });
     expect(trail).toHaveLength(1);
     expect(trail[0]?.actorId).toBe(owner.id);
   });

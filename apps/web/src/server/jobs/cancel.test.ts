@@ -36,7 +36,9 @@ describe("POST /api/v1/jobs/:id/cancel", () => {
     expect(body).toMatchObject({ status: "CANCELLED", cancelRequested: true, epsilonSpent: 0 });
     expect(await server.ctx.queue.getJobState(queued.id)).toBe("unknown");
     expect(await budgetOf(server.ctx.prisma, dataset.id)).toMatchObject({ reserved: 0, spent: 0, remaining: 10 });
-    const trail = await server.ctx.prisma.auditEvent.findMany({ where: { subjectId: queued.id, action: "job.cancel" } });
+    const trail = await server.ctx.prisma.auditEvent.findMany({
+      where: { subjectId: queued.id, action: "job.cancel" },
+    });
     expect(trail).toHaveLength(1);
     expect((await cancel(queued.id)).status).toBe(409);
   });

@@ -74,13 +74,18 @@ describe("GET /api/v1/jobs/:id/events", () => {
 
     const live = await call(GET, { headers: owner.cookie, params: { id: job.id } });
     expect(live.response.headers.get("content-type")).toMatch(/text\/event-stream/);
-    const reading = readFrames(live.response, (frames) => ids(frames).includes(4) && frames.some((f) => f.startsWith(": heartbeat")));
+    const reading = readFrames(
+      live.response,
+      (frames) => ids(frames).includes(4) && frames.some((f) => f.startsWith(": heartbeat")),
+    );
     await new Promise((resolve) => setTimeout(resolve, 400));
     await add(4);
     const frames = await reading;
     expect(ids(frames)).toEqual([0, 1, 2, 3, 4]);
     expect(frames.find((f) => f.startsWith("id: 4"))).toContain("event: metric");
-    expect(JSON.parse((frames.find((f) => f.startsWith("id: 4")) as string).split("data: ")[1] as string)).toMatchObject({
+    expect(
+      JSON.parse((frames.find((f) => f.startsWith("id: 4")) as string).split("data: ")[1] as string),
+    ).toMatchObject({
       seq: 4,
       values: { "train/loss": 2.6 },
     });

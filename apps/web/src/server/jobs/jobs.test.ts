@@ -87,7 +87,9 @@ describe("POST /api/v1/jobs", () => {
 
   it("accepts a Hugging Face id and a label mix without DP counts (no label-count share)", async () => {
     const dataset = await server.dataset(owner.id);
-    const { status, body } = await post(request(dataset.id, 1, { model: "HuggingFaceTB/SmolLM2-135M", labelMix: { kind: "uniform" } }));
+    const { status, body } = await post(
+      request(dataset.id, 1, { model: "HuggingFaceTB/SmolLM2-135M", labelMix: { kind: "uniform" } }),
+    );
     expect(status).toBe(201);
     expect(body.spec.privacy.labelCounts).toBeNull();
     expect(body.spec.model).toMatchObject({ id: "HuggingFaceTB/SmolLM2-135M", finetune: "lora" });
