@@ -9,6 +9,14 @@ const nextConfig: NextConfig = {
   transpilePackages: ["@dpsynth/contracts", "@dpsynth/db", "@dpsynth/datasets"],
   // Node-only drivers are loaded by Node's require at run time rather than bundled.
   serverExternalPackages: ["@prisma/client", "@prisma/adapter-pg", "pg", "bullmq", "ioredis"],
+  // Next allows one build or dev server per output folder; a second instance (a test run beside a dev server)
+  // can point NEXT_DIST_DIR elsewhere.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
+  turbopack: {
+    // @dpsynth/db locates its migrations with `new URL("…/prisma/migrations/", import.meta.url)`, which Turbopack
+    // tries to bundle as an asset (a folder). The web app never runs migrations and the module is tree-shaken.
+    ignoreIssue: [{ path: "**/packages/db/src/migrations.ts", title: /Module not found/ }],
+  },
   poweredByHeader: false,
   reactStrictMode: true,
   experimental: {

@@ -1,7 +1,5 @@
+import { Overview } from "@/modules/home/components/overview";
+
 export default function HomePage() {
-  return (
-    <div className="page">
-      <h1>Overview</h1>
-    </div>
-  );
+  return <Overview />;
 }

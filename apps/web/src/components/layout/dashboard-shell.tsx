@@ -2,14 +2,18 @@
 
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/layout/app-shell";
+import { useApprovals } from "@/modules/admin/hooks/use-admin";
+import { useCurrentUser } from "@/modules/auth/hooks/use-current-user";
 
-const adminNav = [
-  { href: "/admin/approvals", label: "Approvals", icon: "✓" },
-  { href: "/admin/budgets", label: "Budgets", icon: "ε" },
-  { href: "/admin/users", label: "Users", icon: "☺" },
-  { href: "/admin/audit", label: "Audit trail", icon: "☰" },
-];
-
+/** The app shell with the admin section, whose Approvals entry counts what is waiting. */
 export function DashboardShell({ children }: { children: ReactNode }) {
+  const { user } = useCurrentUser();
+  const approvals = useApprovals({ enabled: user?.role === "ADMIN" });
+  const adminNav = [
+    { href: "/admin/approvals", label: "Approvals", icon: "✓", badge: approvals.data?.length },
+    { href: "/admin/budgets", label: "Budgets", icon: "ε" },
+    { href: "/admin/users", label: "Users", icon: "☺" },
+    { href: "/admin/audit", label: "Audit trail", icon: "☰" },
+  ];
   return <AppShell adminNav={adminNav}>{children}</AppShell>;
 }

@@ -1,0 +1,87 @@
+import type { ReactNode } from "react";
+import { ApiError } from "@/components/api/api-client";
+
+/** Placeholder blocks shaped like the content that is loading. */
+export function Skeleton({ height = 16, width = "100%" }: { height?: number; width?: number | string }) {
+  return <div className="skeleton" style={{ height, width }} aria-hidden="true" />;
+}
+
+export function LoadingState({ label = "Loading", rows = 3 }: { label?: string; rows?: number }) {
+  return (
+    <div className="stack" role="status" aria-live="polite" style={{ padding: 18 }}>
+      <span className="visually-hidden">{label}…</span>
+      {Array.from({ length: rows }, (_, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: placeholders have no identity
+        <Skeleton key={index} height={18} width={`${90 - index * 12}%`} />
+      ))}
+    </div>
+  );
+}
+
+export function EmptyState({
+  icon = "∅",
+  title,
+  children,
+  action,
+}: {
+  icon?: string;
+  title: string;
+  children?: ReactNode;
+  action?: ReactNode;
+}) {
+  return (
+    <div className="empty">
+      <div className="empty-icon" aria-hidden="true">
+        {icon}
+      </div>
+      <h3>{title}</h3>
+      {children && <p>{children}</p>}
+      {action}
+    </div>
+  );
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof Error) return error.message;
+  return "Something went wrong.";
+}
+
+/** What failed, in the API's own words, with a way to try again. */
+export function ErrorState({
+  error,
+  title = "Could not load this",
+  onRetry,
+}: {
+  error: unknown;
+  title?: string;
+  onRetry?: () => void;
+}) {
+  const notFound = error instanceof ApiError && error.status === 404;
+  return (
+    <div className="alert alert-danger" role="alert" style={{ margin: 18, alignItems: "center" }}>
+      <div style={{ flex: 1 }}>
+        <div className="alert-title">{notFound ? "Not found" : title}</div>
+        <div>{notFound ? "It does not exist, or you do not have access to it." : messageOf(error)}</div>
+      </div>
+      {onRetry && !notFound && (
+        <button type="button" className="btn btn-sm" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** An inline alert for a failed mutation (the API's refusal message). */
+export function ErrorAlert({ error, title }: { error: unknown; title?: string }) {
+  if (!error) return null;
+  return (
+    <div className="alert alert-danger" role="alert">
+      <div>
+        {title && <div className="alert-title">{title}</div>}
+        <div>{messageOf(error)}</div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,174 @@
+"use client";
+
+import Link from "next/link";
+import { type FormEvent, useState } from "react";
+import type { TApprovalRequestWire } from "@/components/api/wire-types";
+import { BudgetBar } from "@/components/ui/budget-bar";
+import { Dialog } from "@/components/ui/dialog";
+import { formatDelta, formatEpsilon, formatInteger, formatRelative } from "@/components/ui/format";
+import { PageHeader } from "@/components/ui/page-header";
+import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
+import { useApprovals, useDecide } from "../hooks/use-admin";
+
+function RejectDialog({ request, onClose }: { request: TApprovalRequestWire | null; onClose: () => void }) {
+  const decide = useDecide();
+  const [reason, setReason] = useState("");
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!request || !reason.trim()) return;
+    decide.mutate(
+      { jobId: request.job.id, decision: "reject", reason: reason.trim() },
+      {
+        onSuccess: () => {
+          setReason("");
+          onClose();
+        },
+      },
+    );
+  }
+
+  return (
+    <Dialog open={request !== null} title="Reject this request" onClose={onClose}>
+      <form className="form" onSubmit={onSubmit}>
+        <p className="muted">
+          The owner sees your reason on the job page. The reservation of ε {formatEpsilon(request?.job.epsilon ?? null)}{" "}
+          is released.
+        </p>
+        <div className="field">
+          <label htmlFor="reject-reason">Reason</label>
+          <textarea
+            id="reject-reason"
+            className="textarea"
+            required
+            maxLength={1000}
+            value={reason}
+            onChange={(event) => setReason(event.target.value)}
+            placeholder="e.g. Try ε 3 first; this dataset's budget is meant to last the quarter."
+          />
+        </div>
+        <ErrorAlert error={decide.error} />
+        <div className="row" style={{ justifyContent: "flex-end" }}>
+          <button type="button" className="btn" onClick={onClose}>
+            Keep it
+          </button>
+          <button type="submit" className="btn btn-danger" disabled={!reason.trim() || decide.isPending}>
+            {decide.isPending && <span className="spinner" aria-hidden="true" />}
+            Reject request
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function RequestCard({ request, onReject }: { request: TApprovalRequestWire; onReject: () => void }) {
+  const decide = useDecide();
+  const { job, dataset } = request;
+  const spec = job.spec;
+  const headingId = `request-${job.id}`;
+  return (
+    <article className="card" aria-labelledby={headingId} data-job-id={job.id}>
+      <div className="card-header">
+        <div className="stack" style={{ gap: 2 }}>
+          <h2 id={headingId}>
+            <span className="mono">{spec.model.id}</span> at ε {formatEpsilon(job.epsilon ?? "inf")}
+          </h2>
+          <span className="muted">
+            {job.requester?.email ?? "an owner"} · <Link href={`/datasets/${dataset.id}`}>{dataset.name}</Link> ·{" "}
+            requested {formatRelative(job.createdAt)}
+          </span>
+        </div>
+        <div className="row">
+          <button type="button" className="btn btn-danger" onClick={onReject} disabled={decide.isPending}>
+            Reject
+          </button>
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={decide.isPending}
+            onClick={() => decide.mutate({ jobId: job.id, decision: "approve", reason: "" })}
+          >
+            {decide.isPending && <span className="spinner" aria-hidden="true" />}
+            Approve
+          </button>
+        </div>
+      </div>
+      <div className="card-body grid grid-2" style={{ alignItems: "start" }}>
+        <div className="stack">
+          <h3>Dataset budget</h3>
+          <BudgetBar budget={dataset.budget} />
+          <p className="muted" style={{ fontSize: 12.5 }}>
+            Approving keeps the reservation of ε {formatEpsilon(job.epsilon ?? null)}; ε{" "}
+            {formatEpsilon(dataset.budget.remaining)} stays free for other jobs.
+          </p>
+        </div>
+        <dl className="kv">
+          <dt>ε · δ</dt>
+          <dd>
+            {formatEpsilon(job.epsilon ?? "inf")} · {formatDelta(job.delta)}
+          </dd>
+          <dt>Fine-tuning</dt>
+          <dd>
+            {spec.model.finetune.toUpperCase()}, {spec.training.epochs} epochs, lr {spec.training.learningRate}
+          </dd>
+          <dt>Batch (logical / physical)</dt>
+          <dd>
+            {spec.training.logicalBatchSize} / {spec.training.physicalBatchSize}
+          </dd>
+          <dt>Clipping · accountant</dt>
+          <dd>
+            {spec.privacy.maxGradNorm} · {spec.privacy.accountant.toUpperCase()}
+          </dd>
+          <dt>Sequence length</dt>
+          <dd>{spec.training.maxSeqLen} tokens</dd>
+          <dt>Synthetic rows</dt>
+          <dd>{formatInteger(spec.sampling.rows)}</dd>
+          <dt>Training rows</dt>
+          <dd>{formatInteger(dataset.trainRows)}</dd>
+        </dl>
+      </div>
+      {decide.error ? (
+        <div style={{ padding: "0 18px 18px" }}>
+          <ErrorAlert error={decide.error} title="The decision was not recorded" />
+        </div>
+      ) : null}
+    </article>
+  );
+}
+
+/** Requests above their owner's per-job allowance, waiting for an admin. */
+export function ApprovalsQueue() {
+  const approvals = useApprovals();
+  const [rejecting, setRejecting] = useState<TApprovalRequestWire | null>(null);
+  return (
+    <div className="page">
+      <PageHeader
+        title="Approvals"
+        subtitle="Jobs that ask for more ε than their owner's per-job allowance. Their budget is already reserved."
+      />
+      {approvals.isPending ? (
+        <div className="card">
+          <LoadingState label="Loading requests" />
+        </div>
+      ) : approvals.isError ? (
+        <div className="card">
+          <ErrorState error={approvals.error} onRetry={() => approvals.refetch()} />
+        </div>
+      ) : approvals.data.length === 0 ? (
+        <div className="card">
+          <EmptyState icon="✓" title="Nothing waiting">
+            Requests above an owner's allowance appear here.
+          </EmptyState>
+        </div>
+      ) : (
+        <div className="stack" style={{ gap: 16 }}>
+          {approvals.data.map((request) => (
+            <RequestCard key={request.job.id} request={request} onReject={() => setRejecting(request)} />
+          ))}
+        </div>
+      )}
+      <RejectDialog request={rejecting} onClose={() => setRejecting(null)} />
+    </div>
+  );
+}

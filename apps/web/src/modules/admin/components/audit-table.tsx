@@ -1,0 +1,113 @@
+"use client";
+
+import Link from "next/link";
+import { useState } from "react";
+import type { TAuditEventWire } from "@/components/api/wire-types";
+import { useDebouncedValue } from "@/components/hooks/use-debounced-value";
+import { formatDateTime } from "@/components/ui/format";
+import { Card, PageHeader } from "@/components/ui/page-header";
+import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { useAudit } from "../hooks/use-admin";
+
+const SUBJECT_PATHS: Record<string, string> = { job: "/jobs/", dataset: "/datasets/" };
+
+function Subject({ event }: { event: TAuditEventWire }) {
+  const base = SUBJECT_PATHS[event.subjectType];
+  const label = `${event.subjectType} ${event.subjectId.slice(-8)}`;
+  return base ? (
+    <Link href={`${base}${event.subjectId}`} className="mono">
+      {label}
+    </Link>
+  ) : (
+    <span className="mono">{label}</span>
+  );
+}
+
+/** Detail values are numbers, names and reasons written by the server; shown as `key: value` pairs. */
+function Detail({ detail }: { detail: TAuditEventWire["detail"] }) {
+  if (!detail) return null;
+  const text = Object.entries(detail)
+    .filter(([, value]) => value !== null && value !== undefined)
+    .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`)
+    .join(" · ");
+  return (
+    <span className="muted truncate" style={{ display: "block" }} title={text}>
+      {text}
+    </span>
+  );
+}
+
+/** Who uploaded, requested, approved, rejected, cancelled and downloaded what, and when. */
+export function AuditTable() {
+  const [action, setAction] = useState("");
+  const debounced = useDebouncedValue(action.trim());
+  const audit = useAudit({ action: debounced || undefined });
+  return (
+    <div className="page">
+      <PageHeader title="Audit trail" subtitle="Every action on datasets, jobs, budgets and accounts." />
+      <Card
+        flush
+        title="Events"
+        labelledBy="audit-heading"
+        actions={
+          <div className="row">
+            <label htmlFor="audit-action" className="visually-hidden">
+              Filter by action
+            </label>
+            <input
+              id="audit-action"
+              className="input"
+              style={{ width: 220 }}
+              placeholder="Filter by action, e.g. job.approve"
+              value={action}
+              onChange={(event) => setAction(event.target.value)}
+            />
+          </div>
+        }
+      >
+        {audit.isPending ? (
+          <LoadingState />
+        ) : audit.isError ? (
+          <ErrorState error={audit.error} onRetry={() => audit.refetch()} />
+        ) : audit.data.length === 0 ? (
+          <EmptyState icon="☰" title={debounced ? "No events match" : "No events yet"} />
+        ) : (
+          <div className="table-wrap">
+            <table className="table" aria-label="Audit events">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Who</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Subject</th>
+                  <th scope="col" className="hide-narrow">
+                    Detail
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {audit.data.map((event) => (
+                  <tr key={event.id}>
+                    <td className="muted" style={{ whiteSpace: "nowrap" }}>
+                      {formatDateTime(event.createdAt)}
+                    </td>
+                    <td>{event.actor?.email ?? <span className="faint">system</span>}</td>
+                    <td>
+                      <span className="badge plain">{event.action}</span>
+                    </td>
+                    <td>
+                      <Subject event={event} />
+                    </td>
+                    <td className="hide-narrow" style={{ maxWidth: 360 }}>
+                      <Detail detail={event.detail} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+    </div>
+  );
+}

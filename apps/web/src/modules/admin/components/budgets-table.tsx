@@ -1,0 +1,108 @@
+"use client";
+
+import Link from "next/link";
+import { type FormEvent, useState } from "react";
+import type { TDatasetWire } from "@/components/api/wire-types";
+import { BudgetBar } from "@/components/ui/budget-bar";
+import { formatEpsilon } from "@/components/ui/format";
+import { Card, PageHeader } from "@/components/ui/page-header";
+import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
+import { useDatasets, useSetBudget } from "@/modules/datasets/hooks/use-datasets";
+
+function BudgetRow({ dataset }: { dataset: TDatasetWire }) {
+  const setBudget = useSetBudget(dataset.id);
+  const [epsilon, setEpsilon] = useState(String(dataset.budget.epsilonTotal));
+  const [delta, setDelta] = useState(String(dataset.budget.delta));
+  const epsilonId = `budget-epsilon-${dataset.id}`;
+  const deltaId = `budget-delta-${dataset.id}`;
+  const changed = Number(epsilon) !== dataset.budget.epsilonTotal || Number(delta) !== dataset.budget.delta;
+  const valid = Number(epsilon) > 0 && Number(delta) > 0 && Number(delta) < 1;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (valid) setBudget.mutate({ epsilonTotal: Number(epsilon), delta: Number(delta) });
+  }
+
+  return (
+    <li className="card-body stack" style={{ borderBottom: "1px solid var(--border)" }}>
+      <div className="spread">
+        <div>
+          <Link href={`/datasets/${dataset.id}`} style={{ fontWeight: 650 }}>
+            {dataset.name}
+          </Link>
+          <div className="muted" style={{ fontSize: 12.5 }}>
+            {dataset.owner.email}
+          </div>
+        </div>
+        <span className="muted num" style={{ fontSize: 12.5 }}>
+          spent {formatEpsilon(dataset.budget.spent, 3)} · reserved {formatEpsilon(dataset.budget.reserved, 3)} ·
+          remaining {formatEpsilon(dataset.budget.remaining, 3)}
+        </span>
+      </div>
+      <BudgetBar budget={dataset.budget} compact />
+      <form
+        className="row"
+        style={{ alignItems: "flex-end" }}
+        onSubmit={onSubmit}
+        aria-label={`Budget of ${dataset.name}`}
+      >
+        <div className="field" style={{ width: 140 }}>
+          <label htmlFor={epsilonId}>Total ε</label>
+          <input
+            id={epsilonId}
+            className="input num"
+            type="number"
+            min={0.01}
+            step="any"
+            value={epsilon}
+            onChange={(event) => setEpsilon(event.target.value)}
+          />
+        </div>
+        <div className="field" style={{ width: 140 }}>
+          <label htmlFor={deltaId}>Total δ</label>
+          <input
+            id={deltaId}
+            className="input num"
+            inputMode="decimal"
+            value={delta}
+            onChange={(event) => setDelta(event.target.value)}
+          />
+        </div>
+        <button type="submit" className="btn" disabled={!changed || !valid || setBudget.isPending}>
+          {setBudget.isPending && <span className="spinner" aria-hidden="true" />}
+          Save budget
+        </button>
+        {setBudget.isSuccess && !changed && <span className="badge badge-success">Saved</span>}
+      </form>
+      <ErrorAlert error={setBudget.error} title="The budget was not changed" />
+    </li>
+  );
+}
+
+/** Every dataset's total (ε, δ) budget, editable by admins. Lowering a total never undoes a charge. */
+export function BudgetsTable() {
+  const datasets = useDatasets();
+  return (
+    <div className="page">
+      <PageHeader
+        title="Budgets"
+        subtitle="The total privacy budget of each dataset. Jobs reserve from it; what they spend is charged for good."
+      />
+      <Card flush>
+        {datasets.isPending ? (
+          <LoadingState />
+        ) : datasets.isError ? (
+          <ErrorState error={datasets.error} onRetry={() => datasets.refetch()} />
+        ) : datasets.data.length === 0 ? (
+          <EmptyState icon="ε" title="No datasets yet" />
+        ) : (
+          <ul style={{ listStyle: "none", margin: 0, padding: 0 }}>
+            {datasets.data.map((dataset) => (
+              <BudgetRow key={dataset.id} dataset={dataset} />
+            ))}
+          </ul>
+        )}
+      </Card>
+    </div>
+  );
+}

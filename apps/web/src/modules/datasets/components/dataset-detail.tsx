@@ -1,0 +1,139 @@
+"use client";
+
+import Link from "next/link";
+import { BudgetBar } from "@/components/ui/budget-bar";
+import { formatDateTime, formatEpsilon, formatInteger, formatPercent } from "@/components/ui/format";
+import { Card, PageHeader, Stat } from "@/components/ui/page-header";
+import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { JobTable } from "@/modules/jobs/components/job-table";
+import { useJobs } from "@/modules/jobs/hooks/use-jobs";
+import { useDataset } from "../hooks/use-datasets";
+import { LabelCounts } from "./label-counts";
+import { LedgerTable } from "./ledger-table";
+
+/** One dataset: its privacy budget, its jobs, and the ledger that explains the budget. */
+export function DatasetDetail({ datasetId }: { datasetId: string }) {
+  const query = useDataset(datasetId);
+  const jobs = useJobs(datasetId);
+
+  if (query.isPending) {
+    return (
+      <div className="page">
+        <div className="card">
+          <LoadingState label="Loading the dataset" rows={5} />
+        </div>
+      </div>
+    );
+  }
+  if (query.isError) {
+    return (
+      <div className="page">
+        <div className="card">
+          <ErrorState error={query.error} onRetry={() => query.refetch()} />
+        </div>
+      </div>
+    );
+  }
+  const dataset = query.data;
+  const finishedJobs = jobs.data?.filter((job) => job.status === "SUCCEEDED") ?? [];
+  return (
+    <div className="page">
+      <PageHeader
+        title={dataset.name}
+        subtitle={
+          <>
+            Uploaded {formatDateTime(dataset.createdAt)} by {dataset.owner.email} · text column{" "}
+            <span className="mono">{dataset.textColumn}</span>, label column{" "}
+            <span className="mono">{dataset.labelColumn}</span>
+          </>
+        }
+        crumbs={[{ href: "/", label: "Overview" }]}
+        actions={
+          <>
+            {finishedJobs.length > 0 && (
+              <Link className="btn" href={`/compare?datasetId=${dataset.id}`}>
+                Compare jobs
+              </Link>
+            )}
+            <Link className="btn btn-primary" href={`/jobs/new?datasetId=${dataset.id}`}>
+              New job
+            </Link>
+          </>
+        }
+      />
+
+      <Card title="Privacy budget" labelledBy="budget-heading">
+        <div className="stack" style={{ gap: 16 }}>
+          <BudgetBar budget={dataset.budget} />
+          <div className="grid grid-4">
+            <Stat
+              label="Total ε"
+              value={formatEpsilon(dataset.budget.epsilonTotal)}
+              hint={`δ ${dataset.budget.delta.toExponential(0)}`}
+            />
+            <Stat label="Spent" value={formatEpsilon(dataset.budget.spent, 3)} hint="charged by finished work" />
+            <Stat
+              label="Reserved"
+              value={formatEpsilon(dataset.budget.reserved, 3)}
+              hint="held by waiting or running jobs"
+            />
+            <Stat label="Remaining" value={formatEpsilon(dataset.budget.remaining, 3)} hint="available for new jobs" />
+          </div>
+        </div>
+      </Card>
+
+      <div className="grid grid-main">
+        <Card title="Jobs" labelledBy="dataset-jobs-heading" flush>
+          {jobs.isPending ? (
+            <LoadingState label="Loading jobs" />
+          ) : jobs.isError ? (
+            <ErrorState error={jobs.error} onRetry={() => jobs.refetch()} />
+          ) : jobs.data.length === 0 ? (
+            <EmptyState
+              icon="▶"
+              title="No jobs on this dataset"
+              action={
+                <Link className="btn btn-primary" href={`/jobs/new?datasetId=${dataset.id}`}>
+                  Start a job
+                </Link>
+              }
+            >
+              A job fine-tunes a model with differential privacy and generates synthetic rows.
+            </EmptyState>
+          ) : (
+            <JobTable jobs={jobs.data} showDataset={false} />
+          )}
+        </Card>
+        <Card title="Data" labelledBy="dataset-data-heading">
+          <div className="stack">
+            <dl className="kv">
+              <dt>Training rows</dt>
+              <dd>{formatInteger(dataset.trainRows)}</dd>
+              <dt>Holdout rows</dt>
+              <dd>
+                {formatInteger(dataset.holdoutRows)} ({formatPercent(dataset.holdoutFraction, 0)}, seed{" "}
+                <span className="mono">{dataset.splitSeed}</span>)
+              </dd>
+              <dt>Columns</dt>
+              <dd>{dataset.columns.length}</dd>
+            </dl>
+            <LabelCounts
+              counts={dataset.labelCounts}
+              caption="Label counts in the training split (exact, only you see them)."
+            />
+          </div>
+        </Card>
+      </div>
+
+      <Card title="Ledger" labelledBy="ledger-heading" flush>
+        {dataset.ledger.length === 0 ? (
+          <EmptyState icon="ε" title="Nothing spent yet">
+            Every reservation, charge and release of this dataset's privacy budget will be listed here.
+          </EmptyState>
+        ) : (
+          <LedgerTable entries={dataset.ledger} />
+        )}
+      </Card>
+    </div>
+  );
+}

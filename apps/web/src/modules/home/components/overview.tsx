@@ -1,0 +1,118 @@
+"use client";
+
+import Link from "next/link";
+import type { TDatasetWire } from "@/components/api/wire-types";
+import { BudgetBar } from "@/components/ui/budget-bar";
+import { formatEpsilon, formatInteger, formatRelative } from "@/components/ui/format";
+import { Card, PageHeader, Stat } from "@/components/ui/page-header";
+import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { useCurrentUser } from "@/modules/auth/hooks/use-current-user";
+import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
+import { JobTable } from "@/modules/jobs/components/job-table";
+import { isTerminal, useJobs } from "@/modules/jobs/hooks/use-jobs";
+
+function DatasetCards({ datasets }: { datasets: TDatasetWire[] }) {
+  return (
+    <ul className="grid grid-3" style={{ listStyle: "none", margin: 0, padding: 0 }} aria-label="Datasets">
+      {datasets.map((dataset) => (
+        <li key={dataset.id} className="card card-body stack" style={{ gap: 10 }}>
+          <div className="spread" style={{ alignItems: "flex-start" }}>
+            <Link href={`/datasets/${dataset.id}`} style={{ fontWeight: 650, fontSize: 15 }}>
+              {dataset.name}
+            </Link>
+            <span className="faint" style={{ fontSize: 12 }}>
+              {formatRelative(dataset.createdAt)}
+            </span>
+          </div>
+          <span className="muted num" style={{ fontSize: 12.5 }}>
+            {formatInteger(dataset.trainRows)} train · {formatInteger(dataset.holdoutRows)} holdout ·{" "}
+            {Object.keys(dataset.labelCounts).length} labels
+          </span>
+          <BudgetBar budget={dataset.budget} compact />
+          <span className="muted num" style={{ fontSize: 12.5 }}>
+            ε {formatEpsilon(dataset.budget.remaining)} of {formatEpsilon(dataset.budget.epsilonTotal)} left
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Home: the owner's datasets with their budgets, and every job with its status, stage and ε spent. */
+export function Overview() {
+  const { user } = useCurrentUser();
+  const datasets = useDatasets();
+  const jobs = useJobs();
+  const active = jobs.data?.filter((job) => !isTerminal(job.status)).length ?? 0;
+  const waiting = jobs.data?.filter((job) => job.status === "PENDING_APPROVAL").length ?? 0;
+  const spent = datasets.data?.reduce((sum, dataset) => sum + dataset.budget.spent, 0) ?? 0;
+
+  return (
+    <div className="page">
+      <PageHeader
+        title={user?.name ? `Welcome, ${user.name.split(" ")[0]}` : "Overview"}
+        subtitle={user?.role === "ADMIN" ? "Every dataset and job on this instance." : "Your datasets and jobs."}
+        actions={
+          <>
+            <Link className="btn" href="/datasets/new">
+              Upload data
+            </Link>
+            <Link className="btn btn-primary" href="/jobs/new">
+              New job
+            </Link>
+          </>
+        }
+      />
+
+      <div className="grid grid-4">
+        <Stat label="Datasets" value={datasets.data ? datasets.data.length : "—"} />
+        <Stat label="Active jobs" value={jobs.data ? active : "—"} hint="queued or running" />
+        <Stat label="Awaiting approval" value={jobs.data ? waiting : "—"} />
+        <Stat label="ε spent, all datasets" value={datasets.data ? formatEpsilon(spent, 3) : "—"} />
+      </div>
+
+      <section className="stack" aria-labelledby="datasets-heading">
+        <h2 id="datasets-heading">Datasets</h2>
+        {datasets.isPending ? (
+          <div className="card">
+            <LoadingState label="Loading datasets" />
+          </div>
+        ) : datasets.isError ? (
+          <div className="card">
+            <ErrorState error={datasets.error} onRetry={() => datasets.refetch()} />
+          </div>
+        ) : datasets.data.length === 0 ? (
+          <div className="card">
+            <EmptyState
+              icon="⇪"
+              title="No datasets yet"
+              action={
+                <Link className="btn btn-primary" href="/datasets/new">
+                  Upload a CSV
+                </Link>
+              }
+            >
+              Upload a CSV with a text column and a label column to start.
+            </EmptyState>
+          </div>
+        ) : (
+          <DatasetCards datasets={datasets.data} />
+        )}
+      </section>
+
+      <Card title="Jobs" labelledBy="jobs-heading" flush>
+        {jobs.isPending ? (
+          <LoadingState label="Loading jobs" />
+        ) : jobs.isError ? (
+          <ErrorState error={jobs.error} onRetry={() => jobs.refetch()} />
+        ) : jobs.data.length === 0 ? (
+          <EmptyState icon="▶" title="No jobs yet">
+            Start one from a dataset: pick a model and a privacy budget.
+          </EmptyState>
+        ) : (
+          <JobTable jobs={jobs.data} />
+        )}
+      </Card>
+    </div>
+  );
+}

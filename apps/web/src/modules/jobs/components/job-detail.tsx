@@ -1,0 +1,266 @@
+"use client";
+
+import Link from "next/link";
+import type { TJobWire } from "@/components/api/wire-types";
+import {
+  formatDateTime,
+  formatDelta,
+  formatDuration,
+  formatEpsilon,
+  formatInteger,
+  formatNumber,
+} from "@/components/ui/format";
+import { Card, PageHeader, Stat } from "@/components/ui/page-header";
+import { ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { useJobEvents } from "../hooks/use-job-events";
+import { useJobReport } from "../hooks/use-job-report";
+import { isTerminal, useCancelJob, useJob } from "../hooks/use-jobs";
+import { ArtifactDownloads } from "./artifact-downloads";
+import { LossEpsilonChart, SERIES_COLORS } from "./loss-epsilon-chart";
+import { ReportView } from "./report-view";
+import { StageProgress } from "./stage-progress";
+import { StatusTimeline } from "./status-timeline";
+
+export function jobTitle(job: TJobWire): string {
+  return `${job.spec.model.id} · ε ${formatEpsilon(job.epsilon ?? "inf")}`;
+}
+
+function CancelButton({ job }: { job: TJobWire }) {
+  const cancel = useCancelJob(job.id);
+  if (isTerminal(job.status)) return null;
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn-danger"
+        disabled={cancel.isPending}
+        onClick={() => {
+          if (window.confirm("Cancel this job? Privacy budget already spent on training steps stays spent.")) {
+            cancel.mutate();
+          }
+        }}
+      >
+        {cancel.isPending && <span className="spinner" aria-hidden="true" />}
+        Cancel job
+      </button>
+      <ErrorAlert error={cancel.error} />
+    </>
+  );
+}
+
+function elapsed(job: TJobWire): string {
+  if (!job.startedAt) return "—";
+  const end = job.finishedAt ? new Date(job.finishedAt).getTime() : Date.now();
+  return formatDuration(end - new Date(job.startedAt).getTime());
+}
+
+function JobOutcome({ job }: { job: TJobWire }) {
+  if (job.status === "PENDING_APPROVAL") {
+    return (
+      <div className="alert alert-warning" role="status">
+        <div>
+          <div className="alert-title">Waiting for an administrator</div>
+          This job asks for more epsilon than your per-job allowance. Its budget is reserved; it starts once approved.
+        </div>
+      </div>
+    );
+  }
+  if (job.status === "REJECTED") {
+    return (
+      <div className="alert alert-danger" role="alert">
+        <div>
+          <div className="alert-title">Rejected</div>
+          {job.approval?.reason ?? "An administrator rejected this request."} The reservation was released.
+        </div>
+      </div>
+    );
+  }
+  if (job.status === "FAILED") {
+    return (
+      <div className="alert alert-danger" role="alert">
+        <div>
+          <div className="alert-title">The job failed{job.errorCode ? ` (${job.errorCode})` : ""}</div>
+          {job.errorMessage ?? "No reason was recorded."} Epsilon spent on steps taken before the failure stays charged.
+        </div>
+      </div>
+    );
+  }
+  if (job.status === "CANCELLED") {
+    return (
+      <div className="alert alert-info" role="status">
+        <div>
+          <div className="alert-title">Cancelled</div>
+          Epsilon spent before the cancel (ε {formatEpsilon(job.epsilonSpent, 3)}) is charged; the rest was released.
+        </div>
+      </div>
+    );
+  }
+  return null;
+}
+
+function FinishedReport({ job }: { job: TJobWire }) {
+  const report = useJobReport(job.id, job.status === "SUCCEEDED" && job.artifacts.includes("report.json"));
+  if (job.status !== "SUCCEEDED") return null;
+  return (
+    <section className="stack" style={{ gap: 16 }} aria-labelledby="report-heading">
+      <div className="spread">
+        <h2 id="report-heading">Report</h2>
+        <span className="badge plain badge-warning" title="The evaluation reads the real holdout">
+          Not differentially private: for you and admins only
+        </span>
+      </div>
+      {report.isPending ? (
+        <div className="card">
+          <LoadingState label="Loading the report" rows={4} />
+        </div>
+      ) : report.isError ? (
+        <div className="card">
+          <ErrorState error={report.error} title="Could not load the report" onRetry={() => report.refetch()} />
+        </div>
+      ) : (
+        <ReportView report={report.data} />
+      )}
+    </section>
+  );
+}
+
+/** One job: where it is, the live privacy/loss curve, and its results. */
+export function JobDetail({ jobId }: { jobId: string }) {
+  const query = useJob(jobId);
+  const job = query.data;
+  const finished = job ? isTerminal(job.status) : false;
+  const live = useJobEvents(jobId, { finished });
+
+  if (query.isPending) {
+    return (
+      <div className="page">
+        <div className="card">
+          <LoadingState label="Loading the job" rows={5} />
+        </div>
+      </div>
+    );
+  }
+  if (query.isError) {
+    return (
+      <div className="page">
+        <div className="card">
+          <ErrorState error={query.error} onRetry={() => query.refetch()} />
+        </div>
+      </div>
+    );
+  }
+  if (!job) return null;
+
+  const approvedEpsilon = job.epsilon;
+  const running = job.status === "RUNNING";
+  return (
+    <div className="page">
+      <PageHeader
+        title={
+          <span className="row" style={{ gap: 10 }}>
+            {jobTitle(job)} <StatusBadge status={job.status} stage={job.stage} />
+          </span>
+        }
+        subtitle={
+          <>
+            Job <span className="mono">{job.id}</span> on{" "}
+            <Link href={`/datasets/${job.datasetId}`}>{job.dataset?.name ?? "its dataset"}</Link> · requested{" "}
+            {formatDateTime(job.createdAt)}
+          </>
+        }
+        crumbs={[
+          { href: "/", label: "Overview" },
+          { href: `/datasets/${job.datasetId}`, label: job.dataset?.name ?? "Dataset" },
+        ]}
+        actions={
+          <>
+            {job.status === "SUCCEEDED" && (
+              <Link className="btn" href={`/compare?datasetId=${job.datasetId}&jobs=${job.id}`}>
+                Compare
+              </Link>
+            )}
+            <CancelButton job={job} />
+          </>
+        }
+      />
+
+      <div className="card card-body">
+        <StatusTimeline job={job} />
+      </div>
+
+      <JobOutcome job={job} />
+
+      <div className="grid grid-4">
+        <Stat
+          label="ε spent"
+          value={formatEpsilon(job.epsilonSpent, 3)}
+          hint={approvedEpsilon ? `of ${formatEpsilon(approvedEpsilon)} approved` : "non-private baseline"}
+        />
+        <Stat label="δ" value={formatDelta(job.delta)} hint="probability the guarantee fails" />
+        <Stat
+          label="Samples / s"
+          value={live.samplesPerSecond === null ? "—" : formatNumber(live.samplesPerSecond, 1)}
+          hint={running ? "live" : "last reported"}
+        />
+        <Stat label="Elapsed" value={elapsed(job)} hint={job.attempts > 1 ? `${job.attempts} attempts` : undefined} />
+      </div>
+
+      <div className="grid grid-main">
+        <Card
+          title="Loss versus ε"
+          labelledBy="chart-heading"
+          actions={
+            !finished ? (
+              <span className={`badge ${live.connection === "open" ? "badge-success badge-running" : ""}`}>
+                {live.connection === "open" ? "Live" : "Connecting"}
+              </span>
+            ) : undefined
+          }
+        >
+          <LossEpsilonChart
+            series={[
+              { key: job.id, name: job.spec.model.id, color: SERIES_COLORS[0] ?? "#4f46e5", points: live.points },
+            ]}
+            approvedEpsilon={approvedEpsilon}
+          />
+        </Card>
+        <div className="stack" style={{ gap: 16 }}>
+          <Card title="Progress" labelledBy="progress-heading">
+            <StageProgress job={job} live={live} />
+          </Card>
+          <Card title="Downloads" labelledBy="downloads-heading">
+            <ArtifactDownloads jobId={job.id} artifacts={job.artifacts} />
+          </Card>
+        </div>
+      </div>
+
+      <Card title="Request" labelledBy="request-heading">
+        <dl className="kv">
+          <dt>Model</dt>
+          <dd className="mono">
+            {job.spec.model.id} ({job.spec.model.finetune})
+          </dd>
+          <dt>Epochs · learning rate</dt>
+          <dd>
+            {job.spec.training.epochs} · {job.spec.training.learningRate}
+          </dd>
+          <dt>Batch (logical / physical)</dt>
+          <dd>
+            {job.spec.training.logicalBatchSize} / {job.spec.training.physicalBatchSize}
+          </dd>
+          <dt>Max sequence length</dt>
+          <dd>{job.spec.training.maxSeqLen} tokens</dd>
+          <dt>Clipping norm · accountant</dt>
+          <dd>
+            {job.spec.privacy.maxGradNorm} · {job.spec.privacy.accountant.toUpperCase()}
+          </dd>
+          <dt>Synthetic rows</dt>
+          <dd>{formatInteger(job.spec.sampling.rows)}</dd>
+        </dl>
+      </Card>
+
+      <FinishedReport job={job} />
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+"use client";
+
+import { MODEL_CATALOG } from "@dpsynth/contracts";
+import { formatParameters } from "@/components/ui/format";
+
+export const CUSTOM_MODEL = "__custom__";
+
+/** The catalog as cards (what runs on a CPU, what needs a GPU), plus any Hugging Face id or local path. */
+export function ModelPicker({
+  value,
+  customId,
+  onChange,
+  onCustomIdChange,
+}: {
+  value: string;
+  customId: string;
+  onChange: (key: string) => void;
+  onCustomIdChange: (id: string) => void;
+}) {
+  return (
+    <fieldset>
+      <legend>Model</legend>
+      <div className="choice-grid" role="radiogroup" aria-label="Model">
+        {MODEL_CATALOG.map((model) => (
+          <label key={model.key} className="choice">
+            <input
+              type="radio"
+              name="model"
+              value={model.key}
+              checked={value === model.key}
+              onChange={() => onChange(model.key)}
+            />
+            <span className="spread">
+              <span className="choice-title mono">{model.key}</span>
+              <span className={`badge plain ${model.runsOn === "cpu" ? "badge-success" : "badge-warning"}`}>
+                {model.runsOn === "cpu" ? "CPU ok" : "needs GPU"}
+              </span>
+            </span>
+            <span className="choice-meta">{model.label}</span>
+            <span className="choice-meta">
+              {formatParameters(model.parameters)} parameters · {model.defaultFinetune.toUpperCase()}
+              {model.source === "hub"
+                ? " · downloaded from the Hub"
+                : model.source === "package"
+                  ? " · ships offline"
+                  : " · built from a config"}
+            </span>
+          </label>
+        ))}
+        <label className="choice">
+          <input
+            type="radio"
+            name="model"
+            value={CUSTOM_MODEL}
+            checked={value === CUSTOM_MODEL}
+            onChange={() => onChange(CUSTOM_MODEL)}
+          />
+          <span className="choice-title">Other model</span>
+          <span className="choice-meta">Any Hugging Face causal LM id, or a local directory on the trainer.</span>
+        </label>
+      </div>
+      {value === CUSTOM_MODEL && (
+        <div className="field" style={{ marginTop: 12 }}>
+          <label htmlFor="custom-model-id">Hugging Face model id</label>
+          <input
+            id="custom-model-id"
+            className="input mono"
+            placeholder="e.g. EleutherAI/pythia-160m"
+            value={customId}
+            maxLength={300}
+            onChange={(event) => onCustomIdChange(event.target.value)}
+          />
+          <span className="hint">
+            The trainer must be able to reach the Hub or find the weights in its model cache. Large models need a GPU.
+          </span>
+        </div>
+      )}
+    </fieldset>
+  );
+}

@@ -1,0 +1,296 @@
+"use client";
+
+import { PRESETS, type TPresetName } from "@dpsynth/contracts";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { type FormEvent, useState } from "react";
+import { useDebouncedValue } from "@/components/hooks/use-debounced-value";
+import { formatInteger } from "@/components/ui/format";
+import { Card, PageHeader } from "@/components/ui/page-header";
+import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
+import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
+import { type TCreateJobInput, useCreateJob, useJobQuote } from "../hooks/use-jobs";
+import { CUSTOM_MODEL, ModelPicker } from "./model-picker";
+import { QuotePanel } from "./quote-panel";
+
+const PRESET_TEXT: Record<TPresetName, { title: string; meta: string }> = {
+  "quick-demo": {
+    title: "Quick demo",
+    meta: "A tiny model on the CPU: minutes. Shows the whole pipeline, not quality.",
+  },
+  reference: {
+    title: "Reference",
+    meta: "The reference study's settings: Llama-2 7B with QLoRA, 5 epochs, batch 1024. Needs a GPU; hours.",
+  },
+};
+
+type TPresetChoice = TPresetName | "custom";
+
+function presetValues(name: TPresetName) {
+  const preset = PRESETS[name];
+  return {
+    model: preset.model.id,
+    epsilon: preset.privacy.epsilon,
+    delta: preset.privacy.delta,
+    rows: preset.sampling.rows,
+  };
+}
+
+/** The request form: dataset, preset, model, ε, δ and rows, with the quote shown before submitting. */
+export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) {
+  const router = useRouter();
+  const datasets = useDatasets();
+  const createJob = useCreateJob();
+  const quick = presetValues("quick-demo");
+  const [datasetId, setDatasetId] = useState(initialDatasetId ?? "");
+  const [preset, setPreset] = useState<TPresetChoice>("quick-demo");
+  const [model, setModel] = useState(quick.model);
+  const [customModel, setCustomModel] = useState("");
+  const [epsilon, setEpsilon] = useState(String(quick.epsilon));
+  const [delta, setDelta] = useState(String(quick.delta));
+  const [rows, setRows] = useState(String(quick.rows));
+
+  const selectedDatasetId = datasetId || (datasets.data?.length === 1 ? (datasets.data[0]?.id ?? "") : "");
+  const dataset = datasets.data?.find((candidate) => candidate.id === selectedDatasetId);
+
+  function choosePreset(choice: TPresetChoice) {
+    setPreset(choice);
+    if (choice === "custom") return;
+    const values = presetValues(choice);
+    setModel(values.model);
+    setEpsilon(String(values.epsilon));
+    setDelta(String(values.delta));
+    setRows(String(values.rows));
+  }
+
+  const modelId = model === CUSTOM_MODEL ? customModel.trim() : model;
+  const epsilonValue = Number(epsilon);
+  const deltaValue = Number(delta);
+  const rowsValue = Number(rows);
+  const problems: Record<string, string> = {};
+  if (!(epsilonValue > 0)) problems.epsilon = "Enter an epsilon above 0.";
+  if (!(deltaValue >= 0 && deltaValue < 1)) problems.delta = "Delta is a probability below 1, e.g. 1e-5.";
+  else if (dataset && deltaValue >= 1 / dataset.trainRows) {
+    problems.delta = `Delta should be well below 1 / ${formatInteger(dataset.trainRows)} training rows.`;
+  }
+  if (!(Number.isInteger(rowsValue) && rowsValue >= 1)) problems.rows = "Enter a whole number of rows, at least 1.";
+  if (!modelId) problems.model = "Enter a model id.";
+
+  const request: TCreateJobInput | null =
+    selectedDatasetId && Object.keys(problems).length === 0
+      ? {
+          datasetId: selectedDatasetId,
+          model: modelId,
+          epsilon: epsilonValue,
+          delta: deltaValue,
+          syntheticRows: rowsValue,
+          ...(preset === "custom" ? {} : { preset }),
+        }
+      : null;
+  const debouncedRequest = useDebouncedValue(request);
+  const quote = useJobQuote(debouncedRequest);
+  const quoteIsCurrent = JSON.stringify(debouncedRequest) === JSON.stringify(request);
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!request) return;
+    createJob.mutate(request, { onSuccess: (job) => router.push(`/jobs/${job.id}`) });
+  }
+
+  if (datasets.isPending) {
+    return (
+      <div className="page">
+        <PageHeader title="New job" />
+        <div className="card">
+          <LoadingState label="Loading your datasets" />
+        </div>
+      </div>
+    );
+  }
+  if (datasets.isError) {
+    return (
+      <div className="page">
+        <PageHeader title="New job" />
+        <div className="card">
+          <ErrorState error={datasets.error} onRetry={() => datasets.refetch()} />
+        </div>
+      </div>
+    );
+  }
+  if (datasets.data.length === 0) {
+    return (
+      <div className="page">
+        <PageHeader title="New job" />
+        <div className="card">
+          <EmptyState
+            icon="⇪"
+            title="Upload a dataset first"
+            action={
+              <Link className="btn btn-primary" href="/datasets/new">
+                Upload data
+              </Link>
+            }
+          >
+            A job trains on one of your datasets.
+          </EmptyState>
+        </div>
+      </div>
+    );
+  }
+
+  const outcome = quoteIsCurrent ? quote.data?.outcome : undefined;
+  const submitLabel = outcome === "approval" ? "Request approval" : "Start job";
+  return (
+    <div className="page">
+      <PageHeader
+        title="New job"
+        subtitle="Fine-tune a language model on your data with differential privacy, then generate synthetic rows."
+        crumbs={
+          dataset ? [{ href: `/datasets/${dataset.id}`, label: dataset.name }] : [{ href: "/", label: "Overview" }]
+        }
+      />
+      <form className="grid grid-main" onSubmit={onSubmit} aria-label="New job" noValidate>
+        <div className="stack" style={{ gap: 16 }}>
+          <Card title="Data and starting point" labelledBy="job-data">
+            <div className="form">
+              <div className="field">
+                <label htmlFor="job-dataset">Dataset</label>
+                <select
+                  id="job-dataset"
+                  className="select"
+                  value={selectedDatasetId}
+                  onChange={(event) => setDatasetId(event.target.value)}
+                >
+                  <option value="" disabled>
+                    Choose a dataset
+                  </option>
+                  {datasets.data.map((candidate) => (
+                    <option key={candidate.id} value={candidate.id}>
+                      {candidate.name} ({formatInteger(candidate.trainRows)} training rows)
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <fieldset>
+                <legend>Preset</legend>
+                <div className="choice-grid" role="radiogroup" aria-label="Preset">
+                  {(Object.keys(PRESET_TEXT) as TPresetName[]).map((name) => (
+                    <label key={name} className="choice">
+                      <input
+                        type="radio"
+                        name="preset"
+                        value={name}
+                        checked={preset === name}
+                        onChange={() => choosePreset(name)}
+                      />
+                      <span className="choice-title">{PRESET_TEXT[name].title}</span>
+                      <span className="choice-meta">{PRESET_TEXT[name].meta}</span>
+                    </label>
+                  ))}
+                  <label className="choice">
+                    <input
+                      type="radio"
+                      name="preset"
+                      value="custom"
+                      checked={preset === "custom"}
+                      onChange={() => choosePreset("custom")}
+                    />
+                    <span className="choice-title">Custom</span>
+                    <span className="choice-meta">The trainer's defaults with your model, ε, δ and rows.</span>
+                  </label>
+                </div>
+              </fieldset>
+            </div>
+          </Card>
+
+          <Card title="Model" labelledBy="job-model">
+            <ModelPicker value={model} customId={customModel} onChange={setModel} onCustomIdChange={setCustomModel} />
+            {problems.model && model === CUSTOM_MODEL && customModel !== "" && (
+              <p className="field-error">{problems.model}</p>
+            )}
+          </Card>
+
+          <Card title="Privacy and output" labelledBy="job-privacy">
+            <div className="form">
+              <div className="field">
+                <label htmlFor="job-epsilon">Epsilon (ε)</label>
+                <input
+                  id="job-epsilon"
+                  className="input num"
+                  type="number"
+                  inputMode="decimal"
+                  min={0.01}
+                  step="any"
+                  value={epsilon}
+                  onChange={(event) => setEpsilon(event.target.value)}
+                  aria-invalid={problems.epsilon ? true : undefined}
+                  aria-describedby="job-epsilon-hint"
+                />
+                <span className="hint" id="job-epsilon-hint">
+                  How much any single row can change what the model learns: lower ε is stronger privacy but noisier
+                  training and weaker synthetic text (1 is strict, 8 is common).
+                </span>
+                {problems.epsilon && <span className="field-error">{problems.epsilon}</span>}
+              </div>
+              <div className="grid grid-2">
+                <div className="field">
+                  <label htmlFor="job-delta">Delta (δ)</label>
+                  <input
+                    id="job-delta"
+                    className="input num"
+                    inputMode="decimal"
+                    value={delta}
+                    onChange={(event) => setDelta(event.target.value)}
+                    aria-invalid={problems.delta ? true : undefined}
+                    aria-describedby="job-delta-hint"
+                  />
+                  <span className="hint" id="job-delta-hint">
+                    The small chance the ε guarantee does not hold; keep it far below 1 / rows.
+                  </span>
+                  {problems.delta && <span className="field-error">{problems.delta}</span>}
+                </div>
+                <div className="field">
+                  <label htmlFor="job-rows">Rows to generate</label>
+                  <input
+                    id="job-rows"
+                    className="input num"
+                    type="number"
+                    inputMode="numeric"
+                    min={1}
+                    step={1}
+                    value={rows}
+                    onChange={(event) => setRows(event.target.value)}
+                    aria-invalid={problems.rows ? true : undefined}
+                  />
+                  <span className="hint">Generating more rows costs time, not privacy.</span>
+                  {problems.rows && <span className="field-error">{problems.rows}</span>}
+                </div>
+              </div>
+            </div>
+          </Card>
+        </div>
+
+        <aside className="stack" style={{ gap: 16, position: "sticky", top: 16 }} aria-label="Before you submit">
+          <Card title="Before you submit" labelledBy="job-quote">
+            <div className="stack">
+              <QuotePanel
+                quote={quote.data}
+                loading={quote.isFetching || !quoteIsCurrent}
+                error={request ? quote.error : null}
+              />
+              <ErrorAlert error={createJob.error} title="The request was refused" />
+              <button
+                type="submit"
+                className="btn btn-primary"
+                disabled={!request || createJob.isPending || outcome === "exceeds" || (!outcome && !quote.isError)}
+              >
+                {createJob.isPending && <span className="spinner" aria-hidden="true" />}
+                {submitLabel}
+              </button>
+            </div>
+          </Card>
+        </aside>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+import type { TQuoteWire } from "@/components/api/wire-types";
+import { BudgetBar } from "@/components/ui/budget-bar";
+import { formatEpsilon } from "@/components/ui/format";
+import { ErrorAlert } from "@/components/ui/states";
+
+const LOOK: Record<TQuoteWire["outcome"], { tone: string; title: string }> = {
+  run: { tone: "alert-success", title: "Runs now" },
+  approval: { tone: "alert-warning", title: "Needs approval" },
+  exceeds: { tone: "alert-danger", title: "Exceeds the budget" },
+};
+
+/** What submitting would do, before it is submitted; refreshed as the request changes. */
+export function QuotePanel({
+  quote,
+  loading,
+  error,
+}: {
+  quote: TQuoteWire | undefined;
+  loading: boolean;
+  error: unknown;
+}) {
+  if (error) return <ErrorAlert error={error} title="Could not check this request" />;
+  if (!quote) {
+    return (
+      <div className="alert alert-info" role="status" aria-live="polite">
+        {loading
+          ? "Checking your allowance and the dataset's budget…"
+          : "Choose a dataset to see what this request would do."}
+      </div>
+    );
+  }
+  const look = LOOK[quote.outcome];
+  return (
+    <div className="stack" data-testid="quote" data-outcome={quote.outcome}>
+      <div className={`alert ${look.tone}`} role="status" aria-live="polite">
+        <div>
+          <div className="alert-title">
+            {look.title}
+            {loading && <span className="faint"> · updating</span>}
+          </div>
+          {quote.message}
+        </div>
+      </div>
+      <div className="stack" style={{ gap: 6 }}>
+        <div className="spread muted" style={{ fontSize: 12.5 }}>
+          <span>Dataset budget</span>
+          <span className="num">your per-job allowance: ε {formatEpsilon(quote.allowance)}</span>
+        </div>
+        <BudgetBar budget={quote.budget} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import type { TJobWire } from "@/components/api/wire-types";
+import { formatInteger } from "@/components/ui/format";
+import type { TJobLiveState } from "../hooks/use-job-events";
+
+function Bar({ label, value, max, detail }: { label: string; value: number | null; max: number; detail: string }) {
+  const percent = value === null ? null : Math.min(100, Math.round((value / max) * 100));
+  return (
+    <div className="stack" style={{ gap: 6 }}>
+      <div className="spread">
+        <span style={{ fontWeight: 550 }}>{label}</span>
+        <span className="muted num">{detail}</span>
+      </div>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent ?? undefined}
+      >
+        <span style={{ width: `${percent ?? 0}%` }} />
+      </div>
+    </div>
+  );
+}
+
+const STAGE_ORDER = ["loading", "training", "sampling", "evaluating", "done"];
+
+function stageIndex(stage: string | null): number {
+  return stage ? STAGE_ORDER.indexOf(stage) : -1;
+}
+
+/** Training (ε spent of approved), sampling (rows generated) and evaluation, as bars. */
+export function StageProgress({ job, live }: { job: TJobWire; live: TJobLiveState }) {
+  const stage = live.stage ?? job.stage;
+  const reached = job.status === "SUCCEEDED" ? STAGE_ORDER.length : stageIndex(stage);
+  const approved = job.epsilon;
+  const lastPoint = live.points.at(-1);
+  const spent = lastPoint?.epsilon ?? job.epsilonSpent;
+  const rowsTarget = job.spec.sampling.rows;
+  const rowsDone = reached > 2 ? rowsTarget : live.rowsDone;
+  return (
+    <div className="stack" style={{ gap: 14 }}>
+      <Bar
+        label="Training"
+        value={reached > 1 ? 1 : approved ? spent : null}
+        max={reached > 1 ? 1 : (approved ?? 1)}
+        detail={
+          reached > 1
+            ? "done"
+            : lastPoint
+              ? `step ${lastPoint.step} · epoch ${lastPoint.epoch.toFixed(2)}`
+              : reached === 0
+                ? "loading the model"
+                : "waiting"
+        }
+      />
+      <Bar
+        label="Sampling"
+        value={reached >= 2 ? (rowsDone ?? 0) : null}
+        max={rowsTarget}
+        detail={reached >= 2 ? `${formatInteger(rowsDone ?? 0)} of ${formatInteger(rowsTarget)} rows` : "waiting"}
+      />
+      <Bar
+        label="Evaluation"
+        value={reached > 3 ? 1 : reached === 3 ? 0.5 : null}
+        max={1}
+        detail={reached > 3 ? "done" : reached === 3 ? "classifiers and privacy diagnostics" : "waiting"}
+      />
+      {live.lastLog && !["SUCCEEDED", "FAILED", "CANCELLED"].includes(job.status) && (
+        <p className="faint" style={{ fontSize: 12.5, overflowWrap: "anywhere" }} aria-live="polite">
+          {live.lastLog}
+        </p>
+      )}
+    </div>
+  );
+}

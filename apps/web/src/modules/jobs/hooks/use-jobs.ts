@@ -1,0 +1,92 @@
+"use client";
+
+import type { JobStatus } from "@dpsynth/db";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { apiFetch } from "@/components/api/api-client";
+import type { TJobWire, TMetricPointWire, TQuoteWire } from "@/components/api/wire-types";
+
+export const jobKeys = {
+  all: ["jobs"] as const,
+  list: (datasetId?: string) => ["jobs", "list", datasetId ?? "all"] as const,
+  one: (id: string) => ["jobs", id] as const,
+  metrics: (id: string) => ["jobs", id, "metrics"] as const,
+  report: (id: string) => ["jobs", id, "report"] as const,
+};
+
+const TERMINAL: ReadonlySet<JobStatus> = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "REJECTED"]);
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+/** Lists refresh on their own while any job in them is still moving. */
+function pollWhileActive(jobs: TJobWire[] | undefined): number | false {
+  return jobs?.some((job) => !isTerminal(job.status)) ? 4_000 : false;
+}
+
+export function useJobs(datasetId?: string) {
+  return useQuery({
+    queryKey: jobKeys.list(datasetId),
+    queryFn: () => apiFetch<TJobWire[]>(datasetId ? `/jobs?datasetId=${encodeURIComponent(datasetId)}` : "/jobs"),
+    refetchInterval: (query) => pollWhileActive(query.state.data),
+  });
+}
+
+export function useJob(id: string) {
+  return useQuery({
+    queryKey: jobKeys.one(id),
+    queryFn: () => apiFetch<TJobWire>(`/jobs/${id}`),
+    // Approval and queueing happen outside the trainer's event stream, so a waiting job is polled too.
+    refetchInterval: (query) => (query.state.data && isTerminal(query.state.data.status) ? false : 3_000),
+  });
+}
+
+export function useJobMetrics(id: string, enabled = true) {
+  return useQuery({
+    queryKey: jobKeys.metrics(id),
+    queryFn: () => apiFetch<TMetricPointWire[]>(`/jobs/${id}/metrics`),
+    enabled,
+  });
+}
+
+export type TCreateJobInput = {
+  datasetId: string;
+  model: string;
+  epsilon: number | "inf";
+  delta?: number;
+  syntheticRows: number;
+  preset?: string;
+};
+
+export function useCreateJob() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: TCreateJobInput) => apiFetch<TJobWire>("/jobs", { method: "POST", body: input }),
+    onSuccess: () =>
+      queryClient
+        .invalidateQueries({ queryKey: ["datasets"] })
+        .then(() => queryClient.invalidateQueries({ queryKey: jobKeys.all })),
+  });
+}
+
+/** What submitting this request would do now: run, wait for an admin, or be refused for the budget. */
+export function useJobQuote(input: TCreateJobInput | null) {
+  return useQuery({
+    queryKey: ["jobs", "quote", input],
+    queryFn: () => apiFetch<TQuoteWire>("/jobs/quote", { method: "POST", body: input }),
+    enabled: input !== null,
+    staleTime: 0,
+    placeholderData: (previous) => previous,
+  });
+}
+
+export function useCancelJob(id: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => apiFetch<TJobWire>(`/jobs/${id}/cancel`, { method: "POST" }),
+    onSuccess: (job) => {
+      queryClient.setQueryData(jobKeys.one(id), job);
+      return queryClient.invalidateQueries({ queryKey: ["datasets"] });
+    },
+  });
+}
