@@ -1,7 +1,7 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "./repo.mjs";
-import { mustRun } from "./run.mjs";
+import { mustRun, run } from "./run.mjs";
 import { hashPaths, stamp } from "./stamp.mjs";
 
 /**
@@ -16,8 +16,45 @@ export async function ensureNodeModules(stampDir) {
     return;
   }
   console.log("installing npm packages (npm ci)…");
-  await mustRun("npm ci", "npm", ["ci", "--no-audit", "--no-fund"], { cwd: REPO_ROOT });
+  const ci = await run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: REPO_ROOT, capture: true });
+  process.stdout.write(ci.output);
+  if (ci.code !== 0) {
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, "package-lock.json"), "utf8"));
+    const missing = missingFromLock(ci.output);
+    if (missing.length === 0 || !missing.every((name) => isOptionalDependency(lock, name))) {
+      throw new Error(`npm ci exited with code ${ci.code}`);
+    }
+    // npm writes no lock entry for an optional dependency the registry does not serve (vite's Windows-only helper,
+    // here), and `npm ci` then refuses that very lock. `npm install --no-save` installs the same locked versions,
+    // skips the unavailable optional package and leaves package-lock.json untouched.
+    console.log(`npm ci refused package-lock.json for lacking optional packages (${missing.join(", ")});`);
+    console.log("installing the locked versions with `npm install --no-save` instead…");
+    await mustRun("npm install --no-save", "npm", ["install", "--no-save", "--no-audit", "--no-fund"], {
+      cwd: REPO_ROOT,
+    });
+  }
   installed.record(hash);
+}
+
+/**
+ * The package names `npm ci` reports as missing from the lock file.
+ * @param {string} output npm's
+ */
+export function missingFromLock(output) {
+  return [...output.matchAll(/Missing: ((?:@[^@\s/]+\/)?[^@\s]+)@\S* from lock file/g)].map((match) => match[1] ?? "");
+}
+
+/**
+ * Whether some locked package lists `name` as an optional dependency only.
+ * @param {{ packages?: Record<string, { optionalDependencies?: Record<string, string>, dependencies?: Record<string, string> }> }} lock
+ * @param {string} name
+ */
+export function isOptionalDependency(lock, name) {
+  const entries = Object.values(lock.packages ?? {});
+  return (
+    entries.some((entry) => entry.optionalDependencies?.[name] !== undefined) &&
+    !entries.some((entry) => entry.dependencies?.[name] !== undefined)
+  );
 }
 
 /**
