@@ -44,7 +44,7 @@ def local_path(uri: str) -> Path:
 
 def _s3_client():
     try:
-        import boto3  # noqa: PLC0415 - optional dependency, only for s3:// stores
+        import boto3
     except ImportError:
         raise BadInputError(
             "This trainer cannot reach s3:// blobs: boto3 is not installed. Install it in the trainer's "

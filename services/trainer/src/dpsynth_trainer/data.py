@@ -91,8 +91,7 @@ def parse_rows(raw: bytes, *, text_column: str, label_column: str) -> TrainingRo
                 continue
             if len(values) != len(header):
                 raise BadInputError(
-                    f"Row {number} has {len(values)} fields but the header has {len(header)}; "
-                    "check its quoting."
+                    f"Row {number} has {len(values)} fields but the header has {len(header)}; check its quoting."
                 )
             label = values[label_at].strip()
             if not label:

@@ -21,7 +21,7 @@ def quantization_config_for(spec: ModelSpec, device: torch.device) -> Any | None
             "QLoRA (finetune: qlora) loads the base model in 4 bits with bitsandbytes, which needs a CUDA GPU; "
             "this trainer runs on the CPU. Choose finetune 'lora' or run the job on a GPU trainer."
         )
-    from transformers import BitsAndBytesConfig  # noqa: PLC0415 - only meaningful with CUDA
+    from transformers import BitsAndBytesConfig
 
     return BitsAndBytesConfig(
         load_in_4bit=True,

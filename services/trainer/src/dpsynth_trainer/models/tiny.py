@@ -21,7 +21,12 @@ _INIT_SEED = 20240601  # fixed: the "pre-trained" weights of a tiny model are th
 
 def _tiny_gpt2() -> PreTrainedModel:
     config = GPT2Config(
-        vocab_size=VOCAB_SIZE, n_positions=MAX_POSITIONS, n_embd=64, n_layer=2, n_head=2, bos_token_id=0,
+        vocab_size=VOCAB_SIZE,
+        n_positions=MAX_POSITIONS,
+        n_embd=64,
+        n_layer=2,
+        n_head=2,
+        bos_token_id=0,
         eos_token_id=0,
     )
     return GPT2LMHeadModel(config)
@@ -29,9 +34,17 @@ def _tiny_gpt2() -> PreTrainedModel:
 
 def _tiny_llama() -> PreTrainedModel:
     config = LlamaConfig(
-        vocab_size=VOCAB_SIZE, hidden_size=96, intermediate_size=256, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=MAX_POSITIONS, bos_token_id=0, eos_token_id=0,
-        pad_token_id=0, tie_word_embeddings=False,
+        vocab_size=VOCAB_SIZE,
+        hidden_size=96,
+        intermediate_size=256,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=MAX_POSITIONS,
+        bos_token_id=0,
+        eos_token_id=0,
+        pad_token_id=0,
+        tie_word_embeddings=False,
     )
     return LlamaForCausalLM(config)
 

@@ -4,4 +4,12 @@ from .budget import TrainingBudget, default_delta, training_budget
 from .cancel import CancelWatch
 from .loop import TrainingResult, select_device, train
 
-__all__ = ["CancelWatch", "TrainingBudget", "TrainingResult", "default_delta", "select_device", "train", "training_budget"]
+__all__ = [
+    "CancelWatch",
+    "TrainingBudget",
+    "TrainingResult",
+    "default_delta",
+    "select_device",
+    "train",
+    "training_budget",
+]

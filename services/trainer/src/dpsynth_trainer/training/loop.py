@@ -16,6 +16,7 @@ import random
 import secrets
 import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,9 @@ from .loss import row_loss_sum
 from .privacy import Trainable, completed_logical_step, make_trainable
 
 MODEL_DIR = "model"
+# Opacus registers full backward hooks on layers whose inputs need no gradient (the first LoRA layer sees the
+# frozen embedding's output); torch notes that each time, harmlessly.
+warnings.filterwarnings("ignore", message="Full backward hook is firing")
 
 
 @dataclass
@@ -119,6 +123,12 @@ def train(
         )
     budget = training_budget(spec.privacy, len(rows.rows))
     emitter.stage("loading")
+    if spec.data.trainRows != len(rows.rows):
+        emitter.log(
+            "warning",
+            f"The spec says {spec.data.trainRows} training rows but the data has {len(rows.rows)}; privacy "
+            "is calibrated to the rows actually trained on.",
+        )
     device = select_device(settings.DPSYNTH_DEVICE)
     register_grad_samplers()
     seed_everything(spec.training.seed)
@@ -153,9 +163,7 @@ def train(
         collate_fn=make_collate(loaded.tokenizer.pad_token_id),
         generator=sampler_rng,
     )
-    optimizer = torch.optim.AdamW(
-        [p for p in model.parameters() if p.requires_grad], lr=spec.training.learningRate
-    )
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=spec.training.learningRate)
     trainable = make_trainable(
         model=model,
         optimizer=optimizer,
@@ -186,8 +194,19 @@ def train(
         )
 
     generators = {"sampler": sampler_rng, "noise": noise_rng}
-    start = _restore(store, progress, trainable, plan, generators, emitter)
-    runner = _StepRunner(spec, trainable, plan, budget, store, emitter, generators, cancel)
+    start = _restore(
+        store=store, progress=progress, trainable=trainable, plan=plan, generators=generators, emitter=emitter
+    )
+    runner = _StepRunner(
+        spec=spec,
+        trainable=trainable,
+        plan=plan,
+        budget=budget,
+        store=store,
+        emitter=emitter,
+        generators=generators,
+        cancel=cancel,
+    )
     try:
         final_loss = runner.run(start, show_progress=sys.stdout.isatty() if show_progress is None else show_progress)
     except torch.OutOfMemoryError:
@@ -215,6 +234,7 @@ def train(
 
 
 def _restore(
+    *,
     store: CheckpointStore,
     progress: Progress | None,
     trainable: Trainable,
@@ -256,6 +276,7 @@ class _StepRunner:
 
     def __init__(
         self,
+        *,
         spec: JobSpec,
         trainable: Trainable,
         plan: RunPlan,
@@ -319,9 +340,7 @@ class _StepRunner:
         input_ids, attention, labels = (x.to(self.device) for x in (input_ids, attention, labels))
         logits = self.t.model(input_ids=input_ids, attention_mask=attention).logits[:, :-1, :]
         targets = labels[:, 1:].contiguous()
-        loss = self.t.criterion(
-            logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), shape=logits.shape
-        )
+        loss = self.t.criterion(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), shape=logits.shape)
         loss.backward()
         return input_ids.shape[0], int(attention.sum()), row_loss_sum(logits.detach(), targets)
 

@@ -54,7 +54,9 @@ def row_loss_sum(logits: torch.Tensor, targets: torch.Tensor) -> float:
     """Sum over rows of each row's mean token loss, for reporting (no gradient)."""
     with torch.no_grad():
         token_loss = F.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1), ignore_index=IGNORE_INDEX,
+            logits.reshape(-1, logits.shape[-1]).float(),
+            targets.reshape(-1),
+            ignore_index=IGNORE_INDEX,
             reduction="none",
         )
         return float(per_row_loss(token_loss, targets.reshape(-1), logits.shape).sum())

@@ -1,0 +1,27 @@
+"""dpsynth trainer: DP fine-tuning from the command line.
+
+On the CPU (tests, demos; the tiny models and SmolLM2-135M are available offline)::
+
+    cd services/trainer
+    DPSYNTH_DEVICE=cpu uv run python -m dpsynth_trainer train \\
+        --spec spec.json --data train.csv --out runs/job_1
+    # after a crash or a cancel: same command plus --resume (continues the same run and accountant)
+    uv run python -m dpsynth_trainer train --spec spec.json --data train.csv --out runs/job_1 --resume
+
+On one GPU (QLoRA needs CUDA)::
+
+    CUDA_VISIBLE_DEVICES=0 DPSYNTH_DEVICE=cuda uv run python -m dpsynth_trainer train \\
+        --spec spec.json --data train.csv --out runs/job_1
+
+Several GPUs under `torchrun` are NOT implemented yet: a job runs on one device per trainer process, and the
+DESIGN's multi-GPU path (Opacus' DPDDP with a distributed Poisson sampler) is still to be written. Scale out by
+running one trainer per GPU on the queue (`TRAINER_CONCURRENCY`).
+
+The run writes `<out>/events.jsonl` (contract trainer events), `<out>/checkpoints/`, `<out>/model/` (the LoRA
+adapter or the full model, with its tokenizer) and `<out>/training-summary.json`. Touch `<out>/CANCEL` (or
+set the Redis key dpsynth:cancel:<jobId> when REDIS_URL is set) to stop after the current step.
+"""
+
+from .cli import main
+
+raise SystemExit(main())

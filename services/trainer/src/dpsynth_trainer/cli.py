@@ -1,0 +1,91 @@
+"""Command line: a thin argparse dispatcher, one `add_<command>` and one `run_<command>` per subcommand.
+
+Every `TrainerError` ends the process with its code and message on stderr (exit status 2) and an `error`
+event; no traceback reaches the user, and none carries a record (set DPSYNTH_DEBUG=1 to see tracebacks of
+unexpected failures while developing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import InternalError, TrainerError
+
+EXIT_TRAINER_ERROR = 2
+
+
+def add_train(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("train", help="DP fine-tune a model on a CSV (no sampling, no evaluation)")
+    parser.add_argument("--spec", type=Path, required=True, help="job spec JSON (packages/contracts job-spec)")
+    parser.add_argument("--data", type=Path, required=True, help="training split CSV (never the holdout)")
+    parser.add_argument("--out", type=Path, required=True, help="output directory: model, checkpoints, events")
+    parser.add_argument("--resume", action="store_true", help="continue the run found in --out")
+    parser.add_argument("--attempt", type=int, default=1, help="attempt number written into events")
+    parser.set_defaults(handler=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    # Imported here so that `--help` and other subcommands do not pay for torch.
+    from .config import load_settings
+    from .contract import load_job_spec
+    from .data import read_rows
+    from .events import EventEmitter
+    from .training import CancelWatch, train
+
+    settings = load_settings()
+    spec = load_job_spec(args.spec)
+    args.out.mkdir(parents=True, exist_ok=True)
+    emitter = EventEmitter.to_jsonl(args.out / "events.jsonl", job_id=spec.jobId, attempt=args.attempt)
+    try:
+        rows = read_rows(args.data, text_column=spec.data.textColumn, label_column=spec.data.labelColumn)
+        redis = _redis_client(settings.REDIS_URL)
+        cancel = CancelWatch(args.out, redis=redis, job_id=spec.jobId)
+        result = train(spec, rows, args.out, emitter, resume=args.resume, settings=settings, cancel=cancel)
+    except TrainerError as error:
+        emitter.error(error)
+        raise
+    except Exception as exc:
+        error = InternalError(f"The trainer failed unexpectedly ({type(exc).__name__}).")
+        emitter.error(error)
+        raise error from exc
+    print(json.dumps({"model": str(result.model_dir), "training": result.summary.model_dump()}, indent=2))
+    return 0
+
+
+def _redis_client(url: str | None):
+    if not url:
+        return None
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_train]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dpsynth_trainer", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for add in COMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except TrainerError as error:
+        if os.environ.get("DPSYNTH_DEBUG") == "1" and error.__cause__ is not None:
+            traceback.print_exception(error.__cause__)
+        print(f"dpsynth-trainer: {error.code}: {error.message}", file=sys.stderr)
+        return EXIT_TRAINER_ERROR
+    except KeyboardInterrupt:
+        print("dpsynth-trainer: interrupted", file=sys.stderr)
+        return 130
