@@ -66,7 +66,20 @@ def _redis_client(url: str | None):
     return redis.Redis.from_url(url)
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_train]
+def add_worker(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "worker", help="take training.run jobs off the BullMQ queue until SIGTERM (see dpsynth_trainer.worker)"
+    )
+    parser.set_defaults(handler=lambda _args: _worker_main())
+
+
+def _worker_main() -> int:
+    from .worker import main
+
+    return main()
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_train, add_worker]
 
 
 def build_parser() -> argparse.ArgumentParser:
