@@ -76,7 +76,7 @@ def test_rejects_a_spec_queued_under_another_id() -> None:
 
 def test_rejects_other_job_names_and_non_object_payloads() -> None:
     data = fixture("valid", "job-spec.minimal.json")
-    with pytest.raises(BadInputError, match="only runs 'training.run' jobs"):
+    with pytest.raises(BadInputError, match=r"only runs 'training\.run' jobs"):
         parse_payload(queued(data, job_id=data["jobId"], name="sampling.run"))
     with pytest.raises(BadInputError, match="not a JSON object"):
         parse_payload(queued(["not", "a", "spec"]))

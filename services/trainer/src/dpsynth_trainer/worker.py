@@ -195,7 +195,7 @@ class TrainingWorker:
             self._end(job, emitter, exc)
         except TrainerError as exc:
             self._end(job, emitter, exc)
-        except Exception as exc:  # noqa: BLE001 - anything else is our fault; report it without its message
+        except Exception as exc:  # anything else is our fault: report it without its message
             _log_unexpected(job_id, exc)
             self._end(job, emitter, _internal(exc))
         return {"jobId": job_id, "attempt": emitter.attempt}
@@ -229,6 +229,7 @@ class TrainingWorker:
         worker = self.start()
         loop = asyncio.get_running_loop()
         closed = asyncio.Event()
+        closing: list[asyncio.Task[None]] = []  # the loop keeps only weak references to tasks
 
         def on_signal(signum: int) -> None:
             if self.stopping.is_set():
@@ -242,7 +243,7 @@ class TrainingWorker:
                 await worker.close()
                 closed.set()
 
-            loop.create_task(close())
+            closing.append(loop.create_task(close()))
 
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, on_signal, signum)
