@@ -14,9 +14,13 @@ import { jobKeys } from "./redis-keys.ts";
 export const REPO_ROOT = new URL("../../../", import.meta.url).pathname;
 const TRAINER_PYTHON = `${REPO_ROOT}services/trainer/.venv/bin/python`;
 
-/** Lock and stalled settings short enough that a killed trainer's job is back in the queue in seconds. */
+/**
+ * Lock and stalled settings short enough that a killed trainer's job is back in the queue within about ten
+ * seconds, and long enough that a live trainer on a busy 2-core machine never misses a renewal (its lock is
+ * renewed every 2 to 4 s).
+ */
 export const FAST_QUEUE_ENV = {
-  DPSYNTH_LOCK_DURATION_MS: "4000",
+  DPSYNTH_LOCK_DURATION_MS: "8000",
   DPSYNTH_STALLED_INTERVAL_MS: "1000",
 } as const;
 
@@ -31,7 +35,7 @@ export interface TTrainerProcess {
 
 /** Starts `python -m dpsynth_trainer worker` on the given queue prefix. */
 export function spawnTrainer(env: Record<string, string>): TTrainerProcess {
-  const child = spawn(TRAINER_PYTHON, ["-m", "dpsynth_trainer.worker"], {
+  const child = spawn(TRAINER_PYTHON, ["-m", "dpsynth_trainer", "worker"], {
     cwd: `${REPO_ROOT}services/trainer`,
     env: { ...process.env, PYTHONUNBUFFERED: "1", DPSYNTH_DEVICE: "cpu", ...FAST_QUEUE_ENV, ...env },
     stdio: ["ignore", "pipe", "pipe"],

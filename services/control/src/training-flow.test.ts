@@ -1,0 +1,275 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TResultEvent, TTrainerEvent } from "@dpsynth/contracts";
+import type { PrismaClient } from "@dpsynth/db";
+import { createTestDatabase, type TestDatabase } from "@dpsynth/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EventConsumer } from "./event-consumer.ts";
+import { createLogger } from "./log.ts";
+import { EVENT_FIELD, jobKeys } from "./redis-keys.ts";
+import { REPO_ROOT, TestStack, type TTrainerProcess, waitFor } from "./test-stack.ts";
+import { ledgerOf, seedJob } from "./test-support.ts";
+
+/**
+ * End to end with real processes: control (in-process modules), PostgreSQL, Redis, BullMQ, and CPU trainers
+ * (`python -m dpsynth_trainer worker`) running the real pipeline on a tiny GPT-2 and a few dozen rows.
+ */
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+let stack: TestStack;
+let blobDir: string;
+/** One trainer serves the tests that need only one. */
+let shared: TTrainerProcess | null = null;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prisma = db.prisma;
+  stack = new TestStack(prisma);
+  blobDir = mkdtempSync(join(tmpdir(), "dpsynth-control-"));
+  // A few dozen real review snippets from the trainer's fixture: 40 to train on, 20 held out.
+  const [header, ...rows] = readFileSync(`${REPO_ROOT}services/trainer/tests/fixtures/rotten_tomatoes_600.csv`, "utf8")
+    .trim()
+    .split("\n");
+  writeFileSync(join(blobDir, "train.csv"), [header, ...rows.slice(0, 40)].join("\n"));
+  writeFileSync(join(blobDir, "holdout.csv"), [header, ...rows.slice(40, 60)].join("\n"));
+  await stack.startControl();
+}, 60_000);
+afterAll(async () => {
+  await stack?.close();
+  await db?.drop();
+  if (blobDir) rmSync(blobDir, { recursive: true, force: true });
+}, 60_000);
+
+async function sharedTrainer(): Promise<TTrainerProcess> {
+  if (!shared) {
+    shared = stack.trainer({ BLOB_STORE_URL: `file://${blobDir}`, DPSYNTH_HOME: join(blobDir, "home") });
+    await shared.ready;
+  }
+  return shared;
+}
+
+async function stopSharedTrainer(): Promise<void> {
+  if (!shared) return;
+  shared.process.kill("SIGTERM");
+  await shared.exited;
+  shared = null;
+}
+
+/** The spec the web would send: tiny GPT-2, `epochs` passes of 5 logical steps of 8 rows, a checkpoint each. */
+function specFor(jobId: string, datasetId: string, epochs = 1) {
+  return {
+    schemaVersion: 1,
+    jobId,
+    datasetId,
+    model: { id: "tiny-gpt2", finetune: "full" },
+    privacy: { epsilon: 3, delta: 1e-5, maxGradNorm: 1.0 },
+    training: {
+      epochs,
+      learningRate: 1e-3,
+      logicalBatchSize: 8,
+      physicalBatchSize: 8,
+      maxSeqLen: 32,
+      checkpointEvery: 1,
+    },
+    sampling: { rows: 8, labelMix: { kind: "uniform" }, maxNewTokens: 12, batchSize: 8 },
+    evaluation: { classifiers: ["tfidf"] },
+    data: {
+      trainUri: `file://${blobDir}/train.csv`,
+      holdoutUri: `file://${blobDir}/holdout.csv`,
+      textColumn: "review",
+      labelColumn: "label",
+      trainRows: 40,
+    },
+    outputUri: `file://${blobDir}/jobs/${jobId}/`,
+  };
+}
+
+/** A Job row with its reservation and spec, enqueued: what POST /api/v1/jobs does. */
+async function submit(epochs = 1) {
+  const seeded = await seedJob(prisma, { epsilon: 3, delta: 1e-5 });
+  const spec = specFor(seeded.id, seeded.datasetId, epochs);
+  await prisma.job.update({ where: { id: seeded.id }, data: { spec } });
+  await stack.enqueue(seeded.id, spec);
+  return seeded.id;
+}
+
+/** The trainer's events for a job, straight from its Redis stream. */
+async function streamEvents(jobId: string): Promise<TTrainerEvent[]> {
+  const entries = await stack.redis.xrange(jobKeys(jobId).events, "-", "+");
+  return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf(EVENT_FIELD) + 1] ?? "{}"));
+}
+
+async function lastPrivacySteps(jobId: string): Promise<number> {
+  const privacy = (await streamEvents(jobId)).filter((e) => e.type === "privacy" && e.mechanism === "dp-sgd");
+  return privacy.reduce((steps, e) => Math.max(steps, e.type === "privacy" ? e.steps : 0), 0);
+}
+
+async function finalJob(jobId: string, timeoutMs: number) {
+  return waitFor(
+    async () => {
+      const job = await prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+      return ["SUCCEEDED", "FAILED", "CANCELLED"].includes(job.status) && job;
+    },
+    `job ${jobId} to end`,
+    timeoutMs,
+  );
+}
+
+async function resultOf(jobId: string): Promise<TResultEvent> {
+  const row = await prisma.jobEvent.findFirstOrThrow({ where: { jobId, type: "result" } });
+  return row.payload as unknown as TResultEvent;
+}
+
+describe("a training job end to end", () => {
+  let succeededId = "";
+
+  it("goes from the queue to SUCCEEDED with metric points, artifacts and a ledger charged the accountant's epsilon", async () => {
+    await sharedTrainer();
+    const started = Date.now();
+    const jobId = await submit();
+    const job = await finalJob(jobId, 240_000);
+    console.info(`[timing] enqueue → SUCCEEDED: ${Date.now() - started} ms`);
+    expect(job).toMatchObject({ status: "SUCCEEDED", stage: "done", attempts: 1, errorCode: null });
+
+    const result = await resultOf(jobId);
+    expect(result.training.steps).toBe(5);
+    const epsilon = result.training.epsilon as number;
+    expect(epsilon).toBeGreaterThan(0);
+    expect(epsilon).toBeLessThanOrEqual(3);
+
+    const points = await prisma.metricPoint.findMany({
+      where: { jobId, loss: { not: null } },
+      orderBy: { step: "asc" },
+    });
+    expect(points.map((p) => p.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(points.every((p) => Number.isFinite(p.loss) && (p.epsilon ?? 0) > 0)).toBe(true);
+    expect(points.at(-1)?.epsilon).toBeCloseTo(epsilon, 9);
+
+    const artifacts = await prisma.artifact.findMany({ where: { jobId }, orderBy: { name: "asc" } });
+    expect(artifacts.map((a) => a.name)).toEqual(
+      expect.arrayContaining(["report.html", "report.json", "synthetic.csv"]),
+    );
+    for (const artifact of artifacts) expect(artifact.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(job.metrics).toEqual(result.metrics);
+
+    const ledger = await ledgerOf(prisma, jobId);
+    expect(ledger.chargedBy("dp-sgd")).toBeCloseTo(epsilon, 9);
+    expect(job.epsilonSpent).toBeCloseTo(epsilon, 9);
+    expect(ledger.released).toBeCloseTo(3 - epsilon, 9); // the reservation is fully settled
+    expect(ledger.charged + ledger.released).toBeCloseTo(ledger.reserved, 9);
+    expect(ledger.releaseCount).toBe(1);
+    succeededId = jobId;
+  }, 300_000);
+
+  it("persists events idempotently: replaying the finished job's stream twice changes nothing", async () => {
+    expect(succeededId).not.toBe("");
+    const snapshot = async () => ({
+      job: await prisma.job.findUniqueOrThrow({ where: { id: succeededId } }),
+      events: await prisma.jobEvent.count({ where: { jobId: succeededId } }),
+      points: await prisma.metricPoint.count({ where: { jobId: succeededId } }),
+      artifacts: await prisma.artifact.findMany({ where: { jobId: succeededId }, orderBy: { name: "asc" } }),
+      ledger: (await ledgerOf(prisma, succeededId)).entries.map((e) => e.id),
+    });
+    const before = await snapshot();
+    expect(before.events).toBe((await streamEvents(succeededId)).length);
+    const stream = jobKeys(succeededId).events;
+    for (const event of await streamEvents(succeededId)) {
+      await stack.redis.xadd(stream, "*", EVENT_FIELD, JSON.stringify(event)); // the whole stream, twice over
+    }
+    const blocking = stack.redis.duplicate();
+    const replay = new EventConsumer({
+      prisma,
+      redis: stack.redis,
+      blockingRedis: blocking,
+      blockMs: 50,
+      log: createLogger("replay", "error"),
+    });
+    await replay.drain(succeededId); // a fresh consumer starts at the beginning of the stream
+    await replay.drain(succeededId);
+    blocking.disconnect();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("a bad payload fails at once, without retries, with an error the owner can act on", async () => {
+    await sharedTrainer();
+    const seeded = await seedJob(prisma, { epsilon: 3 });
+    const spec = specFor(seeded.id, seeded.datasetId);
+    const bad = { ...spec, training: { ...spec.training, physicalBatchSize: 0 } };
+    const started = Date.now();
+    await stack.enqueue(seeded.id, bad, 3);
+    const job = await finalJob(seeded.id, 30_000);
+    console.info(`[timing] bad payload → FAILED: ${Date.now() - started} ms`);
+    expect(job).toMatchObject({ status: "FAILED", errorCode: "bad_input", attempts: 1 });
+    expect(job.errorMessage).toContain("training.physicalBatchSize");
+    expect((await stack.queue.getJob(seeded.id))?.attemptsMade).toBe(1);
+    const errors = await prisma.jobEvent.findMany({ where: { jobId: seeded.id } });
+    expect(errors.map((e) => e.type)).toEqual(["error"]); // nothing was loaded or trained
+    const ledger = await ledgerOf(prisma, seeded.id);
+    expect([ledger.charged, ledger.released]).toEqual([0, 3]);
+  }, 60_000);
+
+  it("cancels a running job: it stops within one logical step, ends CANCELLED and pays for the steps it took", async () => {
+    await sharedTrainer();
+    const jobId = await submit(4); // 20 steps: long enough to be caught mid-way
+    await waitFor(async () => (await lastPrivacySteps(jobId)) >= 2, "two training steps", 180_000);
+
+    const requested = Date.now();
+    await prisma.job.update({ where: { id: jobId }, data: { cancelRequestedAt: new Date() } }); // the web's part
+    // Control raises the trainer's flag on its next sweep; the trainer checks it before every logical step.
+    await waitFor(() => stack.redis.exists(jobKeys(jobId).cancel), "control to raise the cancel flag", 10_000);
+    const stepsAtFlag = await lastPrivacySteps(jobId);
+    const job = await finalJob(jobId, 60_000);
+    console.info(`[timing] cancel request → CANCELLED: ${Date.now() - requested} ms`);
+
+    expect(job.status).toBe("CANCELLED");
+    const stepsTaken = await lastPrivacySteps(jobId);
+    expect(stepsTaken).toBeLessThan(20);
+    expect(stepsTaken).toBeLessThanOrEqual(stepsAtFlag + 1); // at most the step that was under way
+    const lastPrivacy = (await streamEvents(jobId)).filter((e) => e.type === "privacy").at(-1);
+    const ledger = await ledgerOf(prisma, jobId);
+    expect(ledger.chargedBy("dp-sgd")).toBeCloseTo(lastPrivacy?.type === "privacy" ? lastPrivacy.epsilon : -1, 9);
+    expect(ledger.chargedBy("dp-sgd")).toBeGreaterThan(0);
+    expect(ledger.charged + ledger.released).toBeCloseTo(3, 9);
+    const error = (await streamEvents(jobId)).find((e) => e.type === "error");
+    expect(error).toMatchObject({ code: "cancelled", retryable: false });
+  }, 300_000);
+
+  it("resumes a job whose trainer was SIGKILLed on another trainer, from its checkpoint, charging each step once", async () => {
+    await stopSharedTrainer();
+    const env = { BLOB_STORE_URL: `file://${blobDir}`, DPSYNTH_HOME: join(blobDir, "home") };
+    const first = stack.trainer(env);
+    const second = stack.trainer(env);
+    await Promise.all([first.ready, second.ready]);
+    const jobId = await submit(2); // 10 steps
+
+    await waitFor(async () => (await lastPrivacySteps(jobId)) >= 3, "three training steps", 180_000);
+    const holder = (await stack.queue.getJob(jobId))?.processedBy ?? "";
+    const victim = [first, second].find((t) => holder.endsWith(`:${t.pid}`));
+    expect(victim).toBeDefined();
+    const killedAt = Date.now();
+    victim?.process.kill("SIGKILL");
+    const stepsBeforeKill = await lastPrivacySteps(jobId);
+
+    const job = await finalJob(jobId, 240_000);
+    console.info(`[timing] SIGKILL → SUCCEEDED on the other trainer: ${Date.now() - killedAt} ms`);
+    expect(job).toMatchObject({ status: "SUCCEEDED", attempts: 2 });
+    const events = await streamEvents(jobId);
+    expect(events.some((e) => e.type === "log" && e.attempt === 2 && e.message.startsWith("Resumed at step"))).toBe(
+      true,
+    );
+    const secondAttemptSteps = events
+      .filter((e) => e.type === "metric" && e.attempt === 2 && "train/loss" in e.values)
+      .map((e) => (e.type === "metric" ? e.step : -1));
+    expect(secondAttemptSteps[0]).toBeGreaterThan(stepsBeforeKill - 1); // continued, not from step 1
+
+    const result = await resultOf(jobId);
+    expect(result.training.steps).toBe(10);
+    const ledger = await ledgerOf(prisma, jobId);
+    expect(ledger.chargedBy("dp-sgd")).toBeCloseTo(result.training.epsilon as number, 9);
+    expect(job.epsilonSpent).toBeCloseTo(result.training.epsilon as number, 9);
+    expect(ledger.charged + ledger.released).toBeCloseTo(3, 9);
+    expect(ledger.releaseCount).toBe(1);
+  }, 300_000);
+});
