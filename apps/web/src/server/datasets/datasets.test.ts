@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROTTEN_TOMATOES_CSV, smallCsv } from "@dpsynth/datasets/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as budgetRoute from "../../../app/api/v1/datasets/[id]/budget/route.ts";
 import * as datasetRoute from "../../../app/api/v1/datasets/[id]/route.ts";
 import * as previewRoute from "../../../app/api/v1/datasets/preview/route.ts";
@@ -98,6 +98,12 @@ describe("POST /api/v1/datasets", () => {
   it.each(refused)(
     "refuses %s with a message that says what to fix, storing nothing",
     async (_case, csv, form, status, code, message) => {
+      const logged: string[] = [];
+      for (const method of ["error", "warn", "log", "info"] as const) {
+        vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+          logged.push(args.map(String).join(" "));
+        });
+      }
       const datasetsBefore = await server.ctx.prisma.dataset.count();
       const blobsBefore = storedFiles();
       const answer = await upload(csv, form);
@@ -108,6 +114,9 @@ describe("POST /api/v1/datasets", () => {
       expect(await server.ctx.prisma.dataset.count()).toBe(datasetsBefore);
       expect(storedFiles()).toEqual(blobsBefore);
       expect(readdirSync(join(server.config.home, "tmp"))).toEqual([]);
+      // Raw records reach neither the answer (checked above) nor the logs.
+      expect(logged.join("\n")).not.toMatch(/zebracorn|review number/);
+      vi.restoreAllMocks();
     },
   );
 
