@@ -17,7 +17,9 @@ export interface TServerContext {
   blobs: BlobStore;
 }
 
-let current: TServerContext | undefined;
+// Kept on globalThis: Next's dev server re-evaluates modules on every edit, and each evaluation would
+// otherwise open another pool of PostgreSQL and Redis connections.
+const holder = globalThis as typeof globalThis & { __dpsynthServerContext?: TServerContext };
 
 /**
  * Builds the clients from a config. Tests pass a `queuePrefix` and a `prisma` of their own so that each
@@ -39,11 +41,11 @@ export function createServerContext(
 
 /** The process's context, built from the environment on first use (Next loads route modules lazily). */
 export function serverContext(): TServerContext {
-  current ??= createServerContext(loadConfig());
-  return current;
+  holder.__dpsynthServerContext ??= createServerContext(loadConfig());
+  return holder.__dpsynthServerContext;
 }
 
 /** Replaces the context: integration tests point the real handlers at their own schema, queue and blobs. */
 export function provideServerContext(context: TServerContext): void {
-  current = context;
+  holder.__dpsynthServerContext = context;
 }

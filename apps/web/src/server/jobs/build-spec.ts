@@ -32,7 +32,8 @@ export type TSpecDataset = {
  * job does not take it all). Either way it must stay below 1/n, or DP would allow releasing a whole record.
  */
 export function jobDelta(request: TCreateJob, dataset: TSpecDataset): number {
-  const delta = request.delta ?? Math.min(PRESETS[request.preset].privacy.delta, dataset.deltaTotal / 10);
+  const fallback = Number(Math.min(PRESETS[request.preset].privacy.delta, dataset.deltaTotal / 10).toPrecision(6));
+  const delta = request.delta ?? fallback;
   if (delta >= 1 / dataset.trainRows) {
     throw new AppError(
       "validation_failed",
