@@ -1,0 +1,1 @@
+"""dpsynth benchmarks (see scripts/bench.mjs)."""

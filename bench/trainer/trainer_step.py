@@ -1,0 +1,165 @@
+"""Adapter: the trainer's own training objects for one configuration, and one logical step on fixed batches.
+
+Everything that decides what a step costs comes from `dpsynth_trainer`: the job-spec contract, the model
+registry (`create_model`), `apply_finetune` (LoRA or full), Opacus' grad samplers (`register_grad_samplers`),
+row encoding, and `make_trainable`, the one place where a private and a non-private run differ. What this file
+adds is what the trainer keeps private to its loop: the physical-batch pass (`_StepRunner._forward_backward`)
+and BatchMemoryManager's skip signals. They are restated here in a few lines, on fixed batches of exactly
+`seq_len` tokens, because Poisson-sampled batches vary in size from step to step, which would drown the
+difference being measured. (A public `train_step(trainable, batch)` in the trainer would let this file drop
+the restatement.)
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from dpsynth_trainer.contract import constants, parse_job_spec
+from dpsynth_trainer.data import Row, SequenceDataset, encode_rows, make_collate
+from dpsynth_trainer.errors import BadInputError
+from dpsynth_trainer.models import apply_finetune, create_model, register_grad_samplers
+from dpsynth_trainer.training.budget import training_budget
+from dpsynth_trainer.training.loop import seed_everything
+from dpsynth_trainer.training.privacy import Trainable, make_trainable
+from torch.utils.data import DataLoader
+
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+FIXED_NOISE_MULTIPLIER = 1.0  # noise is one Gaussian draw per parameter: its size does not change the cost
+
+
+@dataclass(frozen=True)
+class StepConfig:
+    model: str
+    finetune: str  # "lora" | "full"
+    mode: str  # "non-private" | "ghost" | "hooks"
+    seq_len: int
+    logical_batch: int
+    physical_batch: int
+
+    @property
+    def private(self) -> bool:
+        return self.mode != "non-private"
+
+
+def job_spec(config: StepConfig, train_rows: int) -> Any:
+    """A contract-valid job spec for `config`, defaults filled in by the contract itself."""
+    return parse_job_spec(
+        {
+            "schemaVersion": constants().schema_version,
+            "jobId": "bench",
+            "datasetId": "bench",
+            "model": {"id": config.model, "finetune": config.finetune},
+            "privacy": {
+                "epsilon": 8 if config.private else "inf",
+                "delta": min(1e-5, 0.1 / train_rows) if config.private else 0,
+                "accountant": "rdp",
+                "maxGradNorm": 1.0,
+                "clipping": config.mode if config.private else "auto",
+            },
+            "training": {
+                "epochs": 1,
+                "learningRate": 1e-4,
+                "logicalBatchSize": config.logical_batch,
+                "physicalBatchSize": config.physical_batch,
+                "maxSeqLen": config.seq_len,
+            },
+            "sampling": {"rows": 1},
+            "data": {
+                "trainUri": "file:///dev/null",
+                "holdoutUri": "file:///dev/null",
+                "textColumn": "review",
+                "labelColumn": "label",
+                "trainRows": train_rows,
+            },
+            "outputUri": "file:///dev/null/",
+        }
+    )
+
+
+def full_length_rows(snippets: list[tuple[str, str]], count: int, seq_len: int) -> list[Row]:
+    """`count` rows whose text is long enough to be cut at `seq_len` tokens, so every row has the same length."""
+    texts = itertools.cycle(text for text, _ in snippets)
+    labels = itertools.cycle(label for _, label in snippets)
+    words_needed = seq_len * 2  # a word is at least one token
+    rows = []
+    for _ in range(count):
+        words: list[str] = []
+        while len(words) < words_needed:
+            words += next(texts).split()
+        rows.append(Row(next(labels), " ".join(words)))
+    return rows
+
+
+@dataclass
+class Built:
+    config: StepConfig
+    trainable: Trainable
+    chunks: list[Batch]  # one logical batch, already split into physical batches on the device
+    tokens_per_step: int
+    trainable_parameters: int
+    clipping: str
+
+    def step(self) -> None:
+        """One logical step: every physical batch's forward and backward, the optimizer's step at the end."""
+        t = self.trainable
+        for i, (input_ids, attention, labels) in enumerate(self.chunks):
+            t.optimizer.signal_skip_step(do_skip=i < len(self.chunks) - 1)  # as BatchMemoryManager signals
+            logits = t.model(input_ids=input_ids, attention_mask=attention).logits[:, :-1, :]
+            targets = labels[:, 1:].contiguous()
+            loss = t.criterion(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), shape=logits.shape)
+            loss.backward()
+            t.optimizer.step()
+            t.optimizer.zero_grad()
+
+    def close(self) -> None:
+        self.trainable.cleanup()
+
+
+class NotApplicable(Exception):
+    """The trainer refuses this configuration (e.g. ghost clipping on tied embeddings); the reason is its own."""
+
+
+def build(config: StepConfig, rows: list[Row], *, device: torch.device, cache_dir: Path) -> Built:
+    """The model, optimizer and privacy wrapping a trainer run of `config` would use, and one fixed batch."""
+    spec = job_spec(config, len(rows))
+    register_grad_samplers()
+    seed_everything(spec.training.seed)
+    loaded = create_model(spec.model, cache_dir=cache_dir, device=device)
+    model = apply_finetune(loaded.model, spec.model)
+    model.train()
+    encoded = encode_rows(rows, loaded.tokenizer, separator=spec.data.separator, max_seq_len=config.seq_len)
+    collate = make_collate(loaded.tokenizer.pad_token_id)
+    loader = DataLoader(SequenceDataset(encoded), batch_size=config.logical_batch, collate_fn=collate)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=spec.training.learningRate)
+    try:
+        trainable = make_trainable(
+            model=model,
+            optimizer=optimizer,
+            data_loader=loader,
+            budget=training_budget(spec.privacy, len(rows)),
+            privacy=spec.privacy,
+            epochs=spec.training.epochs,
+            noise_generator=torch.Generator(device=device).manual_seed(0),
+            noise_multiplier=FIXED_NOISE_MULTIPLIER,
+            accountant_mechanism="rdp",
+        )
+    except BadInputError as exc:
+        raise NotApplicable(str(exc)) from None
+    input_ids, attention, labels = collate([SequenceDataset(encoded)[i] for i in range(config.logical_batch)])
+    chunks = [
+        tuple(t[start : start + config.physical_batch].to(device) for t in (input_ids, attention, labels))
+        for start in range(0, config.logical_batch, config.physical_batch)
+    ]
+    return Built(
+        config=config,
+        trainable=trainable,
+        chunks=chunks,
+        tokens_per_step=int(attention.sum()),
+        trainable_parameters=sum(p.numel() for p in params),
+        clipping=trainable.clipping,
+    )
