@@ -41,7 +41,8 @@ export const ZReport = z.object({
     parsed: z.int().min(0),
     failedToParse: z.int().min(0),
     labelMix: z.record(z.string(), z.number().min(0)),
-    labelMixSource: z.enum(["dp-counts", "uniform", "custom"]),
+    /** "exact-counts" only in a non-private run (epsilon "inf") that was given no label-count share. */
+    labelMixSource: z.enum(["dp-counts", "exact-counts", "uniform", "custom"]),
   }),
   utility: z.array(ZClassifierComparison),
   labelFaithfulness: z.object({ classifier: z.string(), agreement: z.number().min(0).max(1) }),
@@ -60,18 +61,27 @@ export const ZReport = z.object({
       syntheticHistogram: z.array(z.int()),
       binEdges: z.array(z.number()),
     }),
+    /** Jensen-Shannon distance (base 2) between the word 1- and 2-gram frequencies of train and synthetic rows. */
     ngramJensenShannon: z.number().min(0).max(1),
+    /** MMD (RBF kernel, median-distance bandwidth) between sentence embeddings; null when no encoder ran. */
     embeddingDistance: z.number().min(0).nullable(),
   }),
   privacyDiagnostics: z.object({
+    /** Synthetic rows equal to a training row after lower-casing and collapsing whitespace. */
     exactCopies: z.int().min(0),
+    /** Other synthetic rows whose word-set Jaccard similarity to some training row is at least the threshold. */
     nearCopies: z.int().min(0),
     nearCopyThreshold: z.number(),
+    /** Medians of the TF-IDF cosine distance to the closest training row. */
     dcr: z.object({ syntheticToTrainMedian: z.number(), holdoutToTrainMedian: z.number() }),
     membershipInferenceAuc: z.number().min(0).max(1).nullable(),
   }),
-  curve: z.array(z.object({ step: z.int(), epsilon: z.number(), loss: z.number() })),
+  /** Training loss per logical step, with the epsilon spent by then (null in a non-private run). */
+  curve: z.array(z.object({ step: z.int(), epsilon: z.number().nullable(), loss: z.number() })),
+  /** Synthetic rows only (never real ones), up to five per label. */
   examples: z.record(z.string(), z.array(z.string())),
+  /** What was skipped or degraded and why (a CUDA-only classifier on a CPU run, an encoder that failed to load). */
+  notes: z.array(z.string()),
 });
 
 export type TReport = z.infer<typeof ZReport>;
