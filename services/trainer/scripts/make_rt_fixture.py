@@ -34,28 +34,16 @@ def load_snippets(source: Path) -> dict[str, list[str]]:
     with bz2.open(source, "rt", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             label, text = row["category"], row["text"].strip()
-            if (
-                label not in by_label
-                or not text
-                or "\n" in text
-                or "\r" in text
-                or text in seen
-            ):
+            if label not in by_label or not text or "\n" in text or "\r" in text or text in seen:
                 continue
             seen.add(text)
             by_label[label].append(text)
     return {label: sorted(texts) for label, texts in by_label.items()}
 
 
-def sample_rows(
-    by_label: dict[str, list[str]], per_label: int, seed: int
-) -> list[tuple[str, str]]:
+def sample_rows(by_label: dict[str, list[str]], per_label: int, seed: int) -> list[tuple[str, str]]:
     rng = random.Random(seed)
-    rows = [
-        (text, label)
-        for label in LABELS
-        for text in rng.sample(by_label[label], per_label)
-    ]
+    rows = [(text, label) for label in LABELS for text in rng.sample(by_label[label], per_label)]
     rng.shuffle(rows)
     return rows
 

@@ -16,11 +16,7 @@ def test_identical_rows_are_at_distance_zero():
     lengths = compare_lengths(REAL, list(REAL))
     assert lengths.ks == 0.0
     assert lengths.real_histogram == lengths.synthetic_histogram
-    assert (
-        lengths.real_mean
-        == lengths.synthetic_mean
-        == pytest.approx(np.mean([5, 5, 3, 2]))
-    )
+    assert lengths.real_mean == lengths.synthetic_mean == pytest.approx(np.mean([5, 5, 3, 2]))
     assert ngram_jensen_shannon(REAL, list(REAL)) == pytest.approx(0.0, abs=1e-7)
 
 

@@ -19,9 +19,7 @@ def tiny(tmp_path_factory):
         finetune="full",
         lora=LoraSpec(r=8, alpha=16, dropout=0, targetModules=[]),
     )
-    return create_model(
-        spec, cache_dir=tmp_path_factory.mktemp("models"), device=torch.device("cpu")
-    )
+    return create_model(spec, cache_dir=tmp_path_factory.mktemp("models"), device=torch.device("cpu"))
 
 
 def memorise(loaded, rows, steps=15):
@@ -34,26 +32,17 @@ def memorise(loaded, rows, steps=15):
     optimizer = torch.optim.AdamW(loaded.model.parameters(), lr=3e-3)
     loaded.model.train()
     for _ in range(steps):
-        loaded.model(
-            input_ids=input_ids, attention_mask=attention, labels=labels
-        ).loss.backward()
+        loaded.model(input_ids=input_ids, attention_mask=attention, labels=labels).loss.backward()
         optimizer.step()
         optimizer.zero_grad()
 
 
 def test_the_attack_finds_memorised_rows_and_not_fresh_ones(tiny):
-    rows = [
-        Row(r["label"], r["review"])
-        for r in csv.DictReader(FIXTURE.open(encoding="utf-8"))
-    ][:48]
+    rows = [Row(r["label"], r["review"]) for r in csv.DictReader(FIXTURE.open(encoding="utf-8"))][:48]
     members, non_members = rows[:16], rows[16:32]
-    before = membership_attack_auc(
-        tiny.model, tiny.tokenizer, members, non_members, separator="\t", max_seq_len=32
-    )
+    before = membership_attack_auc(tiny.model, tiny.tokenizer, members, non_members, separator="\t", max_seq_len=32)
     memorise(tiny, members)
-    after = membership_attack_auc(
-        tiny.model, tiny.tokenizer, members, non_members, separator="\t", max_seq_len=32
-    )
+    after = membership_attack_auc(tiny.model, tiny.tokenizer, members, non_members, separator="\t", max_seq_len=32)
     # Before training the two sets are alike to the model; after memorising, members have clearly lower loss.
     assert 0.2 < before < 0.8
     assert after > 0.95

@@ -29,9 +29,7 @@ def test_planted_exact_copies_are_counted():
 
 def test_a_one_word_edit_of_a_long_row_is_a_near_copy():
     edited = TRAIN[0].replace("tender", "gentle")
-    assert jaccard_to_nearest([edited], TRAIN)[0] == pytest.approx(
-        15 / 17
-    )  # 16 distinct words each, 15 shared
+    assert jaccard_to_nearest([edited], TRAIN)[0] == pytest.approx(15 / 17)  # 16 distinct words each, 15 shared
     longer = TRAIN[0] + " and the quiet strength of family ties"
     near = longer.replace("tender", "gentle")
     train = [*TRAIN, longer]
@@ -40,9 +38,7 @@ def test_a_one_word_edit_of_a_long_row_is_a_near_copy():
 
 
 def test_copies_sit_at_distance_zero_and_fresh_rows_further():
-    dcr = distance_to_closest_record(
-        list(TRAIN), ["a tender score and a gorgeous portrait", "why"], TRAIN
-    )
+    dcr = distance_to_closest_record(list(TRAIN), ["a tender score and a gorgeous portrait", "why"], TRAIN)
     assert dcr.synthetic_to_train_median == pytest.approx(0.0, abs=1e-9)
     assert dcr.holdout_to_train_median > 0.5
 

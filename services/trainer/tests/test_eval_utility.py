@@ -26,9 +26,7 @@ def split_fixture() -> tuple[Rows, Rows]:
 
 def test_synthetic_rows_identical_to_the_real_ones_score_a_ratio_of_one():
     train, holdout = split_fixture()
-    comparison, _ = compare(
-        "tfidf", OPTIONS, train, Rows(list(train.texts), list(train.labels)), holdout
-    )
+    comparison, _ = compare("tfidf", OPTIONS, train, Rows(list(train.texts), list(train.labels)), holdout)
     assert comparison.real == comparison.synthetic
     assert (comparison.ratio.accuracy, comparison.ratio.macro_f1) == (1.0, 1.0)
     # The real classifier learns something on this data, so the ratio of 1 is not 0/0.
@@ -42,9 +40,7 @@ def test_label_shuffled_synthetic_rows_are_half_faithful():
     agreements = []
     for seed in range(20):
         labels = random.Random(seed).choices(["fresh", "rotten"], k=len(holdout.texts))
-        agreements.append(
-            label_faithfulness(real_classifier, Rows(holdout.texts, labels))
-        )
+        agreements.append(label_faithfulness(real_classifier, Rows(holdout.texts, labels)))
     mean = sum(agreements) / len(agreements)
     assert mean == pytest.approx(0.5, abs=0.03)
     # With the true labels agreement is the classifier's accuracy: clearly above chance.

@@ -25,9 +25,7 @@ class RecordingCharger:
         self.charges.append(charge)
 
 
-@pytest.mark.parametrize(
-    ("epsilon", "delta"), [(0.1, 1e-6), (1.0, 1e-5), (3.0, 1e-5), (8.0, 1e-7)]
-)
+@pytest.mark.parametrize(("epsilon", "delta"), [(0.1, 1e-6), (1.0, 1e-5), (3.0, 1e-5), (8.0, 1e-7)])
 def test_sigma_is_the_smallest_that_meets_epsilon_delta(epsilon, delta):
     sigma = analytic_gaussian_sigma(epsilon, delta)
     assert analytic_gaussian_delta(epsilon, sigma) <= delta
@@ -47,9 +45,7 @@ def test_the_released_noise_has_the_calibrated_scale():
     rng = np.random.default_rng(0)
     noise = []
     for _ in range(100):
-        mix = release_label_counts(
-            labels, label_set, RecordingCharger(), epsilon=epsilon, delta=delta, rng=rng
-        )
+        mix = release_label_counts(labels, label_set, RecordingCharger(), epsilon=epsilon, delta=delta, rng=rng)
         noise.extend(count - 100 for count in mix.noisy_counts.values())
     sigma = analytic_gaussian_sigma(epsilon, delta)
     assert abs(np.mean(noise)) < 4 * sigma / math.sqrt(len(noise))
@@ -59,12 +55,8 @@ def test_the_released_noise_has_the_calibrated_scale():
 
 def test_a_release_is_charged_before_the_mix_exists():
     charger = RecordingCharger()
-    mix = release_label_counts(
-        ["x", "y", "y"], ["x", "y"], charger, epsilon=0.3, delta=1e-6
-    )
-    assert charger.charges == [
-        {"mechanism": MECHANISM, "epsilon": 0.3, "delta": 1e-6, "steps": 1}
-    ]
+    mix = release_label_counts(["x", "y", "y"], ["x", "y"], charger, epsilon=0.3, delta=1e-6)
+    assert charger.charges == [{"mechanism": MECHANISM, "epsilon": 0.3, "delta": 1e-6, "steps": 1}]
     assert mix.source == "dp-counts" and (mix.epsilon, mix.delta) == (0.3, 1e-6)
     assert sum(mix.weights.values()) == pytest.approx(1.0)
     assert all(w >= 0 for w in mix.weights.values())
@@ -88,9 +80,7 @@ def test_a_custom_mix_with_unknown_labels_is_refused():
 
 
 @given(
-    weights=st.lists(
-        st.floats(min_value=0, max_value=1e3), min_size=1, max_size=12
-    ).filter(lambda w: sum(w) > 0),
+    weights=st.lists(st.floats(min_value=0, max_value=1e3), min_size=1, max_size=12).filter(lambda w: sum(w) > 0),
     rows=st.integers(min_value=0, max_value=10_000),
 )
 def test_largest_remainder_allocates_every_row_within_one_of_its_share(weights, rows):
@@ -128,9 +118,7 @@ def _spec_parts(label_mix, *, epsilon=8, label_counts=None):
 def test_the_spec_decides_the_mix_and_only_dp_counts_are_charged():
     labels, label_set = ["a", "a", "a", "b"], ["a", "b"]
     charger = RecordingCharger()
-    mix, note = choose_label_mix(
-        *_spec_parts({"kind": "uniform"}), labels, label_set, charger
-    )
+    mix, note = choose_label_mix(*_spec_parts({"kind": "uniform"}), labels, label_set, charger)
     assert (mix.source, note, charger.charges) == ("uniform", None, [])
     mix, _ = choose_label_mix(
         *_spec_parts({"kind": "custom", "weights": {"b": 2}}),
@@ -147,16 +135,12 @@ def test_the_spec_decides_the_mix_and_only_dp_counts_are_charged():
         charger,
     )
     assert mix.source == "dp-counts"
-    assert charger.charges == [
-        {"mechanism": MECHANISM, "epsilon": 0.5, "delta": 1e-6, "steps": 1}
-    ]
+    assert charger.charges == [{"mechanism": MECHANISM, "epsilon": 0.5, "delta": 1e-6, "steps": 1}]
 
 
 def test_dp_counts_without_a_share_never_spend_unapproved_privacy():
     charger = RecordingCharger()
-    mix, note = choose_label_mix(
-        *_spec_parts({"kind": "dp-counts"}), ["a", "b"], ["a", "b"], charger
-    )
+    mix, note = choose_label_mix(*_spec_parts({"kind": "dp-counts"}), ["a", "b"], ["a", "b"], charger)
     assert (mix.source, charger.charges) == ("uniform", [])
     assert "no share" in note
     mix, note = choose_label_mix(

@@ -24,9 +24,7 @@ def tiny(tmp_path_factory):
         finetune="full",
         lora=LoraSpec(r=8, alpha=16, dropout=0, targetModules=[]),
     )
-    return create_model(
-        spec, cache_dir=tmp_path_factory.mktemp("models"), device=torch.device("cpu")
-    )
+    return create_model(spec, cache_dir=tmp_path_factory.mktemp("models"), device=torch.device("cpu"))
 
 
 def test_every_generated_row_is_parsed_or_counted_as_failed(tiny):
@@ -123,9 +121,7 @@ def test_the_synthetic_csv_has_the_uploads_header(tmp_path):
     ]
     path = tmp_path / "synthetic.csv"
     write_synthetic_csv(path, rows, text_column="review", label_column="label")
-    assert list(csv.DictReader(path.open(encoding="utf-8"))) == [
-        {"review": 'says "hi", twice', "label": "rotten"}
-    ]
+    assert list(csv.DictReader(path.open(encoding="utf-8"))) == [{"review": 'says "hi", twice', "label": "rotten"}]
 
 
 def test_the_plan_follows_the_allocation():

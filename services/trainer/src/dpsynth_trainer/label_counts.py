@@ -33,9 +33,7 @@ MixSource = Literal["dp-counts", "exact-counts", "uniform", "custom"]
 class PrivacyCharger(Protocol):
     """The part of the event emitter that charges a release to the ledger."""
 
-    def privacy(
-        self, *, mechanism: str, epsilon: float, delta: float, steps: int
-    ) -> object: ...
+    def privacy(self, *, mechanism: str, epsilon: float, delta: float, steps: int) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -51,9 +49,7 @@ class LabelMix:
     noisy_counts: dict[str, float] | None = None
 
 
-def analytic_gaussian_delta(
-    epsilon: float, sigma: float, sensitivity: float = SENSITIVITY
-) -> float:
+def analytic_gaussian_delta(epsilon: float, sigma: float, sensitivity: float = SENSITIVITY) -> float:
     """The smallest delta for which N(0, sigma^2) noise is (epsilon, delta)-DP at this sensitivity."""
     a = sensitivity / (2.0 * sigma)
     b = epsilon * sigma / sensitivity
@@ -61,9 +57,7 @@ def analytic_gaussian_delta(
     return float(ndtr(a - b) - math.exp(epsilon + log_ndtr(-a - b)))
 
 
-def analytic_gaussian_sigma(
-    epsilon: float, delta: float, sensitivity: float = SENSITIVITY
-) -> float:
+def analytic_gaussian_sigma(epsilon: float, delta: float, sensitivity: float = SENSITIVITY) -> float:
     """The smallest noise scale for which the Gaussian mechanism is (epsilon, delta)-DP (bisection)."""
     if epsilon <= 0 or not 0 < delta < 1:
         raise ValueError("the Gaussian mechanism needs epsilon > 0 and 0 < delta < 1")
@@ -115,10 +109,7 @@ def release_label_counts(
     rng = rng or np.random.default_rng(secrets.randbits(128))
     counts = count_labels(labels, label_set)
     noise = rng.normal(0.0, sigma, size=len(counts))
-    noisy = {
-        label: count + float(n)
-        for (label, count), n in zip(counts.items(), noise, strict=True)
-    }
+    noisy = {label: count + float(n) for (label, count), n in zip(counts.items(), noise, strict=True)}
     return LabelMix(
         normalise(noisy),
         "dp-counts",
@@ -142,14 +133,10 @@ def custom_mix(weights: Mapping[str, float], label_set: Sequence[str]) -> LabelM
     """The owner's weights over the label set; labels they leave out get weight 0."""
     unknown = sorted(set(weights) - set(label_set))
     if unknown:
-        raise ValueError(
-            f"the label mix names labels the dataset does not have: {', '.join(unknown)}"
-        )
+        raise ValueError(f"the label mix names labels the dataset does not have: {', '.join(unknown)}")
     if sum(weights.values()) <= 0:
         raise ValueError("the label mix gives every label weight 0")
-    return LabelMix(
-        normalise({label: weights.get(label, 0.0) for label in label_set}), "custom"
-    )
+    return LabelMix(normalise({label: weights.get(label, 0.0) for label in label_set}), "custom")
 
 
 def allocate_rows(mix: Mapping[str, float], rows: int) -> dict[str, int]:

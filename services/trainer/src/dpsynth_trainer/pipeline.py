@@ -119,9 +119,7 @@ class _CurveRecorder:
                 point = CurvePoint(**json.loads(line))
             except (ValueError, TypeError):
                 continue  # a line cut short by a kill
-            by_step[point.step] = (
-                point  # a step re-run after a crash replaces the lost one
-            )
+            by_step[point.step] = point  # a step re-run after a crash replaces the lost one
         return [by_step[step] for step in sorted(by_step)]
 
 
@@ -147,14 +145,10 @@ def label_mix_once(
         if saved["state"] == "released":
             mix = LabelMix(**saved["mix"])
             if mix.source == "dp-counts":
-                emitter.privacy(
-                    mechanism=MECHANISM, epsilon=mix.epsilon, delta=mix.delta, steps=1
-                )
+                emitter.privacy(mechanism=MECHANISM, epsilon=mix.epsilon, delta=mix.delta, steps=1)
             return mix, saved.get("note")
         share = spec.privacy.labelCounts
-        emitter.privacy(
-            mechanism=MECHANISM, epsilon=share.epsilon, delta=share.delta, steps=1
-        )
+        emitter.privacy(mechanism=MECHANISM, epsilon=share.epsilon, delta=share.delta, steps=1)
         note = (
             "An earlier attempt was interrupted while releasing the DP label counts; they were charged but not "
             "kept, and releasing them again would exceed the budget, so the label mix is uniform."
@@ -162,10 +156,7 @@ def label_mix_once(
         mix = uniform_mix(rows.labels)
         _write_json(path, {"state": "released", "mix": asdict(mix), "note": note})
         return mix, note
-    if (
-        spec.sampling.labelMix.kind == "dp-counts"
-        and spec.privacy.labelCounts is not None
-    ):
+    if spec.sampling.labelMix.kind == "dp-counts" and spec.privacy.labelCounts is not None:
         _write_json(path, {"state": "releasing"})
     mix, note = choose_label_mix(
         spec.sampling,
@@ -183,6 +174,7 @@ def _sample(
     result: Any,
     rows: TrainingRows,
     mix: LabelMix,
+    *,
     emitter: EventEmitter,
     cancel_check: Callable[[], bool],
 ) -> SamplingResult:
@@ -244,7 +236,7 @@ def run_job(
     )
 
     emitter.stage("sampling")
-    sampled = _sample(spec, trained, train_rows, mix, emitter, cancel_check)
+    sampled = _sample(spec, trained, train_rows, mix, emitter=emitter, cancel_check=cancel_check)
     write_synthetic_csv(
         work_dir / "synthetic.csv",
         sampled.rows,

@@ -53,9 +53,7 @@ def register_classifier(name: str, *, needs_cuda: bool = False):
 
 def create_classifier(name: str, options: ClassifierOptions) -> Classifier:
     if name not in _REGISTRY:
-        raise KeyError(
-            f"unknown classifier {name!r}; known: {', '.join(sorted(_REGISTRY))}"
-        )
+        raise KeyError(f"unknown classifier {name!r}; known: {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[name].factory(options)
 
 
@@ -97,11 +95,7 @@ class TfidfClassifier:
         return self
 
     def predict(self, texts: Sequence[str]) -> list[str]:
-        return (
-            [str(label) for label in self.pipeline.predict(list(texts))]
-            if texts
-            else []
-        )
+        return [str(label) for label in self.pipeline.predict(list(texts))] if texts else []
 
 
 class EmbeddingClassifier:
@@ -116,11 +110,7 @@ class EmbeddingClassifier:
         return self
 
     def predict(self, texts: Sequence[str]) -> list[str]:
-        return (
-            [str(label) for label in self.model.predict(self.encoder.encode(texts))]
-            if texts
-            else []
-        )
+        return [str(label) for label in self.model.predict(self.encoder.encode(texts))] if texts else []
 
 
 class TransformerClassifier:
@@ -142,9 +132,7 @@ class TransformerClassifier:
         torch.manual_seed(self.seed)
         self.classes = sorted(set(labels))
         index = {label: i for i, label in enumerate(self.classes)}
-        self.tokenizer = AutoTokenizer.from_pretrained(
-            self.source, local_files_only=self.local
-        )
+        self.tokenizer = AutoTokenizer.from_pretrained(self.source, local_files_only=self.local)
         self.model = AutoModelForSequenceClassification.from_pretrained(
             self.source, num_labels=len(self.classes), local_files_only=self.local
         ).to(self.device)
@@ -153,9 +141,7 @@ class TransformerClassifier:
         generator = torch.Generator().manual_seed(self.seed)
         self.model.train()
         for _ in range(self.EPOCHS):
-            for batch in torch.randperm(len(texts), generator=generator).split(
-                self.BATCH_SIZE
-            ):
+            for batch in torch.randperm(len(texts), generator=generator).split(self.BATCH_SIZE):
                 inputs = self._tokenize([texts[i] for i in batch.tolist()])
                 loss = self.model(**inputs, labels=targets[batch].to(self.device)).loss
                 loss.backward()
@@ -168,9 +154,7 @@ class TransformerClassifier:
     def predict(self, texts: Sequence[str]) -> list[str]:
         predictions: list[str] = []
         for start in range(0, len(texts), self.BATCH_SIZE):
-            logits = self.model(
-                **self._tokenize(list(texts[start : start + self.BATCH_SIZE]))
-            ).logits
+            logits = self.model(**self._tokenize(list(texts[start : start + self.BATCH_SIZE]))).logits
             predictions.extend(self.classes[i] for i in logits.argmax(dim=-1).tolist())
         return predictions
 
@@ -185,19 +169,13 @@ class TransformerClassifier:
 
 
 register_classifier("tfidf")(lambda options: TfidfClassifier(options.seed))
-register_classifier("embedding")(
-    lambda options: EmbeddingClassifier(options.encoder(), options.seed)
-)
+register_classifier("embedding")(lambda options: EmbeddingClassifier(options.encoder(), options.seed))
 register_classifier("transformer", needs_cuda=True)(
-    lambda options: TransformerClassifier(
-        options.transformer_model, options.device, options.seed
-    )
+    lambda options: TransformerClassifier(options.transformer_model, options.device, options.seed)
 )
 
 
-def fit_classifier(
-    name: str, options: ClassifierOptions, texts: Sequence[str], labels: Sequence[str]
-) -> Classifier:
+def fit_classifier(name: str, options: ClassifierOptions, texts: Sequence[str], labels: Sequence[str]) -> Classifier:
     """Fit, falling back to a constant predictor when the rows hold fewer than two classes."""
     classes = sorted(set(labels))
     if len(classes) < 2:

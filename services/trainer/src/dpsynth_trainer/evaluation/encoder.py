@@ -45,9 +45,7 @@ class SentenceEncoder:
         self.batch_size = batch_size
         self.max_length = max_length
         self.tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
-        self.model = (
-            AutoModel.from_pretrained(source, local_files_only=local).to(device).eval()
-        )
+        self.model = AutoModel.from_pretrained(source, local_files_only=local).to(device).eval()
         self._cache: dict[str, np.ndarray] = {}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -58,11 +56,7 @@ class SentenceEncoder:
             for text, vector in zip(batch, self._embed(batch), strict=True):
                 self._cache[text] = vector
         dim = self.model.config.hidden_size
-        return (
-            np.stack([self._cache[text] for text in texts])
-            if texts
-            else np.zeros((0, dim), np.float32)
-        )
+        return np.stack([self._cache[text] for text in texts]) if texts else np.zeros((0, dim), np.float32)
 
     @torch.inference_mode()
     def _embed(self, texts: list[str]) -> np.ndarray:

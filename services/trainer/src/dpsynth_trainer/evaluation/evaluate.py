@@ -87,24 +87,16 @@ def evaluate(
             continue
         on_step(f"utility/{name}")
         try:
-            comparison, real_classifiers[name] = compare(
-                name, options, train, synthetic, holdout
-            )
+            comparison, real_classifiers[name] = compare(name, options, train, synthetic, holdout)
         except OSError as exc:
             # Weights that are not on this machine (a hub id offline): skip this classifier, say why.
-            log.warning(
-                "classifier %s could not load its model: %s", name, type(exc).__name__
-            )
-            notes.append(
-                f"The {name} classifier could not load its model and was skipped."
-            )
+            log.warning("classifier %s could not load its model: %s", name, type(exc).__name__)
+            notes.append(f"The {name} classifier could not load its model and was skipped.")
             continue
         utility.append(comparison)
 
     # TF-IDF is the default judge of faithfulness: it is always available and fast.
-    judge = (
-        "tfidf" if "tfidf" in real_classifiers else next(iter(real_classifiers), None)
-    )
+    judge = "tfidf" if "tfidf" in real_classifiers else next(iter(real_classifiers), None)
     if judge is None:
         raise ValueError("no classifier could run, so nothing can be evaluated")
     on_step("faithfulness")
@@ -113,17 +105,13 @@ def evaluate(
     on_step("fidelity")
     real_balance = label_distribution(train.labels, label_set)
     synthetic_balance = label_distribution(synthetic.labels, label_set)
-    embedding_mmd = _embedding_mmd(load_encoder, encoder, train, synthetic, seed, notes)
+    embedding_mmd = _embedding_mmd(load_encoder, encoder, train, synthetic, seed=seed, notes=notes)
 
     on_step("memorisation")
     if membership_auc is None:
-        notes.append(
-            "The membership-inference attack was not run (no fine-tuned model was given)."
-        )
+        notes.append("The membership-inference attack was not run (no fine-tuned model was given).")
     if not synthetic.texts:
-        notes.append(
-            "No synthetic row could be parsed, so the synthetic-side metrics are at their worst values."
-        )
+        notes.append("No synthetic row could be parsed, so the synthetic-side metrics are at their worst values.")
     return Evaluation(
         utility=utility,
         faithfulness_classifier=judge,
@@ -146,6 +134,7 @@ def _embedding_mmd(
     encoder: str | None,
     train: Rows,
     synthetic: Rows,
+    *,
     seed: int,
     notes: list[str],
 ) -> float | None:
@@ -158,11 +147,7 @@ def _embedding_mmd(
         model = load_encoder()
     except OSError as exc:
         # A hub id on a machine without the hub: say so rather than fail the whole report.
-        log.warning(
-            "sentence encoder %s could not be loaded: %s", encoder, type(exc).__name__
-        )
-        notes.append(
-            f"The sentence encoder {encoder} could not be loaded, so embedding metrics are missing."
-        )
+        log.warning("sentence encoder %s could not be loaded: %s", encoder, type(exc).__name__)
+        notes.append(f"The sentence encoder {encoder} could not be loaded, so embedding metrics are missing.")
         return None
     return rbf_mmd(model.encode(train.texts), model.encode(synthetic.texts), seed=seed)

@@ -21,9 +21,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def label_distribution(
-    labels: Sequence[str], label_set: Sequence[str]
-) -> dict[str, float]:
+def label_distribution(labels: Sequence[str], label_set: Sequence[str]) -> dict[str, float]:
     counts = Counter(labels)
     total = len(labels)
     return {label: (counts[label] / total if total else 0.0) for label in label_set}
@@ -50,11 +48,7 @@ def compare_lengths(real: Sequence[str], synthetic: Sequence[str]) -> LengthComp
     top = max(real_lengths.max(initial=0), synthetic_lengths.max(initial=0), 1.0)
     edges = np.linspace(0.0, top, HISTOGRAM_BINS + 1)
     # An empty side is as far from the other as a distribution can be.
-    ks = (
-        float(ks_2samp(real_lengths, synthetic_lengths).statistic)
-        if len(real) and len(synthetic)
-        else 1.0
-    )
+    ks = float(ks_2samp(real_lengths, synthetic_lengths).statistic) if len(real) and len(synthetic) else 1.0
     return LengthComparison(
         real_mean=float(real_lengths.mean()) if len(real) else 0.0,
         synthetic_mean=float(synthetic_lengths.mean()) if len(synthetic) else 0.0,
@@ -79,9 +73,7 @@ def ngram_jensen_shannon(real: Sequence[str], synthetic: Sequence[str]) -> float
     if not p or not q:
         return 1.0
     vocabulary = sorted(set(p) | set(q))
-    distance = jensenshannon(
-        [p[g] for g in vocabulary], [q[g] for g in vocabulary], base=2
-    )
+    distance = jensenshannon([p[g] for g in vocabulary], [q[g] for g in vocabulary], base=2)
     return float(np.clip(distance, 0.0, 1.0))
 
 
@@ -96,9 +88,7 @@ def rbf_mmd(x: np.ndarray, y: np.ndarray, *, seed: int = 0) -> float:
     y = y[rng.permutation(len(y))[:MMD_MAX_ROWS]].astype(np.float64)
     pooled = np.concatenate([x, y])
     squared = np.maximum(
-        (pooled**2).sum(1)[:, None]
-        + (pooled**2).sum(1)[None, :]
-        - 2 * pooled @ pooled.T,
+        (pooled**2).sum(1)[:, None] + (pooled**2).sum(1)[None, :] - 2 * pooled @ pooled.T,
         0.0,
     )
     off_diagonal = squared[~np.eye(len(pooled), dtype=bool)]

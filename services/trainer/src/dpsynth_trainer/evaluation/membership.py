@@ -34,33 +34,17 @@ def row_losses(
     if not rows:
         return []
     device = next(model.parameters()).device
-    dataset = SequenceDataset(
-        encode_rows(rows, tokenizer, separator=separator, max_seq_len=max_seq_len)
-    )
-    collate = make_collate(
-        tokenizer.pad_token_id
-        if tokenizer.pad_token_id is not None
-        else tokenizer.eos_token_id
-    )
+    dataset = SequenceDataset(encode_rows(rows, tokenizer, separator=separator, max_seq_len=max_seq_len))
+    collate = make_collate(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id)
     was_training = model.training
     model.eval()
     losses: list[float] = []
     try:
         for start in range(0, len(dataset), batch_size):
             input_ids, attention, labels = (
-                t.to(device)
-                for t in collate(
-                    [
-                        dataset[i]
-                        for i in range(start, min(start + batch_size, len(dataset)))
-                    ]
-                )
+                t.to(device) for t in collate([dataset[i] for i in range(start, min(start + batch_size, len(dataset)))])
             )
-            logits = (
-                model(input_ids=input_ids, attention_mask=attention)
-                .logits[:, :-1]
-                .float()
-            )
+            logits = model(input_ids=input_ids, attention_mask=attention).logits[:, :-1].float()
             targets = labels[:, 1:]
             per_token = torch.nn.functional.cross_entropy(
                 logits.transpose(1, 2), targets, ignore_index=-100, reduction="none"

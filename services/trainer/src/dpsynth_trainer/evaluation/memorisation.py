@@ -46,9 +46,7 @@ def max_similarity(
 
 def jaccard_to_nearest(queries: Sequence[str], references: Sequence[str]) -> np.ndarray:
     """Exact nearest-neighbour word-set Jaccard similarity, through binary-vector dot products."""
-    vectorizer = CountVectorizer(binary=True, token_pattern=_TOKEN).fit(
-        [*queries, *references]
-    )
+    vectorizer = CountVectorizer(binary=True, token_pattern=_TOKEN).fit([*queries, *references])
     q = vectorizer.transform(queries).astype(np.float32).tocsr()
     r = vectorizer.transform(references).astype(np.float32).tocsr()
     q_sizes, r_sizes = np.asarray(q.sum(1)).ravel(), np.asarray(r.sum(1)).ravel()
@@ -60,13 +58,9 @@ def jaccard_to_nearest(queries: Sequence[str], references: Sequence[str]) -> np.
     return max_similarity(q, r, jaccard)
 
 
-def tfidf_distance_to_closest(
-    queries: Sequence[str], references: Sequence[str]
-) -> np.ndarray:
+def tfidf_distance_to_closest(queries: Sequence[str], references: Sequence[str]) -> np.ndarray:
     """1 - cosine similarity to the closest reference row, on TF-IDF (word 1-2-grams) fitted on the references."""
-    vectorizer = TfidfVectorizer(
-        ngram_range=(1, 2), sublinear_tf=True, token_pattern=_TOKEN
-    ).fit(references)
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=_TOKEN).fit(references)
     q, r = (
         vectorizer.transform(queries).tocsr(),
         vectorizer.transform(references).tocsr(),
@@ -89,11 +83,7 @@ def count_copies(
     """Synthetic rows equal to a training row (exact), or not equal but with word-set Jaccard >= threshold (near)."""
     train_set = {normalise_text(t) for t in train}
     exact = np.array([normalise_text(t) in train_set for t in synthetic], dtype=bool)
-    near = (
-        (jaccard_to_nearest(synthetic, train) >= threshold) & ~exact
-        if len(synthetic)
-        else exact
-    )
+    near = (jaccard_to_nearest(synthetic, train) >= threshold) & ~exact if len(synthetic) else exact
     return CopyCounts(int(exact.sum()), int(near.sum()), threshold)
 
 
@@ -107,27 +97,13 @@ def distance_to_closest_record(
     synthetic: Sequence[str], holdout: Sequence[str], train: Sequence[str]
 ) -> DistanceToClosestRecord:
     """Synthetic rows much closer to the training rows than fresh real rows are hint at memorisation."""
-    synthetic_d = (
-        tfidf_distance_to_closest(synthetic, train)
-        if len(synthetic)
-        else np.array([1.0])
-    )
-    holdout_d = (
-        tfidf_distance_to_closest(holdout, train) if len(holdout) else np.array([1.0])
-    )
-    return DistanceToClosestRecord(
-        float(np.median(synthetic_d)), float(np.median(holdout_d))
-    )
+    synthetic_d = tfidf_distance_to_closest(synthetic, train) if len(synthetic) else np.array([1.0])
+    holdout_d = tfidf_distance_to_closest(holdout, train) if len(holdout) else np.array([1.0])
+    return DistanceToClosestRecord(float(np.median(synthetic_d)), float(np.median(holdout_d)))
 
 
-def membership_inference_auc(
-    member_losses: Sequence[float], non_member_losses: Sequence[float]
-) -> float:
+def membership_inference_auc(member_losses: Sequence[float], non_member_losses: Sequence[float]) -> float:
     """AUC of the attack that calls a row a training member when the model's loss on it is low (0.5: no signal)."""
-    scores = -np.concatenate(
-        [np.asarray(member_losses, float), np.asarray(non_member_losses, float)]
-    )
-    truth = np.concatenate(
-        [np.ones(len(member_losses)), np.zeros(len(non_member_losses))]
-    )
+    scores = -np.concatenate([np.asarray(member_losses, float), np.asarray(non_member_losses, float)])
+    truth = np.concatenate([np.ones(len(member_losses)), np.zeros(len(non_member_losses))])
     return float(roc_auc_score(truth, scores))

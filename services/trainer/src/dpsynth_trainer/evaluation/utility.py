@@ -56,9 +56,7 @@ def score(truth: Sequence[str], predicted: Sequence[str | None]) -> Score:
     classes = sorted(set(truth))
     return Score(
         float(accuracy_score(truth, predicted)),
-        float(
-            f1_score(truth, predicted, labels=classes, average="macro", zero_division=0)
-        ),
+        float(f1_score(truth, predicted, labels=classes, average="macro", zero_division=0)),
     )
 
 
@@ -81,6 +79,4 @@ def label_faithfulness(real_classifier: Classifier, synthetic: Rows) -> float:
     if not synthetic.texts:
         return 0.0
     predicted = real_classifier.predict(synthetic.texts)
-    return sum(
-        p == label for p, label in zip(predicted, synthetic.labels, strict=True)
-    ) / len(synthetic.texts)
+    return sum(p == label for p, label in zip(predicted, synthetic.labels, strict=True)) / len(synthetic.texts)

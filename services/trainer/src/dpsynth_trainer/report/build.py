@@ -53,9 +53,7 @@ def privacy_section(summary: TrainingSummary, mix: LabelMix) -> dict[str, Any]:
                 "delta": mix.delta,
             }
         )
-    total_epsilon: float | str = (
-        sum(m["epsilon"] for m in mechanisms) if private else "inf"
-    )
+    total_epsilon: float | str = sum(m["epsilon"] for m in mechanisms) if private else "inf"
     total_delta = sum(m["delta"] for m in mechanisms)
     return {
         "mechanisms": mechanisms,
@@ -96,17 +94,14 @@ def privacy_statement(
             + ". The total adds the mechanisms up (basic composition)."
         )
     return (
-        guarantee
-        + " The set of labels is taken as public (it is part of the dataset schema the owner declared); "
+        guarantee + " The set of labels is taken as public (it is part of the dataset schema the owner declared); "
         "only the rows and the label counts are protected. This report itself is NOT differentially private: it "
         "reads the real holdout split and the training rows to compute its metrics, so it is for the dataset "
         "owner's and admins' eyes only."
     )
 
 
-def examples_by_label(
-    rows: Sequence[ParsedRow], label_set: Sequence[str]
-) -> dict[str, list[str]]:
+def examples_by_label(rows: Sequence[ParsedRow], label_set: Sequence[str]) -> dict[str, list[str]]:
     """The first few synthetic texts per label (synthetic only: real rows are never shown)."""
     examples: dict[str, list[str]] = {label: [] for label in label_set}
     for row in rows:
@@ -194,9 +189,7 @@ def build_report(
             },
             "membershipInferenceAuc": e.membership_auc,
         },
-        "curve": [
-            {"step": p.step, "epsilon": p.epsilon, "loss": p.loss} for p in curve
-        ],
+        "curve": [{"step": p.step, "epsilon": p.epsilon, "loss": p.loss} for p in curve],
         "examples": examples_by_label(sampling.rows, label_set),
         "notes": [*notes, *e.notes],
     }

@@ -44,18 +44,10 @@ def _number(value: float | str | None, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
-def _table(
-    headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric_from: int = 1
-) -> str:
-    head = "".join(
-        f"<th{' class=num' if i >= numeric_from else ''}>{escape(h)}</th>"
-        for i, h in enumerate(headers)
-    )
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric_from: int = 1) -> str:
+    head = "".join(f"<th{' class=num' if i >= numeric_from else ''}>{escape(h)}</th>" for i, h in enumerate(headers))
     body = "".join(
-        "<tr>"
-        + "".join(_cell(v, numeric=i >= numeric_from) for i, v in enumerate(row))
-        + "</tr>"
-        for row in rows
+        "<tr>" + "".join(_cell(v, numeric=i >= numeric_from) for i, v in enumerate(row)) + "</tr>" for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -68,10 +60,7 @@ def _section(title: str, content: str, css: str = "") -> str:
 def _privacy(report: dict[str, Any]) -> str:
     privacy = report["privacy"]
     training = privacy["training"]
-    mechanisms = [
-        (m["mechanism"], _number(m["epsilon"]), _number(m["delta"], 2))
-        for m in privacy["mechanisms"]
-    ]
+    mechanisms = [(m["mechanism"], _number(m["epsilon"]), _number(m["delta"], 2)) for m in privacy["mechanisms"]]
     mechanisms.append(
         (
             "total",
@@ -137,15 +126,11 @@ def _training_chart(report: dict[str, Any]) -> str:
     curve = report["curve"]
     private = any(p["epsilon"] is not None for p in curve)
     points = [
-        (p["epsilon"] if private else p["step"], p["loss"])
-        for p in curve
-        if not private or p["epsilon"] is not None
+        (p["epsilon"] if private else p["step"], p["loss"]) for p in curve if not private or p["epsilon"] is not None
     ]
     chart = line_chart(
         points,
-        title="Training loss versus epsilon spent"
-        if private
-        else "Training loss per step",
+        title="Training loss versus epsilon spent" if private else "Training loss per step",
         x_label="ε spent" if private else "step",
         y_label="training loss",
     )
@@ -218,8 +203,7 @@ def _diagnostics(report: dict[str, Any]) -> str:
     return _section(
         "Privacy diagnostics",
         "<p>Measured, not acted on: removing synthetic rows that look like training rows would itself release "
-        "private information that the privacy budget does not account for.</p>"
-        + _table(["Diagnostic", "Value"], rows),
+        "private information that the privacy budget does not account for.</p>" + _table(["Diagnostic", "Value"], rows),
     )
 
 
@@ -243,13 +227,8 @@ def _sampling(report: dict[str, Any]) -> str:
 def _examples(report: dict[str, Any]) -> str:
     blocks = []
     for label, texts in report["examples"].items():
-        items = (
-            "".join(f"<li>{escape(text)}</li>" for text in texts)
-            or '<li class="muted">none parsed</li>'
-        )
-        blocks.append(
-            f'<p class="label">{escape(label)}</p><ul class="examples">{items}</ul>'
-        )
+        items = "".join(f"<li>{escape(text)}</li>" for text in texts) or '<li class="muted">none parsed</li>'
+        blocks.append(f'<p class="label">{escape(label)}</p><ul class="examples">{items}</ul>')
     return _section(
         "Synthetic examples",
         "<p>Synthetic rows only; real rows are never shown.</p>" + "".join(blocks),

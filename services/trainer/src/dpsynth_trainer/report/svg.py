@@ -63,18 +63,12 @@ class _Frame:
         ]
         for tick in self.y_ticks:
             y = self.y(tick)
-            parts.append(
-                f'<line x1="{self.left}" y1="{y:.1f}" x2="{self.right}" y2="{y:.1f}" stroke="#e2e8f0"/>'
-            )
-            parts.append(
-                f'<text x="{self.left - 6}" y="{y + 4:.1f}" text-anchor="end">{_format(tick)}</text>'
-            )
+            parts.append(f'<line x1="{self.left}" y1="{y:.1f}" x2="{self.right}" y2="{y:.1f}" stroke="#e2e8f0"/>')
+            parts.append(f'<text x="{self.left - 6}" y="{y + 4:.1f}" text-anchor="end">{_format(tick)}</text>')
         if x_tick_labels:
             for tick in self.x_ticks:
                 x = self.x(tick)
-                parts.append(
-                    f'<text x="{x:.1f}" y="{self.bottom + 16}" text-anchor="middle">{_format(tick)}</text>'
-                )
+                parts.append(f'<text x="{x:.1f}" y="{self.bottom + 16}" text-anchor="middle">{_format(tick)}</text>')
         parts.append(
             f'<text x="{(self.left + self.right) / 2}" y="{HEIGHT - 8}" text-anchor="middle">{escape(x_label)}</text>'
         )
@@ -100,9 +94,7 @@ def _empty(title: str, message: str) -> str:
     )
 
 
-def line_chart(
-    points: Sequence[tuple[float, float]], *, title: str, x_label: str, y_label: str
-) -> str:
+def line_chart(points: Sequence[tuple[float, float]], *, title: str, x_label: str, y_label: str) -> str:
     """One series of (x, y) points joined in order, with round-number axes and a dot per point."""
     points = [(x, y) for x, y in points if math.isfinite(x) and math.isfinite(y)]
     if not points:
@@ -111,8 +103,7 @@ def line_chart(
     frame = _Frame(nice_ticks(min(xs), max(xs)), nice_ticks(min(ys), max(ys)))
     path = " ".join(f"{frame.x(x):.1f},{frame.y(y):.1f}" for x, y in points)
     dots = "".join(
-        f'<circle cx="{frame.x(x):.1f}" cy="{frame.y(y):.1f}" r="2.5" fill="{PALETTE[0]}"/>'
-        for x, y in points
+        f'<circle cx="{frame.x(x):.1f}" cy="{frame.y(y):.1f}" r="2.5" fill="{PALETTE[0]}"/>' for x, y in points
     )
     body = (
         frame.axes(x_label, y_label)
@@ -134,9 +125,7 @@ def histogram_chart(
     if len(edges) < 2 or not series:
         return _empty(title, "no data")
     top = max((max(values, default=0) for values in series.values()), default=0)
-    frame = _Frame(
-        nice_ticks(edges[0], edges[-1]), nice_ticks(0.0, max(float(top), 1.0))
-    )
+    frame = _Frame(nice_ticks(edges[0], edges[-1]), nice_ticks(0.0, max(float(top), 1.0)))
     parts = [frame.axes(x_label, y_label)]
     group = len(series)
     for s, (name, values) in enumerate(series.items()):
@@ -151,8 +140,6 @@ def histogram_chart(
                 f'height="{frame.bottom - y:.1f}" fill="{color}"><title>{escape(name)}: {_format(value)}</title></rect>'
             )
         legend_x = frame.right - 150 + s * 80
-        parts.append(
-            f'<rect x="{legend_x}" y="8" width="10" height="10" fill="{color}"/>'
-        )
+        parts.append(f'<rect x="{legend_x}" y="8" width="10" height="10" fill="{color}"/>')
         parts.append(f'<text x="{legend_x + 14}" y="17">{escape(name)}</text>')
     return _svg(title, "".join(parts))

@@ -45,9 +45,7 @@ Progress = Callable[[int, int, float], None]
 """(batches done, rows done, rows per second so far)."""
 
 
-def _left_padded(
-    prompts: Sequence[list[int]], pad_id: int, device: torch.device
-) -> tuple[torch.Tensor, torch.Tensor]:
+def _left_padded(prompts: Sequence[list[int]], pad_id: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     width = max(len(ids) for ids in prompts)
     input_ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
     attention = torch.zeros((len(prompts), width), dtype=torch.long)
@@ -72,29 +70,19 @@ def generate_rows(
 ) -> SamplingResult:
     """Generate one row per entry of `labels` (the conditioning label of each row), `config.batch_size` at a time."""
     device = next(model.parameters()).device
-    pad_id = (
-        tokenizer.pad_token_id
-        if tokenizer.pad_token_id is not None
-        else tokenizer.eos_token_id
-    )
-    prompt_ids = {
-        label: encode_prompt(tokenizer, label, separator) for label in set(labels)
-    }
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    prompt_ids = {label: encode_prompt(tokenizer, label, separator) for label in set(labels)}
     torch.manual_seed(config.seed)
     was_training = model.training
     model.eval()
     result = SamplingResult(requested=len(labels))
     start = time.perf_counter()
     try:
-        for batch_number, first in enumerate(
-            range(0, len(labels), config.batch_size), start=1
-        ):
+        for batch_number, first in enumerate(range(0, len(labels), config.batch_size), start=1):
             if cancel_check():
                 raise CancelledError("The job was cancelled during sampling.")
             batch = labels[first : first + config.batch_size]
-            input_ids, attention = _left_padded(
-                [prompt_ids[label] for label in batch], pad_id, device
-            )
+            input_ids, attention = _left_padded([prompt_ids[label] for label in batch], pad_id, device)
             output = model.generate(
                 input_ids=input_ids,
                 attention_mask=attention,
@@ -106,9 +94,7 @@ def generate_rows(
                 pad_token_id=pad_id,
                 eos_token_id=tokenizer.eos_token_id,
             )
-            continuations = tokenizer.batch_decode(
-                output[:, input_ids.shape[1] :], skip_special_tokens=True
-            )
+            continuations = tokenizer.batch_decode(output[:, input_ids.shape[1] :], skip_special_tokens=True)
             for label, continuation in zip(batch, continuations, strict=True):
                 parsed = parse_row(
                     serialize_prompt(label, separator),

@@ -34,9 +34,7 @@ def parse_row(
 ) -> ParsedRow | None:
     """A generated row, or None when it failed to parse (empty text, wrong shape, or not CSV-safe)."""
     parsed = parse_generated(prompt + continuation, separator, labels, extra_columns)
-    if parsed is None or not csv_safe(
-        [parsed.label, parsed.text, *parsed.extras.values()]
-    ):
+    if parsed is None or not csv_safe([parsed.label, parsed.text, *parsed.extras.values()]):
         return None
     return parsed
 
@@ -54,6 +52,4 @@ def write_synthetic_csv(
         writer = csv.writer(handle)
         writer.writerow([text_column, label_column, *extra_columns])
         for row in rows:
-            writer.writerow(
-                [row.text, row.label, *(row.extras[name] for name in extra_columns)]
-            )
+            writer.writerow([row.text, row.label, *(row.extras[name] for name in extra_columns)])

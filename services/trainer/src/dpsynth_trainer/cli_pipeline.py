@@ -1,0 +1,119 @@
+"""The pipeline's subcommands of `python -m dpsynth_trainer` (registered in `cli.py`)::
+
+    # the whole job without Redis: train, sample, evaluate; artifacts and events.jsonl land in DIR
+    DPSYNTH_DEVICE=cpu uv run python -m dpsynth_trainer run --spec spec.json --out DIR
+
+    # sample again from a finished run's model, e.g. one row at a time to compare with batching
+    uv run python -m dpsynth_trainer sample --spec spec.json --run DIR --out other.csv --batch-size 1
+
+`run` writes artifacts under DIR whatever the spec's outputUri says. `sample` reuses the label mix the run
+released (DIR/label-mix.json) and never releases label counts itself: a release outside a job would be
+charged to no ledger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .errors import BadInputError, InternalError, TrainerError
+
+
+def add_run(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("run", help="the whole job: DP fine-tune, sample, evaluate, write the report")
+    parser.add_argument("--spec", type=Path, required=True, help="job spec JSON (packages/contracts job-spec)")
+    parser.add_argument("--out", type=Path, required=True, help="directory for artifacts, model, checkpoints, events")
+    parser.add_argument("--resume", action="store_true", help="continue the run found in --out")
+    parser.add_argument("--attempt", type=int, default=1, help="attempt number written into events")
+    parser.set_defaults(handler=run_run)
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from .config import load_settings
+    from .contract import load_job_spec
+    from .events import EventEmitter
+
+    settings = load_settings()
+    spec = load_job_spec(args.spec)
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    spec = spec.model_copy(update={"outputUri": out.as_uri()})
+    emitter = EventEmitter.to_jsonl(out / "events.jsonl", job_id=spec.jobId, attempt=args.attempt)
+    try:
+        from .pipeline import run_job  # the slow import (torch, transformers) once the spec is good
+
+        result = run_job(spec, emitter, settings=settings, resume=args.resume)
+    except TrainerError as error:
+        emitter.error(error)
+        raise
+    except Exception as exc:
+        error = InternalError(f"The trainer failed unexpectedly ({type(exc).__name__}).")
+        emitter.error(error)
+        raise error from exc
+    summary = {"artifacts": [blob.uri for blob in result.artifacts], "metrics": result.metrics}
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def add_sample(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("sample", help="sample synthetic rows from a finished run's model")
+    parser.add_argument("--spec", type=Path, required=True, help="the run's job spec JSON")
+    parser.add_argument("--run", type=Path, required=True, help="the run's directory (holds model/, label-mix.json)")
+    parser.add_argument("--out", type=Path, required=True, help="synthetic CSV to write")
+    parser.add_argument("--rows", type=int, help="rows to generate (default: the spec's sampling.rows)")
+    parser.add_argument("--batch-size", type=int, help="rows per generate call (default: the spec's)")
+    parser.set_defaults(handler=run_sample)
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    from .config import load_settings
+    from .contract import load_job_spec
+    from .label_counts import LabelMix, allocate_rows
+    from .models import load_trained_model
+    from .pipeline import LABEL_MIX_FILE, read_split
+    from .sampling import GenerationConfig, generate_rows, plan_labels, write_synthetic_csv
+    from .training import select_device
+
+    settings = load_settings()
+    spec = load_job_spec(args.spec)
+    mix_path = args.run / LABEL_MIX_FILE
+    if not mix_path.exists():
+        raise BadInputError(f"{mix_path} is missing: sample from the directory of a finished `run`.")
+    mix = LabelMix(**json.loads(mix_path.read_text(encoding="utf-8"))["mix"])
+    rows = read_split(spec.data.trainUri, spec)  # for the label set and the column layout only
+    device = select_device(settings.DPSYNTH_DEVICE)
+    trained = load_trained_model(args.run / "model", cache_dir=settings.model_cache, device=device)
+    sampling = spec.sampling
+    labels = plan_labels(allocate_rows(mix.weights, args.rows or sampling.rows), sampling.seed)
+    result = generate_rows(
+        trained.model,
+        trained.tokenizer,
+        labels,
+        separator=spec.data.separator,
+        label_set=rows.labels,
+        extra_columns=rows.extra_columns,
+        config=GenerationConfig(
+            temperature=sampling.temperature,
+            top_p=sampling.topP,
+            max_new_tokens=sampling.maxNewTokens,
+            batch_size=args.batch_size or sampling.batchSize,
+            seed=sampling.seed,
+        ),
+    )
+    write_synthetic_csv(
+        args.out,
+        result.rows,
+        text_column=rows.text_column,
+        label_column=rows.label_column,
+        extra_columns=rows.extra_columns,
+    )
+    summary = {
+        "requested": result.requested,
+        "parsed": len(result.rows),
+        "failedToParse": result.failed,
+        "seconds": result.seconds,
+        "rowsPerSecond": result.rows_per_second,
+    }
+    print(json.dumps(summary, indent=2))
+    return 0

@@ -1,0 +1,197 @@
+"""The whole job on a CPU: real data (the Rotten Tomatoes fixture), a tiny model, real Opacus DP-SGD."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from dpsynth_trainer import pipeline
+from dpsynth_trainer.config import TrainerSettings
+from dpsynth_trainer.contract import parse_job_spec, validate_instance
+from dpsynth_trainer.events import EventEmitter
+
+FIXTURE = Path(__file__).parent / "fixtures" / "rotten_tomatoes_600.csv"
+HOLDOUT_ROWS = 120
+
+
+def write_splits(directory: Path) -> tuple[Path, Path, list[dict[str, str]], list[dict[str, str]]]:
+    rows = list(csv.DictReader(FIXTURE.open(encoding="utf-8")))
+    train, holdout = rows[:-HOLDOUT_ROWS], rows[-HOLDOUT_ROWS:]
+    paths = []
+    for name, split in (("train.csv", train), ("holdout.csv", holdout)):
+        path = directory / name
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=["review", "label"])
+            writer.writeheader()
+            writer.writerows(split)
+        paths.append(path)
+    return paths[0], paths[1], train, holdout
+
+
+def make_spec(data_dir: Path, out_dir: Path, train_rows: int, **overrides):
+    train_path, holdout_path = data_dir / "train.csv", data_dir / "holdout.csv"
+    raw = {
+        "schemaVersion": 1,
+        "jobId": "job_e2e",
+        "datasetId": "ds_rt",
+        "model": {"id": "tiny-llama", "finetune": "lora"},
+        "privacy": {"epsilon": 8, "delta": 1e-5, "labelCounts": {"epsilon": 0.5, "delta": 1e-6}, "maxGradNorm": 1.0},
+        # Half an epoch in 3 logical steps of ~80 rows: a real DP-SGD run that stays cheap on 2 cores.
+        "training": {
+            "epochs": 0.5,
+            "learningRate": 1e-3,
+            "logicalBatchSize": 80,
+            "physicalBatchSize": 40,
+            "maxSeqLen": 32,
+            "checkpointEvery": 2,
+        },
+        "sampling": {"rows": 40, "maxNewTokens": 20, "batchSize": 20},
+        "evaluation": {"classifiers": ["tfidf", "embedding", "transformer"]},
+        "data": {
+            "trainUri": train_path.as_uri(),
+            "holdoutUri": holdout_path.as_uri(),
+            "textColumn": "review",
+            "labelColumn": "label",
+            "trainRows": train_rows,
+        },
+        "outputUri": out_dir.as_uri(),
+    }
+    raw.update(overrides)
+    return parse_job_spec(raw)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, monkeypatch_module):
+    data_dir, out_dir = tmp_path_factory.mktemp("data"), tmp_path_factory.mktemp("out")
+    _, _, train, holdout = write_splits(data_dir)
+    spec = make_spec(data_dir, out_dir, len(train))
+    settings = TrainerSettings(
+        DPSYNTH_HOME=tmp_path_factory.mktemp("home"),
+        DPSYNTH_MODEL_CACHE=tmp_path_factory.mktemp("models"),
+        DPSYNTH_DEVICE="cpu",
+    )
+
+    # Spies, not mocks: the real functions run; we only record what training was given and when the
+    # holdout was read.
+    seen = {"trained_on": None, "reads": []}
+    real_train, real_read = pipeline.train, pipeline.read_split
+
+    def spy_train(spec, rows, *args, **kwargs):
+        seen["trained_on"] = [row.text for row in rows.rows]
+        return real_train(spec, rows, *args, **kwargs)
+
+    def spy_read(uri, spec):
+        seen["reads"].append((uri, seen["trained_on"] is not None))
+        return real_read(uri, spec)
+
+    monkeypatch_module.setattr(pipeline, "train", spy_train)
+    monkeypatch_module.setattr(pipeline, "read_split", spy_read)
+    events_path = out_dir / "events.jsonl"
+    emitter = EventEmitter.to_jsonl(events_path, job_id=spec.jobId)
+    result = pipeline.run_job(spec, emitter, settings=settings)
+    events = [json.loads(line) for line in events_path.read_text(encoding="utf-8").splitlines()]
+    return {
+        "spec": spec,
+        "result": result,
+        "events": events,
+        "seen": seen,
+        "train": train,
+        "holdout": holdout,
+        "out": out_dir,
+    }
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+def test_the_report_is_valid_and_its_files_are_written(run):
+    out = run["out"]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    validate_instance("report", report)
+    assert report == run["result"].report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and "<svg" in html
+    assert "for the dataset owner and admins only" in html.lower()
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")  # no external asset
+
+
+def test_the_report_holds_computed_numbers(run):
+    report = run["result"].report
+    assert report["data"] == {"trainRows": 480, "holdoutRows": HOLDOUT_ROWS, "labels": ["fresh", "rotten"]}
+    assert report["sampling"]["requested"] == report["sampling"]["generated"] == 40
+    assert report["sampling"]["parsed"] + report["sampling"]["failedToParse"] == 40
+    utility = {c["classifier"]: c for c in report["utility"]}
+    assert set(utility) == {"tfidf", "embedding"}  # the transformer is CUDA-only
+    assert any("transformer classifier needs a CUDA GPU" in note for note in report["notes"])
+    # The real-data classifiers learn fresh vs rotten; numbers come from the data, not constants.
+    assert utility["tfidf"]["real"]["accuracy"] > 0.6 and utility["embedding"]["real"]["accuracy"] > 0.6
+    tfidf = utility["tfidf"]
+    assert tfidf["ratio"]["accuracy"] == pytest.approx(tfidf["synthetic"]["accuracy"] / tfidf["real"]["accuracy"])
+    assert report["privacyDiagnostics"]["membershipInferenceAuc"] is not None
+    assert report["fidelity"]["embeddingDistance"] is not None
+    assert len(report["curve"]) == run["result"].summary.steps > 0
+    assert all(p["epsilon"] is not None for p in report["curve"])
+
+
+def test_privacy_is_charged_per_mechanism_and_stated(run):
+    report, events = run["result"].report, run["events"]
+    charges = [e for e in events if e["type"] == "privacy"]
+    counts = [e for e in charges if e["mechanism"] == "gaussian-label-counts"]
+    assert [(e["epsilon"], e["delta"]) for e in counts] == [(0.5, 1e-6)]
+    dp_sgd = [e for e in charges if e["mechanism"] == "dp-sgd"]
+    # The label counts are charged before training starts, and training stays within what is left.
+    assert charges.index(counts[0]) < charges.index(dp_sgd[0])
+    assert dp_sgd[-1]["epsilon"] <= 8 - 0.5 + 1e-9
+    mechanisms = {m["mechanism"]: m for m in report["privacy"]["mechanisms"]}
+    assert mechanisms["gaussian-label-counts"]["epsilon"] == 0.5
+    assert mechanisms["dp-sgd"]["epsilon"] == pytest.approx(dp_sgd[-1]["epsilon"])
+    assert report["privacy"]["total"]["epsilon"] == pytest.approx(0.5 + dp_sgd[-1]["epsilon"])
+    assert "label set" in report["privacy"]["statement"].lower() or "set of labels" in report["privacy"]["statement"]
+
+
+def test_artifacts_and_result_are_announced(run):
+    events, out = run["events"], run["out"]
+    artifacts = {e["name"]: e for e in events if e["type"] == "artifact"}
+    assert set(artifacts) == {"synthetic.csv", "report.json", "report.html"}
+    for name, event in artifacts.items():
+        data = (out / name).read_bytes()
+        assert (event["bytes"], event["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+    result = [e for e in events if e["type"] == "result"]
+    assert len(result) == 1
+    metrics = result[0]["metrics"]
+    for key in ("eval/trtr_accuracy_tfidf", "eval/tstr_accuracy_tfidf", "eval/tstr_ratio_accuracy_tfidf"):
+        assert key in metrics
+    assert metrics["eval/trtr_accuracy_tfidf"] == run["result"].report["utility"][0]["real"]["accuracy"]
+    stages = [e["stage"] for e in events if e["type"] == "stage"]
+    assert stages[-4:] == ["training", "sampling", "evaluating", "done"]
+    assert stages[0] == "loading"
+    sampling_progress = [e for e in events if e["type"] == "metric" and "sampling/rows_done" in e["values"]]
+    assert sampling_progress[-1]["values"]["sampling/rows_done"] == 40
+
+
+def test_the_synthetic_csv_has_the_uploads_columns_and_every_parsed_row(run):
+    with (run["out"] / "synthetic.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and set(rows[0]) == {"review", "label"}
+    assert len(rows) == run["result"].report["sampling"]["parsed"]
+
+
+def test_training_never_sees_the_holdout_and_evaluation_reads_it_after(run):
+    seen, holdout = run["seen"], run["holdout"]
+    assert len(seen["trained_on"]) == len(run["train"])
+    assert not set(seen["trained_on"]) & {row["review"] for row in holdout}
+    holdout_uri = run["spec"].data.holdoutUri
+    assert [after_training for uri, after_training in seen["reads"] if uri == holdout_uri] == [True]
+
+
+def test_no_training_row_reaches_an_event(run):
+    text = "\n".join(json.dumps(e) for e in run["events"])
+    leaked = [row["review"] for row in run["train"] + run["holdout"] if row["review"] in text]
+    assert leaked == []
