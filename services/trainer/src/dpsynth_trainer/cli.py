@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .cli_pipeline import add_run, add_sample
 from .errors import InternalError, TrainerError
 
 EXIT_TRAINER_ERROR = 2
@@ -79,7 +80,7 @@ def _worker_main() -> int:
     return main()
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_train, add_worker]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_train, add_run, add_sample, add_worker]
 
 
 def build_parser() -> argparse.ArgumentParser:
