@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dpsynth_trainer import pipeline
-from dpsynth_trainer.config import TrainerSettings
+from dpsynth_trainer import cli, pipeline
 from dpsynth_trainer.contract import parse_job_spec, validate_instance
-from dpsynth_trainer.events import EventEmitter
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rotten_tomatoes_600.csv"
 HOLDOUT_ROWS = 120
@@ -32,7 +30,7 @@ def write_splits(directory: Path) -> tuple[Path, Path, list[dict[str, str]], lis
     return paths[0], paths[1], train, holdout
 
 
-def make_spec(data_dir: Path, out_dir: Path, train_rows: int, **overrides):
+def raw_spec(data_dir: Path, out_dir: Path, train_rows: int, **overrides) -> dict:
     train_path, holdout_path = data_dir / "train.csv", data_dir / "holdout.csv"
     raw = {
         "schemaVersion": 1,
@@ -61,19 +59,26 @@ def make_spec(data_dir: Path, out_dir: Path, train_rows: int, **overrides):
         "outputUri": out_dir.as_uri(),
     }
     raw.update(overrides)
-    return parse_job_spec(raw)
+    return raw
+
+
+def make_spec(data_dir: Path, out_dir: Path, train_rows: int, **overrides):
+    return parse_job_spec(raw_spec(data_dir, out_dir, train_rows, **overrides))
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, monkeypatch_module):
+    """One job through the CLI (`python -m dpsynth_trainer run`), in-process so that spies can watch it."""
     data_dir, out_dir = tmp_path_factory.mktemp("data"), tmp_path_factory.mktemp("out")
     _, _, train, holdout = write_splits(data_dir)
-    spec = make_spec(data_dir, out_dir, len(train))
-    settings = TrainerSettings(
-        DPSYNTH_HOME=tmp_path_factory.mktemp("home"),
-        DPSYNTH_MODEL_CACHE=tmp_path_factory.mktemp("models"),
-        DPSYNTH_DEVICE="cpu",
-    )
+    # The CLI writes to --out whatever the spec's outputUri says.
+    raw = raw_spec(data_dir, data_dir / "elsewhere", len(train))
+    spec_path = data_dir / "spec.json"
+    spec_path.write_text(json.dumps(raw), encoding="utf-8")
+    monkeypatch_module.setenv("DPSYNTH_HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch_module.setenv("DPSYNTH_MODEL_CACHE", str(tmp_path_factory.mktemp("models")))
+    monkeypatch_module.setenv("DPSYNTH_DEVICE", "cpu")
+    monkeypatch_module.delenv("REDIS_URL", raising=False)
 
     # Spies, not mocks: the real functions run; we only record what training was given and when the
     # holdout was read.
@@ -90,13 +95,12 @@ def run(tmp_path_factory, monkeypatch_module):
 
     monkeypatch_module.setattr(pipeline, "train", spy_train)
     monkeypatch_module.setattr(pipeline, "read_split", spy_read)
-    events_path = out_dir / "events.jsonl"
-    emitter = EventEmitter.to_jsonl(events_path, job_id=spec.jobId)
-    result = pipeline.run_job(spec, emitter, settings=settings)
-    events = [json.loads(line) for line in events_path.read_text(encoding="utf-8").splitlines()]
+    assert cli.main(["run", "--spec", str(spec_path), "--out", str(out_dir)]) == 0
+    events = [json.loads(line) for line in (out_dir / "events.jsonl").read_text(encoding="utf-8").splitlines()]
     return {
-        "spec": spec,
-        "result": result,
+        "spec": parse_job_spec(raw),
+        "spec_path": spec_path,
+        "report": json.loads((out_dir / "report.json").read_text(encoding="utf-8")),
         "events": events,
         "seen": seen,
         "train": train,
@@ -113,9 +117,8 @@ def monkeypatch_module():
 
 def test_the_report_is_valid_and_its_files_are_written(run):
     out = run["out"]
-    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    validate_instance("report", report)
-    assert report == run["result"].report
+    validate_instance("report", run["report"])
+    assert not (Path(run["spec"].outputUri.removeprefix("file://"))).exists()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>") and "<svg" in html
     assert "for the dataset owner and admins only" in html.lower()
@@ -123,7 +126,7 @@ def test_the_report_is_valid_and_its_files_are_written(run):
 
 
 def test_the_report_holds_computed_numbers(run):
-    report = run["result"].report
+    report = run["report"]
     assert report["data"] == {"trainRows": 480, "holdoutRows": HOLDOUT_ROWS, "labels": ["fresh", "rotten"]}
     assert report["sampling"]["requested"] == report["sampling"]["generated"] == 40
     assert report["sampling"]["parsed"] + report["sampling"]["failedToParse"] == 40
@@ -136,12 +139,12 @@ def test_the_report_holds_computed_numbers(run):
     assert tfidf["ratio"]["accuracy"] == pytest.approx(tfidf["synthetic"]["accuracy"] / tfidf["real"]["accuracy"])
     assert report["privacyDiagnostics"]["membershipInferenceAuc"] is not None
     assert report["fidelity"]["embeddingDistance"] is not None
-    assert len(report["curve"]) == run["result"].summary.steps > 0
+    assert len(report["curve"]) == report["privacy"]["training"]["steps"] > 0
     assert all(p["epsilon"] is not None for p in report["curve"])
 
 
 def test_privacy_is_charged_per_mechanism_and_stated(run):
-    report, events = run["result"].report, run["events"]
+    report, events = run["report"], run["events"]
     charges = [e for e in events if e["type"] == "privacy"]
     counts = [e for e in charges if e["mechanism"] == "gaussian-label-counts"]
     assert [(e["epsilon"], e["delta"]) for e in counts] == [(0.5, 1e-6)]
@@ -168,7 +171,7 @@ def test_artifacts_and_result_are_announced(run):
     metrics = result[0]["metrics"]
     for key in ("eval/trtr_accuracy_tfidf", "eval/tstr_accuracy_tfidf", "eval/tstr_ratio_accuracy_tfidf"):
         assert key in metrics
-    assert metrics["eval/trtr_accuracy_tfidf"] == run["result"].report["utility"][0]["real"]["accuracy"]
+    assert metrics["eval/trtr_accuracy_tfidf"] == run["report"]["utility"][0]["real"]["accuracy"]
     stages = [e["stage"] for e in events if e["type"] == "stage"]
     assert stages[-4:] == ["training", "sampling", "evaluating", "done"]
     assert stages[0] == "loading"
@@ -180,7 +183,7 @@ def test_the_synthetic_csv_has_the_uploads_columns_and_every_parsed_row(run):
     with (run["out"] / "synthetic.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert rows and set(rows[0]) == {"review", "label"}
-    assert len(rows) == run["result"].report["sampling"]["parsed"]
+    assert len(rows) == run["report"]["sampling"]["parsed"]
 
 
 def test_training_never_sees_the_holdout_and_evaluation_reads_it_after(run):
@@ -195,3 +198,17 @@ def test_no_training_row_reaches_an_event(run):
     text = "\n".join(json.dumps(e) for e in run["events"])
     leaked = [row["review"] for row in run["train"] + run["holdout"] if row["review"] in text]
     assert leaked == []
+
+
+def test_sample_reuses_the_runs_model_and_label_mix_one_row_at_a_time(run, tmp_path, capsys):
+    before = [e for e in run["events"] if e["type"] == "privacy"]
+    out = tmp_path / "again.csv"
+    argv = ["sample", "--spec", str(run["spec_path"]), "--run", str(run["out"]), "--out", str(out)]
+    assert cli.main([*argv, "--rows", "4", "--batch-size", "1"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["requested"] == 4 and summary["parsed"] + summary["failedToParse"] == 4
+    with out.open(encoding="utf-8", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == summary["parsed"]
+    # Sampling again releases nothing: no new privacy event was written.
+    events = (run["out"] / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len([e for e in map(json.loads, events) if e["type"] == "privacy"]) == len(before)
