@@ -37,7 +37,6 @@ def run_train(args: argparse.Namespace) -> int:
     from .contract import load_job_spec
     from .data import read_rows
     from .events import EventEmitter
-    from .training import CancelWatch, train
 
     settings = load_settings()
     spec = load_job_spec(args.spec)
@@ -45,6 +44,8 @@ def run_train(args: argparse.Namespace) -> int:
     emitter = EventEmitter.to_jsonl(args.out / "events.jsonl", job_id=spec.jobId, attempt=args.attempt)
     try:
         rows = read_rows(args.data, text_column=spec.data.textColumn, label_column=spec.data.labelColumn)
+        from .training import CancelWatch, train  # the slow import (transformers, peft, opacus) once data is good
+
         redis = _redis_client(settings.REDIS_URL)
         cancel = CancelWatch(args.out, redis=redis, job_id=spec.jobId)
         result = train(spec, rows, args.out, emitter, resume=args.resume, settings=settings, cancel=cancel)

@@ -32,7 +32,8 @@ def quantization_config_for(spec: ModelSpec, device: torch.device) -> Any | None
 
 
 def apply_finetune(model: PreTrainedModel, spec: ModelSpec) -> torch.nn.Module:
-    """Make the parameters `spec.finetune` trains trainable and freeze the rest."""
+    """Make the parameters `spec.finetune` trains trainable, freeze the rest; the model is left in train mode."""
+    model.train()
     if spec.finetune == "full":
         model.requires_grad_(True)
         return model
@@ -48,7 +49,7 @@ def apply_finetune(model: PreTrainedModel, spec: ModelSpec) -> torch.nn.Module:
         fan_in_fan_out=getattr(model.config, "model_type", "") == "gpt2",  # GPT-2's Conv1D stores W transposed
     )
     try:
-        return get_peft_model(model, lora)
+        return get_peft_model(model, lora).train()
     except ValueError as exc:
         raise BadInputError(
             f"LoRA could not be applied to '{spec.id}': set model.lora.targetModules to module names of this "

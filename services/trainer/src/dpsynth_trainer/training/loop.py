@@ -52,6 +52,7 @@ from ..models import (
 from .accounting import BudgetGuard, PrivacyMeter
 from .budget import TrainingBudget, training_budget
 from .cancel import CancelWatch
+from .forward import next_token_logits
 from .loss import row_loss_sum
 from .privacy import Trainable, completed_logical_step, make_trainable
 
@@ -338,8 +339,7 @@ class _StepRunner:
         self, input_ids: torch.Tensor, attention: torch.Tensor, labels: torch.Tensor
     ) -> tuple[int, int, float]:
         input_ids, attention, labels = (x.to(self.device) for x in (input_ids, attention, labels))
-        logits = self.t.model(input_ids=input_ids, attention_mask=attention).logits[:, :-1, :]
-        targets = labels[:, 1:].contiguous()
+        logits, targets = next_token_logits(self.t.model, input_ids, attention, labels)
         loss = self.t.criterion(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), shape=logits.shape)
         loss.backward()
         return input_ids.shape[0], int(attention.sum()), row_loss_sum(logits.detach(), targets)

@@ -1,0 +1,72 @@
+"""The contract files drive Python: shared fixtures pass or fail as in vitest; defaults come from the schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dpsynth_trainer.contract import (
+    ContractViolation,
+    catalog,
+    constants,
+    load_json,
+    parse_job_spec,
+    validate_instance,
+)
+
+FIXTURES = Path(__file__).resolve().parents[3] / "packages" / "contracts" / "fixtures"
+
+
+def fixtures(kind: str) -> list[Path]:
+    return sorted((FIXTURES / kind).glob("*.json"))
+
+
+@pytest.mark.parametrize("path", fixtures("valid"), ids=lambda p: p.name)
+def test_accepts_every_valid_fixture(path: Path) -> None:
+    contract = path.name.split(".")[0]
+    validate_instance(contract, json.loads(path.read_text()))
+    if contract == "job-spec":
+        assert parse_job_spec(json.loads(path.read_text())).jobId
+
+
+@pytest.mark.parametrize("path", fixtures("invalid"), ids=lambda p: p.name)
+def test_rejects_every_invalid_fixture(path: Path) -> None:
+    with pytest.raises(ContractViolation):
+        validate_instance(path.name.split(".")[0], json.loads(path.read_text()))
+
+
+def test_defaults_are_the_schemas_own() -> None:
+    spec = parse_job_spec(json.loads((FIXTURES / "valid" / "job-spec.minimal.json").read_text()))
+    props = load_json("job-spec.schema.json")["properties"]
+    training = props["training"]["properties"]
+    assert spec.training.epochs == training["epochs"]["default"]
+    assert spec.training.logicalBatchSize == training["logicalBatchSize"]["default"]
+    assert spec.privacy.accountant == props["privacy"]["properties"]["accountant"]["default"]
+    assert spec.model.lora.r == props["model"]["properties"]["lora"]["properties"]["r"]["default"]
+    assert spec.sampling.labelMix.kind == "dp-counts"
+    assert spec.data.separator == props["data"]["properties"]["separator"]["default"]
+
+
+def test_non_private_epsilon_stays_the_string_inf() -> None:
+    spec = parse_job_spec(json.loads((FIXTURES / "valid" / "job-spec.non-private.json").read_text()))
+    assert spec.privacy.epsilon == "inf"
+    assert not spec.privacy.is_private
+
+
+def test_violation_names_the_path_and_rule_not_the_value() -> None:
+    data = json.loads((FIXTURES / "valid" / "job-spec.minimal.json").read_text())
+    data["data"]["textColumn"] = ""
+    data["privacy"]["delta"] = "SECRET-VALUE"
+    with pytest.raises(ContractViolation) as caught:
+        parse_job_spec(data)
+    assert "privacy.delta" in caught.value.message
+    assert "SECRET-VALUE" not in caught.value.message
+    assert caught.value.code == "bad_input"
+
+
+def test_constants_and_catalog_come_from_the_generated_files() -> None:
+    assert constants().events_stream_prefix == load_json("constants.json")["redisKeys"]["eventsStreamPrefix"]
+    assert constants().queue_name == "train"
+    assert {"tiny-gpt2", "tiny-llama", "smollm2-135m"} <= set(catalog())

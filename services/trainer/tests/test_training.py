@@ -1,0 +1,189 @@
+"""Real Opacus DP-SGD on the CPU with tiny models: calibration, the guard, clipping, the shared code path."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from opacus.accountants.utils import get_noise_multiplier
+
+from dpsynth_trainer.data import SequenceDataset, encode_rows, make_collate
+from dpsynth_trainer.errors import BadInputError, BudgetExceededError, CancelledError
+from dpsynth_trainer.events import EventEmitter
+from dpsynth_trainer.models import apply_finetune, create_model, register_grad_samplers
+from dpsynth_trainer.training import CancelWatch, train, training_budget
+from dpsynth_trainer.training.forward import next_token_logits
+from dpsynth_trainer.training.privacy import make_trainable
+from training_support import read_events, settings, spec, training_rows
+
+N_ROWS = 160
+
+
+def run(tmp_path: Path, name: str, job, **kwargs):
+    out = tmp_path / name
+    emitter = EventEmitter.to_jsonl(out / "events.jsonl", job_id=job.jobId)
+    result = train(job, training_rows(N_ROWS), out, emitter, settings=settings(), **kwargs)
+    return result, read_events(out / "events.jsonl")
+
+
+def test_calibrated_run_ends_at_most_at_the_target_and_within_5_percent(tmp_path: Path) -> None:
+    job = spec(N_ROWS, privacy={"epsilon": 3, "accountant": "prv"})
+    result, events = run(tmp_path, "calibrated", job)
+    s = result.summary
+    assert s.epsilon <= 3 and s.epsilon >= 0.95 * 3
+    assert s.accountant == "prv" and s.clipping == "ghost"  # LoRA layers all have ghost norm samplers
+    assert s.steps == int(2 / s.sampleRate) and s.sampleRate == pytest.approx(1 / 4)
+    metrics = [e for e in events if e["type"] == "metric"]
+    privacy = [e for e in events if e["type"] == "privacy"]
+    assert [m["step"] for m in metrics] == list(range(1, s.steps + 1))
+    assert {"train/loss", "privacy/epsilon", "perf/samples_per_s", "perf/tokens_per_s"} <= set(metrics[0]["values"])
+    assert [p["steps"] for p in privacy] == list(range(1, s.steps + 1))
+    assert privacy[-1]["epsilon"] == pytest.approx(s.epsilon) and privacy[-1]["mechanism"] == "dp-sgd"
+    epsilons = [p["epsilon"] for p in privacy]
+    assert epsilons == sorted(epsilons)
+    assert [e["stage"] for e in events if e["type"] == "stage"] == ["loading", "training"]
+    assert (result.model_dir / "adapter_model.safetensors").exists()
+
+
+def test_a_run_configured_to_overspend_stops_before_the_step_that_would(tmp_path: Path) -> None:
+    # The noise that epsilon 3 allows for 4 steps, in a run that plans 8: the guard must stop it before step 5.
+    sigma = get_noise_multiplier(target_epsilon=3, target_delta=1e-4, sample_rate=0.25, steps=4, accountant="rdp")
+    with pytest.raises(BudgetExceededError) as caught:
+        run(tmp_path, "overspend", spec(N_ROWS, privacy={"epsilon": 3}), noise_multiplier=sigma)
+    assert caught.value.code == "budget_exceeded"
+    assert "Training stopped before step 5" in caught.value.message
+    assert "above the approved 3 for training" in caught.value.message
+    privacy = [e for e in read_events(tmp_path / "overspend" / "events.jsonl") if e["type"] == "privacy"]
+    assert [p["steps"] for p in privacy] == [1, 2, 3, 4]
+    assert all(p["epsilon"] <= 3 for p in privacy)
+
+
+def test_private_and_non_private_runs_share_the_path_and_differ_in_the_engine_only(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("secrets.randbits", lambda bits: 1234)  # same Poisson batches in both runs
+    private, private_events = run(tmp_path, "private", spec(N_ROWS, privacy={"epsilon": 8}))
+    baseline, baseline_events = run(tmp_path, "baseline", spec(N_ROWS, privacy={"epsilon": "inf", "delta": 0}))
+    first = [[e for e in evs if e["type"] == "metric"][0]["values"] for evs in (private_events, baseline_events)]
+    assert first[0]["train/loss"] == pytest.approx(first[1]["train/loss"], rel=1e-6)  # same model, batch, loss
+    assert baseline.summary.steps == private.summary.steps
+    assert baseline.summary.epsilon == "inf" and baseline.summary.accountant == "none"
+    assert baseline.summary.clipping == "none" and baseline.summary.noiseMultiplier == 0
+    assert not [e for e in baseline_events if e["type"] == "privacy"]
+    assert "privacy/epsilon" not in first[1]
+
+
+@pytest.mark.parametrize(
+    ("model", "finetune", "clipping"), [("tiny-gpt2", "full", "hooks"), ("tiny-llama", "lora", "ghost")]
+)
+def test_with_no_noise_and_no_clipping_both_branches_take_the_same_step(model, finetune, clipping) -> None:
+    register_grad_samplers()
+    updates = []
+    for epsilon in (8, "inf"):
+        job = spec(N_ROWS, model={"id": model, "finetune": finetune}, privacy={"epsilon": epsilon, "maxGradNorm": 1e9})
+        torch.manual_seed(0)
+        loaded = create_model(job.model, cache_dir=settings().model_cache, device=torch.device("cpu"))
+        net = apply_finetune(loaded.model, job.model)
+        encoded = encode_rows(training_rows(N_ROWS).rows, loaded.tokenizer, separator="\t", max_seq_len=32)
+        loader = torch.utils.data.DataLoader(
+            SequenceDataset(encoded), batch_size=40, collate_fn=make_collate(loaded.tokenizer.pad_token_id)
+        )
+        before = {n: p.detach().clone() for n, p in net.named_parameters() if p.requires_grad}
+        trainable = make_trainable(
+            model=net,
+            optimizer=torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=1.0),
+            data_loader=loader,
+            budget=training_budget(job.privacy, N_ROWS),
+            privacy=job.privacy,
+            epochs=1,
+            noise_generator=torch.Generator(),
+            noise_multiplier=0.0 if epsilon != "inf" else None,
+        )
+        assert trainable.clipping == (clipping if epsilon != "inf" else "none")
+        input_ids, attention, labels = next(iter(loader))
+        logits, targets = next_token_logits(net, input_ids, attention, labels)
+        loss = trainable.criterion(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), shape=logits.shape)
+        loss.backward()
+        trainable.optimizer.step()
+        trainable.cleanup()
+        updates.append({n: p.detach() - before[n] for n, p in net.named_parameters() if p.requires_grad})
+    for name, update in updates[0].items():
+        assert torch.allclose(update, updates[1][name], rtol=1e-4, atol=1e-7), name
+    assert any(u.abs().sum() > 0 for u in updates[0].values())
+
+
+@pytest.mark.parametrize(("finetune", "clipping"), [("full", "hooks"), ("lora", "ghost")])
+def test_per_sample_gradients_are_clipped_to_the_clip_norm(finetune: str, clipping: str) -> None:
+    clip = 1e-3
+    register_grad_samplers()
+    job = spec(N_ROWS, model={"finetune": finetune}, privacy={"epsilon": 8, "maxGradNorm": clip})
+    loaded = create_model(job.model, cache_dir=settings().model_cache, device=torch.device("cpu"))
+    net = apply_finetune(loaded.model, job.model)
+    for module in net.modules():  # the same rows must give the same gradients alone and in a batch
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    encoded = encode_rows(training_rows(8).rows, loaded.tokenizer, separator="\t", max_seq_len=32)
+    collate = make_collate(loaded.tokenizer.pad_token_id)
+    dataset = SequenceDataset(encoded)
+    trainable = make_trainable(
+        model=net,
+        optimizer=torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=0.1),
+        data_loader=torch.utils.data.DataLoader(dataset, batch_size=8, collate_fn=collate),
+        budget=training_budget(job.privacy, N_ROWS),
+        privacy=job.privacy,
+        epochs=1,
+        noise_generator=torch.Generator(),
+        noise_multiplier=0.0,
+    )
+    assert trainable.clipping == clipping
+    params = [p for p in net.parameters() if p.requires_grad]
+
+    def clipped_sum(indices: list[int]) -> torch.Tensor:
+        """The optimizer's clipped, summed (not yet noised) gradient of these rows, flattened."""
+        input_ids, attention, labels = collate([dataset[i] for i in indices])
+        logits, targets = next_token_logits(net, input_ids, attention, labels)
+        loss = trainable.criterion(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), shape=logits.shape)
+        loss.backward()
+        trainable.optimizer.signal_skip_step(do_skip=True)  # clip and accumulate only: no noise, no update
+        trainable.optimizer.step()
+        flat = torch.cat([p.summed_grad.reshape(-1) for p in params])
+        for p in params:
+            p.summed_grad = None
+            p.grad = None
+        trainable.optimizer.zero_grad()
+        return flat
+
+    singles = [clipped_sum([i]) for i in range(8)]
+    norms = torch.stack([s.norm() for s in singles])
+    assert torch.all(norms <= clip * (1 + 1e-4)), norms
+    assert torch.all(norms >= clip * 0.99), "raw gradients must exceed the clip norm for the check to mean anything"
+    assert torch.allclose(clipped_sum(list(range(8))), torch.stack(singles).sum(dim=0), rtol=1e-3, atol=1e-9)
+    trainable.cleanup()
+
+
+def test_cancel_stops_between_steps_after_saving_a_checkpoint_and_resume_finishes(tmp_path: Path) -> None:
+    class CancelBeforeStep3(CancelWatch):
+        calls = 0
+
+        def requested(self) -> bool:
+            self.calls += 1
+            return self.calls == 3
+
+    job = spec(N_ROWS)
+    out = tmp_path / "cancel"
+    with pytest.raises(CancelledError, match="after 2 training steps"):
+        run(tmp_path, "cancel", job, cancel=CancelBeforeStep3(out))
+    with pytest.raises(BadInputError, match="already holds a started training run"):
+        run(tmp_path, "cancel", job)
+    result, events = run(tmp_path, "cancel", job, resume=True)
+    assert result.summary.steps == 8
+    assert [e["step"] for e in events if e["type"] == "metric"] == list(range(1, 9))
+
+
+def test_qlora_on_the_cpu_is_refused_with_a_reason(tmp_path: Path) -> None:
+    with pytest.raises(BadInputError, match="QLoRA .* needs a CUDA GPU"):
+        run(tmp_path, "qlora", spec(N_ROWS, model={"finetune": "qlora"}))
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-q"]))
