@@ -19,6 +19,7 @@ TOTAL_BUDGET_S=${DPSYNTH_BENCH_TOTAL_S:-480}   # measuring stops here; the call'
 SMOKE=${DPSYNTH_BENCH_SMOKE:-0}
 for arg in "$@"; do [[ $arg == --smoke ]] && SMOKE=1; done
 if [[ $SMOKE == 1 ]]; then OUT_DIR=$(mktemp -d); else OUT_DIR=bench/results; fi
+OUT_DIR=${DPSYNTH_BENCH_OUT_DIR:-$OUT_DIR}   # npm run bench passes its own
 export UV_PYTHON_DOWNLOADS=never PYTHONUNBUFFERED=1
 
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true

@@ -65,15 +65,22 @@ def _memory_gib() -> float | None:
 
 
 def _gpu() -> str | None:
+    """The first GPU: from torch when a benchmark loaded it, else from nvidia-smi (JavaScript benchmarks)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        props = torch.cuda.get_device_properties(0)
+        return f"{props.name} ({props.total_memory / 2**30:.0f} GiB), torch {torch.__version__}"
     try:
-        import torch  # the writer also runs for JavaScript benchmarks, torch or not
-
-        if torch.cuda.is_available():
-            props = torch.cuda.get_device_properties(0)
-            return f"{props.name} ({props.total_memory / 2**30:.0f} GiB), torch {torch.__version__}"
-    except ImportError:
-        pass
-    return None
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip().splitlines()[0] if out.stdout.strip() else None
 
 
 def machine_info() -> dict[str, Any]:
