@@ -4,10 +4,10 @@ Everything that decides what a step costs comes from `dpsynth_trainer`: the job-
 registry (`create_model`), `apply_finetune` (LoRA or full), Opacus' grad samplers (`register_grad_samplers`),
 row encoding, and `make_trainable`, the one place where a private and a non-private run differ. What this file
 adds is what the trainer keeps private to its loop: the physical-batch pass (`_StepRunner._forward_backward`)
-and BatchMemoryManager's skip signals. They are restated here in a few lines, on fixed batches of exactly
-`seq_len` tokens, because Poisson-sampled batches vary in size from step to step, which would drown the
-difference being measured. (A public `train_step(trainable, batch)` in the trainer would let this file drop
-the restatement.)
+and BatchMemoryManager's skip signals. They are restated here in a few lines around the trainer's own
+`next_token_logits`, criterion and `row_loss_sum`, on fixed batches of exactly `seq_len` tokens, because
+Poisson-sampled batches vary in size from step to step, which would drown the difference being measured. (A
+public `train_step(trainable, batch)` in the trainer would let this file drop the restatement.)
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from dpsynth_trainer.data import Row, SequenceDataset, encode_rows, make_collate
 from dpsynth_trainer.errors import BadInputError
 from dpsynth_trainer.models import apply_finetune, create_model, register_grad_samplers
 from dpsynth_trainer.training.budget import training_budget
+from dpsynth_trainer.training.forward import next_token_logits
 from dpsynth_trainer.training.loop import seed_everything
+from dpsynth_trainer.training.loss import row_loss_sum
 from dpsynth_trainer.training.privacy import Trainable, make_trainable
 from torch.utils.data import DataLoader
 
@@ -108,10 +110,10 @@ class Built:
         t = self.trainable
         for i, (input_ids, attention, labels) in enumerate(self.chunks):
             t.optimizer.signal_skip_step(do_skip=i < len(self.chunks) - 1)  # as BatchMemoryManager signals
-            logits = t.model(input_ids=input_ids, attention_mask=attention).logits[:, :-1, :]
-            targets = labels[:, 1:].contiguous()
+            logits, targets = next_token_logits(t.model, input_ids, attention, labels)
             loss = t.criterion(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), shape=logits.shape)
             loss.backward()
+            row_loss_sum(logits.detach(), targets)  # the loop reports each step's loss: part of its cost
             t.optimizer.step()
             t.optimizer.zero_grad()
 
