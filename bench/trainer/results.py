@@ -187,7 +187,12 @@ def benchmark_parser(doc: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--out-dir", type=Path, required=True)
     parser.add_argument("--smoke", action="store_true", help="tiny size: proves the benchmark runs")
     parser.add_argument("--command", help="the command to record (default: this process's own)")
-    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (see measure.use_threads)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("DPSYNTH_BENCH_THREADS", "1")),
+        help="torch intra-op threads (default: DPSYNTH_BENCH_THREADS or 1; see measure.use_threads)",
+    )
     return parser
 
 

@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.smoke:
         plans = [("tiny-llama", 8, 8, 4, 1)]
     else:
-        plans = [("tiny-llama", 64, 48, 16, 3), ("smollm2-135m", 32, 48, 16, 2)]
+        plans = [("tiny-llama", 64, 48, 16, 3), ("smollm2-135m", 16, 32, 8, 2)]
     measured = []
     for model_id, rows, max_new_tokens, batch, rounds in plans:
         print(f"{model_id}: {rows} rows of up to {max_new_tokens} new tokens, batch {batch}, {rounds} round(s)")
