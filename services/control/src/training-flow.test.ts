@@ -57,14 +57,17 @@ async function stopSharedTrainer(): Promise<void> {
   shared = null;
 }
 
-/** The spec the web would send: tiny GPT-2, `epochs` passes of 5 logical steps of 8 rows, a checkpoint each. */
-function specFor(jobId: string, datasetId: string, epochs = 1) {
+/**
+ * The spec the web would send: tiny GPT-2 with LoRA, `epochs` passes of 5 logical steps of 8 rows, a checkpoint
+ * after each. The long runs use the RDP accountant, which is quicker to evaluate at every step than PRV.
+ */
+function specFor(jobId: string, datasetId: string, epochs = 1, accountant: "prv" | "rdp" = "prv") {
   return {
     schemaVersion: 1,
     jobId,
     datasetId,
-    model: { id: "tiny-gpt2", finetune: "full" },
-    privacy: { epsilon: 3, delta: 1e-5, maxGradNorm: 1.0 },
+    model: { id: "tiny-gpt2", finetune: "lora" },
+    privacy: { epsilon: 3, delta: 1e-5, maxGradNorm: 1.0, accountant },
     training: {
       epochs,
       learningRate: 1e-3,
@@ -87,9 +90,9 @@ function specFor(jobId: string, datasetId: string, epochs = 1) {
 }
 
 /** A Job row with its reservation and spec, enqueued: what POST /api/v1/jobs does. */
-async function submit(epochs = 1) {
+async function submit(epochs = 1, accountant: "prv" | "rdp" = "prv") {
   const seeded = await seedJob(prisma, { epsilon: 3, delta: 1e-5 });
-  const spec = specFor(seeded.id, seeded.datasetId, epochs);
+  const spec = specFor(seeded.id, seeded.datasetId, epochs, accountant);
   await prisma.job.update({ where: { id: seeded.id }, data: { spec } });
   await stack.enqueue(seeded.id, spec);
   return seeded.id;
@@ -212,7 +215,7 @@ describe("a training job end to end", () => {
 
   it("cancels a running job: it stops within one logical step, ends CANCELLED and pays for the steps it took", async () => {
     await sharedTrainer();
-    const jobId = await submit(4); // 20 steps: long enough to be caught mid-way
+    const jobId = await submit(4, "rdp"); // 20 steps: long enough to be caught mid-way
     await waitFor(async () => (await lastPrivacySteps(jobId)) >= 2, "two training steps", 180_000);
 
     const requested = Date.now();
@@ -239,21 +242,30 @@ describe("a training job end to end", () => {
   it("resumes a job whose trainer was SIGKILLed on another trainer, from its checkpoint, charging each step once", async () => {
     await stopSharedTrainer();
     const env = { BLOB_STORE_URL: `file://${blobDir}`, DPSYNTH_HOME: join(blobDir, "home") };
-    const first = stack.trainer(env);
-    const second = stack.trainer(env);
-    await Promise.all([first.ready, second.ready]);
-    const jobId = await submit(2); // 10 steps
+    const trainers = [stack.trainer(env), stack.trainer(env)];
+    await Promise.all(trainers.map((t) => t.ready));
+    const jobId = await submit(2, "rdp"); // 10 steps
 
     await waitFor(async () => (await lastPrivacySteps(jobId)) >= 3, "three training steps", 180_000);
-    const holder = (await stack.queue.getJob(jobId))?.processedBy ?? "";
-    const victim = [first, second].find((t) => holder.endsWith(`:${t.pid}`));
-    expect(victim).toBeDefined();
+    // The worker logs which trainer runs each attempt to the job's BullMQ log.
+    const { logs } = await stack.queue.getJobLogs(jobId);
+    const holder = trainers.find((t) => logs.at(-1)?.endsWith(`:${t.pid}`));
+    if (!holder) throw new Error(`no trainer of this test holds the job (logs: ${logs.join(" | ")})`);
     const killedAt = Date.now();
-    victim?.process.kill("SIGKILL");
+    holder.process.kill("SIGKILL");
+    await holder.exited;
     const stepsBeforeKill = await lastPrivacySteps(jobId);
+    expect(stepsBeforeKill).toBeLessThan(10); // killed mid-training
+    // BullMQ finds the job stalled once the dead trainer's lock expires, and the idle trainer takes it.
+    await waitFor(
+      async () => (await streamEvents(jobId)).some((e) => e.attempt === 2),
+      "the second attempt to start",
+      60_000,
+    );
+    console.info(`[timing] SIGKILL → resumed on the other trainer: ${Date.now() - killedAt} ms`);
 
     const job = await finalJob(jobId, 240_000);
-    console.info(`[timing] SIGKILL → SUCCEEDED on the other trainer: ${Date.now() - killedAt} ms`);
+    console.info(`[timing] SIGKILL → SUCCEEDED: ${Date.now() - killedAt} ms`);
     expect(job).toMatchObject({ status: "SUCCEEDED", attempts: 2 });
     const events = await streamEvents(jobId);
     expect(events.some((e) => e.type === "log" && e.attempt === 2 && e.message.startsWith("Resumed at step"))).toBe(

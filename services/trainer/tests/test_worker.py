@@ -299,6 +299,8 @@ def test_shutdown_hands_the_job_back_without_using_an_attempt_and_the_next_train
             worker = harness.trainer().start()
             assert await harness.wait_for_state(queue, job_id, {"completed", "failed"}) == "completed"
             assert runs == [(1, False), (2, True)]
+            logs = await queue.getJobLogs(job_id)
+            assert [line.split(" on trainer ")[0] for line in logs["logs"]] == ["attempt 1", "attempt 2"]
             assert [e["type"] for e in harness.events(job_id)] == ["log"]  # no error event: nothing ended
         finally:
             await worker.close()

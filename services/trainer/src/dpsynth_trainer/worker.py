@@ -132,6 +132,7 @@ class TrainingWorker:
         self.redis = redis.Redis.from_url(queue_settings.REDIS_URL)
         #: Set on SIGTERM; the pipeline's cancel check reads it between steps.
         self.stopping = threading.Event()
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.worker: Worker | None = None
 
     def start(self) -> Worker:
@@ -146,8 +147,8 @@ class TrainingWorker:
                 "lockDuration": qs.DPSYNTH_LOCK_DURATION_MS,
                 "stalledInterval": qs.DPSYNTH_STALLED_INTERVAL_MS,
                 "maxStalledCount": qs.DPSYNTH_MAX_STALLED_COUNT,
-                # Recorded by BullMQ on each job it takes (`processedBy`): which machine and process ran it.
-                "name": f"{socket.gethostname()}:{os.getpid()}",
+                # Names its Redis connections (CLIENT LIST) after the machine and process.
+                "name": self.name,
             },
         )
         return self.worker
@@ -179,6 +180,8 @@ class TrainingWorker:
             self._end(job, emitter, CancelledError("Cancelled at the owner's request before training started."))
 
         resume = emitter.attempt > 1
+        # The job's BullMQ log says which trainer ran each attempt (dashboards show it; tests find whom to kill).
+        await job.log(f"attempt {emitter.attempt} on trainer {self.name}")
         log.info("job %s: attempt %d%s", job_id, emitter.attempt, " (resuming)" if resume else "")
         try:
             await asyncio.to_thread(
@@ -226,6 +229,10 @@ class TrainingWorker:
 
     async def run_until_stopped(self) -> None:
         """Processes jobs until SIGTERM or SIGINT, then lets the running job stop between steps and exits."""
+        # Load the pipeline (torch, transformers: many seconds) before taking a job, and off the event loop: an
+        # import on the loop would starve the lock renewals of the job just taken, and BullMQ would call it
+        # stalled.
+        await asyncio.to_thread(lambda: self.run_job)
         worker = self.start()
         loop = asyncio.get_running_loop()
         closed = asyncio.Event()
