@@ -91,3 +91,14 @@ def test_charts_draw_what_they_are_given():
     bars = histogram_chart([0, 1, 2], {"real": [3, 1], "synthetic": [0, 2]}, title="h", x_label="x", y_label="y")
     assert bars.count("<rect") == 4 + 2  # one bar per bin and series, one legend swatch per series
     assert "no points recorded" in line_chart([], title="t", x_label="x", y_label="y")
+
+
+def test_a_non_private_report_charts_loss_per_step():
+    report = copy.deepcopy(load(fixtures("valid")[0]))
+    report["curve"] = [{"step": s, "epsilon": None, "loss": 3.0 - 0.1 * s} for s in range(1, 6)]
+    report["privacy"]["mechanisms"] = []
+    report["privacy"]["total"] = {"epsilon": "inf", "delta": 0.0}
+    validate_instance("report", report)
+    html = render_html(report)
+    assert "Training loss per step" in html and html.count("<circle") == 5
+    assert '<td class="num">∞</td>' in html
