@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -73,4 +75,4 @@ def test_epsilon_grows_with_steps_and_the_guard_never_lets_it_pass_the_target(si
         history = with_step(history, sigma, rate)
     assert history == [] or meter.epsilon(history) == pytest.approx(spent[-1])
     assert all(e <= target for e in spent)
-    assert all(a <= b + 1e-9 for a, b in zip(spent, spent[1:], strict=False))
+    assert all(a <= b + 1e-9 for a, b in itertools.pairwise(spent))

@@ -123,9 +123,10 @@ def test_cli_reports_bad_input_on_stderr_with_no_traceback(case: str, tmp_path: 
 
 def test_cli_process_exits_non_zero_with_the_message(tmp_path: Path) -> None:
     spec, data = _write(tmp_path, BAD_FILES["one class"][0])
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "dpsynth_trainer", "train", "--spec", str(spec), "--data", str(data)]
     done = subprocess.run(
-        [sys.executable, "-m", "dpsynth_trainer", "train", "--spec", str(spec), "--data", str(data)]
-        + ["--out", str(tmp_path / "out")],
+        [*command, "--out", str(out)],
         capture_output=True,
         text=True,
         env=subprocess_env(dict(os.environ)),

@@ -64,7 +64,7 @@ def test_private_and_non_private_runs_share_the_path_and_differ_in_the_engine_on
     monkeypatch.setattr("secrets.randbits", lambda bits: 1234)  # same Poisson batches in both runs
     private, private_events = run(tmp_path, "private", spec(N_ROWS, privacy={"epsilon": 8}))
     baseline, baseline_events = run(tmp_path, "baseline", spec(N_ROWS, privacy={"epsilon": "inf", "delta": 0}))
-    first = [[e for e in evs if e["type"] == "metric"][0]["values"] for evs in (private_events, baseline_events)]
+    first = [next(e for e in evs if e["type"] == "metric")["values"] for evs in (private_events, baseline_events)]
     assert first[0]["train/loss"] == pytest.approx(first[1]["train/loss"], rel=1e-6)  # same model, batch, loss
     assert baseline.summary.steps == private.summary.steps
     assert baseline.summary.epsilon == "inf" and baseline.summary.accountant == "none"
@@ -181,7 +181,7 @@ def test_cancel_stops_between_steps_after_saving_a_checkpoint_and_resume_finishe
 
 
 def test_qlora_on_the_cpu_is_refused_with_a_reason(tmp_path: Path) -> None:
-    with pytest.raises(BadInputError, match="QLoRA .* needs a CUDA GPU"):
+    with pytest.raises(BadInputError, match=r"QLoRA .* needs a CUDA GPU"):
         run(tmp_path, "qlora", spec(N_ROWS, model={"finetune": "qlora"}))
 
 

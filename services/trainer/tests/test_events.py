@@ -1,0 +1,95 @@
+"""Events are contract-valid, numbered once per job across attempts, and reach JSONL and Redis streams."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from dpsynth_trainer.contract import ContractViolation, TrainingSummary, constants
+from dpsynth_trainer.errors import BudgetExceededError
+from dpsynth_trainer.events import EventEmitter, RedisSeqCounter, RedisStreamSink
+from dpsynth_trainer.training import CancelWatch
+
+SUMMARY = TrainingSummary(
+    noiseMultiplier=0.7,
+    sampleRate=0.25,
+    steps=8,
+    epochs=2,
+    maxGradNorm=1.0,
+    accountant="prv",
+    epsilon=2.97,
+    delta=1e-4,
+    clipping="ghost",
+)
+
+
+def test_jsonl_events_are_valid_and_seq_continues_in_a_later_attempt(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    first = EventEmitter.to_jsonl(path, job_id="job_1")
+    first.stage("training")
+    first.metric(step=1, epoch=0.25, values={"train/loss": 2.5, "privacy/epsilon": 0.4})
+    second = EventEmitter.to_jsonl(path, job_id="job_1", attempt=2)
+    second.privacy(mechanism="dp-sgd", epsilon=0.4, delta=1e-4, steps=1)
+    second.result(training=SUMMARY, metrics={"eval/tstr_accuracy_tfidf": 0.7}, artifacts=["report.json"])
+    second.error(BudgetExceededError("Training stopped before step 9."))
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [e["seq"] for e in events] == [0, 1, 2, 3, 4]
+    assert [e["attempt"] for e in events] == [1, 1, 2, 2, 2]
+    assert all(datetime.fromisoformat(e["ts"]).utcoffset() is not None for e in events)
+    assert events[-1]["code"] == "budget_exceeded" and events[-1]["retryable"] is False
+
+
+def test_an_event_outside_the_contract_is_never_written(tmp_path: Path) -> None:
+    emitter = EventEmitter.to_jsonl(tmp_path / "events.jsonl", job_id="job_1")
+    with pytest.raises(ContractViolation):
+        emitter.metric(step=1, epoch=0, values={"loss": 1.0})  # keys must be namespaced
+    assert not (tmp_path / "events.jsonl").exists()
+
+
+@pytest.fixture
+def redis_client():
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("REDIS_URL is not set")
+    import redis
+
+    client = redis.Redis.from_url(url)
+    job_id = f"job_{uuid.uuid4().hex}"
+    yield client, job_id
+    keys = constants()
+    client.delete(
+        *(f"{prefix}{job_id}" for prefix in (keys.events_stream_prefix, keys.event_seq_prefix, keys.cancel_prefix))
+    )
+
+
+def test_redis_stream_gets_each_event_with_a_seq_shared_by_attempts(redis_client) -> None:
+    client, job_id = redis_client
+    for attempt in (1, 2):
+        emitter = EventEmitter(
+            job_id=job_id,
+            attempt=attempt,
+            sinks=[RedisStreamSink(client, job_id)],
+            seq=RedisSeqCounter(client, job_id),
+        )
+        emitter.stage("training")
+        emitter.privacy(mechanism="dp-sgd", epsilon=0.5 * attempt, delta=1e-4, steps=attempt)
+    entries = client.xrange(f"dpsynth:events:{job_id}")
+    events = [json.loads(fields[b"event"]) for _, fields in entries]
+    assert [e["seq"] for e in events] == [0, 1, 2, 3]
+    assert [e["attempt"] for e in events] == [1, 1, 2, 2]
+
+
+def test_cancel_is_requested_by_file_or_redis_key(redis_client, tmp_path: Path) -> None:
+    client, job_id = redis_client
+    watch = CancelWatch(tmp_path, redis=client, job_id=job_id)
+    assert not watch.requested()
+    client.set(f"dpsynth:cancel:{job_id}", "1")
+    assert watch.requested()
+    assert not CancelWatch(tmp_path).requested()
+    (tmp_path / "CANCEL").touch()
+    assert CancelWatch(tmp_path).requested()
