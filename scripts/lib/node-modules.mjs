@@ -17,11 +17,11 @@ export async function ensureNodeModules(stampDir) {
   }
   console.log("installing npm packages (npm ci)…");
   const ci = await run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: REPO_ROOT, capture: true });
-  process.stdout.write(ci.output);
   if (ci.code !== 0) {
     const lock = JSON.parse(readFileSync(join(REPO_ROOT, "package-lock.json"), "utf8"));
     const missing = missingFromLock(ci.output);
     if (missing.length === 0 || !missing.every((name) => isOptionalDependency(lock, name))) {
+      process.stdout.write(ci.output);
       throw new Error(`npm ci exited with code ${ci.code}`);
     }
     // npm writes no lock entry for an optional dependency the registry does not serve (vite's Windows-only helper,
@@ -32,6 +32,8 @@ export async function ensureNodeModules(stampDir) {
     await mustRun("npm install --no-save", "npm", ["install", "--no-save", "--no-audit", "--no-fund"], {
       cwd: REPO_ROOT,
     });
+  } else {
+    process.stdout.write(ci.output);
   }
   installed.record(hash);
 }

@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 
-/** Directory names never part of a source hash: build outputs, installs, caches. */
+/** Names never part of a source hash: build outputs, installs, caches (tsc rewrites its .tsbuildinfo each run). */
 const SKIPPED = new Set(["node_modules", ".next", ".dpsynth", "generated", "artifacts", ".venv", "__pycache__"]);
+const skipped = (/** @type {string} */ name) => SKIPPED.has(name) || name.endsWith(".tsbuildinfo");
 
 /**
  * One sha256 over the names and contents of the given files and directories (walked recursively in a fixed
@@ -17,11 +18,10 @@ export function hashPaths(root, paths, exclude = []) {
   const hash = createHash("sha256");
   const visit = (/** @type {string} */ path) => {
     const name = relative(root, path);
-    if (exclude.includes(name)) return;
+    if (exclude.includes(name) || skipped(basename(path))) return;
     if (!existsSync(path)) {
       hash.update(`absent:${name}\0`);
     } else if (statSync(path).isDirectory()) {
-      if (SKIPPED.has(basename(path))) return;
       for (const entry of readdirSync(path).sort()) visit(join(path, entry));
     } else {
       hash.update(`file:${name}\0`).update(readFileSync(path)).update("\0");

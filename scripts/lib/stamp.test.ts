@@ -29,6 +29,7 @@ describe("hashPaths", () => {
     const root = tree();
     const before = hashPaths(root, ["app"], ["app/e2e"]);
     writeFileSync(join(root, "app/.next/BUILD_ID"), "x");
+    writeFileSync(join(root, "app/tsconfig.tsbuildinfo"), "{}");
     writeFileSync(join(root, "app/e2e/login.e2e.ts"), "changed test");
     expect(hashPaths(root, ["app"], ["app/e2e"])).toBe(before);
   });
