@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
+import { Redis } from "ioredis";
 import { REPO_ROOT } from "../../scripts/lib/repo.mjs";
+import { waitFor } from "../../scripts/lib/wait.mjs";
 
 /** Ports of the benchmarks' own stack, apart from `npm start` (3000…) and `npm test` (3100…). */
 const BENCH_PORTS = { DPSYNTH_WEB_PORT: "3390", DPSYNTH_PG_PORT: "55490", DPSYNTH_REDIS_PORT: "56390" };
@@ -66,15 +68,36 @@ async function ownStack() {
 }
 
 /**
- * The running stack the environment names, or a stack of the benchmarks' own.
+ * Whether a trainer worker is connected to the queue: BullMQ workers name their Redis connection
+ * `<prefix>:<queue>:w:<worker name>` (the Python package) or with the queue name in base64 (the Node one).
+ * @param {string} redisUrl
+ */
+async function trainerListening(redisUrl) {
+  const { queue } = JSON.parse(readFileSync(join(REPO_ROOT, "packages/contracts/schema/constants.json"), "utf8"));
+  const names = [queue.train, Buffer.from(queue.train).toString("base64")].map(
+    (name) => `name=${queue.prefix}:${name}:w:`,
+  );
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    const clients = String(await redis.client("LIST"));
+    return names.some((name) => clients.includes(name));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * The running stack the environment names, or a stack of the benchmarks' own; either way, once a trainer listens
+ * on the queue (so a trainer's start-up is not measured as queue wait).
  * @returns {Promise<Stack>}
  */
 export async function benchStack() {
   const running = await runningStack(process.env);
-  if (running) {
-    console.log(`using the running stack at ${running.baseUrl}`);
-    return running;
+  if (running) console.log(`using the running stack at ${running.baseUrl}`);
+  else console.log("starting a stack of the benchmarks' own (as npm test does)…");
+  const stack = running ?? (await ownStack());
+  if (!(await waitFor(() => trainerListening(stack.redisUrl), 180_000, 1_000))) {
+    throw new Error("no trainer worker is listening on the queue (waited 3 minutes)");
   }
-  console.log("starting a stack of the benchmarks' own (as npm test does)…");
-  return ownStack();
+  return stack;
 }
