@@ -54,7 +54,7 @@ from .budget import TrainingBudget, training_budget
 from .cancel import CancelWatch
 from .forward import next_token_logits
 from .loss import row_loss_sum
-from .privacy import Trainable, completed_logical_step, make_trainable
+from .privacy import Trainable, completed_logical_step, make_trainable, zero_gradients_for_empty_batch
 
 MODEL_DIR = "model"
 # Opacus registers full backward hooks on layers whose inputs need no gradient (the first LoRA layer sees the
@@ -338,6 +338,9 @@ class _StepRunner:
     def _forward_backward(
         self, input_ids: torch.Tensor, attention: torch.Tensor, labels: torch.Tensor
     ) -> tuple[int, int, float]:
+        if input_ids.shape[0] == 0:
+            zero_gradients_for_empty_batch(self.t)
+            return 0, 0, 0.0
         input_ids, attention, labels = (x.to(self.device) for x in (input_ids, attention, labels))
         logits, targets = next_token_logits(self.t.model, input_ids, attention, labels)
         loss = self.t.criterion(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), shape=logits.shape)

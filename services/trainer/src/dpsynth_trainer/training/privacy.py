@@ -60,6 +60,17 @@ class LogicalBatchOptimizer:
         self.original_optimizer.load_state_dict(state)
 
 
+def zero_gradients_for_empty_batch(trainable: Trainable) -> None:
+    """Stand in for the backward pass when Poisson sampling drew no row (language models cannot run on a batch
+    of zero rows). The step must still happen and add its noise: skipping it would reveal that no row was drawn.
+    """
+    for p in trainable.model.parameters():
+        if p.requires_grad:
+            p.grad = torch.zeros_like(p)  # what ghost clipping's optimizer and a plain optimizer read
+            if trainable.clipping == "hooks":
+                p.grad_sample = p.new_zeros((0, *p.shape))  # what DPOptimizer clips: no per-sample gradient
+
+
 def completed_logical_step(optimizer: Any) -> bool:
     """Whether the last `optimizer.step()` ended a logical batch (DPOptimizer keeps the same flag)."""
     return not optimizer._is_last_step_skipped
