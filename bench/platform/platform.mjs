@@ -191,15 +191,31 @@ async function sseFanOut(stack, redis, jobId, subscribers, size) {
 }
 
 /**
+ * Waits (bounded) until no job is queued or running anywhere, so the next one finds the trainer idle.
+ * @param {import("./api.mjs").ApiClient} admin
+ */
+async function trainerIdle(admin) {
+  for (const until = Date.now() + 300_000; Date.now() < until; await sleep(1_000)) {
+    const [queued, running] = await Promise.all(
+      ["QUEUED", "RUNNING"].map(async (status) => (await admin.call("GET", `/api/v1/jobs?status=${status}`)).body),
+    );
+    if ((queued?.jobs?.length ?? 1) === 0 && (running?.jobs?.length ?? 1) === 0) return true;
+  }
+  return false;
+}
+
+/**
  * Queue latency: a job accepted by the API until a trainer takes it (control records `startedAt` on BullMQ's
- * `active`); each job is then cancelled and left to end before the next, so the trainer is idle each time.
+ * `active`); each job starts on an idle trainer and is cancelled and left to end before the next.
  * @param {import("./api.mjs").ApiClient} owner
+ * @param {import("./api.mjs").ApiClient} admin
  * @param {string} datasetId
  * @param {typeof SIZES.full} size
  */
-async function queueLatency(owner, datasetId, size) {
+async function queueLatency(owner, admin, datasetId, size) {
   const rows = [];
   for (let i = 0; i < size.jobs; i++) {
+    if (!(await trainerIdle(admin))) console.log("  (other jobs were still queued or running after 5 minutes)");
     const created = await owner.expect(
       owner.call("POST", "/api/v1/jobs", {
         datasetId,
@@ -290,7 +306,7 @@ export async function platform(stack, { smoke }) {
   const single = fanOut[0];
 
   console.log("queue latency…");
-  const queue = await queueLatency(owner, dataset.id, size);
+  const queue = await queueLatency(owner, admin, dataset.id, size);
   await owner.call("POST", `/api/v1/jobs/${pending.id}/cancel`);
 
   return {
