@@ -20,8 +20,8 @@ let db: TestDatabase;
 let prisma: PrismaClient;
 let stack: TestStack;
 let blobDir: string;
-/** One trainer serves the tests that need only one. */
-let shared: TTrainerProcess | null = null;
+/** Trainers still running; each test takes as many as it needs, and one that survives a test serves the next. */
+let running: TTrainerProcess[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -42,19 +42,22 @@ afterAll(async () => {
   if (blobDir) rmSync(blobDir, { recursive: true, force: true });
 }, 60_000);
 
-async function sharedTrainer(): Promise<TTrainerProcess> {
-  if (!shared) {
-    shared = stack.trainer({ BLOB_STORE_URL: `file://${blobDir}`, DPSYNTH_HOME: join(blobDir, "home") });
-    await shared.ready;
+/** At least `count` ready trainers (each costs seconds of imports, so they are shared between tests). */
+async function trainers(count: number): Promise<TTrainerProcess[]> {
+  running = running.filter((t) => t.process.exitCode === null && t.process.signalCode === null);
+  while (running.length < count) {
+    running.push(stack.trainer({ BLOB_STORE_URL: `file://${blobDir}`, DPSYNTH_HOME: join(blobDir, "home") }));
   }
-  return shared;
+  await Promise.all(running.map((t) => t.ready));
+  return running;
 }
 
-async function stopSharedTrainer(): Promise<void> {
-  if (!shared) return;
-  shared.process.kill("SIGTERM");
-  await shared.exited;
-  shared = null;
+/** The trainer running the job's current attempt: the worker writes it to the job's BullMQ log. */
+async function holderOf(jobId: string): Promise<TTrainerProcess> {
+  const { logs } = await stack.queue.getJobLogs(jobId);
+  const holder = running.find((t) => logs.at(-1)?.endsWith(`:${t.pid}`));
+  if (!holder) throw new Error(`no trainer of this test holds the job (logs: ${logs.join(" | ")})`);
+  return holder;
 }
 
 /**
@@ -129,7 +132,7 @@ describe("a training job end to end", () => {
   let succeededId = "";
 
   it("goes from the queue to SUCCEEDED with metric points, artifacts and a ledger charged the accountant's epsilon", async () => {
-    await sharedTrainer();
+    await trainers(1);
     const started = Date.now();
     const jobId = await submit();
     const job = await finalJob(jobId, 240_000);
@@ -196,7 +199,7 @@ describe("a training job end to end", () => {
   });
 
   it("a bad payload fails at once, without retries, with an error the owner can act on", async () => {
-    await sharedTrainer();
+    await trainers(1);
     const seeded = await seedJob(prisma, { epsilon: 3 });
     const spec = specFor(seeded.id, seeded.datasetId);
     const bad = { ...spec, training: { ...spec.training, physicalBatchSize: 0 } };
@@ -214,7 +217,7 @@ describe("a training job end to end", () => {
   }, 60_000);
 
   it("cancels a running job: it stops within one logical step, ends CANCELLED and pays for the steps it took", async () => {
-    await sharedTrainer();
+    await trainers(1);
     const jobId = await submit(4, "rdp"); // 20 steps: long enough to be caught mid-way
     await waitFor(async () => (await lastPrivacySteps(jobId)) >= 2, "two training steps", 180_000);
 
@@ -240,17 +243,10 @@ describe("a training job end to end", () => {
   }, 300_000);
 
   it("resumes a job whose trainer was SIGKILLed on another trainer, from its checkpoint, charging each step once", async () => {
-    await stopSharedTrainer();
-    const env = { BLOB_STORE_URL: `file://${blobDir}`, DPSYNTH_HOME: join(blobDir, "home") };
-    const trainers = [stack.trainer(env), stack.trainer(env)];
-    await Promise.all(trainers.map((t) => t.ready));
+    await trainers(2);
     const jobId = await submit(2, "rdp"); // 10 steps
-
     await waitFor(async () => (await lastPrivacySteps(jobId)) >= 3, "three training steps", 180_000);
-    // The worker logs which trainer runs each attempt to the job's BullMQ log.
-    const { logs } = await stack.queue.getJobLogs(jobId);
-    const holder = trainers.find((t) => logs.at(-1)?.endsWith(`:${t.pid}`));
-    if (!holder) throw new Error(`no trainer of this test holds the job (logs: ${logs.join(" | ")})`);
+    const holder = await holderOf(jobId);
     const killedAt = Date.now();
     holder.process.kill("SIGKILL");
     await holder.exited;
@@ -283,5 +279,33 @@ describe("a training job end to end", () => {
     expect(job.epsilonSpent).toBeCloseTo(result.training.epsilon as number, 9);
     expect(ledger.charged + ledger.released).toBeCloseTo(3, 9);
     expect(ledger.releaseCount).toBe(1);
+  }, 300_000);
+
+  it("hands a job back when its trainer gets SIGTERM: the trainer exits after the step, another resumes it, no attempt lost", async () => {
+    await trainers(2);
+    const jobId = await submit(2, "rdp"); // 10 steps
+    await waitFor(async () => (await lastPrivacySteps(jobId)) >= 2, "two training steps", 180_000);
+    const holder = await holderOf(jobId);
+    const stoppedAt = Date.now();
+    holder.process.kill("SIGTERM");
+    expect(await holder.exited).toBe(0);
+    console.info(`[timing] SIGTERM → trainer exited: ${Date.now() - stoppedAt} ms`);
+
+    const job = await finalJob(jobId, 240_000);
+    console.info(`[timing] SIGTERM → SUCCEEDED on the other trainer: ${Date.now() - stoppedAt} ms`);
+    expect(job).toMatchObject({ status: "SUCCEEDED", attempts: 2 });
+    expect((await stack.queue.getJob(jobId))?.attemptsMade).toBe(1); // the hand-back did not use up an attempt
+    const events = await streamEvents(jobId);
+    expect(events.filter((e) => e.type === "error")).toEqual([]);
+    expect(events.some((e) => e.type === "log" && e.attempt === 1 && e.message.includes("shutting down"))).toBe(true);
+    const firstAttemptSteps = events.filter((e) => e.type === "privacy" && e.attempt === 1).length;
+    const resumed = events.find((e) => e.type === "log" && e.attempt === 2 && e.message.startsWith("Resumed at step"));
+    expect(resumed?.type === "log" && resumed.message).toContain(
+      `Resumed at step ${firstAttemptSteps} of 10: checkpoint at step ${firstAttemptSteps}, 0 step(s) after it lost`,
+    );
+
+    const result = await resultOf(jobId);
+    expect(result.training.steps).toBe(10);
+    expect((await ledgerOf(prisma, jobId)).chargedBy("dp-sgd")).toBeCloseTo(result.training.epsilon as number, 9);
   }, 300_000);
 });
