@@ -1,11 +1,11 @@
 /**
- * What the dashboard reads from `/api/v1`, as the JSON it arrives in (dates are ISO strings). Route answers
- * come from the API's own zod schemas (`@/server/<feature>/schemas`), contract shapes from @dpsynth/contracts;
- * the few below are routes whose schemas are not written yet.
+ * What the dashboard reads from `/api/v1`: the API's own zod schemas (`@/server/<feature>/schemas`), as JSON.
+ * Type-only imports: nothing of the server reaches the browser bundle.
  */
-import type { TArtifactName, TJobSpec } from "@dpsynth/contracts";
-import type { JobStage, JobStatus, Role } from "@dpsynth/db";
-import type { TBudget, TDataset } from "@/server/datasets/schemas";
+import type { z } from "zod";
+import type { ZApprovalRequest } from "@/server/approvals/schemas";
+import type { ZAuditEvent } from "@/server/audit/schemas";
+import type { ZCreateJob } from "@/server/jobs/schemas";
 
 export type {
   TBudget as TBudgetWire,
@@ -14,57 +14,9 @@ export type {
   TLedgerEntry as TLedgerEntryWire,
   TPreview as TPreviewWire,
 } from "@/server/datasets/schemas";
+export type { TJob as TJobWire, TMetricPoint as TMetricPointWire, TQuote as TQuoteWire } from "@/server/jobs/schemas";
+export type { TUser as TUserWire } from "@/server/users/schemas";
 
-export type TJobWire = {
-  id: string;
-  datasetId: string;
-  dataset?: { id: string; name: string };
-  requester?: { id: string; email: string; name?: string | null };
-  status: JobStatus;
-  stage: JobStage | null;
-  /** Approved epsilon; null for the non-private baseline. */
-  epsilon: number | null;
-  delta: number;
-  epsilonSpent: number;
-  attempts: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-  metrics: Record<string, number> | null;
-  spec: TJobSpec;
-  artifacts: TArtifactName[];
-  approval?: { decision: "APPROVED" | "REJECTED"; reason: string; createdAt: string } | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-};
-
-export type TMetricPointWire = { step: number; epoch: number; epsilon: number | null; loss: number | null };
-
-export type TQuoteWire = {
-  /** What submitting would do now. */
-  outcome: "run" | "approval" | "exceeds";
-  message: string;
-  allowance: number;
-  budget: TBudget;
-};
-
-export type TApprovalRequestWire = { job: TJobWire; dataset: TDataset };
-
-export type TUserWire = {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  epsilonAllowance: number;
-  createdAt: string;
-};
-
-export type TAuditEventWire = {
-  id: string;
-  actor: { id: string; email: string } | null;
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  detail: Record<string, unknown> | null;
-  createdAt: string;
-};
+export type TCreateJobWire = z.input<typeof ZCreateJob>;
+export type TApprovalRequestWire = z.infer<typeof ZApprovalRequest>;
+export type TAuditEventWire = z.infer<typeof ZAuditEvent>;

@@ -5,9 +5,10 @@ import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
 import { type ReactNode, useState } from "react";
 import { Brand } from "@/components/ui/brand";
+import { Icon, type TIconName } from "@/components/ui/icons";
 import { useCurrentUser } from "@/modules/auth/hooks/use-current-user";
 
-type TNavItem = { href: string; label: string; icon: string; badge?: number };
+export type TNavItem = { href: string; label: string; icon: TIconName; badge?: number };
 
 function isActive(pathname: string, href: string): boolean {
   return href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
@@ -21,7 +22,7 @@ function NavLink({ item, pathname, onNavigate }: { item: TNavItem; pathname: str
       aria-current={isActive(pathname, item.href) ? "page" : undefined}
       onClick={onNavigate}
     >
-      <span aria-hidden="true">{item.icon}</span>
+      <Icon name={item.icon} />
       {item.label}
       {item.badge ? (
         <span className="nav-badge">
@@ -34,10 +35,10 @@ function NavLink({ item, pathname, onNavigate }: { item: TNavItem; pathname: str
 }
 
 const ownerNav: TNavItem[] = [
-  { href: "/", label: "Overview", icon: "◧" },
-  { href: "/datasets/new", label: "Upload data", icon: "⇪" },
-  { href: "/jobs/new", label: "New job", icon: "＋" },
-  { href: "/compare", label: "Compare", icon: "≋" },
+  { href: "/", label: "Overview", icon: "home" },
+  { href: "/datasets/new", label: "Upload data", icon: "upload" },
+  { href: "/jobs/new", label: "New job", icon: "plus" },
+  { href: "/compare", label: "Compare", icon: "chart" },
 ];
 
 /** The signed-in frame: sidebar navigation on wide screens, a top bar with a menu button on phones. */
@@ -59,6 +60,7 @@ export function AppShell({ children, adminNav }: { children: ReactNode; adminNav
           aria-controls="sidebar"
           onClick={() => setMenuOpen((open) => !open)}
         >
+          <Icon name="menu" size={16} />
           Menu
         </button>
       </header>

@@ -1,7 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
-import { AppShell } from "@/components/layout/app-shell";
+import { AppShell, type TNavItem } from "@/components/layout/app-shell";
 import { useApprovals } from "@/modules/admin/hooks/use-admin";
 import { useCurrentUser } from "@/modules/auth/hooks/use-current-user";
 
@@ -10,10 +10,10 @@ export function DashboardShell({ children }: { children: ReactNode }) {
   const { user } = useCurrentUser();
   const approvals = useApprovals({ enabled: user?.role === "ADMIN" });
   const adminNav = [
-    { href: "/admin/approvals", label: "Approvals", icon: "✓", badge: approvals.data?.length },
-    { href: "/admin/budgets", label: "Budgets", icon: "ε" },
-    { href: "/admin/users", label: "Users", icon: "☺" },
-    { href: "/admin/audit", label: "Audit trail", icon: "☰" },
-  ];
+    { href: "/admin/approvals", label: "Approvals", icon: "check", badge: approvals.data?.length },
+    { href: "/admin/budgets", label: "Budgets", icon: "gauge" },
+    { href: "/admin/users", label: "Users", icon: "users" },
+    { href: "/admin/audit", label: "Audit trail", icon: "list" },
+  ] satisfies TNavItem[];
   return <AppShell adminNav={adminNav}>{children}</AppShell>;
 }

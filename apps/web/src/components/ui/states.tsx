@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { ApiError } from "@/components/api/api-client";
+import { Icon, type TIconName } from "./icons";
 
 /** Placeholder blocks shaped like the content that is loading. */
 export function Skeleton({ height = 16, width = "100%" }: { height?: number; width?: number | string }) {
@@ -19,20 +20,20 @@ export function LoadingState({ label = "Loading", rows = 3 }: { label?: string; 
 }
 
 export function EmptyState({
-  icon = "∅",
+  icon = "list",
   title,
   children,
   action,
 }: {
-  icon?: string;
+  icon?: TIconName;
   title: string;
   children?: ReactNode;
   action?: ReactNode;
 }) {
   return (
     <div className="empty">
-      <div className="empty-icon" aria-hidden="true">
-        {icon}
+      <div className="empty-icon">
+        <Icon name={icon} size={22} />
       </div>
       <h3>{title}</h3>
       {children && <p>{children}</p>}

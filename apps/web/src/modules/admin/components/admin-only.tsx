@@ -20,7 +20,7 @@ export function AdminOnly({ children }: { children: ReactNode }) {
     return (
       <div className="page">
         <div className="card">
-          <EmptyState icon="⚿" title="Admins only">
+          <EmptyState icon="key" title="Admins only">
             This page is for administrators. Ask one if you need a larger budget or allowance.
           </EmptyState>
         </div>

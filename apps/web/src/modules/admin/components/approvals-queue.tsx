@@ -62,8 +62,12 @@ function RejectDialog({ request, onClose }: { request: TApprovalRequestWire | nu
   );
 }
 
+const DEFAULT_APPROVAL_REASON = "Approved: the request fits this dataset's budget.";
+
 function RequestCard({ request, onReject }: { request: TApprovalRequestWire; onReject: () => void }) {
   const decide = useDecide();
+  const [note, setNote] = useState("");
+  const noteId = `approve-note-${request.job.id}`;
   const { job, dataset } = request;
   const spec = job.spec;
   const headingId = `request-${job.id}`;
@@ -87,7 +91,9 @@ function RequestCard({ request, onReject }: { request: TApprovalRequestWire; onR
             type="button"
             className="btn btn-primary"
             disabled={decide.isPending}
-            onClick={() => decide.mutate({ jobId: job.id, decision: "approve", reason: "" })}
+            onClick={() =>
+              decide.mutate({ jobId: job.id, decision: "approve", reason: note.trim() || DEFAULT_APPROVAL_REASON })
+            }
           >
             {decide.isPending && <span className="spinner" aria-hidden="true" />}
             Approve
@@ -110,7 +116,8 @@ function RequestCard({ request, onReject }: { request: TApprovalRequestWire; onR
           </dd>
           <dt>Fine-tuning</dt>
           <dd>
-            {spec.model.finetune.toUpperCase()}, {spec.training.epochs} epochs, lr {spec.training.learningRate}
+            {spec.model.finetune.toUpperCase()}, {spec.training.epochs}{" "}
+            {spec.training.epochs === 1 ? "epoch" : "epochs"}, lr {spec.training.learningRate}
           </dd>
           <dt>Batch (logical / physical)</dt>
           <dd>
@@ -127,6 +134,17 @@ function RequestCard({ request, onReject }: { request: TApprovalRequestWire; onR
           <dt>Training rows</dt>
           <dd>{formatInteger(dataset.trainRows)}</dd>
         </dl>
+        <div className="field" style={{ gridColumn: "1 / -1" }}>
+          <label htmlFor={noteId}>Note to the owner (optional)</label>
+          <input
+            id={noteId}
+            className="input"
+            maxLength={2000}
+            value={note}
+            placeholder={DEFAULT_APPROVAL_REASON}
+            onChange={(event) => setNote(event.target.value)}
+          />
+        </div>
       </div>
       {decide.error ? (
         <div style={{ padding: "0 18px 18px" }}>
@@ -157,7 +175,7 @@ export function ApprovalsQueue() {
         </div>
       ) : approvals.data.length === 0 ? (
         <div className="card">
-          <EmptyState icon="✓" title="Nothing waiting">
+          <EmptyState icon="check" title="Nothing waiting">
             Requests above an owner's allowance appear here.
           </EmptyState>
         </div>

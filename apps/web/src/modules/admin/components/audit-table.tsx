@@ -3,11 +3,10 @@
 import Link from "next/link";
 import { useState } from "react";
 import type { TAuditEventWire } from "@/components/api/wire-types";
-import { useDebouncedValue } from "@/components/hooks/use-debounced-value";
 import { formatDateTime } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
-import { useAudit } from "../hooks/use-admin";
+import { type TAuditSubject, useAudit } from "../hooks/use-admin";
 
 const SUBJECT_PATHS: Record<string, string> = { job: "/jobs/", dataset: "/datasets/" };
 
@@ -39,9 +38,8 @@ function Detail({ detail }: { detail: TAuditEventWire["detail"] }) {
 
 /** Who uploaded, requested, approved, rejected, cancelled and downloaded what, and when. */
 export function AuditTable() {
-  const [action, setAction] = useState("");
-  const debounced = useDebouncedValue(action.trim());
-  const audit = useAudit({ action: debounced || undefined });
+  const [subjectType, setSubjectType] = useState<TAuditSubject | "">("");
+  const audit = useAudit({ subjectType: subjectType || undefined });
   return (
     <div className="page">
       <PageHeader title="Audit trail" subtitle="Every action on datasets, jobs, budgets and accounts." />
@@ -51,17 +49,22 @@ export function AuditTable() {
         labelledBy="audit-heading"
         actions={
           <div className="row">
-            <label htmlFor="audit-action" className="visually-hidden">
-              Filter by action
+            <label htmlFor="audit-subject" className="muted">
+              Show
             </label>
-            <input
-              id="audit-action"
-              className="input"
-              style={{ width: 220 }}
-              placeholder="Filter by action, e.g. job.approve"
-              value={action}
-              onChange={(event) => setAction(event.target.value)}
-            />
+            <select
+              id="audit-subject"
+              className="select"
+              style={{ width: 160 }}
+              value={subjectType}
+              onChange={(event) => setSubjectType(event.target.value as TAuditSubject | "")}
+            >
+              <option value="">Everything</option>
+              <option value="dataset">Datasets</option>
+              <option value="job">Jobs</option>
+              <option value="user">Users</option>
+              <option value="token">API tokens</option>
+            </select>
           </div>
         }
       >
@@ -70,7 +73,7 @@ export function AuditTable() {
         ) : audit.isError ? (
           <ErrorState error={audit.error} onRetry={() => audit.refetch()} />
         ) : audit.data.length === 0 ? (
-          <EmptyState icon="☰" title={debounced ? "No events match" : "No events yet"} />
+          <EmptyState icon="list" title={subjectType ? "No events of this kind" : "No events yet"} />
         ) : (
           <div className="table-wrap">
             <table className="table" aria-label="Audit events">

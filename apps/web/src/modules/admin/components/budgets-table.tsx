@@ -94,7 +94,7 @@ export function BudgetsTable() {
         ) : datasets.isError ? (
           <ErrorState error={datasets.error} onRetry={() => datasets.refetch()} />
         ) : datasets.data.length === 0 ? (
-          <EmptyState icon="ε" title="No datasets yet" />
+          <EmptyState icon="gauge" title="No datasets yet" />
         ) : (
           <ul style={{ listStyle: "none", margin: 0, padding: 0 }}>
             {datasets.data.map((dataset) => (

@@ -85,7 +85,7 @@ export function UsersTable() {
         ) : users.isError ? (
           <ErrorState error={users.error} onRetry={() => users.refetch()} />
         ) : users.data.length === 0 ? (
-          <EmptyState icon="☺" title="No users" />
+          <EmptyState icon="users" title="No users" />
         ) : (
           <div className="table-wrap">
             <table className="table" aria-label="Users">

@@ -46,14 +46,16 @@ export function useUpdateUser() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ id, ...update }: { id: string; role?: TUserWire["role"]; epsilonAllowance?: number }) =>
-      apiFetch<TUserWire>(`/users/${id}`, { method: "PATCH", body: update }),
+      apiFetch<TUserWire>(`/users/${id}`, { method: "PUT", body: update }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: adminKeys.users }),
   });
 }
 
-export function useAudit(filter: { action?: string; subjectId?: string }) {
+export type TAuditSubject = "dataset" | "job" | "user" | "token";
+
+export function useAudit(filter: { subjectType?: TAuditSubject; subjectId?: string }) {
   const params = new URLSearchParams();
-  if (filter.action) params.set("action", filter.action);
+  if (filter.subjectType) params.set("subjectType", filter.subjectType);
   if (filter.subjectId) params.set("subjectId", filter.subjectId);
   const query = params.toString();
   return useQuery({

@@ -90,7 +90,7 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
             <ErrorState error={jobs.error} onRetry={() => jobs.refetch()} />
           ) : jobs.data.length === 0 ? (
             <EmptyState
-              icon="▶"
+              icon="plus"
               title="No jobs on this dataset"
               action={
                 <Link className="btn btn-primary" href={`/jobs/new?datasetId=${dataset.id}`}>
@@ -127,7 +127,7 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
 
       <Card title="Ledger" labelledBy="ledger-heading" flush>
         {dataset.ledger.length === 0 ? (
-          <EmptyState icon="ε" title="Nothing spent yet">
+          <EmptyState icon="gauge" title="Nothing spent yet">
             Every reservation, charge and release of this dataset's privacy budget will be listed here.
           </EmptyState>
         ) : (

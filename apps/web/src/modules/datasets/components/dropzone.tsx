@@ -2,6 +2,7 @@
 
 import { type DragEvent, useId, useState } from "react";
 import { formatBytes } from "@/components/ui/format";
+import { Icon } from "@/components/ui/icons";
 
 /** A file target that takes a drop or a click (the input inside stays reachable by keyboard). */
 export function Dropzone({
@@ -52,8 +53,8 @@ export function Dropzone({
           event.target.value = "";
         }}
       />
-      <span className="dropzone-icon" aria-hidden="true">
-        ⇪
+      <span className="dropzone-icon">
+        <Icon name="upload" size={30} />
       </span>
       {file ? (
         <>

@@ -84,7 +84,7 @@ export function Overview() {
         ) : datasets.data.length === 0 ? (
           <div className="card">
             <EmptyState
-              icon="⇪"
+              icon="upload"
               title="No datasets yet"
               action={
                 <Link className="btn btn-primary" href="/datasets/new">
@@ -106,7 +106,7 @@ export function Overview() {
         ) : jobs.isError ? (
           <ErrorState error={jobs.error} onRetry={() => jobs.refetch()} />
         ) : jobs.data.length === 0 ? (
-          <EmptyState icon="▶" title="No jobs yet">
+          <EmptyState icon="plus" title="No jobs yet">
             Start one from a dataset: pick a model and a privacy budget.
           </EmptyState>
         ) : (

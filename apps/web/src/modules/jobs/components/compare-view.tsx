@@ -113,7 +113,7 @@ export function CompareView({ datasetId, jobIds }: { datasetId?: string; jobIds:
   const metrics = useQueries({
     queries: selected.map((job) => ({
       queryKey: jobKeys.metrics(job.id),
-      queryFn: () => apiFetch<TMetricPointWire[]>(`/jobs/${job.id}/metrics`),
+      queryFn: async () => (await apiFetch<{ points: TMetricPointWire[] }>(`/jobs/${job.id}/metrics`)).points,
     })),
   });
   const reports = useQueries({
@@ -163,7 +163,7 @@ export function CompareView({ datasetId, jobIds }: { datasetId?: string; jobIds:
         </div>
       ) : datasets.data.length === 0 ? (
         <div className="card">
-          <EmptyState icon="≋" title="Nothing to compare yet">
+          <EmptyState icon="chart" title="Nothing to compare yet">
             Upload a dataset and run a few jobs on it with different models or epsilons.
           </EmptyState>
         </div>

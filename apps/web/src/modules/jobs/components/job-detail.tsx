@@ -29,6 +29,14 @@ export function jobTitle(job: TJobWire): string {
 function CancelButton({ job }: { job: TJobWire }) {
   const cancel = useCancelJob(job.id);
   if (isTerminal(job.status)) return null;
+  if (job.cancelRequested) {
+    return (
+      <button type="button" className="btn btn-danger" disabled>
+        <span className="spinner" aria-hidden="true" />
+        Cancelling…
+      </button>
+    );
+  }
   return (
     <>
       <button
@@ -100,7 +108,10 @@ function JobOutcome({ job }: { job: TJobWire }) {
 }
 
 function FinishedReport({ job }: { job: TJobWire }) {
-  const report = useJobReport(job.id, job.status === "SUCCEEDED" && job.artifacts.includes("report.json"));
+  const report = useJobReport(
+    job.id,
+    job.status === "SUCCEEDED" && job.artifacts.some((artifact) => artifact.name === "report.json"),
+  );
   if (job.status !== "SUCCEEDED") return null;
   return (
     <section className="stack" style={{ gap: 16 }} aria-labelledby="report-heading">
@@ -193,9 +204,15 @@ export function JobDetail({ jobId }: { jobId: string }) {
 
       <div className="grid grid-4">
         <Stat
-          label="ε spent"
+          label="ε charged"
           value={formatEpsilon(job.epsilonSpent, 3)}
-          hint={approvedEpsilon ? `of ${formatEpsilon(approvedEpsilon)} approved` : "non-private baseline"}
+          hint={
+            running && live.points.length > 0
+              ? `training so far ε ${formatEpsilon(live.points.at(-1)?.epsilon, 3)} of ${formatEpsilon(approvedEpsilon)}`
+              : approvedEpsilon
+                ? `of ${formatEpsilon(approvedEpsilon)} approved`
+                : "non-private baseline"
+          }
         />
         <Stat label="δ" value={formatDelta(job.delta)} hint="probability the guarantee fails" />
         <Stat

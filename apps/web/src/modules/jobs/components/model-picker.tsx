@@ -19,7 +19,7 @@ export function ModelPicker({
 }) {
   return (
     <fieldset>
-      <legend>Model</legend>
+      <legend className="visually-hidden">Model</legend>
       <div className="choice-grid" role="radiogroup" aria-label="Model">
         {MODEL_CATALOG.map((model) => (
           <label key={model.key} className="choice">

@@ -26,6 +26,11 @@ const PRESET_TEXT: Record<TPresetName, { title: string; meta: string }> = {
 
 type TPresetChoice = TPresetName | "custom";
 
+/** Small deltas read better as 1e-5 than as 0.00001. */
+function deltaText(delta: number): string {
+  return delta > 0 && delta < 1e-3 ? delta.toExponential() : String(delta);
+}
+
 function presetValues(name: TPresetName) {
   const preset = PRESETS[name];
   return {
@@ -47,10 +52,12 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
   const [model, setModel] = useState(quick.model);
   const [customModel, setCustomModel] = useState("");
   const [epsilon, setEpsilon] = useState(String(quick.epsilon));
-  const [delta, setDelta] = useState(String(quick.delta));
+  const [delta, setDelta] = useState(deltaText(quick.delta));
   const [rows, setRows] = useState(String(quick.rows));
 
-  const selectedDatasetId = datasetId || (datasets.data?.length === 1 ? (datasets.data[0]?.id ?? "") : "");
+  // A stale or foreign id in the link falls back to choosing (or to the only dataset there is).
+  const known = datasets.data?.some((candidate) => candidate.id === datasetId);
+  const selectedDatasetId = known ? datasetId : datasets.data?.length === 1 ? (datasets.data[0]?.id ?? "") : "";
   const dataset = datasets.data?.find((candidate) => candidate.id === selectedDatasetId);
 
   function choosePreset(choice: TPresetChoice) {
@@ -59,7 +66,7 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
     const values = presetValues(choice);
     setModel(values.model);
     setEpsilon(String(values.epsilon));
-    setDelta(String(values.delta));
+    setDelta(deltaText(values.delta));
     setRows(String(values.rows));
   }
 
@@ -123,7 +130,7 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
         <PageHeader title="New job" />
         <div className="card">
           <EmptyState
-            icon="⇪"
+            icon="upload"
             title="Upload a dataset first"
             action={
               <Link className="btn btn-primary" href="/datasets/new">
@@ -139,7 +146,7 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
   }
 
   const outcome = quoteIsCurrent ? quote.data?.outcome : undefined;
-  const submitLabel = outcome === "approval" ? "Request approval" : "Start job";
+  const submitLabel = outcome === "needs-approval" ? "Request approval" : "Start job";
   return (
     <div className="page">
       <PageHeader
@@ -282,7 +289,7 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
               <button
                 type="submit"
                 className="btn btn-primary"
-                disabled={!request || createJob.isPending || outcome === "exceeds" || (!outcome && !quote.isError)}
+                disabled={!request || createJob.isPending || outcome === "over-budget" || (!outcome && !quote.isError)}
               >
                 {createJob.isPending && <span className="spinner" aria-hidden="true" />}
                 {submitLabel}

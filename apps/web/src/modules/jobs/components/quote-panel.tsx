@@ -4,9 +4,9 @@ import { formatEpsilon } from "@/components/ui/format";
 import { ErrorAlert } from "@/components/ui/states";
 
 const LOOK: Record<TQuoteWire["outcome"], { tone: string; title: string }> = {
-  run: { tone: "alert-success", title: "Runs now" },
-  approval: { tone: "alert-warning", title: "Needs approval" },
-  exceeds: { tone: "alert-danger", title: "Exceeds the budget" },
+  "runs-now": { tone: "alert-success", title: "Runs now" },
+  "needs-approval": { tone: "alert-warning", title: "Needs approval" },
+  "over-budget": { tone: "alert-danger", title: "Exceeds the budget" },
 };
 
 /** What submitting would do, before it is submitted; refreshed as the request changes. */

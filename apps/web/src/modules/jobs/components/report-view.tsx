@@ -17,7 +17,7 @@ function ratioTone(ratio: number): string {
 function UtilityTable({ report }: { report: TReport }) {
   return (
     <div className="table-wrap">
-      <table className="table" aria-label="Real versus synthetic utility">
+      <table className="table wrap-head" aria-label="Real versus synthetic utility">
         <thead>
           <tr>
             <th scope="col">Classifier</th>
@@ -34,7 +34,7 @@ function UtilityTable({ report }: { report: TReport }) {
               Macro-F1 (synthetic)
             </th>
             <th scope="col" className="right">
-              F1 ratio
+              Synthetic / real F1
             </th>
           </tr>
         </thead>
@@ -65,25 +65,27 @@ function DiagnosticsList({ report }: { report: TReport }) {
   const diagnostics = report.privacyDiagnostics;
   const auc = diagnostics.membershipInferenceAuc;
   return (
-    <dl className="kv">
-      <dt>Exact copies of training rows</dt>
-      <dd>
-        <span className={`badge plain ${diagnostics.exactCopies === 0 ? "badge-success" : "badge-warning"}`}>
-          {formatInteger(diagnostics.exactCopies)}
-        </span>
-      </dd>
-      <dt>Near copies (similarity ≥ {formatNumber(diagnostics.nearCopyThreshold, 2)})</dt>
-      <dd>{formatInteger(diagnostics.nearCopies)}</dd>
-      <dt>Distance to closest record, synthetic → train (median)</dt>
-      <dd>{formatNumber(diagnostics.dcr.syntheticToTrainMedian)}</dd>
-      <dt>Distance to closest record, holdout → train (median)</dt>
-      <dd>{formatNumber(diagnostics.dcr.holdoutToTrainMedian)}</dd>
-      <dt>Membership-inference AUC</dt>
-      <dd>
-        {auc === null ? "not measured" : formatNumber(auc)}
-        {auc !== null && <span className="muted"> (0.5 = an attacker cannot tell members from non-members)</span>}
-      </dd>
-    </dl>
+    <>
+      <dl className="kv">
+        <dt>Exact copies of training rows</dt>
+        <dd>
+          <span className={`badge plain ${diagnostics.exactCopies === 0 ? "badge-success" : "badge-warning"}`}>
+            {formatInteger(diagnostics.exactCopies)}
+          </span>
+        </dd>
+        <dt>Near copies (similarity ≥ {formatNumber(diagnostics.nearCopyThreshold, 2)})</dt>
+        <dd>{formatInteger(diagnostics.nearCopies)}</dd>
+        <dt>Distance to closest record, synthetic → train (median)</dt>
+        <dd>{formatNumber(diagnostics.dcr.syntheticToTrainMedian)}</dd>
+        <dt>Distance to closest record, holdout → train (median)</dt>
+        <dd>{formatNumber(diagnostics.dcr.holdoutToTrainMedian)}</dd>
+        <dt>Membership-inference AUC</dt>
+        <dd>{auc === null ? "not measured" : formatNumber(auc)}</dd>
+      </dl>
+      <p className="faint" style={{ fontSize: 12.5, marginTop: 10 }}>
+        A membership-inference AUC near 0.5 means a loss-based attacker cannot tell training rows from holdout rows.
+      </p>
+    </>
   );
 }
 

@@ -34,22 +34,21 @@ function stageIndex(stage: string | null): number {
 export function StageProgress({ job, live }: { job: TJobWire; live: TJobLiveState }) {
   const stage = live.stage ?? job.stage;
   const reached = job.status === "SUCCEEDED" ? STAGE_ORDER.length : stageIndex(stage);
-  const approved = job.epsilon;
   const lastPoint = live.points.at(-1);
-  const spent = lastPoint?.epsilon ?? job.epsilonSpent;
+  const epochs = job.spec.training.epochs;
   const rowsTarget = job.spec.sampling.rows;
   const rowsDone = reached > 2 ? rowsTarget : live.rowsDone;
   return (
     <div className="stack" style={{ gap: 14 }}>
       <Bar
         label="Training"
-        value={reached > 1 ? 1 : approved ? spent : null}
-        max={reached > 1 ? 1 : (approved ?? 1)}
+        value={reached > 1 ? 1 : lastPoint ? lastPoint.epoch : null}
+        max={reached > 1 ? 1 : epochs}
         detail={
           reached > 1
             ? "done"
             : lastPoint
-              ? `step ${lastPoint.step} · epoch ${lastPoint.epoch.toFixed(2)}`
+              ? `step ${lastPoint.step} · epoch ${lastPoint.epoch.toFixed(2)} of ${epochs}`
               : reached === 0
                 ? "loading the model"
                 : "waiting"

@@ -2,7 +2,7 @@
 
 import type { TStage, TTrainerEvent } from "@dpsynth/contracts";
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useReducer } from "react";
+import { useEffect, useReducer, useRef } from "react";
 import { jobKeys } from "./use-jobs";
 
 /** One point of the loss-versus-epsilon curve. */
@@ -59,10 +59,10 @@ function reduce(state: TJobLiveState, action: TAction): TJobLiveState {
   }
 }
 
-// Named SSE events (`event: metric`) do not reach onmessage, so each trainer event type is listened to as well.
-const EVENT_NAMES = ["message", "stage", "metric", "log", "artifact", "privacy", "result", "error", "status"];
+// The API names each SSE message after the trainer event's type (`event: metric`), which onmessage does not see.
+const EVENT_NAMES = ["stage", "metric", "log", "artifact", "privacy", "result", "error"];
 // Events after which the job row (status, stage, epsilon spent, artifacts) has changed on the server.
-const REFRESHING = new Set(["stage", "artifact", "privacy", "result", "error", "status"]);
+const REFRESHING = new Set(["stage", "artifact", "privacy", "result", "error"]);
 
 function parse(data: string): TTrainerEvent | null {
   try {
@@ -77,12 +77,15 @@ function parse(data: string): TTrainerEvent | null {
 
 /**
  * Follows `GET /api/v1/jobs/:id/events`: the stored history first, then the live tail. EventSource resumes
- * with Last-Event-ID by itself after a dropped connection; once the job has finished the stream is closed
- * instead of being reopened.
+ * with Last-Event-ID by itself after a dropped connection; the server ends the stream with `end` once the job
+ * is final, and a finished job's stream is not reopened after an error.
  */
 export function useJobEvents(jobId: string, { finished }: { finished: boolean }): TJobLiveState {
   const [state, dispatch] = useReducer(reduce, initial);
   const queryClient = useQueryClient();
+  // Read by the error handler: whether the job is final must not reopen the stream when it changes.
+  const finishedRef = useRef(finished);
+  finishedRef.current = finished;
 
   useEffect(() => {
     const source = new EventSource(`/api/v1/jobs/${jobId}/events`);
@@ -101,11 +104,17 @@ export function useJobEvents(jobId: string, { finished }: { finished: boolean })
       if (REFRESHING.has(message.type) || (event && REFRESHING.has(event.type))) refreshJob();
     };
     for (const name of EVENT_NAMES) source.addEventListener(name, onEvent as EventListener);
+    // The server ends the stream once the job is final and every event was sent; reconnecting would only replay.
+    source.addEventListener("end", () => {
+      source.close();
+      dispatch({ kind: "connection", state: "closed" });
+      void queryClient.invalidateQueries({ queryKey: jobKeys.one(jobId) });
+    });
     source.onopen = () => dispatch({ kind: "connection", state: "open" });
     source.onerror = (event) => {
       // A trainer `error` event sent as a named SSE event arrives here too; it is not a connection failure.
       if (event instanceof MessageEvent) return;
-      if (finished) {
+      if (finishedRef.current) {
         source.close();
         dispatch({ kind: "connection", state: "closed" });
       } else {
@@ -117,7 +126,7 @@ export function useJobEvents(jobId: string, { finished }: { finished: boolean })
       clearTimeout(refreshTimer);
       source.close();
     };
-  }, [jobId, finished, queryClient]);
+  }, [jobId, queryClient]);
 
   return state;
 }

@@ -3,7 +3,7 @@
 import type { JobStatus } from "@dpsynth/db";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch } from "@/components/api/api-client";
-import type { TJobWire, TMetricPointWire, TQuoteWire } from "@/components/api/wire-types";
+import type { TCreateJobWire, TJobWire, TMetricPointWire, TQuoteWire } from "@/components/api/wire-types";
 
 export const jobKeys = {
   all: ["jobs"] as const,
@@ -27,7 +27,9 @@ function pollWhileActive(jobs: TJobWire[] | undefined): number | false {
 export function useJobs(datasetId?: string) {
   return useQuery({
     queryKey: jobKeys.list(datasetId),
-    queryFn: () => apiFetch<TJobWire[]>(datasetId ? `/jobs?datasetId=${encodeURIComponent(datasetId)}` : "/jobs"),
+    queryFn: async () =>
+      (await apiFetch<{ jobs: TJobWire[] }>(datasetId ? `/jobs?datasetId=${encodeURIComponent(datasetId)}` : "/jobs"))
+        .jobs,
     refetchInterval: (query) => pollWhileActive(query.state.data),
   });
 }
@@ -44,19 +46,12 @@ export function useJob(id: string) {
 export function useJobMetrics(id: string, enabled = true) {
   return useQuery({
     queryKey: jobKeys.metrics(id),
-    queryFn: () => apiFetch<TMetricPointWire[]>(`/jobs/${id}/metrics`),
+    queryFn: async () => (await apiFetch<{ points: TMetricPointWire[] }>(`/jobs/${id}/metrics`)).points,
     enabled,
   });
 }
 
-export type TCreateJobInput = {
-  datasetId: string;
-  model: string;
-  epsilon: number | "inf";
-  delta?: number;
-  syntheticRows: number;
-  preset?: string;
-};
+export type TCreateJobInput = TCreateJobWire;
 
 export function useCreateJob() {
   const queryClient = useQueryClient();

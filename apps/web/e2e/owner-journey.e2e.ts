@@ -1,0 +1,280 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse } from "csv-parse/sync";
+import type { Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { seededOwner } from "./accounts.ts";
+import { type E2EBrowser, launchBrowser } from "./support/browser.ts";
+import { e2eEnv, seededAdmin } from "./support/env.ts";
+
+/**
+ * The product's main path, in the browser, on the real stack: an owner uploads the demo CSV by drag and drop,
+ * asks for more epsilon than their allowance with the quick-demo preset, an admin approves, the CPU trainer
+ * runs a tiny GPT-2 while the chart fills, the report appears and synthetic.csv downloads.
+ */
+
+const DEMO_CSV = fileURLToPath(
+  new URL("../../../services/trainer/tests/fixtures/rotten_tomatoes_600.csv", import.meta.url),
+);
+const DATASET_NAME = "Rotten Tomatoes (e2e upload)";
+/** The seeded owner may run ε 3 without approval; this asks for more. */
+const REQUESTED_EPSILON = 4;
+const SYNTHETIC_ROWS = 60;
+const PHONE = { width: 390, height: 844 };
+const LAPTOP = { width: 1280, height: 800 };
+/** Tiny GPT-2 training, sampling and evaluation on a shared 2-core CPU. */
+const JOB_TIMEOUT_MS = 12 * 60_000;
+
+const { baseUrl, artifactsDir } = e2eEnv();
+let owner: E2EBrowser;
+let admin: E2EBrowser;
+/** Filled in as the journey goes; later steps need what earlier ones created. */
+const journey: { datasetId?: string; jobId?: string } = {};
+
+async function signIn(browser: E2EBrowser, account: { email: string; password: string }) {
+  const { page } = browser;
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel("Email", { exact: true }).fill(account.email);
+  await page.getByLabel("Password", { exact: true }).fill(account.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => url.pathname === "/", { timeout: 30_000 });
+  await page.getByRole("button", { name: "Sign out" }).waitFor({ timeout: 30_000 });
+}
+
+/** Drops a file on the drop zone the way a browser does: a DataTransfer carrying a File, dragged over, dropped. */
+async function dropFile(page: Page, testId: string, path: string, name: string, type: string) {
+  const dataTransfer = await page.evaluateHandle(
+    ({ text, fileName, mime }) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([text], fileName, { type: mime }));
+      return transfer;
+    },
+    { text: readFileSync(path, "utf8"), fileName: name, mime: type },
+  );
+  const zone = page.getByTestId(testId);
+  await zone.dispatchEvent("dragenter", { dataTransfer });
+  await zone.dispatchEvent("dragover", { dataTransfer });
+  await zone.dispatchEvent("drop", { dataTransfer });
+}
+
+/** A full-page screenshot from the top of the page, so sticky headers and sidebars sit where a reader expects. */
+async function shot(browser: E2EBrowser, name: string) {
+  await browser.page.evaluate(() => window.scrollTo(0, 0));
+  await browser.screenshot(name);
+}
+
+function jobStatus(page: Page): Promise<string | null> {
+  return page.locator("h1 [data-status]").getAttribute("data-status");
+}
+
+async function chartPoints(page: Page): Promise<number> {
+  return Number((await page.getByTestId("loss-epsilon-chart").getAttribute("data-points")) ?? 0);
+}
+
+async function atPhoneWidth(browser: E2EBrowser, path: string, name: string, ready: (page: Page) => Promise<unknown>) {
+  const { page } = browser;
+  await page.setViewportSize(PHONE);
+  try {
+    await page.goto(`${baseUrl}${path}`);
+    await ready(page);
+    await shot(browser, name);
+    // Nothing may stick out sideways at phone width (tables scroll inside their own box).
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+  } finally {
+    await page.setViewportSize(LAPTOP);
+  }
+}
+
+beforeAll(async () => {
+  owner = await launchBrowser(artifactsDir);
+  admin = await launchBrowser(artifactsDir);
+  await signIn(owner, seededOwner());
+  await signIn(admin, seededAdmin());
+});
+afterAll(async () => {
+  await owner?.close();
+  await admin?.close();
+});
+afterEach(async (context) => {
+  if (context.task.result?.state === "fail") {
+    await owner.screenshot(`failed-owner-${context.task.name}`);
+    await admin.screenshot(`failed-admin-${context.task.name}`);
+  }
+});
+
+describe("owner journey: upload, request, approval, live training, report", () => {
+  it("shows the owner's home page", async () => {
+    const { page } = owner;
+    await page.goto(`${baseUrl}/`);
+    await page.getByRole("heading", { name: "Datasets" }).waitFor();
+    await page.getByRole("link", { name: "Upload data" }).first().waitFor();
+    await shot(owner, "01-owner-home");
+  });
+
+  it("uploads the demo CSV by drag and drop, with a preview of columns, labels and holdout", async () => {
+    const { page } = owner;
+    await page.goto(`${baseUrl}/datasets/new`);
+    await shot(owner, "02-upload-empty");
+    await dropFile(page, "dropzone", DEMO_CSV, "rotten_tomatoes_600.csv", "text/csv");
+
+    const columns = page.getByRole("table", { name: "Detected columns" });
+    await columns.waitFor({ timeout: 30_000 });
+    expect(await columns.getByRole("row").count()).toBe(3); // header + review + label
+    expect(await page.getByLabel("Text column").inputValue()).toBe("review");
+    expect(await page.getByLabel("Label column").inputValue()).toBe("label");
+    const counts = page.getByRole("list", { name: "Label counts" });
+    expect(await counts.getByRole("listitem").count()).toBe(2);
+    expect(await counts.textContent()).toMatch(/fresh/);
+    expect(await page.locator("#holdout-hint").textContent()).toMatch(/About 120 rows are held out/);
+    expect(await page.getByRole("table", { name: "First rows" }).getByRole("row").count()).toBeGreaterThan(1);
+    await shot(owner, "03-upload-preview");
+
+    await page.getByLabel("Dataset name").fill(DATASET_NAME);
+    await page.getByRole("button", { name: "Upload dataset" }).click();
+    await page.waitForURL((url) => /^\/datasets\/(?!new$)[^/]+$/.test(url.pathname), { timeout: 60_000 });
+    journey.datasetId = new URL(page.url()).pathname.split("/").pop();
+    await page.getByRole("heading", { name: DATASET_NAME }).waitFor();
+    await page.getByRole("heading", { name: "Privacy budget" }).waitFor();
+    await shot(owner, "04-dataset-new");
+  });
+
+  it("tells the owner before submitting that ε above the allowance needs approval, then files the request", async () => {
+    const { page } = owner;
+    expect(journey.datasetId).toBeDefined();
+    await page.goto(`${baseUrl}/jobs/new?datasetId=${journey.datasetId}`);
+    const quickDemo = page.getByRole("radio", { name: /Quick demo/ });
+    await quickDemo.waitFor();
+    expect(await quickDemo.isChecked()).toBe(true);
+    expect(await page.getByRole("radio", { name: /tiny-gpt2/ }).isChecked()).toBe(true);
+
+    // Within the allowance first: the form says it runs now.
+    const quote = page.getByTestId("quote");
+    await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("runs-now");
+
+    await page.getByLabel("Epsilon (ε)").fill(String(REQUESTED_EPSILON));
+    await page.getByLabel("Rows to generate").fill(String(SYNTHETIC_ROWS));
+    await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("needs-approval");
+    expect(await quote.textContent()).toMatch(/allowance/);
+    await shot(owner, "05-new-job-needs-approval");
+
+    await page.getByRole("button", { name: "Request approval" }).click();
+    await page.waitForURL((url) => /^\/jobs\/(?!new$)[^/]+$/.test(url.pathname), { timeout: 30_000 });
+    journey.jobId = new URL(page.url()).pathname.split("/").pop();
+    await expect.poll(() => jobStatus(page), { timeout: 15_000 }).toBe("PENDING_APPROVAL");
+    await page.getByText("Waiting for an administrator").waitFor();
+    await shot(owner, "06-job-pending-approval");
+  });
+
+  it("lets the admin see the request with its budget and hyper-parameters, and approve it", async () => {
+    const { page } = admin;
+    await page.goto(`${baseUrl}/admin/approvals`);
+    const request = page.locator(`article[data-job-id="${journey.jobId}"]`);
+    await request.waitFor({ timeout: 15_000 });
+    expect(await request.textContent()).toContain("tiny-gpt2");
+    expect(await request.textContent()).toContain(DATASET_NAME);
+    await shot(admin, "07-admin-approvals");
+    await request.getByRole("button", { name: "Approve" }).click();
+    await request.waitFor({ state: "detached", timeout: 15_000 });
+  });
+
+  it(
+    "runs on the CPU trainer while the loss-versus-ε chart fills in, then shows the report",
+    async () => {
+      const { page } = owner;
+      await page.goto(`${baseUrl}/jobs/${journey.jobId}`);
+      let pointsWhileRunning = 0;
+      let status: string | null = null;
+      const deadline = Date.now() + JOB_TIMEOUT_MS;
+      while (Date.now() < deadline) {
+        status = await jobStatus(page);
+        if (status === "RUNNING") {
+          const points = await chartPoints(page);
+          if (points > 0 && pointsWhileRunning === 0) await shot(owner, "08-job-running-live-chart");
+          pointsWhileRunning = Math.max(pointsWhileRunning, points);
+        }
+        if (status === "SUCCEEDED" || status === "FAILED" || status === "CANCELLED") break;
+        await page.waitForTimeout(400);
+      }
+      if (status !== "SUCCEEDED") {
+        const alert = await page.getByRole("alert").allTextContents();
+        throw new Error(`the job ended ${status}: ${alert.join(" | ")}`);
+      }
+      expect(pointsWhileRunning).toBeGreaterThan(0);
+      // The finished job's chart replays the whole curve from the stored history.
+      await expect.poll(() => chartPoints(page), { timeout: 15_000 }).toBeGreaterThanOrEqual(pointsWhileRunning);
+
+      await page.getByRole("heading", { name: "Report" }).waitFor({ timeout: 30_000 });
+      const utility = page.getByRole("table", { name: "Real versus synthetic utility" });
+      await utility.waitFor({ timeout: 30_000 });
+      expect(await utility.getByRole("row").count()).toBeGreaterThan(1);
+      await page.getByRole("heading", { name: "Privacy diagnostics" }).waitFor();
+      await page.getByRole("heading", { name: "Privacy statement" }).waitFor();
+      await shot(owner, "09-job-succeeded-report");
+    },
+    JOB_TIMEOUT_MS + 60_000,
+  );
+
+  it("downloads synthetic.csv with the dataset's columns and every parsed row", async () => {
+    const { page, context } = owner;
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Download synthetic.csv" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/synthetic\.csv$/);
+    const path = await download.path();
+    const rows = parse(readFileSync(path, "utf8")) as string[][];
+    expect(rows[0]).toEqual(["review", "label"]);
+
+    const report = await context.request.get(`${baseUrl}/api/v1/jobs/${journey.jobId}/artifacts/report.json`);
+    expect(report.status()).toBe(200);
+    const { sampling } = (await report.json()) as { sampling: { requested: number; parsed: number } };
+    expect(sampling.requested).toBe(SYNTHETIC_ROWS);
+    expect(rows.length - 1).toBe(sampling.parsed);
+    expect(sampling.parsed).toBeGreaterThan(0);
+    for (const row of rows.slice(1)) expect(["fresh", "rotten"]).toContain(row[1]);
+  });
+
+  it("shows the dataset's ledger and the compare page for the finished job", async () => {
+    const { page } = owner;
+    await page.goto(`${baseUrl}/datasets/${journey.datasetId}`);
+    const ledger = page.getByRole("table", { name: "Privacy ledger" });
+    await ledger.waitFor();
+    expect(await ledger.textContent()).toMatch(/charge/);
+    await shot(owner, "10-dataset-ledger");
+
+    await page.goto(`${baseUrl}/compare?datasetId=${journey.datasetId}&jobs=${journey.jobId}`);
+    await page.getByRole("table", { name: "Report metrics by job" }).waitFor({ timeout: 30_000 });
+    expect(await chartPoints(page)).toBeGreaterThan(0);
+    await shot(owner, "11-compare");
+  });
+
+  it("shows the admin pages: budgets, users, audit trail", async () => {
+    const { page } = admin;
+    await page.goto(`${baseUrl}/admin/budgets`);
+    await page.getByRole("form", { name: `Budget of ${DATASET_NAME}` }).waitFor();
+    await shot(admin, "12-admin-budgets");
+    await page.goto(`${baseUrl}/admin/users`);
+    await page.getByRole("table", { name: "Users" }).waitFor();
+    await shot(admin, "13-admin-users");
+    await page.goto(`${baseUrl}/admin/audit`);
+    const audit = page.getByRole("table", { name: "Audit events" });
+    await audit.waitFor();
+    expect(await audit.textContent()).toContain(journey.jobId?.slice(-8));
+    await shot(admin, "14-admin-audit");
+  });
+
+  it("fits phone widths: home, upload, job page", async () => {
+    await atPhoneWidth(owner, "/", "15-phone-home", (page) =>
+      page.getByRole("table", { name: "Jobs" }).getByRole("link", { name: "tiny-gpt2" }).waitFor(),
+    );
+    await atPhoneWidth(owner, "/datasets/new", "16-phone-upload", (page) => page.getByTestId("dropzone").waitFor());
+    await atPhoneWidth(owner, `/jobs/${journey.jobId}`, "17-phone-job", async (page) => {
+      await page.getByRole("table", { name: "Real versus synthetic utility" }).waitFor({ timeout: 30_000 });
+      await expect.poll(() => chartPoints(page), { timeout: 15_000 }).toBeGreaterThan(0);
+    });
+    await atPhoneWidth(admin, "/admin/approvals", "18-phone-approvals", (page) =>
+      page.getByRole("heading", { name: "Approvals" }).waitFor(),
+    );
+  });
+});
