@@ -212,3 +212,18 @@ def test_sample_reuses_the_runs_model_and_label_mix_one_row_at_a_time(run, tmp_p
     # Sampling again releases nothing: no new privacy event was written.
     events = (run["out"] / "events.jsonl").read_text(encoding="utf-8").splitlines()
     assert len([e for e in map(json.loads, events) if e["type"] == "privacy"]) == len(before)
+
+
+def test_evaluate_rebuilds_the_report_for_any_synthetic_csv(run, tmp_path, capsys):
+    """Real rows passed off as synthetic: the pipeline's own metrics must see perfect copies."""
+    train_csv = run["spec"].data.trainUri.removeprefix("file://")
+    argv = ["evaluate", "--spec", str(run["spec_path"]), "--run", str(run["out"]), "--synthetic", train_csv]
+    assert cli.main([*argv, "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    validate_instance("report", report)
+    tfidf = next(c for c in report["utility"] if c["classifier"] == "tfidf")
+    assert tfidf["ratio"] == {"accuracy": 1.0, "macroF1": 1.0}
+    assert report["privacyDiagnostics"]["exactCopies"] == len(run["train"])
+    assert report["privacyDiagnostics"]["dcr"]["syntheticToTrainMedian"] == pytest.approx(0.0, abs=1e-9)
+    assert (tmp_path / "report.html").exists()

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .cli_pipeline import add_run, add_sample
+from .cli_pipeline import add_evaluate, add_run, add_sample
 from .errors import InternalError, TrainerError
 
 EXIT_TRAINER_ERROR = 2
@@ -81,7 +81,13 @@ def _worker_main() -> int:
     return main()
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_train, add_run, add_sample, add_worker]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_train,
+    add_run,
+    add_sample,
+    add_evaluate,
+    add_worker,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

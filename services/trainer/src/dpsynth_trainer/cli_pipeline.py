@@ -6,6 +6,9 @@
     # sample again from a finished run's model, e.g. one row at a time to compare with batching
     uv run python -m dpsynth_trainer sample --spec spec.json --run DIR --out other.csv --batch-size 1
 
+    # evaluate any synthetic CSV (same columns as the upload) against that run: report.json and report.html
+    uv run python -m dpsynth_trainer evaluate --spec spec.json --run DIR --synthetic other.csv --out EVAL_DIR
+
 `run` writes artifacts under DIR whatever the spec's outputUri says. `sample` reuses the label mix the run
 released (DIR/label-mix.json) and never releases label counts itself: a release outside a job would be
 charged to no ledger.
@@ -116,4 +119,53 @@ def run_sample(args: argparse.Namespace) -> int:
         "rowsPerSecond": result.rows_per_second,
     }
     print(json.dumps(summary, indent=2))
+    return 0
+
+
+def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("evaluate", help="evaluate a synthetic CSV against a finished run: write the report")
+    parser.add_argument("--spec", type=Path, required=True, help="the run's job spec JSON")
+    parser.add_argument("--run", type=Path, required=True, help="the run's directory (model/, label-mix.json, ...)")
+    parser.add_argument("--synthetic", type=Path, required=True, help="synthetic CSV with the upload's columns")
+    parser.add_argument("--out", type=Path, required=True, help="directory for report.json and report.html")
+    parser.set_defaults(handler=run_evaluate)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from .config import load_settings
+    from .contract import TrainingSummary, load_job_spec
+    from .data import ParsedRow, read_rows
+    from .label_counts import LabelMix
+    from .models import load_trained_model
+    from .pipeline import CURVE_FILE, LABEL_MIX_FILE, evaluate_and_report, read_curve, read_split, write_report
+    from .sampling import SamplingResult
+    from .training import select_device
+
+    settings = load_settings()
+    spec = load_job_spec(args.spec)
+    needed = [args.run / name for name in ("training-summary.json", LABEL_MIX_FILE, "model")]
+    missing = [str(path) for path in needed if not path.exists()]
+    if missing:
+        raise BadInputError(f"{', '.join(missing)} missing: evaluate against the directory of a finished `run`.")
+    summary = TrainingSummary.model_validate_json((args.run / "training-summary.json").read_text(encoding="utf-8"))
+    mix = LabelMix(**json.loads((args.run / LABEL_MIX_FILE).read_text(encoding="utf-8"))["mix"])
+    synthetic = read_rows(args.synthetic, text_column=spec.data.textColumn, label_column=spec.data.labelColumn)
+    parsed = [ParsedRow(row.label, row.text, row.extras) for row in synthetic.rows]
+    device = select_device(settings.DPSYNTH_DEVICE)
+    report = evaluate_and_report(
+        spec,
+        trained=load_trained_model(args.run / "model", cache_dir=settings.model_cache, device=device),
+        summary=summary,
+        mix=mix,
+        train_rows=read_split(spec.data.trainUri, spec),
+        sampled=SamplingResult(rows=parsed, requested=len(parsed), generated=len(parsed)),
+        curve=read_curve(args.run / CURVE_FILE),
+        notes=[
+            "The synthetic rows were read from a CSV file; rows that failed to parse when it was made are not counted."
+        ],
+        device=device,
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_report(report, args.out)
+    print(json.dumps({"report": str(args.out / "report.json"), "utility": report["utility"]}, indent=2))
     return 0

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import torch
+
 from .blobs import BlobInfo, join_uri, local_path, read_bytes, upload
 from .config import TrainerSettings
 from .contract import JobSpec, TrainingSummary
@@ -111,16 +113,21 @@ class _CurveRecorder:
                 handle.write(json.dumps(point) + "\n")
 
     def points(self) -> list[CurvePoint]:
-        if not self._path.exists():
-            return []
-        by_step: dict[int, CurvePoint] = {}
-        for line in self._path.read_text(encoding="utf-8").splitlines():
-            try:
-                point = CurvePoint(**json.loads(line))
-            except (ValueError, TypeError):
-                continue  # a line cut short by a kill
-            by_step[point.step] = point  # a step re-run after a crash replaces the lost one
-        return [by_step[step] for step in sorted(by_step)]
+        return read_curve(self._path)
+
+
+def read_curve(path: Path) -> list[CurvePoint]:
+    """The recorded training curve, one point per step (a step re-run after a crash replaces the lost one)."""
+    if not path.exists():
+        return []
+    by_step: dict[int, CurvePoint] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            point = CurvePoint(**json.loads(line))
+        except (ValueError, TypeError):
+            continue  # a line cut short by a kill
+        by_step[point.step] = point
+    return [by_step[step] for step in sorted(by_step)]
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -207,6 +214,62 @@ def _as_rows(rows: TrainingRows) -> Rows:
     return Rows([row.text for row in rows.rows], [row.label for row in rows.rows])
 
 
+def evaluate_and_report(
+    spec: JobSpec,
+    *,
+    trained: Any,
+    summary: TrainingSummary,
+    mix: LabelMix,
+    train_rows: TrainingRows,
+    sampled: SamplingResult,
+    curve: list[CurvePoint],
+    notes: list[str],
+    device: torch.device,
+    on_step: Callable[[str], None] = lambda _name: None,
+) -> dict[str, Any]:
+    """Every metric and the report. The only reader of the holdout split; `trained` has `.model`, `.tokenizer`."""
+    holdout_rows = read_split(spec.data.holdoutUri, spec)
+    mia = membership_attack_auc(
+        trained.model,
+        trained.tokenizer,
+        train_rows.rows,
+        holdout_rows.rows,
+        separator=spec.data.separator,
+        max_seq_len=spec.training.maxSeqLen,
+        seed=spec.training.seed,
+    )
+    evaluation = evaluate(
+        _as_rows(train_rows),
+        _as_rows(holdout_rows),
+        Rows([row.text for row in sampled.rows], [row.label for row in sampled.rows]),
+        label_set=train_rows.labels,
+        classifiers=spec.evaluation.classifiers,
+        encoder=spec.evaluation.encoder,
+        transformer_model=spec.evaluation.transformerClassifier,
+        device=device.type,
+        seed=spec.training.seed,
+        membership_auc=mia,
+        on_step=on_step,
+    )
+    return build_report(
+        spec=spec,
+        summary=summary,
+        mix=mix,
+        label_set=train_rows.labels,
+        train_rows=len(train_rows.rows),
+        holdout_rows=len(holdout_rows.rows),
+        sampling=sampled,
+        evaluation=evaluation,
+        curve=curve,
+        notes=notes,
+    )
+
+
+def write_report(report: dict[str, Any], directory: Path) -> None:
+    _write_json(directory / "report.json", report)
+    (directory / "report.html").write_text(render_html(report), encoding="utf-8")
+
+
 def run_job(
     spec: JobSpec,
     emitter: EventEmitter,
@@ -251,44 +314,19 @@ def run_job(
         )
 
     emitter.stage("evaluating")
-    holdout_rows = read_split(spec.data.holdoutUri, spec)
-    device = select_device(settings.DPSYNTH_DEVICE)
-    mia = membership_attack_auc(
-        trained.model,
-        trained.tokenizer,
-        train_rows.rows,
-        holdout_rows.rows,
-        separator=spec.data.separator,
-        max_seq_len=spec.training.maxSeqLen,
-        seed=spec.training.seed,
-    )
-    evaluation = evaluate(
-        _as_rows(train_rows),
-        _as_rows(holdout_rows),
-        Rows([row.text for row in sampled.rows], [row.label for row in sampled.rows]),
-        label_set=train_rows.labels,
-        classifiers=spec.evaluation.classifiers,
-        encoder=spec.evaluation.encoder,
-        transformer_model=spec.evaluation.transformerClassifier,
-        device=device.type,
-        seed=spec.training.seed,
-        membership_auc=mia,
-        on_step=lambda name: emitter.log("info", f"Evaluating: {name}."),
-    )
-    report = build_report(
-        spec=spec,
+    report = evaluate_and_report(
+        spec,
+        trained=trained,
         summary=trained.summary,
         mix=mix,
-        label_set=train_rows.labels,
-        train_rows=len(train_rows.rows),
-        holdout_rows=len(holdout_rows.rows),
-        sampling=sampled,
-        evaluation=evaluation,
+        train_rows=train_rows,
+        sampled=sampled,
         curve=recorder.points(),
         notes=[mix_note] if mix_note else [],
+        device=select_device(settings.DPSYNTH_DEVICE),
+        on_step=lambda name: emitter.log("info", f"Evaluating: {name}."),
     )
-    _write_json(work_dir / "report.json", report)
-    (work_dir / "report.html").write_text(render_html(report), encoding="utf-8")
+    write_report(report, work_dir)
 
     artifacts = []
     for name in ARTIFACTS:
