@@ -80,3 +80,15 @@ def test_the_transformer_classifier_is_cuda_only():
 def test_unknown_classifiers_are_named():
     with pytest.raises(KeyError, match="known: embedding, tfidf, transformer"):
         create_classifier("forest", OPTIONS)
+
+
+def test_when_no_requested_classifier_can_run_tfidf_still_judges_faithfulness():
+    from dpsynth_trainer.evaluation import evaluate
+
+    train, holdout = split_fixture()
+    result = evaluate(
+        train, holdout, holdout, label_set=["fresh", "rotten"], classifiers=["transformer"], encoder=None, device="cpu"
+    )
+    assert result.utility == []
+    assert result.faithfulness_classifier == "tfidf" and result.faithfulness > 0.6
+    assert any("needs a CUDA GPU" in note for note in result.notes)

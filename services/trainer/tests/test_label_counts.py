@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dpsynth_trainer.errors import BadInputError
 from dpsynth_trainer.label_counts import (
     MECHANISM,
     allocate_rows,
@@ -75,7 +76,7 @@ def test_uniform_and_custom_mixes_cost_nothing():
 
 
 def test_a_custom_mix_with_unknown_labels_is_refused():
-    with pytest.raises(ValueError, match="does not have: z"):
+    with pytest.raises(BadInputError, match="does not have: z"):
         custom_mix({"z": 1.0}, ["a", "b"])
 
 

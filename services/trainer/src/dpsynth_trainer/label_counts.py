@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import numpy as np
 from scipy.special import log_ndtr, ndtr
 
+from dpsynth_trainer.errors import BadInputError
+
 if TYPE_CHECKING:
     from dpsynth_trainer.contract import PrivacySpec, SamplingSpec
 
@@ -133,9 +135,9 @@ def custom_mix(weights: Mapping[str, float], label_set: Sequence[str]) -> LabelM
     """The owner's weights over the label set; labels they leave out get weight 0."""
     unknown = sorted(set(weights) - set(label_set))
     if unknown:
-        raise ValueError(f"the label mix names labels the dataset does not have: {', '.join(unknown)}")
+        raise BadInputError(f"sampling.labelMix.weights names labels the dataset does not have: {', '.join(unknown)}.")
     if sum(weights.values()) <= 0:
-        raise ValueError("the label mix gives every label weight 0")
+        raise BadInputError("sampling.labelMix.weights gives every label weight 0; give at least one a weight.")
     return LabelMix(normalise({label: weights.get(label, 0.0) for label in label_set}), "custom")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from dpsynth_trainer.evaluation.classifiers import ClassifierOptions, unavailable_reason
+from dpsynth_trainer.evaluation.classifiers import ClassifierOptions, fit_classifier, unavailable_reason
 from dpsynth_trainer.evaluation.encoder import SentenceEncoder
 from dpsynth_trainer.evaluation.fidelity import (
     LengthComparison,
@@ -95,10 +95,11 @@ def evaluate(
             continue
         utility.append(comparison)
 
-    # TF-IDF is the default judge of faithfulness: it is always available and fast.
-    judge = "tfidf" if "tfidf" in real_classifiers else next(iter(real_classifiers), None)
-    if judge is None:
-        raise ValueError("no classifier could run, so nothing can be evaluated")
+    # TF-IDF is the default judge of faithfulness: it is always available and fast, so it judges even when
+    # none of the requested classifiers could run.
+    judge = "tfidf" if "tfidf" in real_classifiers or not real_classifiers else next(iter(real_classifiers))
+    if judge not in real_classifiers:
+        real_classifiers[judge] = fit_classifier(judge, options, train.texts, train.labels)
     on_step("faithfulness")
     faithfulness = label_faithfulness(real_classifiers[judge], synthetic)
 
