@@ -18,6 +18,8 @@ export const REDIS_KEYS = {
   eventSeqPrefix: "dpsynth:seq:",
   /** Set by the control plane when a running job is cancelled; the trainer polls it between steps. */
   cancelPrefix: "dpsynth:cancel:",
+  /** Field of an events-stream entry that holds the event as JSON: `XADD <stream> * event <json>`. */
+  eventField: "event",
 } as const;
 
 export const SCHEMA_VERSION = 1 as const;

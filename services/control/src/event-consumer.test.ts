@@ -1,10 +1,11 @@
+import { REDIS_KEYS } from "@dpsynth/contracts";
 import type { PrismaClient } from "@dpsynth/db";
 import { createTestDatabase, type TestDatabase } from "@dpsynth/db/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventConsumer } from "./event-consumer.ts";
 import { createLogger } from "./log.ts";
-import { EVENT_FIELD, jobKeys } from "./redis-keys.ts";
+import { jobKeys } from "./redis-keys.ts";
 import { ledgerOf, seedJob, trainerEvent } from "./test-support.ts";
 
 let db: TestDatabase;
@@ -32,7 +33,8 @@ function consumer() {
 }
 
 async function append(jobId: string, events: object[]) {
-  for (const event of events) await redis.xadd(jobKeys(jobId).events, "*", EVENT_FIELD, JSON.stringify(event));
+  for (const event of events)
+    await redis.xadd(jobKeys(jobId).events, "*", REDIS_KEYS.eventField, JSON.stringify(event));
 }
 
 async function state(jobId: string) {
@@ -85,8 +87,8 @@ describe("EventConsumer", () => {
   it("skips an entry that breaks the contract and goes on with the next", async () => {
     const job = await seedJob(prisma);
     jobIds.push(job.id);
-    await redis.xadd(jobKeys(job.id).events, "*", EVENT_FIELD, JSON.stringify({ type: "metric", seq: 0 }));
-    await redis.xadd(jobKeys(job.id).events, "*", EVENT_FIELD, "not json");
+    await redis.xadd(jobKeys(job.id).events, "*", REDIS_KEYS.eventField, JSON.stringify({ type: "metric", seq: 0 }));
+    await redis.xadd(jobKeys(job.id).events, "*", REDIS_KEYS.eventField, "not json");
     await append(job.id, [trainerEvent(job.id, 1, { type: "stage", stage: "loading" })]);
     await settle(consumer());
     expect(await state(job.id)).toMatchObject({ status: "RUNNING", stage: "loading", events: 1 });

@@ -1,10 +1,10 @@
-import { type TTrainerEvent, ZTrainerEvent } from "@dpsynth/contracts";
+import { REDIS_KEYS, type TTrainerEvent, ZTrainerEvent } from "@dpsynth/contracts";
 import type { PrismaClient } from "@dpsynth/db";
 import type { Redis } from "ioredis";
 import { persistEvent } from "./event-store.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { errorFields, type TLogger } from "./log.ts";
-import { EVENT_FIELD, jobKeys } from "./redis-keys.ts";
+import { jobKeys } from "./redis-keys.ts";
 import { OPEN_STATUSES } from "./settlement.ts";
 
 type TStreamEntry = [id: string, fields: string[]];
@@ -165,7 +165,7 @@ export class EventConsumer {
 
   /** Parses one stream entry; an entry that breaks the contract is logged (ids only) and skipped. */
   private decode(jobId: string, id: string, fields: string[]): TTrainerEvent | null {
-    const index = fields.indexOf(EVENT_FIELD);
+    const index = fields.indexOf(REDIS_KEYS.eventField);
     const raw = index >= 0 && index % 2 === 0 ? fields[index + 1] : undefined;
     let parsed: ReturnType<typeof ZTrainerEvent.safeParse> | undefined;
     try {

@@ -6,6 +6,3 @@ export const jobKeys = (jobId: string) => ({
   seq: `${REDIS_KEYS.eventSeqPrefix}${jobId}`,
   cancel: `${REDIS_KEYS.cancelPrefix}${jobId}`,
 });
-
-/** Field of a stream entry that holds the event as JSON (the trainer's Redis sink writes it). */
-export const EVENT_FIELD = "event";

@@ -1,13 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TResultEvent, TTrainerEvent } from "@dpsynth/contracts";
+import { REDIS_KEYS, type TResultEvent, type TTrainerEvent } from "@dpsynth/contracts";
 import type { PrismaClient } from "@dpsynth/db";
 import { createTestDatabase, type TestDatabase } from "@dpsynth/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventConsumer } from "./event-consumer.ts";
 import { createLogger } from "./log.ts";
-import { EVENT_FIELD, jobKeys } from "./redis-keys.ts";
+import { jobKeys } from "./redis-keys.ts";
 import { REPO_ROOT, TestStack, type TTrainerProcess, waitFor } from "./test-stack.ts";
 import { ledgerOf, seedJob } from "./test-support.ts";
 
@@ -104,7 +104,7 @@ async function submit(epochs = 1, accountant: "prv" | "rdp" = "prv") {
 /** The trainer's events for a job, straight from its Redis stream. */
 async function streamEvents(jobId: string): Promise<TTrainerEvent[]> {
   const entries = await stack.redis.xrange(jobKeys(jobId).events, "-", "+");
-  return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf(EVENT_FIELD) + 1] ?? "{}"));
+  return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf(REDIS_KEYS.eventField) + 1] ?? "{}"));
 }
 
 async function lastPrivacySteps(jobId: string): Promise<number> {
@@ -182,7 +182,7 @@ describe("a training job end to end", () => {
     expect(before.events).toBe((await streamEvents(succeededId)).length);
     const stream = jobKeys(succeededId).events;
     for (const event of await streamEvents(succeededId)) {
-      await stack.redis.xadd(stream, "*", EVENT_FIELD, JSON.stringify(event)); // the whole stream, twice over
+      await stack.redis.xadd(stream, "*", REDIS_KEYS.eventField, JSON.stringify(event)); // the whole stream, twice over
     }
     const blocking = stack.redis.duplicate();
     const replay = new EventConsumer({

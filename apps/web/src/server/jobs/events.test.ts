@@ -65,7 +65,8 @@ describe("GET /api/v1/jobs/:id/events", () => {
       json: { datasetId: dataset.id, model: "tiny-gpt2", epsilon: 1, syntheticRows: 20 },
     });
     const stream = `${REDIS_KEYS.eventsStreamPrefix}${job.id}`;
-    const add = (seq: number) => server.ctx.redis.xadd(stream, "*", "event", JSON.stringify(metric(job.id, seq)));
+    const add = (seq: number) =>
+      server.ctx.redis.xadd(stream, "*", REDIS_KEYS.eventField, JSON.stringify(metric(job.id, seq)));
     // Control has persisted 0..2; the stream still holds them, plus 3 not yet persisted.
     await server.ctx.prisma.jobEvent.createMany({
       data: [0, 1, 2].map((seq) => ({ jobId: job.id, seq, type: "metric", payload: metric(job.id, seq) })),

@@ -5,8 +5,6 @@ import type { TCaller } from "../auth/authenticate.ts";
 import type { TServerContext } from "../context.ts";
 import { findJob } from "./queries.ts";
 
-/** Field of a stream entry that holds the event as JSON (what the trainer's Redis sink writes). */
-const EVENT_FIELD = "event";
 const FINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "REJECTED"]);
 const HISTORY_PAGE = 500;
 
@@ -28,7 +26,7 @@ function resumeAfter(request: Request): number {
 }
 
 function decode(fields: string[]): { seq: number; type: string; payload: unknown } | null {
-  const index = fields.indexOf(EVENT_FIELD);
+  const index = fields.indexOf(REDIS_KEYS.eventField);
   if (index < 0 || index % 2 !== 0) return null;
   try {
     const payload = JSON.parse(fields[index + 1] as string) as { seq?: unknown; type?: unknown };
