@@ -1,3 +1,4 @@
+import { QUEUE } from "@dpsynth/contracts";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "./config.ts";
 
@@ -13,6 +14,7 @@ describe("loadConfig", () => {
     const config = loadConfig(valid);
     expect(config).toMatchObject({
       home: "/srv/dpsynth",
+      queuePrefix: QUEUE.prefix,
       blobStoreUrl: "file:///srv/dpsynth/blobs",
       uploadLimitBytes: 50 * 1024 * 1024,
       defaultBudget: { epsilon: 10, delta: 1e-5 },
@@ -25,6 +27,11 @@ describe("loadConfig", () => {
       clientId: "web",
       clientSecret: "s",
     });
+  });
+
+  it("takes the BullMQ prefix from DPSYNTH_QUEUE_PREFIX, the variable the control plane and trainers read", () => {
+    expect(loadConfig({ ...valid, DPSYNTH_QUEUE_PREFIX: "staging" }).queuePrefix).toBe("staging");
+    expect(loadConfig({ ...valid, DPSYNTH_QUEUE_PREFIX: "" }).queuePrefix).toBe(QUEUE.prefix);
   });
 
   it("names the variable and the rule, never the value", () => {

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { QUEUE } from "@dpsynth/contracts";
 import { z } from "zod";
 
 /** The repository root: the nearest directory above the working directory with `prisma/schema.prisma`. */
@@ -20,6 +21,8 @@ const ZWebConfig = z.object({
     .string()
     .regex(/^(file|s3):\/\//, "must be a file:/// or s3:// URL")
     .optional(),
+  /** BullMQ key prefix: the control plane and the trainers read the same variable, so one setting moves all three. */
+  DPSYNTH_QUEUE_PREFIX: z.string().min(1).default(QUEUE.prefix),
   NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters"),
   NEXTAUTH_URL: z.string().url("must be a URL").optional(),
   DPSYNTH_UPLOAD_LIMIT_MB: ZNumberFromEnv(50),
@@ -33,6 +36,7 @@ const ZWebConfig = z.object({
 export interface TWebConfig {
   databaseUrl: string;
   redisUrl: string;
+  queuePrefix: string;
   home: string;
   blobStoreUrl: string;
   nextAuthSecret: string;
@@ -58,6 +62,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    queuePrefix: e.DPSYNTH_QUEUE_PREFIX,
     home,
     blobStoreUrl: e.BLOB_STORE_URL ?? `file://${join(home, "blobs")}`,
     nextAuthSecret: e.NEXTAUTH_SECRET,

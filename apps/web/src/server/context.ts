@@ -22,19 +22,16 @@ export interface TServerContext {
 const holder = globalThis as typeof globalThis & { __dpsynthServerContext?: TServerContext };
 
 /**
- * Builds the clients from a config. Tests pass a `queuePrefix` and a `prisma` of their own so that each
- * test file owns its queue keys and its database schema.
+ * Builds the clients from a config. Tests pass a `prisma` of their own (and a queue prefix in the config) so
+ * that each test file owns its database schema and its queue keys.
  */
-export function createServerContext(
-  config: TWebConfig,
-  { queuePrefix = QUEUE.prefix, prisma }: { queuePrefix?: string; prisma?: PrismaClient } = {},
-): TServerContext {
+export function createServerContext(config: TWebConfig, { prisma }: { prisma?: PrismaClient } = {}): TServerContext {
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   return {
     config,
     prisma: prisma ?? createPrismaClient({ url: config.databaseUrl }),
     redis,
-    queue: new Queue(QUEUE.train, { connection: redis, prefix: queuePrefix }),
+    queue: new Queue(QUEUE.train, { connection: redis, prefix: config.queuePrefix }),
     blobs: createBlobStore(config.blobStoreUrl),
   };
 }

@@ -27,6 +27,7 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
   const config: TWebConfig = {
     databaseUrl: database.url,
     redisUrl,
+    queuePrefix: `t${randomBytes(5).toString("hex")}`,
     home,
     blobStoreUrl: `file://${join(home, "blobs")}`,
     nextAuthSecret: SECRET,
@@ -35,8 +36,7 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
     oidc: null,
     ...overrides,
   };
-  const queuePrefix = `t${randomBytes(5).toString("hex")}`;
-  const ctx: TServerContext = createServerContext(config, { queuePrefix, prisma: database.prisma });
+  const ctx: TServerContext = createServerContext(config, { prisma: database.prisma });
   provideServerContext(ctx);
 
   async function user(role: Role = "OWNER", epsilonAllowance = 3) {

@@ -37,6 +37,8 @@ describe("POST /api/v1/jobs", () => {
     expect(body).toMatchObject({ status: "QUEUED", epsilon: 2, datasetId: dataset.id, cancelRequested: false });
     const queued = await server.ctx.queue.getJob(body.id);
     expect(queued?.name).toBe(QUEUE.jobName);
+    // Under the configured prefix (DPSYNTH_QUEUE_PREFIX), where the trainers and the control plane look.
+    expect(await server.ctx.redis.exists(`${server.ctx.config.queuePrefix}:${QUEUE.train}:${body.id}`)).toBe(1);
     expect(queued?.opts.attempts).toBeGreaterThan(1);
     const spec = ZJobSpec.parse(queued?.data);
     expect(spec).toMatchObject({ jobId: body.id, datasetId: dataset.id, model: { id: "tiny-gpt2", finetune: "full" } });
