@@ -44,6 +44,16 @@ def test_jsonl_events_are_valid_and_seq_continues_in_a_later_attempt(tmp_path: P
     assert events[-1]["code"] == "budget_exceeded" and events[-1]["retryable"] is False
 
 
+def test_a_line_cut_short_by_a_kill_is_dropped_before_the_next_attempt_writes(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    EventEmitter.to_jsonl(path, job_id="job_1").stage("loading")
+    with open(path, "a") as handle:
+        handle.write('{"schemaVersion":1,"jobId":"job_1","seq":1,"ts"')  # killed mid-write
+    EventEmitter.to_jsonl(path, job_id="job_1", attempt=2).stage("training")
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(e["seq"], e["stage"]) for e in events] == [(0, "loading"), (1, "training")]
+
+
 def test_an_event_outside_the_contract_is_never_written(tmp_path: Path) -> None:
     emitter = EventEmitter.to_jsonl(tmp_path / "events.jsonl", job_id="job_1")
     with pytest.raises(ContractViolation):

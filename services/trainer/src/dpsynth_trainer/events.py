@@ -38,6 +38,16 @@ class JsonlSink:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._drop_cut_line()
+
+    def _drop_cut_line(self) -> None:
+        """A process killed mid-write can leave half a line; cut it so the next event starts a line of its own."""
+        if not self.path.exists():
+            return
+        with open(self.path, "rb+") as handle:
+            data = handle.read()
+            if data and not data.endswith(b"\n"):
+                handle.truncate(data.rfind(b"\n") + 1)
 
     def write(self, event: dict[str, Any]) -> None:
         with open(self.path, "a", encoding="utf-8") as handle:
