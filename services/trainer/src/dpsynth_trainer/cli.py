@@ -91,7 +91,9 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m dpsynth_trainer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m dpsynth_trainer", description="dpsynth trainer: DP fine-tuning, synthetic sampling, evaluation"
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for add in COMMANDS:
         add(subparsers)
