@@ -19,6 +19,34 @@ describe("FileBlobStore", () => {
     expect(createBlobStore(`file://${blobs.root}`).keyOf(stored.uri)).toBe("jobs/j1/report.json");
   });
 
+  it("maps the trainer's spellings of a URI inside the root to a key, and nothing outside it", () => {
+    const root = `file://${blobs.root}`;
+    const name = blobs.root.split("/").at(-1);
+    expect(blobs.store.keyOf(`file://localhost${blobs.root}/jobs/j1/synthetic.csv`)).toBe("jobs/j1/synthetic.csv");
+    expect(blobs.store.keyOf(`${root}//jobs/./j1/synthetic.csv`)).toBe("jobs/j1/synthetic.csv");
+    expect(blobs.store.keyOf(`${root}/jobs/j1/synth%65tic.csv`)).toBe("jobs/j1/synthetic.csv");
+    for (const outside of [
+      `${root}/../secret.csv`,
+      `${root}/%2e%2e/secret.csv`,
+      `${root}/jobs/../../secret.csv`,
+      // Once resolved, a sibling whose name starts with the root's name: not inside the root.
+      `${root}/../${name}Xjobs/j1/synthetic.csv`,
+      `${root}-evil/jobs/j1/synthetic.csv`,
+      `${root}/jobs%2F..%2F..%2Fsecret.csv`,
+      root,
+      "file:///etc/passwd",
+      "file://other-host/jobs/j1/synthetic.csv",
+      "s3://bucket/jobs/j1/synthetic.csv",
+      "https://example.test/jobs/j1/synthetic.csv",
+      "../secret.csv",
+      "jobs/../../secret.csv",
+      "/etc/passwd",
+      "",
+    ]) {
+      expect(blobs.store.keyOf(outside), outside).toBeNull();
+    }
+  });
+
   it("leaves nothing behind when the incoming stream fails", async () => {
     async function* failing() {
       yield "partial data";

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { dirname, join, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -27,7 +27,10 @@ export class BlobNotFoundError extends Error {
  */
 export interface BlobStore {
   uri(key: string): string;
-  /** The key of a URI inside this store; a plain key is returned as is; null for a URI elsewhere. */
+  /**
+   * The key of a URI inside this store; a plain key is returned as is; null for anything that is not a key
+   * of this store (a URI elsewhere, one that climbs out of the root, another scheme, a key with `..`).
+   */
   keyOf(uriOrKey: string): string | null;
   put(key: string, body: Readable | AsyncIterable<Uint8Array | string>): Promise<TStoredBlob>;
   /** A stream of the blob; throws BlobNotFoundError when there is none. */
@@ -37,11 +40,13 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
 }
 
+/** A key is a relative path of plain segments: nothing that could climb out of the store's root. */
+function isKey(key: string): boolean {
+  return key !== "" && key.split("/").every((part) => part !== "" && part !== "." && part !== "..");
+}
+
 function checkKey(key: string): string {
-  const parts = key.split("/");
-  if (!key || key.startsWith("/") || parts.some((part) => part === "" || part === "." || part === "..")) {
-    throw new Error(`Invalid blob key ${JSON.stringify(key)}`);
-  }
+  if (!isKey(key)) throw new Error(`Invalid blob key ${JSON.stringify(key)}`);
   return key;
 }
 
@@ -63,11 +68,9 @@ function digester() {
 /** Blobs as files under one directory (the default, `file:///abs/dir`). */
 export class FileBlobStore implements BlobStore {
   private readonly root: string;
-  private readonly rootUri: string;
 
   constructor(root: string) {
     this.root = resolve(root);
-    this.rootUri = pathToFileURL(this.root + sep).href;
   }
 
   private path(key: string): string {
@@ -79,10 +82,19 @@ export class FileBlobStore implements BlobStore {
   }
 
   keyOf(uriOrKey: string): string | null {
-    if (!uriOrKey.includes("://")) return checkKey(uriOrKey);
-    if (!uriOrKey.startsWith(this.rootUri)) return null;
-    const relative = fileURLToPath(uriOrKey).slice(this.root.length + 1);
-    return checkKey(relative.split(sep).join("/"));
+    if (!uriOrKey.includes("://")) return isKey(uriOrKey) ? uriOrKey : null;
+    // Compared as decoded, normalised paths: the trainer spells URIs its own way (`file://localhost/…`, other
+    // percent-encodings), and `…/blobs/../elsewhere` must land where the file system would take it.
+    let path: string;
+    try {
+      path = fileURLToPath(new URL(uriOrKey));
+    } catch {
+      return null; // not a file: URL, a remote host, or an encoded `/`
+    }
+    const inside = relative(this.root, path);
+    if (inside === "" || inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) return null;
+    const key = inside.split(sep).join("/");
+    return isKey(key) ? key : null;
   }
 
   async put(key: string, body: Readable | AsyncIterable<Uint8Array | string>): Promise<TStoredBlob> {

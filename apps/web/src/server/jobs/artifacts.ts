@@ -15,6 +15,12 @@ const CONTENT_TYPES: Record<string, string> = {
   "report.json": "application/json",
 };
 
+const outsideStore = () =>
+  new AppError(
+    "integrity_error",
+    "The artifact is recorded at a location outside this deployment's blob store, so it is not served. Ask an admin to check BLOB_STORE_URL and the trainer's output location.",
+  );
+
 const tampered = () =>
   new AppError(
     "integrity_error",
@@ -22,8 +28,10 @@ const tampered = () =>
   );
 
 /**
- * Streams an artifact of a job the caller may see. The blob is hashed in full before a byte is sent: a
- * tampered or truncated file is refused rather than half-delivered with a 200.
+ * Streams an artifact of a job the caller may see. Its recorded URI is the trainer's own (`file:///…`,
+ * `s3://…`); only one that resolves inside the configured blob store is read, so a row pointing anywhere else
+ * on the server is refused. The blob is hashed in full before a byte is sent: a tampered or truncated file is
+ * refused rather than half-delivered with a 200.
  */
 export async function downloadArtifact(
   ctx: TServerContext,
@@ -34,7 +42,7 @@ export async function downloadArtifact(
   const artifact = await ctx.prisma.artifact.findUnique({ where: { jobId_name: { jobId: id, name } } });
   if (!artifact) throw notFound(`The job's ${name}`);
   const key = ctx.blobs.keyOf(artifact.blobKey);
-  if (!key) throw tampered();
+  if (!key) throw outsideStore();
   try {
     const hash = createHash("sha256");
     let bytes = 0;
