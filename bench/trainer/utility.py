@@ -67,7 +67,7 @@ class Size:
 
 # Sized for about 40 minutes for the four runs on 2 idle cores (DPSYNTH_BENCH_THREADS=2): SmolLM2 LoRA trained
 # at roughly 60 tokens/s on one busy core here, so training dominates; sampling and the membership attack follow.
-FULL = Size("smollm2-135m", 200, 200, 48, 2, 64, 16, 2e-3, 40, 50, tuple(CLASSIFIERS), tuple(EPSILONS))
+FULL = Size("smollm2-135m", 200, 150, 48, 2, 64, 16, 2e-3, 40, 50, tuple(CLASSIFIERS), tuple(EPSILONS))
 SMOKE = Size("tiny-gpt2", 20, 20, 32, 1, 8, 8, 1e-3, 8, 20, ("tfidf",), (8, "inf"))
 
 
