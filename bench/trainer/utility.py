@@ -65,9 +65,10 @@ class Size:
     epsilons: tuple[float | str, ...]
 
 
-# Sized for about 40 minutes for the four runs on 2 idle cores (DPSYNTH_BENCH_THREADS=2): SmolLM2 LoRA trained
-# at roughly 60 tokens/s on one busy core here, so training dominates; sampling and the membership attack follow.
-FULL = Size("smollm2-135m", 200, 150, 48, 2, 64, 16, 2e-3, 40, 50, tuple(CLASSIFIERS), tuple(EPSILONS))
+# Sized for about 35 minutes for the four runs on 2 idle cores (DPSYNTH_BENCH_THREADS=2): dp-overhead measured SmolLM2
+# LoRA at 34 (ghost) to 49 (non-private) tokens/s on one busy core here; each run trains 2 epochs of 300 rows
+# (about 27k tokens, 20 logical steps), samples 300 rows and runs the membership attack over 600.
+FULL = Size("smollm2-135m", 150, 150, 48, 2, 32, 16, 2e-3, 40, 50, tuple(CLASSIFIERS), tuple(EPSILONS))
 SMOKE = Size("tiny-gpt2", 20, 20, 32, 1, 8, 8, 1e-3, 8, 20, ("tfidf",), (8, "inf"))
 
 
