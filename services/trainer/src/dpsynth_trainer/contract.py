@@ -248,6 +248,7 @@ class Constants:
     events_stream_prefix: str
     event_seq_prefix: str
     cancel_prefix: str
+    event_field: str
 
 
 @cache
@@ -261,6 +262,7 @@ def constants() -> Constants:
         events_stream_prefix=raw["redisKeys"]["eventsStreamPrefix"],
         event_seq_prefix=raw["redisKeys"]["eventSeqPrefix"],
         cancel_prefix=raw["redisKeys"]["cancelPrefix"],
+        event_field=raw["redisKeys"]["eventField"],
     )
 
 

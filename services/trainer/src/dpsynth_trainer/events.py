@@ -17,9 +17,6 @@ from typing import Any, Literal, Protocol
 from .contract import TrainingSummary, constants, validate_instance
 from .errors import TrainerError
 
-# Field of a Redis stream entry holding the event JSON; services/control/src/redis-keys.ts reads the same name.
-REDIS_EVENT_FIELD = "event"
-
 Stage = Literal["loading", "training", "sampling", "evaluating", "done"]
 LogLevel = Literal["debug", "info", "warning", "error"]
 
@@ -55,14 +52,15 @@ class JsonlSink:
 
 
 class RedisStreamSink:
-    """`XADD dpsynth:events:<jobId> * event <json>`."""
+    """`XADD dpsynth:events:<jobId> * event <json>` (stream prefix and field name from constants.json)."""
 
     def __init__(self, client: Any, job_id: str) -> None:
         self.client = client
         self.key = f"{constants().events_stream_prefix}{job_id}"
+        self.field = constants().event_field
 
     def write(self, event: dict[str, Any]) -> None:
-        self.client.xadd(self.key, {REDIS_EVENT_FIELD: json.dumps(event, separators=(",", ":"))})
+        self.client.xadd(self.key, {self.field: json.dumps(event, separators=(",", ":"))})
 
 
 class FileSeqCounter:
