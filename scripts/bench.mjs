@@ -18,11 +18,14 @@ import { TRAINER_PYTHON } from "./lib/uv.mjs";
 
 /** @type {Record<string, { runner: "python" | "stack" | "gpu", takes: string }>} */
 const BENCHMARKS = {
-  "dp-overhead": { runner: "python", takes: "about 15 minutes (SmolLM2 full fine-tuning dominates)" },
+  "dp-overhead": { runner: "python", takes: "about 10 minutes (SmolLM2 full fine-tuning dominates)" },
   sampling: { runner: "python", takes: "about 5 minutes" },
   "time-to-synthetic": { runner: "stack", takes: "1-3 minutes, plus the stack's start" },
   platform: { runner: "stack", takes: "about 5 minutes, plus the stack's start" },
-  utility: { runner: "python", takes: "about 40 minutes (four SmolLM2 runs)" },
+  utility: {
+    runner: "python",
+    takes: "about 35 minutes on 2 idle cores with DPSYNTH_BENCH_THREADS=2 (four SmolLM2 runs)",
+  },
   gpu: { runner: "gpu", takes: "under 10 minutes on one H200; only where a GPU is visible" },
 };
 
