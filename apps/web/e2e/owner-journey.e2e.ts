@@ -42,15 +42,12 @@ async function signIn(browser: E2EBrowser, account: { email: string; password: s
 }
 
 /** Drops a file on the drop zone the way a browser does: a DataTransfer carrying a File, dragged over, dropped. */
-async function dropFile(page: Page, testId: string, path: string, name: string, type: string) {
-  const dataTransfer = await page.evaluateHandle(
-    ({ text, fileName, mime }) => {
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([text], fileName, { type: mime }));
-      return transfer;
-    },
-    { text: readFileSync(path, "utf8"), fileName: name, mime: type },
-  );
+async function dropFile(page: Page, testId: string, file: { name: string; text: string }) {
+  const dataTransfer = await page.evaluateHandle(({ name, text }) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], name, { type: "text/csv" }));
+    return transfer;
+  }, file);
   const zone = page.getByTestId(testId);
   await zone.dispatchEvent("dragenter", { dataTransfer });
   await zone.dispatchEvent("dragover", { dataTransfer });
@@ -112,11 +109,41 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await shot(owner, "01-owner-home");
   });
 
+  it("refuses a wrong password with a message and no session", async () => {
+    const stranger = await launchBrowser(artifactsDir);
+    try {
+      const { page } = stranger;
+      await page.goto(`${baseUrl}/login`);
+      await page.getByLabel("Email", { exact: true }).fill(seededOwner().email);
+      await page.getByLabel("Password", { exact: true }).fill("not-the-password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      // Next's route announcer is an (empty) alert too, hence the filter.
+      await page.getByRole("alert").filter({ hasText: "That email and password do not match an account." }).waitFor();
+      expect(new URL(page.url()).pathname).toBe("/login");
+      await stranger.screenshot("00-login-refused");
+    } finally {
+      await stranger.close();
+    }
+  });
+
+  it("shows the API's refusal of a malformed CSV and stores nothing", async () => {
+    const { page } = owner;
+    await page.goto(`${baseUrl}/datasets/new`);
+    const ragged = ["review,label", "fine,fresh", "also fine,rotten", "one cell too many,fresh,extra"].join("\n");
+    await dropFile(page, "dropzone", { name: "ragged.csv", text: ragged });
+    const alert = page.getByRole("alert").filter({ hasText: "The file was refused" });
+    await alert.waitFor({ timeout: 30_000 });
+    // The API's own words say where the file is wrong.
+    expect(await alert.textContent()).toMatch(/line|row|column/i);
+    expect(await page.getByRole("table", { name: "Detected columns" }).count()).toBe(0);
+    await shot(owner, "02-upload-refused");
+  });
+
   it("uploads the demo CSV by drag and drop, with a preview of columns, labels and holdout", async () => {
     const { page } = owner;
     await page.goto(`${baseUrl}/datasets/new`);
     await shot(owner, "02-upload-empty");
-    await dropFile(page, "dropzone", DEMO_CSV, "rotten_tomatoes_600.csv", "text/csv");
+    await dropFile(page, "dropzone", { name: "rotten_tomatoes_600.csv", text: readFileSync(DEMO_CSV, "utf8") });
 
     const columns = page.getByRole("table", { name: "Detected columns" });
     await columns.waitFor({ timeout: 30_000 });
@@ -249,31 +276,65 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await shot(owner, "11-compare");
   });
 
+  it("shows the owner an admin's rejection with its reason, and releases the reservation", async () => {
+    const { page } = owner;
+    await page.goto(`${baseUrl}/jobs/new?datasetId=${journey.datasetId}`);
+    await page.getByLabel("Epsilon (ε)").fill("5");
+    const quote = page.getByTestId("quote");
+    await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("needs-approval");
+    await page.getByRole("button", { name: "Request approval" }).click();
+    await page.waitForURL(
+      (url) => /^\/jobs\/(?!new$)[^/]+$/.test(url.pathname) && !url.pathname.endsWith(journey.jobId ?? ""),
+      {
+        timeout: 30_000,
+      },
+    );
+    const rejectedJobId = new URL(page.url()).pathname.split("/").pop();
+
+    const reason = "Try epsilon 3 first: this dataset's budget has to last the quarter.";
+    await admin.page.goto(`${baseUrl}/admin/approvals`);
+    const request = admin.page.locator(`article[data-job-id="${rejectedJobId}"]`);
+    await request.getByRole("button", { name: "Reject" }).click();
+    const dialog = admin.page.getByRole("dialog", { name: "Reject this request" });
+    await dialog.getByLabel("Reason").fill(reason);
+    await shot(admin, "15-admin-reject-dialog");
+    await dialog.getByRole("button", { name: "Reject request" }).click();
+    await request.waitFor({ state: "detached", timeout: 15_000 });
+
+    await expect.poll(() => jobStatus(page), { timeout: 15_000 }).toBe("REJECTED");
+    await page.getByRole("alert").filter({ hasText: reason }).waitFor();
+    await shot(owner, "16-job-rejected");
+    await page.goto(`${baseUrl}/datasets/${journey.datasetId}`);
+    const reserved = page.locator(".stat", { hasText: "Reserved" });
+    await reserved.waitFor();
+    expect(await reserved.locator(".stat-value").textContent()).toBe("0");
+  });
+
   it("shows the admin pages: budgets, users, audit trail", async () => {
     const { page } = admin;
     await page.goto(`${baseUrl}/admin/budgets`);
     await page.getByRole("form", { name: `Budget of ${DATASET_NAME}` }).waitFor();
-    await shot(admin, "12-admin-budgets");
+    await shot(admin, "17-admin-budgets");
     await page.goto(`${baseUrl}/admin/users`);
     await page.getByRole("table", { name: "Users" }).waitFor();
-    await shot(admin, "13-admin-users");
+    await shot(admin, "18-admin-users");
     await page.goto(`${baseUrl}/admin/audit`);
     const audit = page.getByRole("table", { name: "Audit events" });
     await audit.waitFor();
     expect(await audit.textContent()).toContain(journey.jobId?.slice(-8));
-    await shot(admin, "14-admin-audit");
+    await shot(admin, "19-admin-audit");
   });
 
   it("fits phone widths: home, upload, job page", async () => {
-    await atPhoneWidth(owner, "/", "15-phone-home", (page) =>
-      page.getByRole("table", { name: "Jobs" }).getByRole("link", { name: "tiny-gpt2" }).waitFor(),
+    await atPhoneWidth(owner, "/", "20-phone-home", (page) =>
+      page.getByRole("table", { name: "Jobs" }).getByRole("link", { name: "tiny-gpt2" }).first().waitFor(),
     );
-    await atPhoneWidth(owner, "/datasets/new", "16-phone-upload", (page) => page.getByTestId("dropzone").waitFor());
-    await atPhoneWidth(owner, `/jobs/${journey.jobId}`, "17-phone-job", async (page) => {
+    await atPhoneWidth(owner, "/datasets/new", "21-phone-upload", (page) => page.getByTestId("dropzone").waitFor());
+    await atPhoneWidth(owner, `/jobs/${journey.jobId}`, "22-phone-job", async (page) => {
       await page.getByRole("table", { name: "Real versus synthetic utility" }).waitFor({ timeout: 30_000 });
       await expect.poll(() => chartPoints(page), { timeout: 15_000 }).toBeGreaterThan(0);
     });
-    await atPhoneWidth(admin, "/admin/approvals", "18-phone-approvals", (page) =>
+    await atPhoneWidth(admin, "/admin/approvals", "23-phone-approvals", (page) =>
       page.getByRole("heading", { name: "Approvals" }).waitFor(),
     );
   });

@@ -80,6 +80,15 @@ export function AppShell({ children, adminNav }: { children: ReactNode; adminNav
           )}
         </nav>
         <div className="sidebar-footer">
+          <Link
+            href="/settings"
+            className="nav-link"
+            aria-current={isActive(pathname, "/settings") ? "page" : undefined}
+            onClick={closeMenu}
+          >
+            <Icon name="key" />
+            Account
+          </Link>
           {user && (
             <div className="user-chip">
               <span className="email" title={user.email}>

@@ -8,7 +8,12 @@ export function formatEpsilon(value: number | "inf" | null | undefined, digits =
 
 export function formatDelta(value: number | null | undefined): string {
   if (value === null || value === undefined) return "—";
-  return value === 0 ? "0" : value.toExponential(0).replace("e", "e");
+  return value === 0 ? "0" : value.toExponential(0);
+}
+
+/** A delta as an editable value: small ones read better as 1e-5 than as 0.00001. */
+export function deltaInputText(delta: number): string {
+  return delta > 0 && delta < 1e-3 ? delta.toExponential() : String(delta);
 }
 
 export function formatPercent(value: number | null | undefined, digits = 1): string {

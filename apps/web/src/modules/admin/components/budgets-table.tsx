@@ -4,7 +4,7 @@ import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import type { TDatasetWire } from "@/components/api/wire-types";
 import { BudgetBar } from "@/components/ui/budget-bar";
-import { formatEpsilon } from "@/components/ui/format";
+import { deltaInputText, formatEpsilon } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
 import { useDatasets, useSetBudget } from "@/modules/datasets/hooks/use-datasets";
@@ -12,7 +12,7 @@ import { useDatasets, useSetBudget } from "@/modules/datasets/hooks/use-datasets
 function BudgetRow({ dataset }: { dataset: TDatasetWire }) {
   const setBudget = useSetBudget(dataset.id);
   const [epsilon, setEpsilon] = useState(String(dataset.budget.epsilonTotal));
-  const [delta, setDelta] = useState(String(dataset.budget.delta));
+  const [delta, setDelta] = useState(deltaInputText(dataset.budget.delta));
   const epsilonId = `budget-epsilon-${dataset.id}`;
   const deltaId = `budget-delta-${dataset.id}`;
   const changed = Number(epsilon) !== dataset.budget.epsilonTotal || Number(delta) !== dataset.budget.delta;

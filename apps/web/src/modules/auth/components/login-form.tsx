@@ -2,7 +2,7 @@
 
 import { useRouter, useSearchParams } from "next/navigation";
 import { signIn } from "next-auth/react";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { Brand } from "@/components/ui/brand";
 
 /** Only same-site paths are followed after sign-in, so a crafted link cannot send the user elsewhere. */
@@ -23,6 +23,9 @@ export function LoginForm() {
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  // Until React has hydrated, a click would submit the form natively and lose (or expose) what was typed.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -36,8 +39,8 @@ export function LoginForm() {
       const result = await signIn("credentials", { email, password, redirect: false });
       if (!result || result.error || !result.ok) {
         setError(
-          result?.status === 429
-            ? "Too many sign-in attempts. Wait a minute and try again."
+          result?.error === "rate_limited"
+            ? "Too many sign-in attempts for this address. Wait a few minutes and try again."
             : "That email and password do not match an account.",
         );
         return;
@@ -59,7 +62,7 @@ export function LoginForm() {
         <p className="muted" style={{ marginBottom: 20 }}>
           Private data in, differentially private synthetic data out.
         </p>
-        <form className="form" onSubmit={onSubmit} noValidate>
+        <form className="form" method="post" onSubmit={onSubmit} noValidate>
           {error && (
             <div className="alert alert-danger" role="alert">
               {error}
@@ -91,7 +94,7 @@ export function LoginForm() {
               aria-invalid={error ? true : undefined}
             />
           </div>
-          <button className="btn btn-primary" type="submit" disabled={pending}>
+          <button className="btn btn-primary" type="submit" disabled={pending || !hydrated}>
             {pending && <span className="spinner" aria-hidden="true" />}
             Sign in
           </button>

@@ -35,7 +35,7 @@ function MetricsTable({ jobs, reports }: { jobs: TJobWire[]; reports: (TReport |
   const classifiers = [...new Set(reports.flatMap((report) => report?.utility.map((row) => row.classifier) ?? []))];
   return (
     <div className="table-wrap">
-      <table className="table" aria-label="Report metrics by job">
+      <table className="table wrap-head" aria-label="Report metrics by job">
         <thead>
           <tr>
             <th scope="col">Job</th>
@@ -44,11 +44,11 @@ function MetricsTable({ jobs, reports }: { jobs: TJobWire[]; reports: (TReport |
             </th>
             {classifiers.map((classifier) => (
               <th scope="col" className="right" key={classifier}>
-                Accuracy real → synthetic ({classifier})
+                Accuracy, {classifier}: real → synthetic
               </th>
             ))}
             <th scope="col" className="right">
-              Macro-F1 ratio
+              Macro-F1, synthetic / real
             </th>
             <th scope="col" className="right">
               Label faithfulness
@@ -64,10 +64,10 @@ function MetricsTable({ jobs, reports }: { jobs: TJobWire[]; reports: (TReport |
         <tbody>
           {jobs.map((job, index) => {
             const report = reports[index];
-            const best = report?.utility[0];
+            const headline = report?.utility[0];
             return (
               <tr key={job.id}>
-                <td>
+                <td style={{ whiteSpace: "nowrap" }}>
                   <span className="legend-dot" style={{ background: SERIES_COLORS[index] }} aria-hidden="true" />
                   <Link href={`/jobs/${job.id}`} className="mono">
                     {seriesName(job)}
@@ -82,7 +82,9 @@ function MetricsTable({ jobs, reports }: { jobs: TJobWire[]; reports: (TReport |
                     </td>
                   );
                 })}
-                <td className="right">{best ? formatPercent(best.ratio.macroF1, 0) : "—"}</td>
+                <td className="right">
+                  {headline ? `${formatPercent(headline.ratio.macroF1, 0)} (${headline.classifier})` : "—"}
+                </td>
                 <td className="right">{report ? formatPercent(report.labelFaithfulness.agreement) : "—"}</td>
                 <td className="right">{report ? formatInteger(report.privacyDiagnostics.exactCopies) : "—"}</td>
                 <td className="right">

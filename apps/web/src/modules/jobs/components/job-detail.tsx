@@ -165,6 +165,8 @@ export function JobDetail({ jobId }: { jobId: string }) {
 
   const approvedEpsilon = job.epsilon;
   const running = job.status === "RUNNING";
+  // A request that never reached the queue has no curve, progress or files to show.
+  const reachedQueue = job.status !== "PENDING_APPROVAL" && job.status !== "REJECTED";
   return (
     <div className="page">
       <PageHeader
@@ -202,58 +204,66 @@ export function JobDetail({ jobId }: { jobId: string }) {
 
       <JobOutcome job={job} />
 
-      <div className="grid grid-4">
-        <Stat
-          label="ε charged"
-          value={formatEpsilon(job.epsilonSpent, 3)}
-          hint={
-            running && live.points.length > 0
-              ? `training so far ε ${formatEpsilon(live.points.at(-1)?.epsilon, 3)} of ${formatEpsilon(approvedEpsilon)}`
-              : approvedEpsilon
-                ? `of ${formatEpsilon(approvedEpsilon)} approved`
-                : "non-private baseline"
-          }
-        />
-        <Stat label="δ" value={formatDelta(job.delta)} hint="probability the guarantee fails" />
-        <Stat
-          label="Samples / s"
-          value={live.samplesPerSecond === null ? "—" : formatNumber(live.samplesPerSecond, 1)}
-          hint={running ? "live" : "last reported"}
-        />
-        <Stat label="Elapsed" value={elapsed(job)} hint={job.attempts > 1 ? `${job.attempts} attempts` : undefined} />
-      </div>
-
-      <div className="grid grid-main">
-        <Card
-          title="Loss versus ε"
-          labelledBy="chart-heading"
-          actions={
-            !finished ? (
-              <span className={`badge ${live.connection === "open" ? "badge-success badge-running" : ""}`}>
-                {live.connection === "open" ? "Live" : "Connecting"}
-              </span>
-            ) : undefined
-          }
-        >
-          <LossEpsilonChart
-            series={[
-              { key: job.id, name: job.spec.model.id, color: SERIES_COLORS[0] ?? "#4f46e5", points: live.points },
-            ]}
-            approvedEpsilon={approvedEpsilon}
+      {reachedQueue && (
+        <div className="grid grid-4">
+          <Stat
+            label="ε charged"
+            value={formatEpsilon(job.epsilonSpent, 3)}
+            hint={
+              running && live.points.length > 0
+                ? `training so far ε ${formatEpsilon(live.points.at(-1)?.epsilon, 3)} of ${formatEpsilon(approvedEpsilon)}`
+                : approvedEpsilon
+                  ? `of ${formatEpsilon(approvedEpsilon)} approved`
+                  : "non-private baseline"
+            }
           />
-        </Card>
-        <div className="stack" style={{ gap: 16 }}>
-          <Card title="Progress" labelledBy="progress-heading">
-            <StageProgress job={job} live={live} />
-          </Card>
-          <Card title="Downloads" labelledBy="downloads-heading">
-            <ArtifactDownloads jobId={job.id} artifacts={job.artifacts} />
-          </Card>
+          <Stat label="δ" value={formatDelta(job.delta)} hint="probability the guarantee fails" />
+          <Stat
+            label="Samples / s"
+            value={live.samplesPerSecond === null ? "—" : formatNumber(live.samplesPerSecond, 1)}
+            hint={running ? "live" : "last reported"}
+          />
+          <Stat label="Elapsed" value={elapsed(job)} hint={job.attempts > 1 ? `${job.attempts} attempts` : undefined} />
         </div>
-      </div>
+      )}
+
+      {reachedQueue && (
+        <div className="grid grid-main">
+          <Card
+            title="Loss versus ε"
+            labelledBy="chart-heading"
+            actions={
+              !finished ? (
+                <span className={`badge ${live.connection === "open" ? "badge-success badge-running" : ""}`}>
+                  {live.connection === "open" ? "Live" : "Connecting"}
+                </span>
+              ) : undefined
+            }
+          >
+            <LossEpsilonChart
+              series={[
+                { key: job.id, name: job.spec.model.id, color: SERIES_COLORS[0] ?? "#4f46e5", points: live.points },
+              ]}
+              approvedEpsilon={approvedEpsilon}
+            />
+          </Card>
+          <div className="stack" style={{ gap: 16 }}>
+            <Card title="Progress" labelledBy="progress-heading">
+              <StageProgress job={job} live={live} />
+            </Card>
+            <Card title="Downloads" labelledBy="downloads-heading">
+              <ArtifactDownloads jobId={job.id} artifacts={job.artifacts} />
+            </Card>
+          </div>
+        </div>
+      )}
 
       <Card title="Request" labelledBy="request-heading">
         <dl className="kv">
+          <dt>ε · δ</dt>
+          <dd>
+            {formatEpsilon(job.epsilon ?? "inf")} · {formatDelta(job.delta)}
+          </dd>
           <dt>Model</dt>
           <dd className="mono">
             {job.spec.model.id} ({job.spec.model.finetune})

@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useDebouncedValue } from "@/components/hooks/use-debounced-value";
-import { formatInteger } from "@/components/ui/format";
+import { deltaInputText, formatInteger } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
 import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
@@ -26,17 +26,11 @@ const PRESET_TEXT: Record<TPresetName, { title: string; meta: string }> = {
 
 type TPresetChoice = TPresetName | "custom";
 
-/** Small deltas read better as 1e-5 than as 0.00001. */
-function deltaText(delta: number): string {
-  return delta > 0 && delta < 1e-3 ? delta.toExponential() : String(delta);
-}
-
 function presetValues(name: TPresetName) {
   const preset = PRESETS[name];
   return {
     model: preset.model.id,
     epsilon: preset.privacy.epsilon,
-    delta: preset.privacy.delta,
     rows: preset.sampling.rows,
   };
 }
@@ -52,7 +46,8 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
   const [model, setModel] = useState(quick.model);
   const [customModel, setCustomModel] = useState("");
   const [epsilon, setEpsilon] = useState(String(quick.epsilon));
-  const [delta, setDelta] = useState(deltaText(quick.delta));
+  // Empty means the server's default: the preset's delta, capped at a tenth of the dataset's delta budget.
+  const [delta, setDelta] = useState("");
   const [rows, setRows] = useState(String(quick.rows));
 
   // A stale or foreign id in the link falls back to choosing (or to the only dataset there is).
@@ -66,18 +61,19 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
     const values = presetValues(choice);
     setModel(values.model);
     setEpsilon(String(values.epsilon));
-    setDelta(deltaText(values.delta));
     setRows(String(values.rows));
   }
 
   const modelId = model === CUSTOM_MODEL ? customModel.trim() : model;
   const epsilonValue = Number(epsilon);
-  const deltaValue = Number(delta);
+  const deltaValue = delta.trim() === "" ? undefined : Number(delta);
   const rowsValue = Number(rows);
   const problems: Record<string, string> = {};
   if (!(epsilonValue > 0)) problems.epsilon = "Enter an epsilon above 0.";
-  if (!(deltaValue >= 0 && deltaValue < 1)) problems.delta = "Delta is a probability below 1, e.g. 1e-5.";
-  else if (dataset && deltaValue >= 1 / dataset.trainRows) {
+  // An empty delta is the server's to choose (the quote says which); a typed one is checked here first.
+  if (deltaValue !== undefined && !(deltaValue > 0 && deltaValue < 1)) {
+    problems.delta = "Delta is a probability below 1, e.g. 1e-6.";
+  } else if (deltaValue !== undefined && dataset && deltaValue >= 1 / dataset.trainRows) {
     problems.delta = `Delta should be well below 1 / ${formatInteger(dataset.trainRows)} training rows.`;
   }
   if (!(Number.isInteger(rowsValue) && rowsValue >= 1)) problems.rows = "Enter a whole number of rows, at least 1.";
@@ -89,7 +85,7 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
           datasetId: selectedDatasetId,
           model: modelId,
           epsilon: epsilonValue,
-          delta: deltaValue,
+          ...(deltaValue === undefined ? {} : { delta: deltaValue }),
           syntheticRows: rowsValue,
           ...(preset === "custom" ? {} : { preset }),
         }
@@ -247,12 +243,18 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
                     className="input num"
                     inputMode="decimal"
                     value={delta}
+                    placeholder={
+                      quote.data && quoteIsCurrent
+                        ? `${deltaInputText(quote.data.requested.delta)} (default)`
+                        : "default"
+                    }
                     onChange={(event) => setDelta(event.target.value)}
                     aria-invalid={problems.delta ? true : undefined}
                     aria-describedby="job-delta-hint"
                   />
                   <span className="hint" id="job-delta-hint">
-                    The small chance the ε guarantee does not hold; keep it far below 1 / rows.
+                    The small chance the ε guarantee does not hold. Leave it empty for the default, a tenth of the
+                    dataset's δ budget at most.
                   </span>
                   {problems.delta && <span className="field-error">{problems.delta}</span>}
                 </div>
