@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "./generated/client.ts";
-import { BudgetExceededError, budgetOf, chargeSpend, createJobWithReservation, settleJob } from "./ledger.ts";
+import {
+  BudgetExceededError,
+  budgetOf,
+  chargeSpend,
+  chargeSpendIn,
+  createJobWithReservation,
+  settleJob,
+  settleJobIn,
+  withDatasetLock,
+} from "./ledger.ts";
 import { createTestDatabase, type TestDatabase } from "./testing.ts";
 
 let db: TestDatabase;
@@ -96,6 +105,37 @@ describe("privacy ledger", () => {
     expect(budget.reserved).toBe(0);
     expect(budget.remaining).toBeCloseTo(8.8, 9);
     expect(await prisma.ledgerEntry.count({ where: { jobId: job.id, kind: "RELEASE" } })).toBe(1);
+  });
+
+  it("commits a charge and settlement with the caller's own rows, or none of them when it crashes in between", async () => {
+    const ds = await dataset(10);
+    const job = await requestJob(ds.id, 3);
+    // What control does with a final event: charge, settle, write the event row, end the job; one transaction.
+    const persist = (crash: boolean) =>
+      withDatasetLock(prisma, ds.id, async (tx) => {
+        await chargeSpendIn(tx, { datasetId: ds.id, jobId: job.id, mechanism: "dp-sgd", epsilon: 1, delta: 1e-6 });
+        await settleJobIn(tx, { datasetId: ds.id, jobId: job.id, note: "settled: succeeded" });
+        await tx.jobEvent.create({ data: { jobId: job.id, seq: 0, type: "result", payload: {} } });
+        if (crash) throw new Error("crashed before the commit");
+        await tx.job.update({ where: { id: job.id }, data: { status: "SUCCEEDED" } });
+      });
+
+    await expect(persist(true)).rejects.toThrow("crashed before the commit");
+    expect(await prisma.jobEvent.count({ where: { jobId: job.id } })).toBe(0);
+    expect(await prisma.ledgerEntry.count({ where: { jobId: job.id, kind: { in: ["CHARGE", "RELEASE"] } } })).toBe(0);
+    expect(await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({
+      status: "QUEUED",
+      epsilonSpent: 0,
+    });
+    expect(await budgetOf(prisma, ds.id)).toMatchObject({ spent: 0, reserved: 3, remaining: 7 });
+
+    await persist(false);
+    expect(await prisma.jobEvent.count({ where: { jobId: job.id } })).toBe(1);
+    expect(await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({
+      status: "SUCCEEDED",
+      epsilonSpent: 1,
+    });
+    expect(await budgetOf(prisma, ds.id)).toMatchObject({ spent: 1, reserved: 0, remaining: 9 });
   });
 
   it("never lets charges plus open reservations exceed the total, whatever the order of events", async () => {

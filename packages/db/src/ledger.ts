@@ -107,8 +107,16 @@ async function readBudget(tx: Tx, datasetId: string): Promise<Budget> {
   };
 }
 
-/** Runs `work` in a transaction holding the lock on the dataset's row: one ledger change at a time per dataset. */
-async function withDatasetLock<T>(prisma: PrismaClient, datasetId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in a transaction holding the lock on the dataset's row: one ledger change at a time per dataset.
+ * Callers that must commit a ledger change together with rows of their own (control: an event, its charge and
+ * the job's status) write those rows with the same `tx` and use the `…In` variants below.
+ */
+export async function withDatasetLock<T>(
+  prisma: PrismaClient,
+  datasetId: string,
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
   return prisma.$transaction(
     async (tx) => {
       await tx.$queryRaw`SELECT id FROM "Dataset" WHERE id = ${datasetId} FOR UPDATE`;
@@ -118,7 +126,8 @@ async function withDatasetLock<T>(prisma: PrismaClient, datasetId: string, work:
   );
 }
 
-async function datasetOfJob(prisma: PrismaClient, jobId: string): Promise<string> {
+/** The dataset whose ledger a job's entries belong to (whose lock `withDatasetLock` must take). */
+export async function datasetOfJob(prisma: PrismaClient, jobId: string): Promise<string> {
   return (await prisma.job.findUniqueOrThrow({ where: { id: jobId }, select: { datasetId: true } })).datasetId;
 }
 
@@ -153,37 +162,48 @@ export function createJobWithReservation(
   });
 }
 
+export interface TCharge {
+  jobId: string;
+  mechanism: string;
+  /** Cumulative for the job and mechanism. */
+  epsilon: number;
+  delta: number;
+}
+
 /**
  * Records what the trainer reports it has released through one mechanism. `epsilon` and `delta` are
  * cumulative for the job, so a replayed or repeated report charges nothing new.
  */
-export async function chargeSpend(
-  prisma: PrismaClient,
-  { jobId, mechanism, epsilon, delta }: { jobId: string; mechanism: string; epsilon: number; delta: number },
+export async function chargeSpend(prisma: PrismaClient, charge: TCharge): Promise<{ charged: number }> {
+  const datasetId = await datasetOfJob(prisma, charge.jobId);
+  return withDatasetLock(prisma, datasetId, (tx) => chargeSpendIn(tx, { datasetId, ...charge }));
+}
+
+/** `chargeSpend` inside a transaction that already holds `withDatasetLock(datasetId)` of the job's dataset. */
+export async function chargeSpendIn(
+  tx: Tx,
+  { datasetId, jobId, mechanism, epsilon, delta }: TCharge & { datasetId: string },
 ): Promise<{ charged: number }> {
-  const datasetId = await datasetOfJob(prisma, jobId);
-  return withDatasetLock(prisma, datasetId, async (tx) => {
-    const already = await tx.ledgerEntry.aggregate({
-      where: { jobId, kind: "CHARGE", mechanism },
-      _sum: { epsilon: true, delta: true },
-    });
-    const charged = epsilon - (already._sum.epsilon ?? 0);
-    const deltaCharged = Math.max(0, delta - (already._sum.delta ?? 0));
-    if (charged <= TOLERANCE && deltaCharged <= 0) return { charged: 0 };
-    await tx.ledgerEntry.create({
-      data: {
-        datasetId,
-        jobId,
-        kind: "CHARGE",
-        mechanism,
-        epsilon: Math.max(0, charged),
-        delta: deltaCharged,
-      },
-    });
-    const total = await tx.ledgerEntry.aggregate({ where: { jobId, kind: "CHARGE" }, _sum: { epsilon: true } });
-    await tx.job.update({ where: { id: jobId }, data: { epsilonSpent: total._sum.epsilon ?? 0 } });
-    return { charged: Math.max(0, charged) };
+  const already = await tx.ledgerEntry.aggregate({
+    where: { jobId, kind: "CHARGE", mechanism },
+    _sum: { epsilon: true, delta: true },
   });
+  const charged = epsilon - (already._sum.epsilon ?? 0);
+  const deltaCharged = Math.max(0, delta - (already._sum.delta ?? 0));
+  if (charged <= TOLERANCE && deltaCharged <= 0) return { charged: 0 };
+  await tx.ledgerEntry.create({
+    data: {
+      datasetId,
+      jobId,
+      kind: "CHARGE",
+      mechanism,
+      epsilon: Math.max(0, charged),
+      delta: deltaCharged,
+    },
+  });
+  const total = await tx.ledgerEntry.aggregate({ where: { jobId, kind: "CHARGE" }, _sum: { epsilon: true } });
+  await tx.job.update({ where: { id: jobId }, data: { epsilonSpent: total._sum.epsilon ?? 0 } });
+  return { charged: Math.max(0, charged) };
 }
 
 /**
@@ -192,21 +212,27 @@ export async function chargeSpend(
  */
 export async function settleJob(prisma: PrismaClient, jobId: string, note?: string): Promise<{ released: number }> {
   const datasetId = await datasetOfJob(prisma, jobId);
-  return withDatasetLock(prisma, datasetId, async (tx) => {
-    const totals = (await totalsByJob(tx, { jobId })).get(jobId) ?? emptyTotals();
-    const open = openReservation(totals);
-    if (open.epsilon <= TOLERANCE && open.delta <= 0) return { released: 0 };
-    await tx.ledgerEntry.create({
-      data: {
-        datasetId,
-        jobId,
-        kind: "RELEASE",
-        mechanism: RESERVATION,
-        epsilon: open.epsilon,
-        delta: open.delta,
-        note: note ?? null,
-      },
-    });
-    return { released: open.epsilon };
+  return withDatasetLock(prisma, datasetId, (tx) => settleJobIn(tx, { datasetId, jobId, note }));
+}
+
+/** `settleJob` inside a transaction that already holds `withDatasetLock(datasetId)` of the job's dataset. */
+export async function settleJobIn(
+  tx: Tx,
+  { datasetId, jobId, note }: { datasetId: string; jobId: string; note?: string | undefined },
+): Promise<{ released: number }> {
+  const totals = (await totalsByJob(tx, { jobId })).get(jobId) ?? emptyTotals();
+  const open = openReservation(totals);
+  if (open.epsilon <= TOLERANCE && open.delta <= 0) return { released: 0 };
+  await tx.ledgerEntry.create({
+    data: {
+      datasetId,
+      jobId,
+      kind: "RELEASE",
+      mechanism: RESERVATION,
+      epsilon: open.epsilon,
+      delta: open.delta,
+      note: note ?? null,
+    },
   });
+  return { released: open.epsilon };
 }

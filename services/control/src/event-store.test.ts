@@ -155,4 +155,50 @@ describe("persistEvent", () => {
     });
     expect((await ledgerOf(prisma, job.id)).released).toBeCloseTo(3, 12);
   });
+
+  it("commits an event with its charge, settlement and final status, or none of them when the transaction dies", async () => {
+    const job = await seedJob(prisma, { epsilon: 2 });
+    const events = [
+      trainerEvent(job.id, 0, { type: "privacy", mechanism: "dp-sgd", epsilon: 0.5, delta: 1e-5, steps: 1 }),
+      trainerEvent(job.id, 1, {
+        type: "result",
+        training: { ...summary, epsilon: 0.5 },
+        metrics: { "eval/tstr_accuracy_tfidf": 0.6 },
+        artifacts: [],
+      }),
+    ];
+    const before = await snapshot(job.id);
+    // The event's own row is written after its ledger entries: a failure there is a crash "in between".
+    await crashOnEventInsert(async () => {
+      for (const event of events) await expect(persistEvent(prisma, event)).rejects.toThrow(/simulated crash/);
+    });
+    expect(await snapshot(job.id)).toEqual(before);
+
+    for (const event of events) expect(await persistEvent(prisma, event)).toBe("persisted");
+    const ledger = await ledgerOf(prisma, job.id);
+    expect(ledger).toMatchObject({ chargeCount: 1, releaseCount: 1 });
+    expect(ledger.charged).toBeCloseTo(0.5, 12);
+    expect(ledger.released).toBeCloseTo(1.5, 12);
+    expect(await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({
+      status: "SUCCEEDED",
+      epsilonSpent: 0.5,
+    });
+  });
 });
+
+/** Runs `work` while PostgreSQL refuses every JobEvent insert in this file's schema, as a dying process would. */
+async function crashOnEventInsert(work: () => Promise<void>) {
+  const table = `"${db.schema}"."JobEvent"`;
+  await prisma.$executeRawUnsafe(
+    `CREATE FUNCTION "${db.schema}".simulated_crash() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated crash'; END $$`,
+  );
+  await prisma.$executeRawUnsafe(
+    `CREATE TRIGGER simulated_crash BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION "${db.schema}".simulated_crash()`,
+  );
+  try {
+    await work();
+  } finally {
+    await prisma.$executeRawUnsafe(`DROP TRIGGER simulated_crash ON ${table}`);
+    await prisma.$executeRawUnsafe(`DROP FUNCTION "${db.schema}".simulated_crash()`);
+  }
+}

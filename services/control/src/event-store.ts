@@ -1,6 +1,14 @@
 import type { TTrainerEvent } from "@dpsynth/contracts";
-import { chargeSpend, type Prisma, type PrismaClient } from "@dpsynth/db";
-import { markFinished, OPEN_STATUSES, releaseReservation, type TOutcome } from "./settlement.ts";
+import {
+  chargeSpendIn,
+  datasetOfJob,
+  type Prisma,
+  type PrismaClient,
+  settleJobIn,
+  type TCharge,
+  withDatasetLock,
+} from "@dpsynth/db";
+import { markFinished, OPEN_STATUSES, settlementNote, type TOutcome } from "./settlement.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -12,32 +20,18 @@ export function outcomeOf(event: TTrainerEvent): TOutcome | null {
   return { status: "FAILED", code: event.code, message: event.message };
 }
 
-/**
- * Ledger effects of an event. The ledger functions run their own serialisable transactions and are
- * idempotent by construction (charges are cumulative per job and mechanism; settlement releases only what is
- * still open), so they run before the event's row is written: a crash in between replays the event, and
- * the replay charges and releases nothing new.
- */
-async function applyLedger(prisma: PrismaClient, event: TTrainerEvent, outcome: TOutcome | null): Promise<void> {
+/** What an event charges to the dataset's ledger (cumulative per job and mechanism, so a replay adds nothing). */
+function chargesOf(event: TTrainerEvent): TCharge[] {
+  const { jobId } = event;
   if (event.type === "privacy") {
-    await chargeSpend(prisma, {
-      jobId: event.jobId,
-      mechanism: event.mechanism,
-      epsilon: event.epsilon,
-      delta: event.delta,
-    });
+    return [{ jobId, mechanism: event.mechanism, epsilon: event.epsilon, delta: event.delta }];
   }
   // The summary is the accountant's last word on training: charging it (cumulatively, so normally nothing
   // new) guarantees the ledger never holds less than what the report will state.
   if (event.type === "result" && event.training.epsilon !== "inf" && event.training.accountant !== "none") {
-    await chargeSpend(prisma, {
-      jobId: event.jobId,
-      mechanism: "dp-sgd",
-      epsilon: event.training.epsilon,
-      delta: event.training.delta,
-    });
+    return [{ jobId, mechanism: "dp-sgd", epsilon: event.training.epsilon, delta: event.training.delta }];
   }
-  if (outcome) await releaseReservation(prisma, event.jobId, outcome);
+  return [];
 }
 
 /** Job-row effects of an event that are not final (final ones go through `markFinished`). */
@@ -79,29 +73,39 @@ async function applyProgress(tx: Tx, event: TTrainerEvent): Promise<void> {
 }
 
 /**
- * Persists one trainer event exactly once, keyed on (jobId, seq): the JobEvent row, its MetricPoint,
- * Artifact, stage or final status, in one transaction; ledger charges and settlement just before it (see
- * `applyLedger`). Replaying an event, or a whole stream, changes nothing.
+ * Persists one trainer event exactly once, keyed on (jobId, seq): the JobEvent row, its ledger charge and
+ * settlement, MetricPoint, Artifact, stage or final status commit in one transaction, or none of them do (a
+ * crash before the commit replays the whole event). An event that changes the ledger runs under the dataset's
+ * ledger lock; the others do not take it. Replaying an event, or a whole stream, changes nothing.
  */
 export async function persistEvent(prisma: PrismaClient, event: TTrainerEvent): Promise<"persisted" | "duplicate"> {
   const key = { jobId_seq: { jobId: event.jobId, seq: event.seq } };
   if (await prisma.jobEvent.findUnique({ where: key, select: { seq: true } })) return "duplicate";
   const outcome = outcomeOf(event);
-  await applyLedger(prisma, event, outcome);
-  try {
-    return await prisma.$transaction(async (tx) => {
-      if (await tx.jobEvent.findUnique({ where: key, select: { seq: true } })) return "duplicate" as const;
-      await tx.jobEvent.create({
-        data: { jobId: event.jobId, seq: event.seq, type: event.type, payload: event as Prisma.InputJsonObject },
-      });
-      await applyProgress(tx, event);
-      if (outcome) await markFinished(tx, event.jobId, outcome);
-      await tx.job.updateMany({
-        where: { id: event.jobId, lastEventSeq: { lt: event.seq } },
-        data: { lastEventSeq: event.seq },
-      });
-      return "persisted" as const;
+  const charges = chargesOf(event);
+
+  const record = async (tx: Tx, datasetId: string | null) => {
+    if (await tx.jobEvent.findUnique({ where: key, select: { seq: true } })) return "duplicate" as const;
+    if (datasetId) {
+      for (const charge of charges) await chargeSpendIn(tx, { datasetId, ...charge });
+      if (outcome) await settleJobIn(tx, { datasetId, jobId: event.jobId, note: settlementNote(outcome) });
+    }
+    await tx.jobEvent.create({
+      data: { jobId: event.jobId, seq: event.seq, type: event.type, payload: event as Prisma.InputJsonObject },
     });
+    await applyProgress(tx, event);
+    if (outcome) await markFinished(tx, event.jobId, outcome);
+    await tx.job.updateMany({
+      where: { id: event.jobId, lastEventSeq: { lt: event.seq } },
+      data: { lastEventSeq: event.seq },
+    });
+    return "persisted" as const;
+  };
+
+  try {
+    if (charges.length === 0 && !outcome) return await prisma.$transaction((tx) => record(tx, null));
+    const datasetId = await datasetOfJob(prisma, event.jobId);
+    return await withDatasetLock(prisma, datasetId, (tx) => record(tx, datasetId));
   } catch (error) {
     // Another consumer (a second control replica) wrote the same (jobId, seq) between our check and insert.
     if ((error as { code?: string }).code === "P2002") return "duplicate";

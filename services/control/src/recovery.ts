@@ -8,7 +8,7 @@ const FINISHED = ["SUCCEEDED", "FAILED", "CANCELLED", "REJECTED"] as const;
 
 /**
  * Makes PostgreSQL agree with BullMQ after anything control missed: its own restart (QueueEvents does not
- * replay what happened while nobody listened), a crash between settling and writing a status, a job the web
+ * replay what happened while nobody listened), a web crash between settling and writing a status, a job the web
  * ended without control. Runs at start-up and then periodically; every action is idempotent.
  */
 export class Recovery {

@@ -1,4 +1,4 @@
-import { type Prisma, type PrismaClient, settleJob } from "@dpsynth/db";
+import { datasetOfJob, type Prisma, type PrismaClient, settleJobIn, withDatasetLock } from "@dpsynth/db";
 
 type Tx = Prisma.TransactionClient;
 
@@ -11,13 +11,9 @@ export type TOutcome =
 /** Statuses a job can still leave; every other status is final and never rewritten. */
 export const OPEN_STATUSES = ["QUEUED", "RUNNING"] as const;
 
-/**
- * Releases what the job reserved and did not spend. The ledger computes the open remainder, so this is
- * idempotent: a second call, after a restart or from a second path that saw the same end, releases nothing.
- * A failed or cancelled job keeps the CHARGE entries of the steps it took.
- */
-export function releaseReservation(prisma: PrismaClient, jobId: string, outcome: TOutcome) {
-  return settleJob(prisma, jobId, `settled: ${outcome.status.toLowerCase()}`);
+/** The note on the RELEASE entry that settles a job with this outcome. */
+export function settlementNote(outcome: TOutcome): string {
+  return `settled: ${outcome.status.toLowerCase()}`;
 }
 
 /** Writes the final status inside `tx` unless the job already ended; says whether this call ended it. */
@@ -34,13 +30,17 @@ export async function markFinished(tx: Tx, jobId: string, outcome: TOutcome): Pr
 }
 
 /**
- * Ends a job: reservation first, then status. In that order a crash between the two leaves an open job
- * whose reservation is already settled, which the next recovery sweep finishes (settling again releases
- * nothing); the other order could leave a finished job holding budget that no sweep looks at.
+ * Ends a job: releases what it reserved and did not spend, and writes its final status, in one transaction
+ * under the dataset's ledger lock, so no crash leaves a finished job holding budget. Settling is idempotent (the
+ * ledger computes the open remainder), so a second path that saw the same end releases nothing. A failed or
+ * cancelled job keeps the CHARGE entries of the steps it took.
  */
 export async function finishJob(prisma: PrismaClient, jobId: string, outcome: TOutcome): Promise<boolean> {
-  await releaseReservation(prisma, jobId, outcome);
-  return prisma.$transaction((tx) => markFinished(tx, jobId, outcome));
+  const datasetId = await datasetOfJob(prisma, jobId);
+  return withDatasetLock(prisma, datasetId, async (tx) => {
+    await settleJobIn(tx, { datasetId, jobId, note: settlementNote(outcome) });
+    return markFinished(tx, jobId, outcome);
+  });
 }
 
 /**

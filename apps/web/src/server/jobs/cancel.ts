@@ -54,8 +54,8 @@ export async function cancelJob(ctx: TServerContext, caller: TCaller, id: string
     // Status first: an admin approving at the same moment must not find its reservation gone.
     await settleJob(ctx.prisma, id, RELEASE_NOTE);
   } else if (job.status !== "RUNNING" && (await removeFromQueue(ctx.queue, id))) {
-    // Off the queue, nothing can start it any more: reservation first, then status, as control does, so a
-    // crash in between leaves an open job for control's sweep rather than a finished one holding budget.
+    // Off the queue, nothing can start it any more: reservation first, then status, so a crash in between
+    // leaves an open job for control's sweep rather than a finished one holding budget.
     await settleJob(ctx.prisma, id, RELEASE_NOTE);
     await markCancelled(ctx, id, "QUEUED");
   } else {
