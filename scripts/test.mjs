@@ -2,6 +2,7 @@
 // `N passed, N failed[, N skipped]`. Exits non-zero on any failure. Everything it started is stopped at the end.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { prefixer } from "./lib/lines.mjs";
 import { REPO_ROOT } from "./lib/repo.mjs";
 import { shutdown, stopOnSignals } from "./lib/shutdown.mjs";
 import { migrate, prepare, seed, startApps } from "./lib/stack.mjs";
@@ -20,24 +21,29 @@ import {
 import { ensureWebBuild } from "./lib/web-build.mjs";
 
 const MINUTE = 60_000;
+const PREFIX_WIDTH = 22;
 
+/** @typedef {import("./lib/suite-results.mjs").Counts} Counts */
 /** @type {import("./lib/suite-results.mjs").SuiteResult[]} */
 const results = [];
 
 /**
- * Runs one suite under a heading and records its counts; a suite that throws counts as one failure, with why.
+ * Runs one suite and records its counts; a suite that throws counts as one failure, with why. Its output lines carry
+ * its name, because two lanes of suites run side by side.
  * @param {string} name
- * @param {() => Promise<import("./lib/suite-results.mjs").Counts | void>} body a step that returns nothing passes
+ * @param {(prefix: (line: string) => string) => Promise<Counts | void>} body a step that returns nothing passes
  */
 async function suite(name, body) {
-  console.log(`\n━━ ${name} ━━`);
+  console.log(`━━ ${name} ━━`);
   const started = performance.now();
+  /** @type {Counts} */
   let result;
   try {
-    result = (await body()) ?? single(true);
+    result = (await body(prefixer(name, PREFIX_WIDTH))) ?? single(true);
   } catch (error) {
-    result = single(false, error instanceof Error ? error.message.split("\n")[0] : String(error));
-    console.error(`${name} crashed: ${error instanceof Error ? error.message : error}`);
+    const message = error instanceof Error ? error.message : String(error);
+    result = single(false, message.split("\n")[0]);
+    console.error(`${name} failed: ${message}`);
   }
   const seconds = (performance.now() - started) / 1000;
   results.push({ name, ...result, seconds });
@@ -49,8 +55,7 @@ async function suite(name, body) {
 async function finish() {
   await shutdown();
   console.log(`\n${resultTable(results)}\n`);
-  const line = summaryLine(results);
-  console.log(line);
+  console.log(summaryLine(results));
   process.exit(results.some((result) => result.failed > 0) ? 1 : 0);
 }
 
@@ -68,16 +73,29 @@ const stamps = join(config.root, "stamps");
 
 await suite("migrate", () => migrate(env));
 await suite("seed", () => seed(env));
-await suite("biome check", biome);
-await suite("ruff check", ruffCheck);
-await suite("ruff format --check", ruffFormat);
-for (const project of typescriptProjects()) await suite(`tsc ${project}`, () => typecheck(project));
-await suite("vitest", () => vitest([], { env, reportFile: join(reports, "vitest.json"), timeoutMs: 10 * MINUTE }));
-await suite("pytest", () => pytest({ env, reportFile: join(reports, "pytest.xml"), timeoutMs: 10 * MINUTE }));
 
-const built = await suite("web build", () => ensureWebBuild(stamps, env, { timeoutMs: 10 * MINUTE }));
+// Two lanes side by side, one per core: TypeScript (lint, types, the web build, vitest) and Python (lint, pytest).
+// The web build follows the type checks in its lane because both write apps/web's tsbuildinfo.
+/** @type {Counts | undefined} */
+let built;
+await Promise.all([
+  (async () => {
+    await suite("biome check", biome);
+    for (const project of typescriptProjects()) await suite(`tsc ${project}`, (prefix) => typecheck(project, prefix));
+    built = await suite("web build", (prefix) => ensureWebBuild(stamps, env, { timeoutMs: 10 * MINUTE, prefix }));
+    await suite("vitest", (prefix) =>
+      vitest([], { env, reportFile: join(reports, "vitest.json"), timeoutMs: 15 * MINUTE, prefix }));
+  })(),
+  (async () => {
+    await suite("ruff check", ruffCheck);
+    await suite("ruff format --check", ruffFormat);
+    await suite("pytest", (prefix) =>
+      pytest({ env, reportFile: join(reports, "pytest.xml"), timeoutMs: 15 * MINUTE, prefix }));
+  })(),
+]);
+
 await suite("stack start", async () => {
-  const { processes, webUp } = await startApps(config, env, { withWeb: built.failed === 0 });
+  const { processes, webUp } = await startApps(config, env, { withWeb: built?.failed === 0 });
   const dead = processes.filter((app) => !app.running()).map((app) => `${app.name} exited`);
   const notes = [...(webUp ? [] : ["the web app did not answer HTTP"]), ...dead];
   return single(notes.length === 0, notes.join("; ") || undefined);
@@ -88,10 +106,10 @@ await suite("e2e", () =>
   vitest(["--config", "apps/web/e2e/vitest.config.ts"], {
     env: { ...env, E2E_BASE_URL: config.nextauthUrl, E2E_ARTIFACTS_DIR: artifacts },
     reportFile: join(reports, "e2e.json"),
-    timeoutMs: 5 * MINUTE,
+    timeoutMs: 8 * MINUTE,
   }));
 if (existsSync(join(REPO_ROOT, "scripts/bench.mjs"))) {
   await suite("bench --smoke", () =>
-    wholeCheck("npm", ["run", "bench", "--", "--smoke"], { env, timeoutMs: 5 * MINUTE }));
+    wholeCheck("npm", ["run", "bench", "--", "--smoke"], { env, timeoutMs: 8 * MINUTE }));
 }
 await finish();

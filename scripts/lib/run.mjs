@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
+import { printLines } from "./lines.mjs";
 
 /** Process groups started by `run` that are still running, so a Ctrl-C can end them (see shutdown.mjs). */
 const running = new Set();
@@ -27,21 +28,26 @@ export function killRunning(signal = "SIGTERM") {
 
 /**
  * Runs one command to completion in a process group of its own (so a timeout or Ctrl-C ends its whole tree).
- * Output goes to the terminal unless `capture` is set. Resolves with the exit code (never rejects on a non-zero
- * one: callers decide what a failure means); `timedOut` says the command was killed after `timeoutMs`.
+ * Output goes to the terminal, each line through `prefix` if given (when commands run side by side), and is kept
+ * in `output` if `capture` is set (then not printed). Resolves with the exit code (never rejects on a non-zero one:
+ * callers decide what a failure means); `timedOut` says the command was killed after `timeoutMs`.
  * @param {string} command
  * @param {string[]} args
- * @param {{ cwd?: string, env?: NodeJS.ProcessEnv, capture?: boolean, timeoutMs?: number }} [options]
+ * @param {{ cwd?: string, env?: NodeJS.ProcessEnv, capture?: boolean, prefix?: (line: string) => string, timeoutMs?: number }} [options]
  * @returns {Promise<{ code: number, timedOut: boolean, output: string }>}
  */
-export function run(command, args, { cwd, env, capture = false, timeoutMs } = {}) {
+export function run(command, args, { cwd, env, capture = false, prefix, timeoutMs } = {}) {
   return new Promise((resolve, reject) => {
+    const piped = capture || prefix !== undefined;
     const child = spawn(command, args, {
       cwd,
       env: env ?? process.env,
       detached: true,
-      stdio: ["ignore", capture ? "pipe" : "inherit", capture ? "pipe" : "inherit"],
+      stdio: ["ignore", piped ? "pipe" : "inherit", piped ? "pipe" : "inherit"],
     });
+    if (prefix && !capture) {
+      for (const stream of [child.stdout, child.stderr]) if (stream) printLines(stream, prefix);
+    }
     let output = "";
     child.stdout?.on("data", (chunk) => {
       output += chunk;

@@ -1,22 +1,12 @@
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
+import { prefixer, printLines } from "./lines.mjs";
 import { recordedProcess, recordProcess } from "./pid-file.mjs";
 import { killGroup } from "./run.mjs";
 import { waitFor } from "./wait.mjs";
 
 const STOP_GRACE_MS = 10_000;
-
-/**
- * `name │ line` for each line a process writes, so interleaved logs still say whose they are.
- * @param {string} name
- * @param {number} width the longest name, to align the bars
- */
-export function prefixer(name, width) {
-  const label = name.padEnd(width);
-  return (/** @type {string} */ line) => `${label} │ ${line}`;
-}
 
 /**
  * @typedef {object} Supervised
@@ -44,9 +34,7 @@ export async function startProcess({ name, command, args, cwd, env, runDir, widt
   const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const prefix = prefixer(name, width);
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
-      console.log(prefix(line));
-    });
+    printLines(stream, prefix);
   }
   let stopping = false;
   let alive = true;

@@ -2,15 +2,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { prefixer, startProcess } from "./supervisor.mjs";
+import { startProcess } from "./supervisor.mjs";
 
 const runDir = () => mkdtempSync(join(tmpdir(), "dpsynth-run-"));
-
-describe("prefixer", () => {
-  it("puts the aligned process name before each line", () => {
-    expect(prefixer("web", 7)("ready")).toBe("web     │ ready");
-  });
-});
 
 describe("startProcess", () => {
   it("prefixes the output and reports the exit code of a process that dies", async () => {

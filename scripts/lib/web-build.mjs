@@ -24,9 +24,9 @@ const NOT_INPUTS = ["apps/web/e2e"];
  * `next build` in apps/web when its inputs changed since the last successful build (or no build exists).
  * @param {string} stampDir
  * @param {NodeJS.ProcessEnv} env
- * @param {{ timeoutMs?: number }} [options]
+ * @param {{ timeoutMs?: number, prefix?: (line: string) => string }} [options]
  */
-export async function ensureWebBuild(stampDir, env, { timeoutMs } = {}) {
+export async function ensureWebBuild(stampDir, env, { timeoutMs, prefix } = {}) {
   const hash = hashPaths(REPO_ROOT, INPUTS, NOT_INPUTS);
   const built = stamp(join(stampDir, "web-build"));
   if (existsSync(join(WEB_DIR, ".next/BUILD_ID")) && built.isCurrent(hash)) {
@@ -34,6 +34,6 @@ export async function ensureWebBuild(stampDir, env, { timeoutMs } = {}) {
     return;
   }
   console.log("web: building (next build)…");
-  await mustRun("next build", NEXT_BIN, ["build"], { cwd: WEB_DIR, env, timeoutMs });
+  await mustRun("next build", NEXT_BIN, ["build"], { cwd: WEB_DIR, env, timeoutMs, prefix });
   built.record(hash);
 }
