@@ -89,7 +89,7 @@ def test_redis_stream_gets_each_event_with_a_seq_shared_by_attempts(redis_client
         emitter.stage("training")
         emitter.privacy(mechanism="dp-sgd", epsilon=0.5 * attempt, delta=1e-4, steps=attempt)
     entries = client.xrange(f"dpsynth:events:{job_id}")
-    events = [json.loads(fields[b"event"]) for _, fields in entries]
+    events = [json.loads(fields[constants().event_field.encode()]) for _, fields in entries]
     assert [e["seq"] for e in events] == [0, 1, 2, 3]
     assert [e["attempt"] for e in events] == [1, 1, 2, 2]
 
@@ -103,3 +103,12 @@ def test_cancel_is_requested_by_file_or_redis_key(redis_client, tmp_path: Path) 
     assert not CancelWatch(tmp_path).requested()
     (tmp_path / "CANCEL").touch()
     assert CancelWatch(tmp_path).requested()
+
+
+def test_a_stage_is_announced_once_however_many_layers_enter_it(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    emitter = EventEmitter.to_jsonl(path, job_id="job_1")
+    for stage in ("loading", "loading", "training", "training", "sampling"):
+        emitter.stage(stage)
+    stages = [json.loads(line)["stage"] for line in path.read_text().splitlines()]
+    assert stages == ["loading", "training", "sampling"]

@@ -122,7 +122,7 @@ class Harness:
 
     def events(self, job_id: str) -> list[dict[str, Any]]:
         entries = self.redis.xrange(f"{constants().events_stream_prefix}{job_id}")
-        return [json.loads(fields["event"]) for _, fields in entries]
+        return [json.loads(fields[constants().event_field]) for _, fields in entries]
 
     async def cleanup(self, queue: Queue, job_ids: list[str]) -> None:
         await queue.obliterate(force=True)

@@ -106,6 +106,7 @@ class EventEmitter:
         self.attempt = attempt
         self.sinks = sinks
         self.seq = seq
+        self._stage: Stage | None = None
 
     @classmethod
     def to_jsonl(cls, path: Path, *, job_id: str, attempt: int = 1) -> EventEmitter:
@@ -128,6 +129,10 @@ class EventEmitter:
         return event
 
     def stage(self, stage: Stage) -> None:
+        """Announce a change of stage; entering the stage the job is already in says nothing new."""
+        if stage == self._stage:
+            return
+        self._stage = stage
         self.emit("stage", stage=stage)
 
     def metric(self, *, step: int, epoch: float, values: dict[str, float]) -> None:
