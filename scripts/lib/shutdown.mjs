@@ -36,19 +36,26 @@ export function shutdown() {
 /**
  * Ctrl-C or a TERM stops every process this run started, then exits with the signal's conventional code.
  * A second signal while stopping exits at once (servers left behind are reused by the next run).
+ * So does the death of the parent: `npm` exits on a TERM without passing it on, which would orphan everything.
  */
 export function stopOnSignals() {
   let received = 0;
+  /** @param {string} why @param {number} code */
+  const stop = (why, code) => {
+    received += 1;
+    if (received > 1) process.exit(code);
+    console.error(`\n${why}: stopping everything dpsynth started…`);
+    shutdown().then(() => process.exit(code));
+  };
   for (const [signal, code] of /** @type {const} */ ([
     ["SIGINT", 130],
     ["SIGTERM", 143],
     ["SIGHUP", 129],
   ])) {
-    process.on(signal, () => {
-      received += 1;
-      if (received > 1) process.exit(code);
-      console.error(`\n${signal}: stopping everything dpsynth started…`);
-      shutdown().then(() => process.exit(code));
-    });
+    process.on(signal, () => stop(signal, code));
   }
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && received === 0) stop("the parent process exited", 129);
+  }, 1_000).unref();
 }

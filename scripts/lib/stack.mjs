@@ -11,7 +11,7 @@ import { REPO_ROOT } from "./repo.mjs";
 import { mustRun } from "./run.mjs";
 import { readOrCreateSecret } from "./secret.mjs";
 import { onShutdown } from "./shutdown.mjs";
-import { startProcess } from "./supervisor.mjs";
+import { startProcess, stopLeftover } from "./supervisor.mjs";
 import { CHROMIUM, onPath, postgresBinDir, pythonCanMakeVenvs } from "./system.mjs";
 import { ensureUv, syncTrainerEnv, TRAINER_DIR, TRAINER_PYTHON } from "./uv.mjs";
 import { waitFor } from "./wait.mjs";
@@ -40,6 +40,8 @@ export async function prepare(mode) {
   await ensureNodeModules(stamps);
   const { resolveConfig } = await import("./config.mjs");
   const config = resolveConfig(mode, process.env, REPO_ROOT);
+  // Apps a killed run left behind hold the ports and serve the build about to be replaced.
+  for (const name of APPS) await stopLeftover(runDir(config), name);
 
   await ensureDebianPackages([
     ...(config.databaseUrl ? [] : [{ pkg: "postgresql", installed: () => postgresBinDir() !== undefined }]),
@@ -118,6 +120,9 @@ export async function seed(env) {
 
 const SETTLE_MS = 5_000;
 
+/** @param {Config} config where the app processes' pid files are */
+const runDir = (config) => join(config.home, "run");
+
 /** Names of the app processes, in start order. */
 export const APPS = /** @type {const} */ (["web", "control", "trainer"]);
 
@@ -129,7 +134,6 @@ export const APPS = /** @type {const} */ (["web", "control", "trainer"]);
  * @param {{ withWeb: boolean }} options
  */
 export async function startApps(config, env, { withWeb }) {
-  const runDir = join(config.home, "run");
   const width = Math.max(...APPS.map((name) => name.length));
   const commands = {
     web: { command: NEXT_BIN, args: ["start", "-p", String(config.ports.web)], cwd: WEB_DIR },
@@ -139,7 +143,7 @@ export async function startApps(config, env, { withWeb }) {
   const processes = [];
   for (const name of APPS) {
     if (name === "web" && !withWeb) continue;
-    const app = await startProcess({ name, ...commands[name], env, runDir, width });
+    const app = await startProcess({ name, ...commands[name], env, runDir: runDir(config), width });
     onShutdown(name, app.stop);
     processes.push(app);
   }

@@ -18,18 +18,26 @@ const STOP_GRACE_MS = 10_000;
  */
 
 /**
+ * Ends the process `name` that a run killed without cleaning up left running (see `startProcess`), if any.
+ * @param {string} runDir
+ * @param {string} name
+ */
+export async function stopLeftover(runDir, name) {
+  const leftover = recordedProcess(join(runDir, `${name}.pid`));
+  if (leftover === undefined) return;
+  console.log(`stopping ${name} left over from an earlier run (pid ${leftover})`);
+  await stopGroup(leftover);
+}
+
+/**
  * Starts a long-running process in its own process group, prefixes its output with its name, says when it dies
- * and with what exit code, and records its pid under `runDir` so that a leftover from a killed run is ended first.
+ * and with what exit code, and records its pid under `runDir` so that a later run can end it (`stopLeftover`) if
+ * this one is killed without cleaning up.
  * @param {{ name: string, command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, runDir: string, width: number }} options
  * @returns {Promise<Supervised>}
  */
 export async function startProcess({ name, command, args, cwd, env, runDir, width }) {
   const pidFile = join(runDir, `${name}.pid`);
-  const leftover = recordedProcess(pidFile);
-  if (leftover !== undefined) {
-    console.log(`stopping ${name} left over from an earlier run (pid ${leftover})`);
-    await stopGroup(leftover);
-  }
 
   const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const prefix = prefixer(name, width);

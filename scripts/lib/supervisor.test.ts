@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { startProcess } from "./supervisor.mjs";
+import { startProcess, stopLeftover } from "./supervisor.mjs";
 
 const runDir = () => mkdtempSync(join(tmpdir(), "dpsynth-run-"));
 
@@ -40,6 +40,7 @@ describe("startProcess", () => {
     };
     const leftover = await startProcess(options);
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    await stopLeftover(dir, "trainer");
     const next = await startProcess(options);
     expect(log).toHaveBeenCalledWith(`stopping trainer left over from an earlier run (pid ${leftover.pid})`);
     log.mockRestore();
