@@ -297,44 +297,67 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await request.getByRole("button", { name: "Reject" }).click();
     const dialog = admin.page.getByRole("dialog", { name: "Reject this request" });
     await dialog.getByLabel("Reason").fill(reason);
-    await shot(admin, "15-admin-reject-dialog");
+    await shot(admin, "12-admin-reject-dialog");
     await dialog.getByRole("button", { name: "Reject request" }).click();
     await request.waitFor({ state: "detached", timeout: 15_000 });
 
     await expect.poll(() => jobStatus(page), { timeout: 15_000 }).toBe("REJECTED");
     await page.getByRole("alert").filter({ hasText: reason }).waitFor();
-    await shot(owner, "16-job-rejected");
+    await shot(owner, "13-job-rejected");
     await page.goto(`${baseUrl}/datasets/${journey.datasetId}`);
     const reserved = page.locator(".stat", { hasText: "Reserved" });
     await reserved.waitFor();
     expect(await reserved.locator(".stat-value").textContent()).toBe("0");
   });
 
+  it("runs a request within the allowance at once, and cancels it from the job page", async () => {
+    const { page } = owner;
+    await page.goto(`${baseUrl}/jobs/new?datasetId=${journey.datasetId}`);
+    await page.getByLabel("Epsilon (ε)").fill("1");
+    const quote = page.getByTestId("quote");
+    await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("runs-now");
+    await page.getByRole("button", { name: "Start job" }).click();
+    await page.waitForURL(
+      (url) => /^\/jobs\/(?!new$)[^/]+$/.test(url.pathname) && !url.pathname.endsWith(journey.jobId ?? ""),
+      {
+        timeout: 30_000,
+      },
+    );
+    await expect.poll(() => jobStatus(page), { timeout: 15_000 }).toMatch(/^(QUEUED|RUNNING)$/);
+
+    await page.getByRole("button", { name: "Cancel job" }).click();
+    const dialog = page.getByRole("dialog", { name: "Cancel this job?" });
+    await dialog.getByRole("button", { name: "Yes, cancel it" }).click();
+    await expect.poll(() => jobStatus(page), { timeout: 120_000, interval: 1_000 }).toBe("CANCELLED");
+    await page.getByText("Epsilon spent before the cancel").waitFor();
+    await shot(owner, "14-job-cancelled");
+  }, 180_000);
+
   it("shows the admin pages: budgets, users, audit trail", async () => {
     const { page } = admin;
     await page.goto(`${baseUrl}/admin/budgets`);
     await page.getByRole("form", { name: `Budget of ${DATASET_NAME}` }).waitFor();
-    await shot(admin, "17-admin-budgets");
+    await shot(admin, "15-admin-budgets");
     await page.goto(`${baseUrl}/admin/users`);
     await page.getByRole("table", { name: "Users" }).waitFor();
-    await shot(admin, "18-admin-users");
+    await shot(admin, "16-admin-users");
     await page.goto(`${baseUrl}/admin/audit`);
     const audit = page.getByRole("table", { name: "Audit events" });
     await audit.waitFor();
     expect(await audit.textContent()).toContain(journey.jobId?.slice(-8));
-    await shot(admin, "19-admin-audit");
+    await shot(admin, "17-admin-audit");
   });
 
   it("fits phone widths: home, upload, job page", async () => {
-    await atPhoneWidth(owner, "/", "20-phone-home", (page) =>
+    await atPhoneWidth(owner, "/", "18-phone-home", (page) =>
       page.getByRole("table", { name: "Jobs" }).getByRole("link", { name: "tiny-gpt2" }).first().waitFor(),
     );
-    await atPhoneWidth(owner, "/datasets/new", "21-phone-upload", (page) => page.getByTestId("dropzone").waitFor());
-    await atPhoneWidth(owner, `/jobs/${journey.jobId}`, "22-phone-job", async (page) => {
+    await atPhoneWidth(owner, "/datasets/new", "19-phone-upload", (page) => page.getByTestId("dropzone").waitFor());
+    await atPhoneWidth(owner, `/jobs/${journey.jobId}`, "20-phone-job", async (page) => {
       await page.getByRole("table", { name: "Real versus synthetic utility" }).waitFor({ timeout: 30_000 });
       await expect.poll(() => chartPoints(page), { timeout: 15_000 }).toBeGreaterThan(0);
     });
-    await atPhoneWidth(admin, "/admin/approvals", "23-phone-approvals", (page) =>
+    await atPhoneWidth(admin, "/admin/approvals", "21-phone-approvals", (page) =>
       page.getByRole("heading", { name: "Approvals" }).waitFor(),
     );
   });

@@ -1,7 +1,9 @@
 "use client";
 
 import Link from "next/link";
+import { useState } from "react";
 import type { TJobWire } from "@/components/api/wire-types";
+import { Dialog } from "@/components/ui/dialog";
 import {
   formatDateTime,
   formatDelta,
@@ -28,6 +30,7 @@ export function jobTitle(job: TJobWire): string {
 
 function CancelButton({ job }: { job: TJobWire }) {
   const cancel = useCancelJob(job.id);
+  const [confirming, setConfirming] = useState(false);
   if (isTerminal(job.status)) return null;
   if (job.cancelRequested) {
     return (
@@ -39,20 +42,33 @@ function CancelButton({ job }: { job: TJobWire }) {
   }
   return (
     <>
-      <button
-        type="button"
-        className="btn btn-danger"
-        disabled={cancel.isPending}
-        onClick={() => {
-          if (window.confirm("Cancel this job? Privacy budget already spent on training steps stays spent.")) {
-            cancel.mutate();
-          }
-        }}
-      >
-        {cancel.isPending && <span className="spinner" aria-hidden="true" />}
+      <button type="button" className="btn btn-danger" onClick={() => setConfirming(true)}>
         Cancel job
       </button>
-      <ErrorAlert error={cancel.error} />
+      <Dialog open={confirming} title="Cancel this job?" onClose={() => setConfirming(false)}>
+        <div className="stack">
+          <p className="muted">
+            {job.status === "RUNNING"
+              ? "The trainer stops after its current step. The ε of the steps it took stays charged; the rest of the reservation is released."
+              : "It leaves the queue before it starts, and its reservation is released."}
+          </p>
+          <ErrorAlert error={cancel.error} title="The job was not cancelled" />
+          <div className="row" style={{ justifyContent: "flex-end" }}>
+            <button type="button" className="btn" onClick={() => setConfirming(false)}>
+              Keep it
+            </button>
+            <button
+              type="button"
+              className="btn btn-danger"
+              disabled={cancel.isPending}
+              onClick={() => cancel.mutate(undefined, { onSuccess: () => setConfirming(false) })}
+            >
+              {cancel.isPending && <span className="spinner" aria-hidden="true" />}
+              Yes, cancel it
+            </button>
+          </div>
+        </div>
+      </Dialog>
     </>
   );
 }

@@ -1,6 +1,6 @@
 import type { TJobWire } from "@/components/api/wire-types";
 import { formatInteger } from "@/components/ui/format";
-import type { TJobLiveState } from "../hooks/use-job-events";
+import type { TJobLiveState } from "../hooks/live-state";
 
 function Bar({ label, value, max, detail }: { label: string; value: number | null; max: number; detail: string }) {
   const percent = value === null ? null : Math.min(100, Math.round((value / max) * 100));

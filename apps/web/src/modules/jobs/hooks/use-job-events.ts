@@ -1,63 +1,10 @@
 "use client";
 
-import type { TStage, TTrainerEvent } from "@dpsynth/contracts";
+import type { TTrainerEvent } from "@dpsynth/contracts";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useReducer, useRef } from "react";
+import { initialLiveState, reduceLiveState, type TJobLiveState } from "./live-state";
 import { jobKeys } from "./use-jobs";
-
-/** One point of the loss-versus-epsilon curve. */
-export type TCurvePoint = { step: number; epoch: number; epsilon: number; loss: number };
-
-export type TJobLiveState = {
-  points: TCurvePoint[];
-  samplesPerSecond: number | null;
-  stage: TStage | null;
-  /** Rows generated so far while sampling (from `sampling/rows_done`). */
-  rowsDone: number | null;
-  lastLog: string | null;
-  connection: "connecting" | "open" | "closed";
-  /** Highest seq applied; replays after a reconnect are skipped. */
-  lastSeq: number;
-};
-
-const initial: TJobLiveState = {
-  points: [],
-  samplesPerSecond: null,
-  stage: null,
-  rowsDone: null,
-  lastLog: null,
-  connection: "connecting",
-  lastSeq: -1,
-};
-
-type TAction = { kind: "event"; event: TTrainerEvent } | { kind: "connection"; state: TJobLiveState["connection"] };
-
-function reduce(state: TJobLiveState, action: TAction): TJobLiveState {
-  if (action.kind === "connection") return { ...state, connection: action.state };
-  const event = action.event;
-  if (event.seq <= state.lastSeq) return state;
-  const next = { ...state, lastSeq: event.seq };
-  switch (event.type) {
-    case "metric": {
-      const loss = event.values["train/loss"];
-      const epsilon = event.values["privacy/epsilon"];
-      const throughput = event.values["perf/samples_per_s"];
-      const rows = event.values["sampling/rows_done"];
-      if (throughput !== undefined) next.samplesPerSecond = throughput;
-      if (rows !== undefined) next.rowsDone = rows;
-      if (loss !== undefined && epsilon !== undefined) {
-        next.points = [...state.points, { step: event.step, epoch: event.epoch, epsilon, loss }];
-      }
-      return next;
-    }
-    case "stage":
-      return { ...next, stage: event.stage };
-    case "log":
-      return event.level === "debug" ? next : { ...next, lastLog: event.message };
-    default:
-      return next;
-  }
-}
 
 // The API names each SSE message after the trainer event's type (`event: metric`), which onmessage does not see.
 const EVENT_NAMES = ["stage", "metric", "log", "artifact", "privacy", "result", "error"];
@@ -81,7 +28,7 @@ function parse(data: string): TTrainerEvent | null {
  * is final, and a finished job's stream is not reopened after an error.
  */
 export function useJobEvents(jobId: string, { finished }: { finished: boolean }): TJobLiveState {
-  const [state, dispatch] = useReducer(reduce, initial);
+  const [state, dispatch] = useReducer(reduceLiveState, initialLiveState);
   const queryClient = useQueryClient();
   // Read by the error handler: whether the job is final must not reopen the stream when it changes.
   const finishedRef = useRef(finished);
