@@ -64,7 +64,16 @@ export function AppShell({ children, adminNav }: { children: ReactNode; adminNav
           Menu
         </button>
       </header>
-      <aside id="sidebar" className="sidebar" data-open={menuOpen} aria-label="Main">
+      {menuOpen && <div className="scrim" aria-hidden="true" onClick={closeMenu} />}
+      <aside
+        id="sidebar"
+        className="sidebar"
+        data-open={menuOpen}
+        aria-label="Main"
+        onKeyDown={(event) => {
+          if (event.key === "Escape") closeMenu();
+        }}
+      >
         <Brand />
         <nav className="nav" aria-label="Primary">
           {ownerNav.map((item) => (

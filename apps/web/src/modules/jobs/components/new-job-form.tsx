@@ -206,13 +206,6 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
             </div>
           </Card>
 
-          <Card title="Model" labelledBy="job-model">
-            <ModelPicker value={model} customId={customModel} onChange={setModel} onCustomIdChange={setCustomModel} />
-            {problems.model && model === CUSTOM_MODEL && customModel !== "" && (
-              <p className="field-error">{problems.model}</p>
-            )}
-          </Card>
-
           <Card title="Privacy and output" labelledBy="job-privacy">
             <div className="form">
               <div className="field">
@@ -276,6 +269,12 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
                 </div>
               </div>
             </div>
+          </Card>
+          <Card title="Model" labelledBy="job-model">
+            <ModelPicker value={model} customId={customModel} onChange={setModel} onCustomIdChange={setCustomModel} />
+            {problems.model && model === CUSTOM_MODEL && customModel !== "" && (
+              <p className="field-error">{problems.model}</p>
+            )}
           </Card>
         </div>
 

@@ -38,6 +38,8 @@ export function StageProgress({ job, live }: { job: TJobWire; live: TJobLiveStat
   const epochs = job.spec.training.epochs;
   const rowsTarget = job.spec.sampling.rows;
   const rowsDone = reached > 2 ? rowsTarget : live.rowsDone;
+  // A failed or cancelled job will not reach the stages ahead of it.
+  const idle = job.status === "FAILED" || job.status === "CANCELLED" ? "not run" : "waiting";
   return (
     <div className="stack" style={{ gap: 14 }}>
       <Bar
@@ -49,22 +51,22 @@ export function StageProgress({ job, live }: { job: TJobWire; live: TJobLiveStat
             ? "done"
             : lastPoint
               ? `step ${lastPoint.step} · epoch ${lastPoint.epoch.toFixed(2)} of ${epochs}`
-              : reached === 0
+              : reached === 0 && job.status === "RUNNING"
                 ? "loading the model"
-                : "waiting"
+                : idle
         }
       />
       <Bar
         label="Sampling"
         value={reached >= 2 ? (rowsDone ?? 0) : null}
         max={rowsTarget}
-        detail={reached >= 2 ? `${formatInteger(rowsDone ?? 0)} of ${formatInteger(rowsTarget)} rows` : "waiting"}
+        detail={reached >= 2 ? `${formatInteger(rowsDone ?? 0)} of ${formatInteger(rowsTarget)} rows` : idle}
       />
       <Bar
         label="Evaluation"
         value={reached > 3 ? 1 : reached === 3 ? 0.5 : null}
         max={1}
-        detail={reached > 3 ? "done" : reached === 3 ? "classifiers and privacy diagnostics" : "waiting"}
+        detail={reached > 3 ? "done" : reached === 3 ? "classifiers and privacy diagnostics" : idle}
       />
       {live.lastLog && !["SUCCEEDED", "FAILED", "CANCELLED"].includes(job.status) && (
         <p className="faint" style={{ fontSize: 12.5, overflowWrap: "anywhere" }} aria-live="polite">
