@@ -10,6 +10,7 @@ import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
 import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
 import { type TCreateJobInput, useCreateJob, useJobQuote } from "../hooks/use-jobs";
+import { HyperparameterFields, hyperparametersOf, type THyperparameterText } from "./hyperparameter-fields";
 import { CUSTOM_MODEL, ModelPicker } from "./model-picker";
 import { QuotePanel } from "./quote-panel";
 
@@ -23,8 +24,6 @@ const PRESET_TEXT: Record<TPresetName, { title: string; meta: string }> = {
     meta: "The reference study's settings: Llama-2 7B with QLoRA, 5 epochs, batch 1024. Needs a GPU; hours.",
   },
 };
-
-type TPresetChoice = TPresetName | "custom";
 
 function presetValues(name: TPresetName) {
   const preset = PRESETS[name];
@@ -42,7 +41,8 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
   const createJob = useCreateJob();
   const quick = presetValues("quick-demo");
   const [datasetId, setDatasetId] = useState(initialDatasetId ?? "");
-  const [preset, setPreset] = useState<TPresetChoice>("quick-demo");
+  const [preset, setPreset] = useState<TPresetName>("quick-demo");
+  const [hyperText, setHyperText] = useState<THyperparameterText>({});
   const [model, setModel] = useState(quick.model);
   const [customModel, setCustomModel] = useState("");
   const [epsilon, setEpsilon] = useState(String(quick.epsilon));
@@ -55,9 +55,8 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
   const selectedDatasetId = known ? datasetId : datasets.data?.length === 1 ? (datasets.data[0]?.id ?? "") : "";
   const dataset = datasets.data?.find((candidate) => candidate.id === selectedDatasetId);
 
-  function choosePreset(choice: TPresetChoice) {
+  function choosePreset(choice: TPresetName) {
     setPreset(choice);
-    if (choice === "custom") return;
     const values = presetValues(choice);
     setModel(values.model);
     setEpsilon(String(values.epsilon));
@@ -78,6 +77,8 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
   }
   if (!(Number.isInteger(rowsValue) && rowsValue >= 1)) problems.rows = "Enter a whole number of rows, at least 1.";
   if (!modelId) problems.model = "Enter a model id.";
+  const hyperparameters = hyperparametersOf(hyperText);
+  if (hyperparameters.problems.length) problems.hyperparameters = hyperparameters.problems.join(" ");
 
   const request: TCreateJobInput | null =
     selectedDatasetId && Object.keys(problems).length === 0
@@ -87,7 +88,8 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
           epsilon: epsilonValue,
           ...(deltaValue === undefined ? {} : { delta: deltaValue }),
           syntheticRows: rowsValue,
-          ...(preset === "custom" ? {} : { preset }),
+          preset,
+          ...(hyperparameters.value ? { hyperparameters: hyperparameters.value } : {}),
         }
       : null;
   const debouncedRequest = useDebouncedValue(request);
@@ -190,19 +192,10 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
                       <span className="choice-meta">{PRESET_TEXT[name].meta}</span>
                     </label>
                   ))}
-                  <label className="choice">
-                    <input
-                      type="radio"
-                      name="preset"
-                      value="custom"
-                      checked={preset === "custom"}
-                      onChange={() => choosePreset("custom")}
-                    />
-                    <span className="choice-title">Custom</span>
-                    <span className="choice-meta">The trainer's defaults with your model, ε, δ and rows.</span>
-                  </label>
                 </div>
               </fieldset>
+              <HyperparameterFields preset={preset} text={hyperText} onChange={setHyperText} />
+              {problems.hyperparameters && <p className="field-error">{problems.hyperparameters}</p>}
             </div>
           </Card>
 
