@@ -20,8 +20,8 @@ import { TRAINER_PYTHON } from "./lib/uv.mjs";
 const BENCHMARKS = {
   "dp-overhead": { runner: "python", takes: "about 10 minutes (SmolLM2 full fine-tuning dominates)" },
   sampling: { runner: "python", takes: "about 5 minutes" },
-  "time-to-synthetic": { runner: "stack", takes: "1-3 minutes, plus the stack's start" },
-  platform: { runner: "stack", takes: "about 5 minutes, plus the stack's start" },
+  "time-to-synthetic": { runner: "stack", takes: "about 1 minute, plus the stack's start (1-4 minutes)" },
+  platform: { runner: "stack", takes: "about 2 minutes, plus the stack's start (1-4 minutes)" },
   utility: {
     runner: "python",
     takes: "about 35 minutes on 2 idle cores with DPSYNTH_BENCH_THREADS=2 (four SmolLM2 runs)",
