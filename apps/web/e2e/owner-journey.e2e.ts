@@ -310,10 +310,13 @@ describe("owner journey: upload, request, approval, live training, report", () =
     expect(await reserved.locator(".stat-value").textContent()).toBe("0");
   });
 
-  it("runs a request within the allowance at once, and cancels it from the job page", async () => {
+  it("runs a request within the allowance at once, with a hyper-parameter override, and cancels it", async () => {
     const { page } = owner;
     await page.goto(`${baseUrl}/jobs/new?datasetId=${journey.datasetId}`);
     await page.getByLabel("Epsilon (ε)").fill("1");
+    await page.getByText("Hyper-parameters").click();
+    await page.getByLabel("Max sequence length (tokens)").fill("32");
+    await shot(owner, "14-new-job-overrides");
     const quote = page.getByTestId("quote");
     await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("runs-now");
     await page.getByRole("button", { name: "Start job" }).click();
@@ -324,40 +327,41 @@ describe("owner journey: upload, request, approval, live training, report", () =
       },
     );
     await expect.poll(() => jobStatus(page), { timeout: 15_000 }).toMatch(/^(QUEUED|RUNNING)$/);
+    expect(await page.getByRole("region", { name: "Request" }).textContent()).toContain("32 tokens");
 
     await page.getByRole("button", { name: "Cancel job" }).click();
     const dialog = page.getByRole("dialog", { name: "Cancel this job?" });
     await dialog.getByRole("button", { name: "Yes, cancel it" }).click();
     await expect.poll(() => jobStatus(page), { timeout: 120_000, interval: 1_000 }).toBe("CANCELLED");
     await page.getByText("Epsilon spent before the cancel").waitFor();
-    await shot(owner, "14-job-cancelled");
+    await shot(owner, "15-job-cancelled");
   }, 180_000);
 
   it("shows the admin pages: budgets, users, audit trail", async () => {
     const { page } = admin;
     await page.goto(`${baseUrl}/admin/budgets`);
     await page.getByRole("form", { name: `Budget of ${DATASET_NAME}` }).waitFor();
-    await shot(admin, "15-admin-budgets");
+    await shot(admin, "16-admin-budgets");
     await page.goto(`${baseUrl}/admin/users`);
     await page.getByRole("table", { name: "Users" }).waitFor();
-    await shot(admin, "16-admin-users");
+    await shot(admin, "17-admin-users");
     await page.goto(`${baseUrl}/admin/audit`);
     const audit = page.getByRole("table", { name: "Audit events" });
     await audit.waitFor();
     expect(await audit.textContent()).toContain(journey.jobId?.slice(-8));
-    await shot(admin, "17-admin-audit");
+    await shot(admin, "18-admin-audit");
   });
 
   it("fits phone widths: home, upload, job page", async () => {
-    await atPhoneWidth(owner, "/", "18-phone-home", (page) =>
+    await atPhoneWidth(owner, "/", "19-phone-home", (page) =>
       page.getByRole("table", { name: "Jobs" }).getByRole("link", { name: "tiny-gpt2" }).first().waitFor(),
     );
-    await atPhoneWidth(owner, "/datasets/new", "19-phone-upload", (page) => page.getByTestId("dropzone").waitFor());
-    await atPhoneWidth(owner, `/jobs/${journey.jobId}`, "20-phone-job", async (page) => {
+    await atPhoneWidth(owner, "/datasets/new", "20-phone-upload", (page) => page.getByTestId("dropzone").waitFor());
+    await atPhoneWidth(owner, `/jobs/${journey.jobId}`, "21-phone-job", async (page) => {
       await page.getByRole("table", { name: "Real versus synthetic utility" }).waitFor({ timeout: 30_000 });
       await expect.poll(() => chartPoints(page), { timeout: 15_000 }).toBeGreaterThan(0);
     });
-    await atPhoneWidth(admin, "/admin/approvals", "21-phone-approvals", (page) =>
+    await atPhoneWidth(admin, "/admin/approvals", "22-phone-approvals", (page) =>
       page.getByRole("heading", { name: "Approvals" }).waitFor(),
     );
   });
