@@ -337,7 +337,10 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await shot(owner, "15-job-cancelled");
   }, 180_000);
 
-  it("shows the admin pages: budgets, users, audit trail", async () => {
+  it("shows the admin pages to admins, and owners only a note that they are for admins", async () => {
+    await owner.page.goto(`${baseUrl}/admin/approvals`);
+    await owner.page.getByRole("heading", { name: "Admins only" }).waitFor();
+
     const { page } = admin;
     await page.goto(`${baseUrl}/admin/budgets`);
     await page.getByRole("form", { name: `Budget of ${DATASET_NAME}` }).waitFor();
