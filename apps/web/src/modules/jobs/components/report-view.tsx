@@ -41,9 +41,7 @@ function UtilityTable({ report }: { report: TReport }) {
         <tbody>
           {report.utility.map((row) => (
             <tr key={row.classifier}>
-              <th scope="row" style={{ fontWeight: 550, background: "none", color: "var(--text)" }}>
-                {CLASSIFIER_NAMES[row.classifier] ?? row.classifier}
-              </th>
+              <th scope="row">{CLASSIFIER_NAMES[row.classifier] ?? row.classifier}</th>
               <td className="right">{formatPercent(row.real.accuracy)}</td>
               <td className="right">{formatPercent(row.synthetic.accuracy)}</td>
               <td className="right">{formatNumber(row.real.macroF1)}</td>
