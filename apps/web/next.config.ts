@@ -12,11 +12,6 @@ const nextConfig: NextConfig = {
   // Next allows one build or dev server per output folder; a second instance (a test run beside a dev server)
   // can point NEXT_DIST_DIR elsewhere.
   distDir: process.env.NEXT_DIST_DIR || ".next",
-  turbopack: {
-    // @dpsynth/db locates its migrations with `new URL("…/prisma/migrations/", import.meta.url)`, which Turbopack
-    // tries to bundle as an asset (a folder). The web app never runs migrations and the module is tree-shaken.
-    ignoreIssue: [{ path: "**/packages/db/src/migrations.ts", title: /Module not found/ }],
-  },
   poweredByHeader: false,
   reactStrictMode: true,
   experimental: {
