@@ -29,7 +29,7 @@ def run(tmp_path: Path, name: str, job, **kwargs):
 
 
 def test_calibrated_run_ends_at_most_at_the_target_and_within_5_percent(tmp_path: Path) -> None:
-    job = spec(N_ROWS, privacy={"epsilon": 3, "accountant": "prv"}, training={"epochs": 1})
+    job = spec(N_ROWS, privacy={"epsilon": 3, "accountant": "prv", "clipping": "ghost"}, training={"epochs": 1})
     result, events = run(tmp_path, "calibrated", job)
     s = result.summary
     assert s.epsilon <= 3 and s.epsilon >= 0.95 * 3
@@ -83,7 +83,8 @@ def test_with_no_noise_and_no_clipping_both_branches_take_the_same_step(model, f
     register_grad_samplers()
     updates = []
     for epsilon in (8, "inf"):
-        job = spec(N_ROWS, model={"id": model, "finetune": finetune}, privacy={"epsilon": epsilon, "maxGradNorm": 1e9})
+        privacy = {"epsilon": epsilon, "maxGradNorm": 1e9, "clipping": clipping}
+        job = spec(N_ROWS, model={"id": model, "finetune": finetune}, privacy=privacy)
         torch.manual_seed(0)
         loaded = create_model(job.model, cache_dir=settings().model_cache, device=torch.device("cpu"))
         net = apply_finetune(loaded.model, job.model)
@@ -119,7 +120,7 @@ def test_with_no_noise_and_no_clipping_both_branches_take_the_same_step(model, f
 def test_per_sample_gradients_are_clipped_to_the_clip_norm(finetune: str, clipping: str) -> None:
     clip = 1e-3
     register_grad_samplers()
-    job = spec(N_ROWS, model={"finetune": finetune}, privacy={"epsilon": 8, "maxGradNorm": clip})
+    job = spec(N_ROWS, model={"finetune": finetune}, privacy={"epsilon": 8, "maxGradNorm": clip, "clipping": clipping})
     loaded = create_model(job.model, cache_dir=settings().model_cache, device=torch.device("cpu"))
     net = apply_finetune(loaded.model, job.model)
     for module in net.modules():  # the same rows must give the same gradients alone and in a batch
