@@ -74,6 +74,27 @@ export function ErrorState({
   );
 }
 
+/** A whole page's place while its query loads or after it failed; callers return it until there is data. */
+export function PageQueryState({
+  query,
+  label,
+}: {
+  query: { isPending: boolean; error: unknown; refetch: () => unknown };
+  label: string;
+}) {
+  return (
+    <div className="page">
+      <div className="card">
+        {query.isPending ? (
+          <LoadingState label={label} rows={5} />
+        ) : (
+          <ErrorState error={query.error} onRetry={() => query.refetch()} />
+        )}
+      </div>
+    </div>
+  );
+}
+
 /** An inline alert for a failed mutation (the API's refusal message). */
 export function ErrorAlert({ error, title }: { error: unknown; title?: string }) {
   if (!error) return null;

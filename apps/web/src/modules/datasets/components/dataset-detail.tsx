@@ -4,7 +4,7 @@ import Link from "next/link";
 import { BudgetBar } from "@/components/ui/budget-bar";
 import { formatDateTime, formatEpsilon, formatInteger, formatPercent } from "@/components/ui/format";
 import { Card, PageHeader, Stat } from "@/components/ui/page-header";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { EmptyState, ErrorState, LoadingState, PageQueryState } from "@/components/ui/states";
 import { JobTable } from "@/modules/jobs/components/job-table";
 import { useJobs } from "@/modules/jobs/hooks/use-jobs";
 import { useDataset } from "../hooks/use-datasets";
@@ -16,24 +16,7 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
   const query = useDataset(datasetId);
   const jobs = useJobs(datasetId);
 
-  if (query.isPending) {
-    return (
-      <div className="page">
-        <div className="card">
-          <LoadingState label="Loading the dataset" rows={5} />
-        </div>
-      </div>
-    );
-  }
-  if (query.isError) {
-    return (
-      <div className="page">
-        <div className="card">
-          <ErrorState error={query.error} onRetry={() => query.refetch()} />
-        </div>
-      </div>
-    );
-  }
+  if (query.isPending || query.isError) return <PageQueryState query={query} label="Loading the dataset" />;
   const dataset = query.data;
   const finishedJobs = jobs.data?.filter((job) => job.status === "SUCCEEDED") ?? [];
   return (

@@ -13,7 +13,7 @@ import {
   formatNumber,
 } from "@/components/ui/format";
 import { Card, PageHeader, Stat } from "@/components/ui/page-header";
-import { ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
+import { ErrorAlert, ErrorState, LoadingState, PageQueryState } from "@/components/ui/states";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { useJobEvents } from "../hooks/use-job-events";
 import { useJobReport } from "../hooks/use-job-report";
@@ -159,24 +159,7 @@ export function JobDetail({ jobId }: { jobId: string }) {
   const finished = job ? isTerminal(job.status) : false;
   const live = useJobEvents(jobId, { finished });
 
-  if (query.isPending) {
-    return (
-      <div className="page">
-        <div className="card">
-          <LoadingState label="Loading the job" rows={5} />
-        </div>
-      </div>
-    );
-  }
-  if (query.isError) {
-    return (
-      <div className="page">
-        <div className="card">
-          <ErrorState error={query.error} onRetry={() => query.refetch()} />
-        </div>
-      </div>
-    );
-  }
+  if (query.isPending || query.isError) return <PageQueryState query={query} label="Loading the job" />;
   if (!job) return null;
 
   const approvedEpsilon = job.epsilon;
