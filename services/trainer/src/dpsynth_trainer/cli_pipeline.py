@@ -72,10 +72,10 @@ def add_sample(subparsers: argparse._SubParsersAction) -> None:
 def run_sample(args: argparse.Namespace) -> int:
     from .config import load_settings
     from .contract import load_job_spec
-    from .label_counts import LabelMix, allocate_rows
+    from .label_counts import LabelMix
     from .models import load_trained_model
-    from .pipeline import LABEL_MIX_FILE, read_split
-    from .sampling import GenerationConfig, generate_rows, plan_labels, write_synthetic_csv
+    from .pipeline import LABEL_MIX_FILE, read_split, sample_synthetic
+    from .sampling import write_synthetic_csv
     from .training import select_device
 
     settings = load_settings()
@@ -87,23 +87,7 @@ def run_sample(args: argparse.Namespace) -> int:
     rows = read_split(spec.data.trainUri, spec)  # for the label set and the column layout only
     device = select_device(settings.DPSYNTH_DEVICE)
     trained = load_trained_model(args.run / "model", cache_dir=settings.model_cache, device=device)
-    sampling = spec.sampling
-    labels = plan_labels(allocate_rows(mix.weights, args.rows or sampling.rows), sampling.seed)
-    result = generate_rows(
-        trained.model,
-        trained.tokenizer,
-        labels,
-        separator=spec.data.separator,
-        label_set=rows.labels,
-        extra_columns=rows.extra_columns,
-        config=GenerationConfig(
-            temperature=sampling.temperature,
-            top_p=sampling.topP,
-            max_new_tokens=sampling.maxNewTokens,
-            batch_size=args.batch_size or sampling.batchSize,
-            seed=sampling.seed,
-        ),
-    )
+    result = sample_synthetic(spec, trained, rows, mix, count=args.rows, batch_size=args.batch_size)
     write_synthetic_csv(
         args.out,
         result.rows,

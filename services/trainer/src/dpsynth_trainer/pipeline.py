@@ -176,20 +176,28 @@ def label_mix_once(
     return mix, note
 
 
-def _sample(
+def sample_synthetic(
     spec: JobSpec,
-    result: Any,
+    trained: Any,
     rows: TrainingRows,
     mix: LabelMix,
     *,
-    emitter: EventEmitter,
-    cancel_check: Callable[[], bool],
+    count: int | None = None,
+    batch_size: int | None = None,
+    emitter: EventEmitter | None = None,
+    cancel_check: Callable[[], bool] = lambda: False,
 ) -> SamplingResult:
+    """Generate `count` rows (default: the spec's) from a trained model, following the label mix."""
     sampling = spec.sampling
-    labels = plan_labels(allocate_rows(mix.weights, sampling.rows), sampling.seed)
+    labels = plan_labels(allocate_rows(mix.weights, count or sampling.rows), sampling.seed)
+
+    def progress(batch: int, done: int, per_s: float) -> None:
+        if emitter is not None:
+            emitter.metric(step=batch, epoch=0.0, values={"sampling/rows_done": done, "sampling/rows_per_s": per_s})
+
     return generate_rows(
-        result.model,
-        result.tokenizer,
+        trained.model,
+        trained.tokenizer,
         labels,
         separator=spec.data.separator,
         label_set=rows.labels,
@@ -198,14 +206,10 @@ def _sample(
             temperature=sampling.temperature,
             top_p=sampling.topP,
             max_new_tokens=sampling.maxNewTokens,
-            batch_size=sampling.batchSize,
+            batch_size=batch_size or sampling.batchSize,
             seed=sampling.seed,
         ),
-        progress=lambda batch, done, per_s: emitter.metric(
-            step=batch,
-            epoch=0.0,
-            values={"sampling/rows_done": done, "sampling/rows_per_s": per_s},
-        ),
+        progress=progress,
         cancel_check=cancel_check,
     )
 
@@ -299,7 +303,7 @@ def run_job(
     )
 
     emitter.stage("sampling")
-    sampled = _sample(spec, trained, train_rows, mix, emitter=emitter, cancel_check=cancel_check)
+    sampled = sample_synthetic(spec, trained, train_rows, mix, emitter=emitter, cancel_check=cancel_check)
     write_synthetic_csv(
         work_dir / "synthetic.csv",
         sampled.rows,
