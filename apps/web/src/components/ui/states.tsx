@@ -74,22 +74,37 @@ export function ErrorState({
   );
 }
 
-/** A whole page's place while its query loads or after it failed; callers return it until there is data. */
-export function PageQueryState({
+interface TQueryLike {
+  isPending: boolean;
+  error: unknown;
+  refetch: () => unknown;
+}
+
+/** What stands where a query's data will be: a skeleton while it loads, the API's refusal if it failed. */
+export function QueryStatus({
   query,
   label,
+  rows,
+  errorTitle,
 }: {
-  query: { isPending: boolean; error: unknown; refetch: () => unknown };
-  label: string;
+  query: TQueryLike;
+  label?: string;
+  rows?: number;
+  errorTitle?: string;
 }) {
+  return query.isPending ? (
+    <LoadingState label={label} rows={rows} />
+  ) : (
+    <ErrorState error={query.error} title={errorTitle} onRetry={() => query.refetch()} />
+  );
+}
+
+/** A whole page's place while its query loads or after it failed; callers return it until there is data. */
+export function PageQueryState({ query, label }: { query: TQueryLike; label: string }) {
   return (
     <div className="page">
       <div className="card">
-        {query.isPending ? (
-          <LoadingState label={label} rows={5} />
-        ) : (
-          <ErrorState error={query.error} onRetry={() => query.refetch()} />
-        )}
+        <QueryStatus query={query} label={label} rows={5} />
       </div>
     </div>
   );

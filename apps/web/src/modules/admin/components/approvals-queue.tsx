@@ -7,7 +7,7 @@ import { BudgetBar } from "@/components/ui/budget-bar";
 import { Dialog } from "@/components/ui/dialog";
 import { formatDelta, formatEpsilon, formatInteger, formatRelative } from "@/components/ui/format";
 import { PageHeader } from "@/components/ui/page-header";
-import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
+import { EmptyState, ErrorAlert, QueryStatus } from "@/components/ui/states";
 import { useApprovals, useDecide } from "../hooks/use-admin";
 
 function RejectDialog({ request, onClose }: { request: TApprovalRequestWire | null; onClose: () => void }) {
@@ -165,13 +165,9 @@ export function ApprovalsQueue() {
         title="Approvals"
         subtitle="Jobs that ask for more ε than their owner's per-job allowance. Their budget is already reserved."
       />
-      {approvals.isPending ? (
+      {approvals.isPending || approvals.isError ? (
         <div className="card">
-          <LoadingState label="Loading requests" />
-        </div>
-      ) : approvals.isError ? (
-        <div className="card">
-          <ErrorState error={approvals.error} onRetry={() => approvals.refetch()} />
+          <QueryStatus query={approvals} label="Loading requests" />
         </div>
       ) : approvals.data.length === 0 ? (
         <div className="card">

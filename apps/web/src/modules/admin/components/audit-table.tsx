@@ -5,7 +5,7 @@ import { useState } from "react";
 import type { TAuditEventWire } from "@/components/api/wire-types";
 import { formatDateTime } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { EmptyState, QueryStatus } from "@/components/ui/states";
 import { type TAuditSubject, useAudit } from "../hooks/use-admin";
 
 const SUBJECT_PATHS: Record<string, string> = { job: "/jobs/", dataset: "/datasets/" };
@@ -68,10 +68,8 @@ export function AuditTable() {
           </div>
         }
       >
-        {audit.isPending ? (
-          <LoadingState />
-        ) : audit.isError ? (
-          <ErrorState error={audit.error} onRetry={() => audit.refetch()} />
+        {audit.isPending || audit.isError ? (
+          <QueryStatus query={audit} />
         ) : audit.data.length === 0 ? (
           <EmptyState icon="list" title={subjectType ? "No events of this kind" : "No events yet"} />
         ) : (

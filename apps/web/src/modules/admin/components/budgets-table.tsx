@@ -6,7 +6,7 @@ import type { TDatasetWire } from "@/components/api/wire-types";
 import { BudgetBar } from "@/components/ui/budget-bar";
 import { deltaInputText, formatEpsilon } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
-import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
+import { EmptyState, ErrorAlert, QueryStatus } from "@/components/ui/states";
 import { useDatasets, useSetBudget } from "@/modules/datasets/hooks/use-datasets";
 
 function BudgetRow({ dataset }: { dataset: TDatasetWire }) {
@@ -89,10 +89,8 @@ export function BudgetsTable() {
         subtitle="The total privacy budget of each dataset. Jobs reserve from it; what they spend is charged for good."
       />
       <Card flush>
-        {datasets.isPending ? (
-          <LoadingState />
-        ) : datasets.isError ? (
-          <ErrorState error={datasets.error} onRetry={() => datasets.refetch()} />
+        {datasets.isPending || datasets.isError ? (
+          <QueryStatus query={datasets} />
         ) : datasets.data.length === 0 ? (
           <EmptyState icon="gauge" title="No datasets yet" />
         ) : (

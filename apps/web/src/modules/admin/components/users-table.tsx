@@ -4,7 +4,7 @@ import { useState } from "react";
 import type { TUserWire } from "@/components/api/wire-types";
 import { formatDateTime } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
-import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
+import { EmptyState, ErrorAlert, QueryStatus } from "@/components/ui/states";
 import { useCurrentUser } from "@/modules/auth/hooks/use-current-user";
 import { useUpdateUser, useUsers } from "../hooks/use-admin";
 
@@ -80,10 +80,8 @@ export function UsersTable() {
         subtitle="Owners upload data and request jobs; admins approve requests above an owner's per-job allowance."
       />
       <Card flush>
-        {users.isPending ? (
-          <LoadingState />
-        ) : users.isError ? (
-          <ErrorState error={users.error} onRetry={() => users.refetch()} />
+        {users.isPending || users.isError ? (
+          <QueryStatus query={users} />
         ) : users.data.length === 0 ? (
           <EmptyState icon="users" title="No users" />
         ) : (

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { BudgetBar } from "@/components/ui/budget-bar";
 import { formatDateTime, formatEpsilon, formatInteger, formatPercent } from "@/components/ui/format";
 import { Card, PageHeader, Stat } from "@/components/ui/page-header";
-import { EmptyState, ErrorState, LoadingState, PageQueryState } from "@/components/ui/states";
+import { EmptyState, PageQueryState, QueryStatus } from "@/components/ui/states";
 import { JobTable } from "@/modules/jobs/components/job-table";
 import { useJobs } from "@/modules/jobs/hooks/use-jobs";
 import { useDataset } from "../hooks/use-datasets";
@@ -67,10 +67,8 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
 
       <div className="grid grid-main">
         <Card title="Jobs" labelledBy="dataset-jobs-heading" flush>
-          {jobs.isPending ? (
-            <LoadingState label="Loading jobs" />
-          ) : jobs.isError ? (
-            <ErrorState error={jobs.error} onRetry={() => jobs.refetch()} />
+          {jobs.isPending || jobs.isError ? (
+            <QueryStatus query={jobs} label="Loading jobs" />
           ) : jobs.data.length === 0 ? (
             <EmptyState
               icon="plus"

@@ -5,7 +5,7 @@ import type { TDatasetWire } from "@/components/api/wire-types";
 import { BudgetBar } from "@/components/ui/budget-bar";
 import { formatEpsilon, formatInteger, formatRelative } from "@/components/ui/format";
 import { Card, PageHeader, Stat } from "@/components/ui/page-header";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { EmptyState, QueryStatus } from "@/components/ui/states";
 import { useCurrentUser } from "@/modules/auth/hooks/use-current-user";
 import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
 import { JobTable } from "@/modules/jobs/components/job-table";
@@ -73,13 +73,9 @@ export function Overview() {
 
       <section className="stack" aria-labelledby="datasets-heading">
         <h2 id="datasets-heading">Datasets</h2>
-        {datasets.isPending ? (
+        {datasets.isPending || datasets.isError ? (
           <div className="card">
-            <LoadingState label="Loading datasets" />
-          </div>
-        ) : datasets.isError ? (
-          <div className="card">
-            <ErrorState error={datasets.error} onRetry={() => datasets.refetch()} />
+            <QueryStatus query={datasets} label="Loading datasets" />
           </div>
         ) : datasets.data.length === 0 ? (
           <div className="card">
@@ -101,10 +97,8 @@ export function Overview() {
       </section>
 
       <Card title="Jobs" labelledBy="jobs-heading" flush>
-        {jobs.isPending ? (
-          <LoadingState label="Loading jobs" />
-        ) : jobs.isError ? (
-          <ErrorState error={jobs.error} onRetry={() => jobs.refetch()} />
+        {jobs.isPending || jobs.isError ? (
+          <QueryStatus query={jobs} label="Loading jobs" />
         ) : jobs.data.length === 0 ? (
           <EmptyState icon="plus" title="No jobs yet">
             Start one from a dataset: pick a model and a privacy budget.

@@ -8,7 +8,7 @@ import { apiFetch } from "@/components/api/api-client";
 import type { TJobWire, TMetricPointWire } from "@/components/api/wire-types";
 import { formatEpsilon, formatInteger, formatNumber, formatPercent } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { EmptyState, LoadingState, QueryStatus } from "@/components/ui/states";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
 import { artifactUrl } from "../hooks/use-job-report";
@@ -155,13 +155,9 @@ export function CompareView({ datasetId, jobIds }: { datasetId?: string; jobIds:
         title="Compare jobs"
         subtitle="Models or privacy levels side by side on the same data: how much utility each ε buys."
       />
-      {datasets.isPending ? (
+      {datasets.isPending || datasets.isError ? (
         <div className="card">
-          <LoadingState />
-        </div>
-      ) : datasets.isError ? (
-        <div className="card">
-          <ErrorState error={datasets.error} onRetry={() => datasets.refetch()} />
+          <QueryStatus query={datasets} />
         </div>
       ) : datasets.data.length === 0 ? (
         <div className="card">
@@ -188,10 +184,8 @@ export function CompareView({ datasetId, jobIds }: { datasetId?: string; jobIds:
                   ))}
                 </select>
               </div>
-              {jobs.isPending ? (
-                <LoadingState label="Loading jobs" />
-              ) : jobs.isError ? (
-                <ErrorState error={jobs.error} onRetry={() => jobs.refetch()} />
+              {jobs.isPending || jobs.isError ? (
+                <QueryStatus query={jobs} label="Loading jobs" />
               ) : comparable.length === 0 ? (
                 <p className="muted">No finished jobs on this dataset yet; jobs appear here once they succeed.</p>
               ) : (

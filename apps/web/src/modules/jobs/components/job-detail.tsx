@@ -13,7 +13,7 @@ import {
   formatNumber,
 } from "@/components/ui/format";
 import { Card, PageHeader, Stat } from "@/components/ui/page-header";
-import { ErrorAlert, ErrorState, LoadingState, PageQueryState } from "@/components/ui/states";
+import { ErrorAlert, PageQueryState, QueryStatus } from "@/components/ui/states";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { useJobEvents } from "../hooks/use-job-events";
 import { useJobReport } from "../hooks/use-job-report";
@@ -137,13 +137,9 @@ function FinishedReport({ job }: { job: TJobWire }) {
           Not differentially private: for you and admins only
         </span>
       </div>
-      {report.isPending ? (
+      {report.isPending || report.isError ? (
         <div className="card">
-          <LoadingState label="Loading the report" rows={4} />
-        </div>
-      ) : report.isError ? (
-        <div className="card">
-          <ErrorState error={report.error} title="Could not load the report" onRetry={() => report.refetch()} />
+          <QueryStatus query={report} label="Loading the report" rows={4} errorTitle="Could not load the report" />
         </div>
       ) : (
         <ReportView report={report.data} />
