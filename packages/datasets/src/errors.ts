@@ -5,6 +5,8 @@ export type TDatasetErrorCode =
   | "bad_encoding"
   | "no_header"
   | "ragged_rows"
+  | "too_many_columns"
+  | "cell_too_large"
   | "malformed_csv"
   | "unknown_column"
   | "empty_labels"

@@ -3,7 +3,7 @@ import { parse } from "csv-parse/sync";
 import { afterEach, describe, expect, it } from "vitest";
 import { DatasetError } from "./errors.ts";
 import { ingestCsv } from "./ingest.ts";
-import { scanCsv } from "./scan.ts";
+import { MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_CHARS, scanCsv } from "./scan.ts";
 import { ROTTEN_TOMATOES_CSV, smallCsv, sourceOf, tempBlobStore } from "./testing.ts";
 
 const blobs = tempBlobStore();
@@ -119,6 +119,49 @@ describe("malformed files: the message says what to fix, and nothing is stored",
     ],
     ["a numeric header", `1,2\n3,4\n`, {}, "no_header", /does not look like a header/],
     ["ragged rows", `${smallCsv(20)}one,two,three\n`, {}, "ragged_rows", /Line 22 has 3 fields but the header has 2/],
+    // The parser meets the bad row in the same chunk as the header: both counts must still be right.
+    [
+      "a short file with a ragged row",
+      "text,label\na,pos\nb,neg,x\n",
+      {},
+      "ragged_rows",
+      /Line 3 has 3 fields but the header has 2\./,
+    ],
+    [
+      "a row with one field",
+      `${smallCsv(12)}lonely\n`,
+      {},
+      "ragged_rows",
+      /Line 14 has 1 field but the header has 2\./,
+    ],
+    [
+      "more columns than dpsynth takes",
+      `${Array.from({ length: MAX_COLUMNS + 1 }, (_, i) => `c${i}`).join(",")}\n`,
+      { textColumn: "c0", labelColumn: "c1" },
+      "too_many_columns",
+      new RegExp(`${MAX_COLUMNS + 1} columns; dpsynth takes at most ${MAX_COLUMNS}`),
+    ],
+    [
+      "a cell larger than a record's text",
+      `${smallCsv(12)}${"y".repeat(MAX_CELL_CHARS + 1)},pos\n`,
+      {},
+      "cell_too_large",
+      /Line 14, column 1 holds more than 100,000 characters/,
+    ],
+    [
+      "a quote that swallows the rest of a large file",
+      `${smallCsv(12)}"${"z,pos\n".repeat(MAX_ROW_CHARS / 5)}`,
+      {},
+      "cell_too_large",
+      /longer than 1,000,000 characters\. Look for a double quote/,
+    ],
+    [
+      "a holdout fraction too small to hold a row",
+      smallCsv(40),
+      { holdoutFraction: 1e-300 },
+      "bad_options",
+      /holds out none of these 40 rows.*at least 0\.025/,
+    ],
     ["an unclosed quote", `${smallCsv(20)}"never closed,pos\n`, {}, "malformed_csv", /never closed/],
     [
       "an unknown column",
@@ -153,6 +196,7 @@ describe("malformed files: the message says what to fix, and nothing is stored",
     expect((error as DatasetError).code).toBe(code);
     expect((error as DatasetError).message).toMatch(message);
     expect((error as DatasetError).message).not.toContain("review number");
+    expect((error as DatasetError).message).not.toMatch(/yyyy|zzzz/);
     expect(blobs.files()).toEqual([]);
   });
 });

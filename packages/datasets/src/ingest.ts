@@ -37,12 +37,18 @@ export interface TIngestResult {
   holdout: TStoredBlob;
 }
 
+/** Column names for a message: the first few, and how many more. */
+function listed(names: string[], shown = 20): string {
+  const more = names.length - shown;
+  return names.slice(0, shown).join(", ") + (more > 0 ? ` and ${more} more` : "");
+}
+
 function column(scan: TCsvScan, name: string, role: string): TColumnSummary {
   const found = scan.columns.find((candidate) => candidate.name === name);
   if (!found) {
     throw new DatasetError(
       "unknown_column",
-      `There is no column named ${JSON.stringify(name)} to use as the ${role} column. The header has: ${scan.header.join(", ")}.`,
+      `There is no column named ${JSON.stringify(name.slice(0, 200))} to use as the ${role} column. The header has: ${listed(scan.header)}.`,
     );
   }
   return found;
@@ -94,6 +100,21 @@ function checkColumns(scan: TCsvScan, options: TIngestOptions): void {
 }
 
 /**
+ * A holdout too small to hold a row evaluates nothing: refuse it, with the smallest fraction that gives one (each
+ * label holds out round(count × fraction) rows, so the largest label needs count × fraction ≥ 0.5).
+ */
+function checkHoldout(mask: Uint8Array, fraction: number, labels: readonly string[]): void {
+  if (mask.some((bit) => bit === 1)) return;
+  const counts = new Map<string, number>();
+  for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  const smallest = Math.ceil((0.5 / Math.max(...counts.values())) * 1e4) / 1e4;
+  throw new DatasetError(
+    "bad_options",
+    `A holdout fraction of ${fraction.toPrecision(3)} holds out none of these ${labels.length} rows, so nothing could be evaluated. Use at least ${smallest} (0.2 is usual).`,
+  );
+}
+
+/**
  * Validates a CSV, draws its holdout once, and stores train and holdout as two normalised blobs (UTF-8,
  * comma-separated, header first). Either both blobs exist afterwards or neither does.
  */
@@ -107,6 +128,7 @@ export async function ingestCsv(open: TOpenSource, options: TIngestOptions): Pro
   }
   const splitSeed = options.splitSeed ?? newSplitSeed();
   const mask = drawHoldout({ labels, fraction: options.holdoutFraction, seed: splitSeed });
+  checkHoldout(mask, options.holdoutFraction, labels);
   const keys = { train: `${options.keyPrefix}/train.csv`, holdout: `${options.keyPrefix}/holdout.csv` };
   const [train, holdout] = await writeSplits(open, scan, { mask, labelIndex, keys, store: options.store });
   const labelCounts: Record<string, number> = {};

@@ -4,6 +4,7 @@ import { type CsvError, type Info, parse } from "csv-parse";
 import { ColumnStats, type TColumnSummary } from "./columns.ts";
 import { decodeStream, detectEncoding, type TEncoding } from "./encoding.ts";
 import { DatasetError } from "./errors.ts";
+import { paced } from "./paced.ts";
 import { sniffDelimiter, type TDelimiter } from "./sniff.ts";
 
 /** Opens the file anew: ingestion reads it twice (scan, then split), so it takes a factory, not a stream. */
@@ -11,6 +12,12 @@ export type TOpenSource = () => Readable;
 
 const HEAD_BYTES = 64 * 1024;
 const MAX_HEADER_CELL = 200;
+/** More columns than any labelled table we train on has; bounds the per-row work and memory. */
+export const MAX_COLUMNS = 500;
+/** A longer cell is not one record's text (a review, a note) but a file that went wrong. */
+export const MAX_CELL_CHARS = 100_000;
+/** Bounds what the parser buffers for one row, e.g. after an unclosed quote swallows the rest of the file. */
+export const MAX_ROW_CHARS = 1_000_000;
 
 async function readHead(open: TOpenSource): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -25,9 +32,19 @@ async function readHead(open: TOpenSource): Promise<Buffer> {
   return Buffer.concat(chunks).subarray(0, HEAD_BYTES);
 }
 
-/** Refuses a first line that is not a header; cells are described by position, never quoted (they may be data). */
+/**
+ * Refuses a first line that is not a header; cells are described by position, never quoted (they may be data).
+ * Linear in the number of columns, which is bounded first.
+ */
 function checkHeader(header: string[]): void {
   const fix = "The first line must be a header naming each column, e.g. text,label.";
+  if (header.length > MAX_COLUMNS) {
+    throw new DatasetError(
+      "too_many_columns",
+      `The header has ${header.length} columns; dpsynth takes at most ${MAX_COLUMNS}. Keep the text, the label and the columns you need.`,
+    );
+  }
+  const firstOf = new Map<string, number>();
   header.forEach((cell, i) => {
     const name = cell.trim();
     if (name === "") throw new DatasetError("no_header", `Column ${i + 1} of the first line has no name. ${fix}`);
@@ -37,7 +54,8 @@ function checkHeader(header: string[]): void {
         `The first line does not look like a header (column ${i + 1} holds ${name.length > MAX_HEADER_CELL ? "long text" : "a number"}). ${fix}`,
       );
     }
-    const first = header.findIndex((other) => other.trim() === name);
+    const first = firstOf.get(name) ?? i;
+    firstOf.set(name, first);
     if (first !== i) {
       throw new DatasetError(
         "no_header",
@@ -47,16 +65,24 @@ function checkHeader(header: string[]): void {
   });
 }
 
+const shownDelimiter = (delimiter: string) => (delimiter === "\t" ? "tab" : `"${delimiter}"`);
+
+/** A row whose field count differs from the header's; counted here, so both numbers are right. */
+function raggedRow(line: number, fields: number, width: number, delimiter: string): DatasetError {
+  return new DatasetError(
+    "ragged_rows",
+    `Line ${line} has ${fields} field${fields === 1 ? "" : "s"} but the header has ${width}. Quote fields that contain the delimiter (${shownDelimiter(delimiter)}) or line breaks, or fix that line.`,
+  );
+}
+
 /** Turns csv-parse's errors into ours; theirs may quote the offending characters, which are private data. */
-function csvError(error: CsvError & { lines?: number }, delimiter: string, width: number): DatasetError {
+function csvError(error: CsvError & { lines?: number }): DatasetError {
   const line = error.lines ?? "?";
-  const shown = delimiter === "\t" ? "tab" : `"${delimiter}"`;
   switch (error.code) {
-    case "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH":
-    case "CSV_RECORD_INCONSISTENT_COLUMNS":
+    case "CSV_MAX_RECORD_SIZE":
       return new DatasetError(
-        "ragged_rows",
-        `Line ${line} has ${(error as { record?: unknown[] }).record?.length ?? "a different number of"} fields but the header has ${width}. Quote fields that contain the delimiter (${shown}) or line breaks, or fix that line.`,
+        "cell_too_large",
+        `The row that starts near line ${line} is longer than ${MAX_ROW_CHARS.toLocaleString("en")} characters. Look for a double quote that is never closed.`,
       );
     case "CSV_QUOTE_NOT_CLOSED":
       return new DatasetError(
@@ -100,9 +126,20 @@ export async function detectFormat(open: TOpenSource): Promise<TCsvFormat> {
 
 /** Streams the header, then every row, of a file in a known format. */
 export async function* readCsv(open: TOpenSource, format: TCsvFormat): AsyncGenerator<string[] | TCsvRow> {
-  const parser = parse({ delimiter: format.delimiter, bom: true, skip_empty_lines: true, info: true });
+  // Field counts are checked below rather than by the parser, whose error can come before the header is read.
+  const parser = parse({
+    delimiter: format.delimiter,
+    bom: true,
+    skip_empty_lines: true,
+    info: true,
+    relax_column_count: true,
+    max_record_size: MAX_ROW_CHARS,
+    // Named rather than discovered: discovery holds and rescans everything up to the first line break, which
+    // for a 100,000-column header is hundreds of milliseconds of blocked event loop.
+    record_delimiter: ["\r\n", "\n", "\r"],
+  });
   // pipeline, not pipe: a decoding error must reach the loop below instead of escaping as an uncaught error.
-  pipeline(open(), decodeStream(format.encoding), parser).catch((error) => parser.destroy(error));
+  pipeline(open(), decodeStream(format.encoding), paced(), parser).catch((error) => parser.destroy(error));
   let width = 0;
   let index = -1;
   try {
@@ -113,13 +150,22 @@ export async function* readCsv(open: TOpenSource, format: TCsvFormat): AsyncGene
         index = 0;
         yield record.map((name) => name.trim());
       } else {
+        if (record.length !== width) throw raggedRow(info.lines, record.length, width, format.delimiter);
+        for (let i = 0; i < record.length; i++) {
+          if ((record[i] as string).length > MAX_CELL_CHARS) {
+            throw new DatasetError(
+              "cell_too_large",
+              `Line ${info.lines}, column ${i + 1} holds more than ${MAX_CELL_CHARS.toLocaleString("en")} characters. dpsynth trains on records of text, not whole documents in a cell; shorten it or remove that row.`,
+            );
+          }
+        }
         yield { index: index++, line: info.lines, cells: record };
       }
     }
   } catch (error) {
     if (error instanceof DatasetError) throw error;
     if ((error as CsvError).code?.startsWith("CSV_") || (error as CsvError).code === "INVALID_OPENING_QUOTE") {
-      throw csvError(error as CsvError, format.delimiter, width);
+      throw csvError(error as CsvError);
     }
     // Errors of the decoder arrive here as they are (DatasetError); anything else is a reading failure.
     throw error;

@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   bad_encoding: 400,
   no_header: 400,
   ragged_rows: 400,
+  too_many_columns: 400,
+  cell_too_large: 400,
   malformed_csv: 400,
   unknown_column: 400,
   empty_labels: 400,
