@@ -34,6 +34,19 @@ describe("loadConfig", () => {
     expect(loadConfig({ ...valid, DPSYNTH_QUEUE_PREFIX: "" }).queuePrefix).toBe(QUEUE.prefix);
   });
 
+  it("trusts no proxy's X-Forwarded-For unless DPSYNTH_TRUSTED_PROXIES says how many sit in front", () => {
+    expect(loadConfig(valid).trustedProxies).toBe(0);
+    expect(loadConfig({ ...valid, DPSYNTH_TRUSTED_PROXIES: "1" }).trustedProxies).toBe(1);
+    expect(() => loadConfig({ ...valid, DPSYNTH_TRUSTED_PROXIES: "-1" })).toThrow(/DPSYNTH_TRUSTED_PROXIES/);
+  });
+
+  it("takes the public origin that browser requests must come from from NEXTAUTH_URL", () => {
+    expect(loadConfig(valid).publicOrigin).toBeNull();
+    expect(loadConfig({ ...valid, NEXTAUTH_URL: "https://dpsynth.example.test/app" }).publicOrigin).toBe(
+      "https://dpsynth.example.test",
+    );
+  });
+
   it("names the variable and the rule, never the value", () => {
     const secret = "short";
     const bad = () => loadConfig({ ...valid, NEXTAUTH_SECRET: secret, REDIS_URL: "http://nope" });

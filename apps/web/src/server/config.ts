@@ -28,6 +28,16 @@ const ZWebConfig = z.object({
   DPSYNTH_UPLOAD_LIMIT_MB: ZNumberFromEnv(50),
   DPSYNTH_DEFAULT_EPSILON_BUDGET: ZNumberFromEnv(10),
   DPSYNTH_DEFAULT_DELTA_BUDGET: z.coerce.number().positive().lt(1).default(1e-5),
+  /**
+   * Reverse proxies in front of the web app that append the client's address to X-Forwarded-For. Without one (0)
+   * that header is whatever the client sent, so the sign-in rate limit ignores it.
+   */
+  DPSYNTH_TRUSTED_PROXIES: z.coerce
+    .number()
+    .int("must be a whole number from 0 to 10")
+    .min(0, "must be a whole number from 0 to 10")
+    .max(10, "must be a whole number from 0 to 10")
+    .default(0),
   OIDC_ISSUER: z.string().url("must be a URL").optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -40,6 +50,10 @@ export interface TWebConfig {
   home: string;
   blobStoreUrl: string;
   nextAuthSecret: string;
+  /** The origin users reach the app at (from NEXTAUTH_URL): state-changing browser requests must come from it. */
+  publicOrigin: string | null;
+  /** How many proxies' X-Forwarded-For entries to believe (see DPSYNTH_TRUSTED_PROXIES). */
+  trustedProxies: number;
   uploadLimitBytes: number;
   defaultBudget: { epsilon: number; delta: number };
   oidc: { issuer: string; clientId: string; clientSecret: string } | null;
@@ -66,6 +80,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     home,
     blobStoreUrl: e.BLOB_STORE_URL ?? `file://${join(home, "blobs")}`,
     nextAuthSecret: e.NEXTAUTH_SECRET,
+    publicOrigin: e.NEXTAUTH_URL ? new URL(e.NEXTAUTH_URL).origin : null,
+    trustedProxies: e.DPSYNTH_TRUSTED_PROXIES,
     uploadLimitBytes: Math.round(e.DPSYNTH_UPLOAD_LIMIT_MB * 1024 * 1024),
     defaultBudget: { epsilon: e.DPSYNTH_DEFAULT_EPSILON_BUDGET, delta: e.DPSYNTH_DEFAULT_DELTA_BUDGET },
     oidc: oidcParts.every(Boolean)

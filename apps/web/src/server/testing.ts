@@ -12,6 +12,7 @@ import { createApiToken } from "./auth/api-tokens.ts";
 import type { TWebConfig } from "./config.ts";
 import { createServerContext, provideServerContext, type TServerContext } from "./context.ts";
 import type { TNextRouteContext } from "./http/route.ts";
+import { withDeadline } from "./http/unavailable.ts";
 
 const SECRET = "test-secret-test-secret-test-secret";
 
@@ -31,6 +32,8 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
     home,
     blobStoreUrl: `file://${join(home, "blobs")}`,
     nextAuthSecret: SECRET,
+    publicOrigin: "http://localhost",
+    trustedProxies: 0,
     uploadLimitBytes: 1024 * 1024,
     defaultBudget: { epsilon: 10, delta: 1e-5 },
     oidc: null,
@@ -51,8 +54,12 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
       token,
       /** Headers of a script using the API token. */
       auth: { authorization: `Bearer ${token}` },
-      /** Headers of a browser with a next-auth session. */
-      cookie: { cookie: `next-auth.session-token=${session}` },
+      /** Headers of a browser with a next-auth session, on one of dpsynth's own pages. */
+      cookie: {
+        cookie: `next-auth.session-token=${session}`,
+        origin: "http://localhost",
+        "sec-fetch-site": "same-origin",
+      },
     };
   }
 
@@ -72,8 +79,9 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
   }
 
   async function close() {
-    await ctx.queue.obliterate({ force: true }).catch(() => undefined);
-    await ctx.queue.close();
+    // Bounded: a test server pointed at a Redis that is down never connects, and BullMQ would wait for it.
+    await withDeadline("queue clean-up", ctx.queue.obliterate({ force: true })).catch(() => undefined);
+    await withDeadline("queue close", ctx.queue.close()).catch(() => undefined);
     ctx.redis.disconnect();
     await database.drop();
     rmSync(home, { recursive: true, force: true });

@@ -42,11 +42,14 @@ describe("authentication", () => {
     expect(revoked.body.error).toMatchObject({ code: "unauthenticated", message: expect.stringMatching(/revoked/) });
   });
 
-  it("answers 401 for no credentials, an unknown token, a malformed header and a forged cookie", async () => {
+  it("answers 401 for no credentials, an unknown token, a malformed header (a word after a valid token too) and a forged cookie", async () => {
     const attempts: Record<string, string>[] = [
       {},
       { authorization: "Bearer dps_unknown" },
       { authorization: "Basic abc" },
+      { authorization: `Bearer ${owner.token} extra` },
+      { authorization: `Bearer ${owner.token},${owner.token}` },
+      { authorization: "Bearer" },
       { cookie: "next-auth.session-token=forged" },
     ];
     for (const headers of attempts) {

@@ -15,6 +15,9 @@ export interface TCaller {
 
 const unauthenticated = (message: string) => new AppError("unauthenticated", message);
 
+/** `Bearer <token>` and nothing else: one token68 (RFC 6750), the scheme in any case, no trailing words. */
+const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*)$/i;
+
 /**
  * Who is calling: an `Authorization: Bearer <API token>` header, else the next-auth session cookie. A
  * bearer token that is unknown or revoked is refused outright rather than falling back to the cookie. The
@@ -24,9 +27,9 @@ export async function authenticate(request: Request, { prisma, secret }: { prism
   const authorization = request.headers.get("authorization");
   let user: TCaller | null;
   if (authorization) {
-    const [scheme, token] = authorization.split(" ");
-    if (scheme !== "Bearer" || !token) throw unauthenticated("Use `Authorization: Bearer <API token>`.");
-    user = await userOfToken(prisma, token.trim());
+    const token = BEARER.exec(authorization.trim())?.[1];
+    if (!token) throw unauthenticated("Use `Authorization: Bearer <API token>`, with nothing after the token.");
+    user = await userOfToken(prisma, token);
     if (!user) throw unauthenticated("This API token is unknown or has been revoked.");
   } else {
     const id = await sessionUserId(request, secret);

@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { paced } from "@dpsynth/datasets";
 import busboy from "busboy";
+import { hasNul, nulRefused } from "./body.ts";
 import { AppError } from "./errors.ts";
 
 export interface TUpload {
@@ -72,7 +74,9 @@ function receive(request: Request, path: string, limitBytes: number): Promise<TU
       reject(new AppError("bad_request", "The request has no body."));
       return;
     }
-    pipeline(Readable.fromWeb(request.body as WebReadableStream), parser).catch(() =>
+    // Paced: a body that arrives in large chunks (a local client, a buffering proxy) is searched for its
+    // boundaries a piece per turn of the event loop, not all at once.
+    pipeline(Readable.fromWeb(request.body as WebReadableStream), paced(64 * 1024), parser).catch(() =>
       reject(new AppError("bad_request", "The upload was interrupted. Try again.")),
     );
   });
@@ -80,7 +84,8 @@ function receive(request: Request, path: string, limitBytes: number): Promise<TU
 
 /**
  * Streams a multipart upload's file to a temporary file (never whole into memory), runs `work` on it,
- * and removes the file afterwards whatever happens. Files over `limitBytes` are refused without being kept.
+ * and removes the file afterwards whatever happens. Files over `limitBytes` are refused without being kept, and
+ * so are form fields with a NUL character (PostgreSQL cannot store one).
  */
 export async function withUpload<T>(
   request: Request,
@@ -93,7 +98,9 @@ export async function withUpload<T>(
   await mkdir(tmpDir, { recursive: true, mode: 0o700 });
   const path = join(tmpDir, `upload-${randomBytes(8).toString("hex")}`);
   try {
-    return await work(await receive(request, path, limitBytes));
+    const upload = await receive(request, path, limitBytes);
+    if (hasNul(upload.fields)) throw nulRefused("form");
+    return await work(upload);
   } finally {
     await rm(path, { force: true });
   }

@@ -2,6 +2,8 @@ import "server-only";
 import type { z } from "zod";
 import { authenticate, type TCaller } from "../auth/authenticate.ts";
 import { serverContext, type TServerContext } from "../context.ts";
+import { hasNul, nulRefused, readJsonBody } from "./body.ts";
+import { checkSameOrigin } from "./csrf.ts";
 import { AppError } from "./errors.ts";
 import { errorResponse, json } from "./respond.ts";
 
@@ -41,6 +43,7 @@ function describeIssues(error: z.ZodError, where: string): string {
 
 function validate<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.output<T> {
   if (!schema) return undefined as z.output<T>;
+  if (hasNul(value)) throw nulRefused(where);
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     // Issues name paths and rules; zod does not echo the input in its default messages.
@@ -49,21 +52,11 @@ function validate<T extends z.ZodType>(schema: T | undefined, value: unknown, wh
   return parsed.data;
 }
 
-async function readJson(request: Request): Promise<unknown> {
-  if (!(request.headers.get("content-type") ?? "").includes("application/json")) {
-    throw new AppError("unsupported_media_type", "Send the body as JSON with `content-type: application/json`.");
-  }
-  try {
-    return await request.json();
-  } catch {
-    throw new AppError("bad_request", "The body is not valid JSON.");
-  }
-}
-
 /**
- * The one wrapper of every `/api/v1` handler: authenticates (session cookie or API token), checks the role,
- * validates path, query and body with zod, and maps every error to `{ error: { code, message } }`. A
- * handler returns data (answered as JSON 200) or a Response of its own.
+ * The one wrapper of every `/api/v1` handler: refuses cross-site cookie requests that change things (CSRF),
+ * authenticates (session cookie or API token), checks the role, validates path, query and body with zod (no NUL
+ * anywhere, bodies size-capped), and maps every error to `{ error: { code, message } }`. A handler returns data
+ * (answered as JSON 200) or a Response of its own.
  */
 export function route<
   A extends TAccess,
@@ -80,6 +73,7 @@ export function route<
       let caller: TCaller | null = null;
       if (options.access !== "public") {
         ctx = serverContext();
+        checkSameOrigin(request, ctx.config.publicOrigin);
         caller = await authenticate(request, { prisma: ctx.prisma, secret: ctx.config.nextAuthSecret });
         if (options.access === "admin" && caller.role !== "ADMIN") {
           throw new AppError("forbidden", "Only an admin may do this.");
@@ -87,7 +81,7 @@ export function route<
       }
       const params = validate(options.params, (await next?.params) ?? {}, "path");
       const query = validate(options.query, Object.fromEntries(new URL(request.url).searchParams), "query");
-      const body = validate(options.body, options.body ? await readJson(request) : undefined, "body");
+      const body = validate(options.body, options.body ? await readJsonBody(request) : undefined, "body");
       type TInput = THandlerInput<A, never, never, never>;
       const result = await handler({
         request,
