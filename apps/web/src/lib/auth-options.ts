@@ -41,8 +41,8 @@ async function userOfSignIn(
 }
 
 /**
- * next-auth 4: e-mail and password (bcrypt, rate-limited per email and IP in Redis) and, when OIDC_ISSUER,
- * OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are set, an OIDC provider. Sessions are JWTs carrying the user id
+ * next-auth 4: e-mail and password (bcrypt, rate-limited in Redis per account, and per client address behind a
+ * trusted proxy) and, when OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are set, an OIDC provider. Sessions are JWTs carrying the user id
  * (`sub`) and role; the API re-reads the user on every request, so the role in the JWT is for display only.
  */
 export function buildAuthOptions(ctx: TServerContext): NextAuthOptions {
@@ -56,7 +56,7 @@ export function buildAuthOptions(ctx: TServerContext): NextAuthOptions {
         return verifyLogin(ctx, {
           email: credentials.email,
           password: credentials.password,
-          ip: clientIp(req?.headers),
+          ip: clientIp(req?.headers, ctx.config.trustedProxies),
         });
       },
     }),

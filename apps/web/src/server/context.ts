@@ -3,14 +3,14 @@ import { QUEUE } from "@dpsynth/contracts";
 import { type BlobStore, createBlobStore } from "@dpsynth/datasets";
 import { createPrismaClient, type PrismaClient } from "@dpsynth/db";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { loadConfig, type TWebConfig } from "./config.ts";
 
 /** The long-lived clients every request shares. */
 export interface TServerContext {
   config: TWebConfig;
   prisma: PrismaClient;
-  /** For commands; blocking reads (SSE) take a `redis.duplicate()` of their own. */
+  /** For commands; blocking reads (SSE) take a connection of their own (`webRedis` with longer timeouts). */
   redis: Redis;
   /** The train queue; the web only produces. */
   queue: Queue;
@@ -22,16 +22,49 @@ export interface TServerContext {
 const holder = globalThis as typeof globalThis & { __dpsynthServerContext?: TServerContext };
 
 /**
+ * How the web talks to Redis: a request must get an answer, even 503, within seconds. No offline queue and no
+ * resending after a reconnect, so a command issued while Redis is away fails instead of running minutes later
+ * (a late `queue.add` would queue a job already refused); short connect and command timeouts; reconnects keep
+ * trying in the background.
+ */
+export const WEB_REDIS_OPTIONS: RedisOptions = {
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 2_000,
+  commandTimeout: 2_000,
+  retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+};
+
+let lastRedisComplaint = 0;
+
+/** One line a minute while Redis is unreachable, instead of ioredis' unhandled-error line per reconnect. */
+function complainAboutRedis(error: Error): void {
+  if (Date.now() - lastRedisComplaint < 60_000) return;
+  lastRedisComplaint = Date.now();
+  console.error(`[web] Redis connection: ${error.name} ${(error as { code?: string }).code ?? ""}`.trim());
+}
+
+/** A Redis client of the web: fail-fast options, errors logged (rarely) rather than unhandled. */
+export function webRedis(url: string, overrides: RedisOptions = {}): Redis {
+  const redis = new Redis(url, { ...WEB_REDIS_OPTIONS, ...overrides });
+  redis.on("error", complainAboutRedis);
+  return redis;
+}
+
+/**
  * Builds the clients from a config. Tests pass a `prisma` of their own (and a queue prefix in the config) so
  * that each test file owns its database schema and its queue keys.
  */
 export function createServerContext(config: TWebConfig, { prisma }: { prisma?: PrismaClient } = {}): TServerContext {
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const redis = webRedis(config.redisUrl);
+  const queue = new Queue(QUEUE.train, { connection: redis, prefix: config.queuePrefix });
+  queue.on("error", complainAboutRedis);
   return {
     config,
     prisma: prisma ?? createPrismaClient({ url: config.databaseUrl }),
     redis,
-    queue: new Queue(QUEUE.train, { connection: redis, prefix: config.queuePrefix }),
+    queue,
     blobs: createBlobStore(config.blobStoreUrl),
   };
 }

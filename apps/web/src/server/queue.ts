@@ -1,6 +1,19 @@
 import "server-only";
 import { QUEUE, type TJobSpec, ZJobSpec } from "@dpsynth/contracts";
 import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { redisReady, withDeadline } from "./http/unavailable.ts";
+
+const QUEUE_NAME = "The job queue (Redis)";
+
+/**
+ * A queue call that answers within the dependency deadline, or throws DeadlineError (answered 503). The queue's
+ * connection is the web's own client (see context.ts), which is waited for while it (re)connects.
+ */
+async function onQueue<T>(queue: Queue, call: () => Promise<T>): Promise<T> {
+  await redisReady(queue.opts.connection as Redis, QUEUE_NAME);
+  return withDeadline(QUEUE_NAME, call());
+}
 
 /**
  * Retries resume from the job's checkpoint (the trainer's accountant continues), so a few attempts with
@@ -16,13 +29,13 @@ const TRAIN_JOB_OPTIONS = {
 /** Puts a job on the train queue; the spec is validated again here, the last moment before a trainer sees it. */
 export async function enqueueTraining(queue: Queue, spec: TJobSpec): Promise<void> {
   const valid = ZJobSpec.parse(spec);
-  await queue.add(QUEUE.jobName, valid, { ...TRAIN_JOB_OPTIONS, jobId: valid.jobId });
+  await onQueue(queue, () => queue.add(QUEUE.jobName, valid, { ...TRAIN_JOB_OPTIONS, jobId: valid.jobId }));
 }
 
 /** Takes a waiting job off the queue; false when a trainer already holds it (then only the cancel flag stops it). */
 export async function removeFromQueue(queue: Queue, jobId: string): Promise<boolean> {
-  const state = await queue.getJobState(jobId);
+  const state = await onQueue(queue, () => queue.getJobState(jobId));
   if (state === "unknown") return true;
   if (state === "active" || state === "completed" || state === "failed") return false;
-  return (await queue.remove(jobId)) === 1;
+  return (await onQueue(queue, () => queue.remove(jobId))) === 1;
 }

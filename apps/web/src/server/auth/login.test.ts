@@ -2,7 +2,7 @@ import { hash } from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAuthOptions } from "../../lib/auth-options.ts";
 import { createTestServer, type TTestServer } from "../testing.ts";
-import { LOGIN_ATTEMPTS, LoginRateLimitedError, verifyLogin } from "./login.ts";
+import { clientIp, LOGIN_ATTEMPTS, LoginRateLimitedError, UNTRUSTED_CLIENT, verifyLogin } from "./login.ts";
 
 let server: TTestServer;
 const email = `login-${Date.now()}@example.test`;
@@ -34,6 +34,29 @@ describe("verifyLogin", () => {
       LoginRateLimitedError,
     );
     expect(await verifyLogin(server.ctx, { email, password: "correct horse", ip: "10.0.0.3" })).not.toBeNull();
+  });
+
+  it("keeps the account locked whatever X-Forwarded-For a client sends, when no proxy is trusted", async () => {
+    const headers = (forwarded: string) => ({ "x-forwarded-for": forwarded, "x-real-ip": forwarded });
+    for (let i = 0; i < LOGIN_ATTEMPTS; i++) {
+      const ip = clientIp(headers(`203.0.113.${i}`), 0);
+      expect(await verifyLogin(server.ctx, { email, password: "guess", ip })).toBeNull();
+    }
+    for (let i = 0; i < 30; i++) {
+      const ip = clientIp(headers(`198.51.100.${i}`), 0);
+      await expect(verifyLogin(server.ctx, { email, password: "correct horse", ip })).rejects.toBeInstanceOf(
+        LoginRateLimitedError,
+      );
+    }
+  });
+
+  it("believes X-Forwarded-For only as far as the configured proxies wrote it", () => {
+    const forged = { "x-forwarded-for": "1.1.1.1, 10.0.0.7" }; // the client wrote 1.1.1.1; our proxy appended 10.0.0.7
+    expect(clientIp(forged, 0)).toBe(UNTRUSTED_CLIENT);
+    expect(clientIp(forged, 1)).toBe("10.0.0.7");
+    expect(clientIp({ "x-forwarded-for": ["1.1.1.1", "10.0.0.7, 172.16.0.2"] }, 2)).toBe("10.0.0.7");
+    expect(clientIp({ "x-forwarded-for": "10.0.0.7" }, 2)).toBe(UNTRUSTED_CLIENT); // fewer hops than proxies
+    expect(clientIp(undefined, 1)).toBe(UNTRUSTED_CLIENT);
   });
 
   it("offers the credentials provider with id `credentials`, and OIDC only when configured", () => {

@@ -5,6 +5,7 @@ import { audit } from "../audit/audit.ts";
 import type { TCaller } from "../auth/authenticate.ts";
 import type { TServerContext } from "../context.ts";
 import { AppError } from "../http/errors.ts";
+import { isUnavailable, withDeadline } from "../http/unavailable.ts";
 import { removeFromQueue } from "../queue.ts";
 import { findJob, getJob } from "./queries.ts";
 import type { TJob } from "./schemas.ts";
@@ -53,13 +54,25 @@ export async function cancelJob(ctx: TServerContext, caller: TCaller, id: string
   if (job.status === "PENDING_APPROVAL" && (await markCancelled(ctx, id, "PENDING_APPROVAL"))) {
     // Status first: an admin approving at the same moment must not find its reservation gone.
     await settleJob(ctx.prisma, id, RELEASE_NOTE);
-  } else if (job.status !== "RUNNING" && (await removeFromQueue(ctx.queue, id))) {
-    // Off the queue, nothing can start it any more: reservation first, then status, so a crash in between
-    // leaves an open job for control's sweep rather than a finished one holding budget.
-    await settleJob(ctx.prisma, id, RELEASE_NOTE);
-    await markCancelled(ctx, id, "QUEUED");
-  } else {
-    await ctx.redis.set(`${REDIS_KEYS.cancelPrefix}${id}`, "1", "EX", CANCEL_FLAG_TTL_S);
+    return getJob(ctx, caller, id);
+  }
+  try {
+    if (job.status !== "RUNNING" && (await removeFromQueue(ctx.queue, id))) {
+      // Off the queue, nothing can start it any more: reservation first, then status, so a crash in between
+      // leaves an open job for control's sweep rather than a finished one holding budget.
+      await settleJob(ctx.prisma, id, RELEASE_NOTE);
+      await markCancelled(ctx, id, "QUEUED");
+    } else {
+      const flag = `${REDIS_KEYS.cancelPrefix}${id}`;
+      await withDeadline("The job queue (Redis)", ctx.redis.set(flag, "1", "EX", CANCEL_FLAG_TTL_S));
+    }
+  } catch (error) {
+    if (!isUnavailable(error)) throw error;
+    // cancelRequestedAt is in PostgreSQL: control's sweep raises the flag or ends the job once Redis is back.
+    throw new AppError(
+      "unavailable",
+      "The job queue is unavailable right now. The cancel request is recorded: the job stops once the queue is back.",
+    );
   }
   return getJob(ctx, caller, id);
 }

@@ -16,6 +16,14 @@ function safeCallback(raw: string | null): string {
   }
 }
 
+/** What the sign-in page says for next-auth's error code (see server/auth/login.ts). */
+function signInMessage(error: string | null | undefined): string {
+  if (error === "rate_limited") return "Too many sign-in attempts for this account. Wait a few minutes and try again.";
+  if (error === "unavailable")
+    return "Sign-in is unavailable right now (a server dpsynth needs is down). Try again shortly.";
+  return "That email and password do not match an account.";
+}
+
 export function LoginForm() {
   const router = useRouter();
   const searchParams = useSearchParams();
@@ -38,11 +46,7 @@ export function LoginForm() {
     try {
       const result = await signIn("credentials", { email, password, redirect: false });
       if (!result || result.error || !result.ok) {
-        setError(
-          result?.error === "rate_limited"
-            ? "Too many sign-in attempts for this address. Wait a few minutes and try again."
-            : "That email and password do not match an account.",
-        );
+        setError(signInMessage(result?.error));
         return;
       }
       router.replace(safeCallback(searchParams.get("callbackUrl")));
