@@ -7,9 +7,9 @@ import { findDataset } from "../datasets/queries.ts";
 import { datasetWire } from "../datasets/serialize.ts";
 import { AppError } from "../http/errors.ts";
 import { enqueueOrFail } from "../jobs/create-job.ts";
-import { findJob, getJob } from "../jobs/queries.ts";
+import { findJob, getJob, jobWires } from "../jobs/queries.ts";
 import type { TJob } from "../jobs/schemas.ts";
-import { JOB_INCLUDE, jobWire } from "../jobs/serialize.ts";
+import { JOB_INCLUDE } from "../jobs/serialize.ts";
 import type { TDecision } from "./schemas.ts";
 
 /** Jobs waiting for an admin, oldest first, each with its dataset and budget. */
@@ -19,9 +19,10 @@ export async function listApprovals(ctx: TServerContext, caller: TCaller) {
     include: JOB_INCLUDE,
     orderBy: { createdAt: "asc" },
   });
+  const wires = await jobWires(ctx, jobs);
   const approvals = await Promise.all(
-    jobs.map(async (job) => ({
-      job: jobWire(job),
+    jobs.map(async (job, i) => ({
+      job: wires[i] as TJob,
       dataset: await datasetWire(ctx.prisma, await findDataset(ctx, caller, job.datasetId)),
     })),
   );

@@ -8,8 +8,8 @@ import { findDataset } from "../datasets/queries.ts";
 import { AppError } from "../http/errors.ts";
 import { enqueueTraining } from "../queue.ts";
 import { buildSpec, SPEC_DATASET_SELECT } from "./build-spec.ts";
+import { getJob } from "./queries.ts";
 import type { TCreateJob, TJob } from "./schemas.ts";
-import { JOB_INCLUDE, jobWire } from "./serialize.ts";
 
 /**
  * Puts a job that has its reservation on the train queue. If Redis refuses, the job ends FAILED and its
@@ -66,5 +66,5 @@ export async function createJob(ctx: TServerContext, caller: TCaller, request: T
     },
   });
   if (status === "QUEUED") await enqueueOrFail(ctx, job);
-  return jobWire(await ctx.prisma.job.findUniqueOrThrow({ where: { id: job.id }, include: JOB_INCLUDE }));
+  return getJob(ctx, caller, job.id);
 }

@@ -108,4 +108,49 @@ describe("GET /api/v1/jobs/:id/events", () => {
     const stranger = await server.user("OWNER");
     expect((await call(GET, { headers: stranger.auth, params: { id: job.id } })).status).toBe(404);
   });
+
+  it("takes a Last-Event-ID no seq can have (huge, negative, not a number) as none: the whole history, no 500", async () => {
+    const dataset = await server.dataset(owner.id);
+    const job = await server.ctx.prisma.job.create({
+      data: { datasetId: dataset.id, requesterId: owner.id, spec: {}, status: "SUCCEEDED", epsilon: 1, delta: 1e-6 },
+    });
+    await server.ctx.prisma.jobEvent.createMany({
+      data: [0, 1].map((seq) => ({ jobId: job.id, seq, type: "metric", payload: metric(job.id, seq) })),
+    });
+    for (const lastEventId of ["99999999999999999999999", "2147483648", "-5", "1e3", "abc", " 0x10"]) {
+      const answer = await call(GET, {
+        headers: { ...owner.auth, "last-event-id": lastEventId },
+        params: { id: job.id },
+      });
+      expect([lastEventId, answer.status]).toEqual([lastEventId, 200]);
+      expect(ids(await readFrames(answer.response, () => false))).toEqual([0, 1]);
+    }
+  });
+
+  it("shows an artifact event's location as its blob key, never a server path", async () => {
+    const dataset = await server.dataset(owner.id);
+    const job = await server.ctx.prisma.job.create({
+      data: { datasetId: dataset.id, requesterId: owner.id, spec: {}, status: "SUCCEEDED", epsilon: 1, delta: 1e-6 },
+    });
+    const artifact = {
+      schemaVersion: SCHEMA_VERSION,
+      jobId: job.id,
+      seq: 0,
+      ts: new Date().toISOString(),
+      attempt: 1,
+      type: "artifact",
+      name: "synthetic.csv",
+      uri: server.ctx.blobs.uri(`jobs/${job.id}/synthetic.csv`),
+      bytes: 10,
+      sha256: "0".repeat(64),
+    };
+    await server.ctx.prisma.jobEvent.create({ data: { jobId: job.id, seq: 0, type: "artifact", payload: artifact } });
+    const frames = await readFrames(
+      (await call(GET, { headers: owner.auth, params: { id: job.id } })).response,
+      () => false,
+    );
+    const sent = JSON.parse((frames.find((f) => f.startsWith("id: 0")) as string).split("data: ")[1] as string);
+    expect(sent).toMatchObject({ type: "artifact", name: "synthetic.csv", uri: `jobs/${job.id}/synthetic.csv` });
+    expect(frames.join("\n")).not.toContain(server.config.home);
+  });
 });

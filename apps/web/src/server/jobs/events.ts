@@ -2,8 +2,11 @@ import "server-only";
 import { REDIS_KEYS } from "@dpsynth/contracts";
 import type { Redis } from "ioredis";
 import type { TCaller } from "../auth/authenticate.ts";
-import type { TServerContext } from "../context.ts";
+import { type TServerContext, webRedis } from "../context.ts";
+import { errorResponse } from "../http/respond.ts";
+import { DEPENDENCY_DEADLINE_MS, redisReady } from "../http/unavailable.ts";
 import { findJob } from "./queries.ts";
+import { publicEvent } from "./serialize.ts";
 
 const FINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "REJECTED"]);
 const HISTORY_PAGE = 500;
@@ -19,10 +22,15 @@ function frame(seq: number, type: string, payload: unknown): string {
   return `id: ${seq}\nevent: ${type}\ndata: ${JSON.stringify(payload)}\n\n`;
 }
 
+/** The largest seq there can be: JobEvent.seq is a PostgreSQL integer. */
+const MAX_SEQ = 2 ** 31 - 1;
+
+/** The seq to resume after; anything but a seq there can be (huge, negative, not a number) replays everything. */
 function resumeAfter(request: Request): number {
-  const raw = request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("lastEventId");
-  const seq = raw === null ? Number.NaN : Number.parseInt(raw, 10);
-  return Number.isFinite(seq) && seq >= 0 ? seq : -1;
+  const raw = (request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("lastEventId"))?.trim();
+  if (!raw || !/^\d{1,10}$/.test(raw)) return -1;
+  const seq = Number(raw);
+  return seq <= MAX_SEQ ? seq : -1;
 }
 
 function decode(fields: string[]): { seq: number; type: string; payload: unknown } | null {
@@ -69,6 +77,8 @@ export async function jobEvents(
       const send = (text: string) => {
         if (!closed) controller.enqueue(encoder.encode(text));
       };
+      const sendEvent = (seq: number, type: string, payload: unknown) =>
+        send(frame(seq, type, publicEvent(type, payload, ctx.blobs)));
       const sendHistory = async () => {
         for (;;) {
           const rows = await ctx.prisma.jobEvent.findMany({
@@ -77,7 +87,7 @@ export async function jobEvents(
             take: HISTORY_PAGE,
           });
           for (const row of rows) {
-            send(frame(row.seq, row.type, row.payload));
+            sendEvent(row.seq, row.type, row.payload);
             lastSeq = row.seq;
           }
           if (rows.length < HISTORY_PAGE) return;
@@ -87,14 +97,16 @@ export async function jobEvents(
         for (const [, fields] of entries) {
           const event = decode(fields);
           if (!event || event.seq <= lastSeq) continue;
-          send(frame(event.seq, event.type, event.payload));
+          sendEvent(event.seq, event.type, event.payload);
           lastSeq = event.seq;
         }
       };
       try {
         send(`retry: 3000\n\n`);
         await sendHistory();
-        reader = ctx.redis.duplicate();
+        // A connection of its own for blocking reads, whose timeout outlasts the longest block.
+        reader = webRedis(ctx.config.redisUrl, { commandTimeout: heartbeatMs + DEPENDENCY_DEADLINE_MS });
+        await redisReady(reader);
         let cursor = "0-0";
         while (!closed) {
           const job = await ctx.prisma.job.findUnique({ where: { id }, select: { status: true } });
@@ -116,8 +128,11 @@ export async function jobEvents(
           if (entries.length === 0) send(": heartbeat\n\n");
         }
       } catch (error) {
-        if (!closed) controller.error(error);
-        return;
+        if (!closed) {
+          // The same code and message a JSON route would answer (503 unavailable, or internal with a reference).
+          const answer = (await errorResponse(error).json()) as { error: unknown };
+          send(`event: interrupted\ndata: ${JSON.stringify(answer.error)}\n\n`);
+        }
       } finally {
         reader?.disconnect();
       }

@@ -77,14 +77,38 @@ describe("POST /api/v1/jobs", () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe("unknown_model");
     expect(unknown.body.error.message).toMatch(/catalog key .*tiny-gpt2/);
-    const missingDir = await post(request(dataset.id, 1, { model: "/nonexistent/model/dir" }));
-    expect(missingDir.body.error.code).toBe("unknown_model");
+    for (const model of ["../../etc", "/srv/models/../../etc", "//etc", "./models/x", "/srv/models/", "C:\\models"]) {
+      const refused = await post(request(dataset.id, 1, { model }));
+      expect([model, refused.status, refused.body.error.code]).toEqual([model, 400, "unknown_model"]);
+    }
     const badOverride = await post(request(dataset.id, 1, { hyperparameters: { training: { epochs: -1 } } }));
     expect(badOverride.status).toBe(400);
     expect(badOverride.body.error.message).toMatch(/hyperparameters\.training\.epochs/);
     const unknownKey = await post(request(dataset.id, 1, { hyperparameters: { training: { epoch: 3 } } }));
     expect(unknownKey.status).toBe(400);
     expect(await server.ctx.prisma.job.count({ where: { datasetId: dataset.id } })).toBe(0);
+  });
+
+  it("judges a local model path by its shape alone: the web never looks at its own disk, the trainer checks roots", async () => {
+    const dataset = await server.dataset(owner.id);
+    const answers = await Promise.all(
+      ["/etc", "/no/such/directory"].map((model) => post(request(dataset.id, 1, { model }), quoteRoute.POST)),
+    );
+    // The same answer whether the directory exists here or not, so the API tells nothing about this machine.
+    expect(answers.map((answer) => [answer.status, answer.body.outcome])).toEqual([
+      [200, "runs-now"],
+      [200, "runs-now"],
+    ]);
+  });
+
+  it("shows the spec's data and output locations as blob keys, never as server paths", async () => {
+    const dataset = await server.dataset(owner.id);
+    const { body } = await post(request(dataset.id, 1));
+    expect(body.spec.data.trainUri).toBe(dataset.trainBlobKey);
+    expect(body.spec.data.holdoutUri).toBe(dataset.holdoutBlobKey);
+    expect(body.spec.outputUri).toBe(`jobs/${body.id}`);
+    expect(JSON.stringify(body)).not.toContain(server.config.home);
+    expect(JSON.stringify(body)).not.toContain("file:");
   });
 
   it("accepts a Hugging Face id and a label mix without DP counts (no label-count share)", async () => {

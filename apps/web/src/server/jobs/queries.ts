@@ -6,6 +6,7 @@ import type { TServerContext } from "../context.ts";
 import { notFound } from "../http/errors.ts";
 import type { TJob, TMetricPoint } from "./schemas.ts";
 import { JOB_INCLUDE, jobWire } from "./serialize.ts";
+import { waitingForTrainer } from "./trainer-presence.ts";
 
 /** A job the caller may see (its dataset is theirs, or they are an admin), or not_found. */
 export async function findJob({ prisma }: TServerContext, caller: TCaller, id: string) {
@@ -14,18 +15,30 @@ export async function findJob({ prisma }: TServerContext, caller: TCaller, id: s
   return row;
 }
 
+/** Rows as the API answers them, with whether each waits for a trainer. */
+export async function jobWires(ctx: TServerContext, rows: Awaited<ReturnType<typeof findJob>>[]): Promise<TJob[]> {
+  const waiting = await waitingForTrainer(ctx, rows);
+  return rows.map((row) => jobWire(row, { blobs: ctx.blobs, waitingForTrainer: waiting?.get(row.id) ?? null }));
+}
+
 export async function getJob(ctx: TServerContext, caller: TCaller, id: string): Promise<TJob> {
-  return jobWire(await findJob(ctx, caller, id));
+  const [job] = await jobWires(ctx, [await findJob(ctx, caller, id)]);
+  return job as TJob;
 }
 
 export async function listJobs(
-  { prisma }: TServerContext,
+  ctx: TServerContext,
   caller: TCaller,
   filter: { datasetId?: string; status?: TJob["status"] },
 ): Promise<{ jobs: TJob[] }> {
   const where: Prisma.JobWhereInput = { ...jobsVisibleTo(caller), ...filter };
-  const rows = await prisma.job.findMany({ where, include: JOB_INCLUDE, orderBy: { createdAt: "desc" }, take: 500 });
-  return { jobs: rows.map(jobWire) };
+  const rows = await ctx.prisma.job.findMany({
+    where,
+    include: JOB_INCLUDE,
+    orderBy: { createdAt: "desc" },
+    take: 500,
+  });
+  return { jobs: await jobWires(ctx, rows) };
 }
 
 export async function jobMetrics(

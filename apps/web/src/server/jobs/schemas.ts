@@ -41,7 +41,10 @@ export const ZPresetName = z.enum(Object.keys(PRESETS) as [keyof typeof PRESETS,
 /** Body of `POST /jobs` and `POST /jobs/quote`. */
 export const ZCreateJob = z.object({
   datasetId: ZId,
-  /** A catalog key (`smollm2-135m`), a Hugging Face id (`org/name`), or an existing local directory. */
+  /**
+   * A catalog key (`smollm2-135m`), a Hugging Face id (`org/name`), or an absolute path to a model directory under
+   * the trainers' model roots (the trainer checks that; the web only checks the shape).
+   */
   model: z.string().min(1).max(300),
   /** Total epsilon for the job, every mechanism included (DP label counts take a share of it). */
   epsilon: z.number().positive().max(100),
@@ -94,6 +97,11 @@ export const ZJob = z.object({
   errorMessage: z.string().nullable(),
   /** True once a cancel was asked for; the job ends CANCELLED when its trainer stops. */
   cancelRequested: z.boolean(),
+  /**
+   * True while the job is queued or running but no trainer has it: none is connected, or the one that held it
+   * died and its lock lapsed. It goes on as soon as a trainer is back. Null when the queue could not be asked.
+   */
+  waitingForTrainer: z.boolean().nullable(),
   metrics: z.record(z.string(), z.number()).nullable(),
   spec: ZJobSpec,
   artifacts: z.array(z.object({ name: ZArtifactName, bytes: z.int(), sha256: z.string() })),

@@ -1,5 +1,6 @@
 import "server-only";
 import type { TJobSpec } from "@dpsynth/contracts";
+import type { BlobStore } from "@dpsynth/datasets";
 import type { Prisma } from "@dpsynth/db";
 import type { TJob } from "./schemas.ts";
 
@@ -15,7 +16,38 @@ type TJobRow = Prisma.JobGetPayload<{ include: typeof JOB_INCLUDE }>;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-export function jobWire(row: TJobRow): TJob {
+/** A blob URI as users may see it: its key in the store (`jobs/<id>/synthetic.csv`), never a server path. */
+function publicUri<T>(uri: T, blobs: BlobStore): T | string {
+  return typeof uri === "string" ? (blobs.keyOf(uri) ?? "(outside the blob store)") : uri;
+}
+
+/** The spec as sent to the trainer, with its blob URIs as keys: a file:// URI would show the server's paths. */
+function publicSpec(spec: TJobSpec, blobs: BlobStore): TJobSpec {
+  const { data, outputUri } = spec as Partial<TJobSpec>;
+  return {
+    ...spec,
+    ...(data && {
+      data: { ...data, trainUri: publicUri(data.trainUri, blobs), holdoutUri: publicUri(data.holdoutUri, blobs) },
+    }),
+    ...(outputUri !== undefined && { outputUri: publicUri(outputUri, blobs) }),
+  };
+}
+
+/** A trainer event as the SSE route sends it: an artifact's URI becomes its key, as in the spec. */
+export function publicEvent(type: string, payload: unknown, blobs: BlobStore): unknown {
+  const uri = (payload as { uri?: unknown } | null)?.uri;
+  if (type !== "artifact" || typeof uri !== "string") return payload;
+  return { ...(payload as object), uri: publicUri(uri, blobs) };
+}
+
+/**
+ * A job as the API answers it. `waitingForTrainer` is derived from the queue (see trainer-presence.ts): true
+ * while the job needs a trainer and none has it, null when the queue could not be asked.
+ */
+export function jobWire(
+  row: TJobRow,
+  { blobs, waitingForTrainer }: { blobs: BlobStore; waitingForTrainer: boolean | null },
+): TJob {
   return {
     id: row.id,
     datasetId: row.datasetId,
@@ -31,7 +63,8 @@ export function jobWire(row: TJobRow): TJob {
     errorMessage: row.errorMessage,
     cancelRequested: row.cancelRequestedAt !== null,
     metrics: row.metrics as TJob["metrics"],
-    spec: row.spec as TJobSpec,
+    waitingForTrainer,
+    spec: publicSpec(row.spec as TJobSpec, blobs),
     artifacts: row.artifacts.filter((artifact) => artifact.name !== "model") as TJob["artifacts"],
     approval: row.approval ? { ...row.approval, createdAt: row.approval.createdAt.toISOString() } : null,
     createdAt: row.createdAt.toISOString(),

@@ -1,0 +1,81 @@
+import { QUEUE } from "@dpsynth/contracts";
+import { Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as jobRoute from "../../../app/api/v1/jobs/[id]/route.ts";
+import * as jobsRoute from "../../../app/api/v1/jobs/route.ts";
+import { call, createTestServer, type TTestServer } from "../testing.ts";
+
+/**
+ * Whether a job waits for a trainer, read off the real queue. The stand-in trainers are BullMQ workers that take
+ * a job and hold it, which is all the queue sees of a trainer.
+ */
+
+let server: TTestServer;
+let owner: Awaited<ReturnType<TTestServer["user"]>>;
+const workers: Worker[] = [];
+
+beforeAll(async () => {
+  server = await createTestServer();
+  owner = await server.user("OWNER", 3);
+});
+afterAll(async () => {
+  await Promise.all(workers.map((worker) => worker.close(true)));
+  await server.close();
+});
+
+/** A trainer that takes the next job and never finishes it; `stalledInterval` long, so it never hands one back. */
+function trainer(): Worker {
+  const worker = new Worker(QUEUE.train, () => new Promise(() => {}), {
+    connection: new Redis(server.config.redisUrl, { maxRetriesPerRequest: null }),
+    prefix: server.config.queuePrefix,
+    lockDuration: 30_000,
+    stalledInterval: 600_000,
+  });
+  workers.push(worker);
+  return worker;
+}
+
+const waiting = async (id: string) =>
+  (await call(jobRoute.GET, { headers: owner.auth, params: { id } })).body.waitingForTrainer;
+
+async function until(probe: () => Promise<boolean>) {
+  for (let i = 0; i < 100 && !(await probe()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+describe("waitingForTrainer", () => {
+  it("is true while no trainer is connected, false once one holds the job, true again once its lock lapsed", async () => {
+    const dataset = await server.dataset(owner.id);
+    const created = await call(jobsRoute.POST, {
+      method: "POST",
+      headers: owner.auth,
+      json: { datasetId: dataset.id, model: "tiny-gpt2", epsilon: 1, syntheticRows: 5 },
+    });
+    expect(created.body).toMatchObject({ status: "QUEUED", waitingForTrainer: true });
+
+    const first = trainer();
+    await until(async () => (await server.ctx.queue.getJobState(created.body.id)) === "active");
+    expect(await waiting(created.body.id)).toBe(false);
+
+    // The trainer dies (its connections drop, its lock stays until it expires); a new one connects.
+    await first.close(true);
+    await until(async () => (await server.ctx.queue.getWorkersCount()) === 0);
+    expect(await waiting(created.body.id)).toBe(true);
+    const second = trainer();
+    await second.waitUntilReady();
+    await until(async () => (await server.ctx.queue.getWorkersCount()) === 1);
+    expect(await waiting(created.body.id)).toBe(false); // the dead trainer's lock has not lapsed yet
+    await server.ctx.redis.del(`${server.ctx.queue.toKey(created.body.id)}:lock`);
+    expect(await waiting(created.body.id)).toBe(true);
+  });
+
+  it("is false for jobs that need no trainer: waiting for approval or finished", async () => {
+    const dataset = await server.dataset(owner.id);
+    const pending = await call(jobsRoute.POST, {
+      method: "POST",
+      headers: owner.auth,
+      json: { datasetId: dataset.id, model: "tiny-gpt2", epsilon: 5, syntheticRows: 5 },
+    });
+    expect(pending.body).toMatchObject({ status: "PENDING_APPROVAL", waitingForTrainer: false });
+  });
+});

@@ -1,0 +1,45 @@
+import "server-only";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { isUnavailable, withDeadline } from "../http/unavailable.ts";
+
+/** Statuses in which a job needs a trainer: queued to start, or running (or resuming after its trainer died). */
+const NEEDS_A_TRAINER = new Set(["QUEUED", "RUNNING"]);
+
+/**
+ * Which of these jobs wait for a trainer that is not there: none is connected to the queue, or the trainer that
+ * held the job stopped renewing its lock (it died) and no live one has taken the job back yet. BullMQ hands
+ * such a job to the next trainer that connects, so its status stays what it is; this says why nothing moves.
+ * The answer is derived from the queue on every read, never stored. Null when the queue cannot be asked
+ * (Redis down): then it is unknown, not false.
+ */
+export async function waitingForTrainer(
+  { queue, redis }: { queue: Queue; redis: Redis },
+  jobs: readonly { id: string; status: string }[],
+): Promise<Map<string, boolean> | null> {
+  const open = jobs.filter((job) => NEEDS_A_TRAINER.has(job.status));
+  const answer = new Map<string, boolean>(jobs.map((job) => [job.id, false]));
+  if (open.length === 0) return answer;
+  // Advisory: a read does not wait for Redis to come back, it says "unknown" at once.
+  if (redis.status !== "ready") return null;
+  try {
+    return await withDeadline(
+      "The job queue (Redis)",
+      (async () => {
+        const trainers = await queue.getWorkersCount();
+        for (const job of open) {
+          if (trainers === 0) {
+            answer.set(job.id, true);
+            continue;
+          }
+          const active = (await queue.getJobState(job.id)) === "active";
+          answer.set(job.id, active && (await redis.exists(`${queue.toKey(job.id)}:lock`)) === 0);
+        }
+        return answer;
+      })(),
+    );
+  } catch (error) {
+    if (isUnavailable(error)) return null;
+    throw error;
+  }
+}
