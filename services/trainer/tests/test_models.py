@@ -78,7 +78,7 @@ def test_tiny_models_are_built_once_from_a_config_with_a_public_tokenizer(tmp_pa
 
 def test_unknown_model_ids_get_an_actionable_error(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)  # no network wait in tests
-    with pytest.raises(UnknownModelError, match="not a catalog key, a local directory"):
+    with pytest.raises(UnknownModelError, match="not a catalog key, a Hugging Face id"):
         create_model(spec(10, model={"id": "no-such-org/no-such-model"}).model, cache_dir=tmp_path, device=CPU)
 
 

@@ -22,6 +22,10 @@ adapter or the full model, with its tokenizer) and `<out>/training-summary.json`
 set the Redis key dpsynth:cancel:<jobId> when REDIS_URL is set) to stop after the current step.
 """
 
+import os
+
 from .cli import main
 
+# Checkpoints, synthetic rows and reports are private: files 0600 and directories 0700 whoever starts the trainer.
+os.umask(0o077)
 raise SystemExit(main())

@@ -6,6 +6,7 @@ the variable's name and the rule it breaks, never with the value (a URL may hold
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +27,8 @@ class TrainerSettings(BaseSettings):
     BLOB_STORE_URL: str | None = None
     DPSYNTH_HOME: Path = _REPO_ROOT / ".dpsynth"
     DPSYNTH_MODEL_CACHE: Path | None = None
+    #: Absolute directories, separated by ':', under which a job may name a local model or encoder directory.
+    DPSYNTH_MODEL_ROOTS: str | None = None
     DPSYNTH_DEVICE: Literal["auto", "cpu", "cuda"] = "auto"
     TRAINER_CONCURRENCY: int = Field(default=1, ge=1, le=64)
 
@@ -42,6 +45,19 @@ class TrainerSettings(BaseSettings):
         if value is not None and not value.startswith(("file:///", "s3://")):
             raise ValueError("must be file:///<absolute dir> or s3://<bucket>/<prefix>")
         return value
+
+    @field_validator("DPSYNTH_MODEL_ROOTS")
+    @classmethod
+    def _absolute_roots(cls, value: str | None) -> str | None:
+        if value is not None and not all(Path(part).is_absolute() for part in value.split(os.pathsep) if part):
+            raise ValueError("must be absolute directories separated by ':'")
+        return value
+
+    @property
+    def model_roots(self) -> tuple[Path, ...]:
+        """Where local model directories may be (symlinks resolved): DPSYNTH_MODEL_ROOTS and the model cache."""
+        given = [Path(part) for part in (self.DPSYNTH_MODEL_ROOTS or "").split(os.pathsep) if part]
+        return tuple(dict.fromkeys(root.resolve() for root in [self.model_cache, *given]))
 
     @property
     def model_cache(self) -> Path:

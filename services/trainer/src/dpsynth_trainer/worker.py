@@ -41,6 +41,7 @@ from .config import TrainerSettings, load_settings
 from .contract import JobSpec, constants, parse_job_spec
 from .errors import BadInputError, CancelledError, InternalError, TrainerError
 from .events import EventEmitter, RedisSeqCounter, RedisStreamSink
+from .model_references import check_spec_references
 
 log = logging.getLogger("dpsynth_trainer.worker")
 
@@ -171,6 +172,7 @@ class TrainingWorker:
         emitter = self.emitter_for(job)
         try:
             spec = parse_payload(job)
+            check_spec_references(spec, self.settings.model_roots)
         except TrainerError as exc:
             log.warning("job %s: rejected payload (%s)", job_id, exc.code)
             emitter.error(TrainerError(exc.message, code=exc.code, retryable=False))

