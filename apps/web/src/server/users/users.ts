@@ -3,7 +3,7 @@ import { audit } from "../audit/audit.ts";
 import { createApiToken, revokeApiToken } from "../auth/api-tokens.ts";
 import type { TCaller } from "../auth/authenticate.ts";
 import type { TServerContext } from "../context.ts";
-import { notFound } from "../http/errors.ts";
+import { AppError, notFound } from "../http/errors.ts";
 import type { TUser } from "./schemas.ts";
 
 const USER_SELECT = { id: true, email: true, name: true, role: true, epsilonAllowance: true, createdAt: true } as const;
@@ -59,6 +59,16 @@ export async function updateUser(
   const exists = await ctx.prisma.user.findUnique({ where: { id }, select: { id: true } });
   if (!exists) throw notFound("The user");
   const row = await ctx.prisma.$transaction(async (tx) => {
+    if (update.role === "OWNER") {
+      // The admins' rows are locked first, so two admins demoting each other at once cannot both succeed.
+      const admins = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "User" WHERE role = 'ADMIN' FOR UPDATE`;
+      if (admins.length === 1 && admins[0]?.id === id) {
+        throw new AppError(
+          "conflict",
+          "This is the last admin: make another user an admin first, or nobody could approve jobs or set budgets.",
+        );
+      }
+    }
     const updated = await tx.user.update({ where: { id }, data: update, select: USER_SELECT });
     await audit(tx, { actorId: admin.id, action: "user.update", subjectType: "user", subjectId: id, detail: update });
     return updated;
