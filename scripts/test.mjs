@@ -96,7 +96,10 @@ await Promise.all([
 
 await suite("stack start", async () => {
   const { processes, webUp } = await startApps(config, env, { withWeb: built?.failed === 0 });
-  const dead = processes.filter((app) => !app.running()).map((app) => `${app.name} exited`);
+  const dead = processes.flatMap((app) => {
+    if (!app.running()) return [`${app.name} exited`];
+    return app.restarts() > 0 ? [`${app.name} died and was restarted ${app.restarts()} time(s)`] : [];
+  });
   const notes = [...(webUp ? [] : ["the web app did not answer HTTP"]), ...dead];
   return single(notes.length === 0, notes.join("; ") || undefined);
 });

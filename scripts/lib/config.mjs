@@ -28,6 +28,10 @@ export const ZBootstrapEnv = z.object({
   DPSYNTH_WEB_PORT: port.optional(),
   DPSYNTH_PG_PORT: port.optional(),
   DPSYNTH_REDIS_PORT: port.optional(),
+  DPSYNTH_WEB_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]+$/, { error: "must be a host name or an IP address, e.g. 127.0.0.1 or 0.0.0.0" })
+    .optional(),
   DATABASE_URL: urlWith(["postgres:", "postgresql:"], "must be a postgresql:// URL").optional(),
   REDIS_URL: urlWith(["redis:", "rediss:"], "must be a redis:// or rediss:// URL").optional(),
   BLOB_STORE_URL: z
@@ -49,6 +53,7 @@ export const ZBootstrapEnv = z.object({
  * @property {string} root   the shared state directory (DPSYNTH_HOME): tools, stamps, models, secret
  * @property {string} home   this mode's state: the start mode's is `root`, the test mode's `root/test`
  * @property {{ web: number, pg: number, redis: number }} ports
+ * @property {string} webHost  the address the web app listens on: loopback unless DPSYNTH_WEB_HOST opens it up
  * @property {string | undefined} databaseUrl  an existing server to use instead of starting one
  * @property {string | undefined} redisUrl     likewise
  * @property {string} blobStoreUrl
@@ -93,6 +98,7 @@ export function resolveConfig(mode, env, repoRoot) {
     root,
     home,
     ports,
+    webHost: vars.DPSYNTH_WEB_HOST ?? "127.0.0.1",
     databaseUrl: vars.DATABASE_URL,
     redisUrl: vars.REDIS_URL,
     blobStoreUrl: vars.BLOB_STORE_URL ?? pathToFileURL(join(home, "blobs")).href,

@@ -17,6 +17,10 @@ describe("resolveConfig", () => {
     expect(test.nextauthUrl).toBe("http://localhost:3100");
     expect(start.device).toBe("cpu");
     expect(start.databaseUrl).toBeUndefined();
+    // Reachable from this machine only, unless DPSYNTH_WEB_HOST says otherwise.
+    expect([start.webHost, test.webHost]).toEqual(["127.0.0.1", "127.0.0.1"]);
+    expect(resolveConfig("start", { DPSYNTH_WEB_HOST: "0.0.0.0" }, repo).webHost).toBe("0.0.0.0");
+    expect(() => resolveConfig("start", { DPSYNTH_WEB_HOST: "0.0.0.0; rm -rf /" }, repo)).toThrow(/DPSYNTH_WEB_HOST/);
   });
 
   it("takes ports, servers and paths from the environment", () => {

@@ -37,6 +37,8 @@ export function shutdown() {
  * Ctrl-C or a TERM stops every process this run started, then exits with the signal's conventional code.
  * A second signal while stopping exits at once (servers left behind are reused by the next run).
  * So does the death of the parent: `npm` exits on a TERM without passing it on, which would orphan everything.
+ * npm passes an INT or a TERM sent to it alone only to its direct child, which is why package.json runs these
+ * scripts with `exec node …`: without the exec that child is the `sh -c` npm runs scripts in, which ignores it.
  */
 export function stopOnSignals() {
   let received = 0;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -6,13 +6,14 @@ import { ensureDebianPackages } from "./apt.mjs";
 import { ensureNodeModules } from "./node-modules.mjs";
 import { ensurePostgres } from "./postgres.mjs";
 import { ensurePrismaClient } from "./prisma.mjs";
+import { privateTree } from "./private-tree.mjs";
 import { ensureRedis } from "./redis.mjs";
 import { REPO_ROOT } from "./repo.mjs";
 import { mustRun } from "./run.mjs";
 import { readOrCreateSecret } from "./secret.mjs";
 import { onShutdown } from "./shutdown.mjs";
 import { startProcess, stopLeftover } from "./supervisor.mjs";
-import { CHROMIUM, onPath, postgresBinDir, pythonCanMakeVenvs } from "./system.mjs";
+import { CHROMIUM, isRoot, onPath, postgresBinDir, pythonCanMakeVenvs } from "./system.mjs";
 import { ensureUv, syncTrainerEnv, TRAINER_DIR, TRAINER_PYTHON } from "./uv.mjs";
 import { waitFor } from "./wait.mjs";
 import { NEXT_BIN, WEB_DIR } from "./web-build.mjs";
@@ -30,6 +31,9 @@ const SEED_CLI = join(REPO_ROOT, "packages/db/src/seed-cli.ts");
  * @returns {Promise<{ config: Config, env: NodeJS.ProcessEnv }>}
  */
 export async function prepare(mode) {
+  // Everything this run and its servers and apps write (databases, blobs, checkpoints, logs) is private data:
+  // files 0600, directories 0700. Children inherit the mask.
+  process.umask(0o077);
   // `npm start` honours a .env file; `npm test` does not, so tests never land on someone's own servers by accident.
   const dotenv = join(REPO_ROOT, ".env");
   if (mode === "start" && existsSync(dotenv)) process.loadEnvFile(dotenv);
@@ -51,10 +55,14 @@ export async function prepare(mode) {
   ]);
   await syncTrainerEnv(await ensureUv(join(config.root, "tools")));
 
-  const databaseUrl = config.databaseUrl ?? (await ownPostgres(config));
-  const redisUrl = config.redisUrl ?? (await ownRedis(config));
   const blobDir = config.blobStoreUrl.startsWith("file:") ? fileURLToPath(config.blobStoreUrl) : undefined;
   for (const dir of [config.home, config.modelCache, blobDir]) if (dir) mkdirSync(dir, { recursive: true });
+  for (const dir of [blobDir, join(config.home, "redis"), runDir(config)]) if (dir) privateTree(dir);
+  // As root, PostgreSQL runs as the postgres user, which must pass through the state directories to its own
+  // (0700, its own) without being able to list them.
+  if (isRoot() && !config.databaseUrl) for (const dir of [config.root, config.home]) chmodSync(dir, 0o711);
+  const databaseUrl = config.databaseUrl ?? (await ownPostgres(config));
+  const redisUrl = config.redisUrl ?? (await ownRedis(config));
 
   /** @type {NodeJS.ProcessEnv} */
   const env = {
@@ -68,19 +76,51 @@ export async function prepare(mode) {
     DPSYNTH_MODEL_CACHE: config.modelCache,
     DPSYNTH_DEVICE: config.device,
     UV_PYTHON_DOWNLOADS: "never",
+    ...(mode === "test" ? TEST_QUEUE_TIMINGS : {}),
   };
   await ensurePrismaClient(stamps, env);
   return { config, env };
 }
 
+/**
+ * A trainer killed in a test is seen as gone within seconds rather than the default minute and a half, so the
+ * fault tests can watch it resume; still long enough for a busy 2-core machine (its lock is renewed every 7 s).
+ * Variables in the environment win.
+ */
+const TEST_QUEUE_TIMINGS = Object.fromEntries(
+  Object.entries({ DPSYNTH_LOCK_DURATION_MS: "15000", DPSYNTH_STALLED_INTERVAL_MS: "3000" }).map(([name, value]) => [
+    name,
+    process.env[name] || value,
+  ]),
+);
+
+/**
+ * Where the project's own servers of a mode live: one home for their directories, ports and passwords, shared by
+ * the bootstrap and the fault tests that stop and restart them.
+ * @param {Config} config
+ * @param {{ fresh: boolean }} options fresh: start from empty data (the test run's first start)
+ */
+export function ownServerOptions(config, { fresh }) {
+  return {
+    postgres: {
+      dir: join(config.home, "pg"),
+      port: config.ports.pg,
+      password: readOrCreateSecret(join(config.home, "pg-password"), 24),
+      fresh,
+    },
+    redis: {
+      dir: join(config.home, "redis"),
+      port: config.ports.redis,
+      // Kept like the NextAuth secret: generated once, mode 600.
+      password: readOrCreateSecret(join(config.home, "redis-password"), 24),
+      fresh,
+    },
+  };
+}
+
 /** @param {Config} config */
 async function ownPostgres(config) {
-  const server = await ensurePostgres({
-    dir: join(config.home, "pg"),
-    port: config.ports.pg,
-    password: readOrCreateSecret(join(config.home, "pg-password"), 24),
-    fresh: config.mode === "test",
-  });
+  const server = await ensurePostgres(ownServerOptions(config, { fresh: config.mode === "test" }).postgres);
   onShutdown("PostgreSQL", server.stop);
   console.log(`PostgreSQL: 127.0.0.1:${config.ports.pg}, data in ${join(config.home, "pg")}`);
   return server.url;
@@ -88,11 +128,7 @@ async function ownPostgres(config) {
 
 /** @param {Config} config */
 async function ownRedis(config) {
-  const server = await ensureRedis({
-    dir: join(config.home, "redis"),
-    port: config.ports.redis,
-    fresh: config.mode === "test",
-  });
+  const server = await ensureRedis(ownServerOptions(config, { fresh: config.mode === "test" }).redis);
   onShutdown("Redis", server.stop);
   console.log(`Redis: 127.0.0.1:${config.ports.redis}, data in ${join(config.home, "redis")}`);
   return server.url;
@@ -136,14 +172,15 @@ export const APPS = /** @type {const} */ (["web", "control", "trainer"]);
 export async function startApps(config, env, { withWeb }) {
   const width = Math.max(...APPS.map((name) => name.length));
   const commands = {
-    web: { command: NEXT_BIN, args: ["start", "-p", String(config.ports.web)], cwd: WEB_DIR },
+    web: { command: NEXT_BIN, args: ["start", "-H", config.webHost, "-p", String(config.ports.web)], cwd: WEB_DIR },
     control: { command: "npm", args: ["run", "start", "-w", "@dpsynth/control"], cwd: REPO_ROOT },
     trainer: { command: TRAINER_PYTHON, args: ["-m", "dpsynth_trainer", "worker"], cwd: TRAINER_DIR },
   };
   const processes = [];
   for (const name of APPS) {
     if (name === "web" && !withWeb) continue;
-    const app = await startProcess({ name, ...commands[name], env, runDir: runDir(config), width });
+    // Restarted when they die, as compose's restart policy does: a killed trainer comes back and resumes its job.
+    const app = await startProcess({ name, ...commands[name], env, runDir: runDir(config), width, restart: true });
     onShutdown(name, app.stop);
     processes.push(app);
   }
@@ -151,7 +188,7 @@ export async function startApps(config, env, { withWeb }) {
   const web = processes.find((app) => app.name === "web");
   const webUp =
     web !== undefined &&
-    (await waitFor(async () => !web.running() || (await answersHttp(config.ports.web)), 60_000, 500)) &&
+    (await waitFor(async () => !web.running() || (await answersHttp(config.webHost, config.ports.web)), 60_000, 500)) &&
     web.running();
   // A process that cannot start (a missing module, a bad variable) dies within seconds: wait that long, so that
   // what the caller reports as running is running.
@@ -159,10 +196,15 @@ export async function startApps(config, env, { withWeb }) {
   return { processes, webUp };
 }
 
-/** @param {number} port */
-async function answersHttp(port) {
+/**
+ * @param {string} host what the web app binds; a wildcard is reached on the loopback address
+ * @param {number} port
+ */
+async function answersHttp(host, port) {
+  const reach = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
   try {
-    await fetch(`http://localhost:${port}/`, { redirect: "manual", signal: AbortSignal.timeout(5_000) });
+    const url = `http://${reach.includes(":") ? `[${reach}]` : reach}:${port}/`;
+    await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(5_000) });
     return true;
   } catch {
     return false;

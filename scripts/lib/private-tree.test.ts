@@ -1,0 +1,24 @@
+import { mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { privateTree } from "./private-tree.mjs";
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+describe("privateTree", () => {
+  it("closes what an older run left open: directories 0700, files 0600, links untouched", () => {
+    const root = mkdtempSync(join(tmpdir(), "dpsynth-private-"));
+    const outside = join(mkdtempSync(join(tmpdir(), "dpsynth-outside-")), "shared.txt");
+    writeFileSync(outside, "x", { mode: 0o644 });
+    mkdirSync(join(root, "redis/appendonlydir"), { recursive: true, mode: 0o755 });
+    writeFileSync(join(root, "redis/appendonlydir/a.aof"), "x", { mode: 0o644 });
+    writeFileSync(join(root, "redis/redis.log"), "x", { mode: 0o666 });
+    symlinkSync(outside, join(root, "link"));
+    privateTree(root);
+    privateTree(join(root, "missing"));
+    expect([root, join(root, "redis"), join(root, "redis/appendonlydir")].map(mode)).toEqual([0o700, 0o700, 0o700]);
+    expect([join(root, "redis/appendonlydir/a.aof"), join(root, "redis/redis.log")].map(mode)).toEqual([0o600, 0o600]);
+    expect(mode(outside)).toBe(0o644);
+  });
+});
