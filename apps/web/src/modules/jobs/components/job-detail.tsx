@@ -80,6 +80,17 @@ function elapsed(job: TJobWire): string {
 }
 
 function JobOutcome({ job }: { job: TJobWire }) {
+  if (job.waitingForTrainer && !job.cancelRequested) {
+    return (
+      <div className="alert alert-warning" role="status">
+        <div>
+          <div className="alert-title">Waiting for a trainer</div>
+          No trainer is working on this job: the one that ran it stopped, or none is running. It goes on from its last
+          checkpoint as soon as a trainer is back, and no step is charged twice.
+        </div>
+      </div>
+    );
+  }
   if (job.status === "PENDING_APPROVAL") {
     return (
       <div className="alert alert-warning" role="status">
