@@ -34,6 +34,14 @@ export async function startControl(
   const blockingRedis = redis.duplicate();
   const connection = redisConnectionOptions(config.REDIS_URL);
   const queue = new Queue(QUEUE.train, { connection, prefix: config.DPSYNTH_QUEUE_PREFIX });
+  // While Redis is away every reconnect fails; one line a minute says so instead of ioredis' line per attempt.
+  let lastComplaint = 0;
+  const complain = (error: Error) => {
+    if (Date.now() - lastComplaint < 60_000) return;
+    lastComplaint = Date.now();
+    log.warn("Redis is unreachable; retrying", errorFields(error));
+  };
+  for (const client of [redis, blockingRedis, queue]) client.on("error", complain);
 
   const consumer = new EventConsumer({ prisma, redis, blockingRedis, blockMs: config.CONTROL_EVENT_BLOCK_MS, log });
   const drain = (jobId: string) => consumer.drain(jobId);

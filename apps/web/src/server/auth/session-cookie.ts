@@ -23,6 +23,11 @@ function sessionToken(cookies: Map<string, string>): string | null {
   return null;
 }
 
+/** Whether a request carries a next-auth session cookie at all (valid or not): the ambient credential CSRF rides on. */
+export function hasSessionCookie(request: Request): boolean {
+  return sessionToken(parseCookies(request.headers.get("cookie"))) !== null;
+}
+
 /**
  * The user id in a request's next-auth session cookie, or null. Read directly (not through getToken)
  * because getToken would also take an `Authorization: Bearer` header for a session JWT, and that header

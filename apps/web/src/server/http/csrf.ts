@@ -1,3 +1,4 @@
+import { hasSessionCookie } from "../auth/session-cookie.ts";
 import { AppError } from "./errors.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -19,14 +20,14 @@ const refused = () =>
 /**
  * Refuses a state-changing request that rides on the session cookie but did not come from dpsynth's own pages
  * (CSRF): the browser says where a request comes from in `Sec-Fetch-Site` and `Origin`, which a page on another
- * site cannot forge. Requests with an API token carry no ambient credential and are not checked; neither are
- * safe methods, which change nothing.
+ * site cannot forge. Requests with an API token, or with no session cookie, carry no ambient credential and are
+ * not checked (the latter are simply unauthenticated); neither are safe methods, which change nothing.
  *
  * @param publicOrigin the origin users reach the app at (NEXTAUTH_URL), when configured
  */
 export function checkSameOrigin(request: Request, publicOrigin: string | null): void {
   if (SAFE_METHODS.has(request.method.toUpperCase())) return;
-  if (request.headers.has("authorization")) return;
+  if (request.headers.has("authorization") || !hasSessionCookie(request)) return;
   const site = request.headers.get("sec-fetch-site");
   if (site === "cross-site" || site === "same-site") throw refused();
   const origin = request.headers.get("origin");
