@@ -2,6 +2,7 @@
 // `N passed, N failed[, N skipped]`. Exits non-zero on any failure. Everything it started is stopped at the end.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { readTally, tallyLine } from "./lib/hardening-tally.mjs";
 import { prefixer } from "./lib/lines.mjs";
 import { REPO_ROOT } from "./lib/repo.mjs";
 import { shutdown, stopOnSignals } from "./lib/shutdown.mjs";
@@ -115,4 +116,13 @@ if (existsSync(join(REPO_ROOT, "scripts/bench.mjs"))) {
   await suite("bench --smoke", () =>
     wholeCheck("npm", ["run", "bench", "--", "--smoke"], { env, timeoutMs: 8 * MINUTE }));
 }
+// Last, because its fault tests stop and restart the stack's trainer, Redis and PostgreSQL.
+const tally = join(reports, "hardening-tally.jsonl");
+await suite("hardening", () =>
+  vitest(["--config", "apps/web/e2e/hardening/vitest.config.ts"], {
+    env: { ...env, E2E_BASE_URL: config.nextauthUrl, E2E_ARTIFACTS_DIR: artifacts, HARDENING_TALLY: tally },
+    reportFile: join(reports, "hardening.json"),
+    timeoutMs: 10 * MINUTE,
+  }));
+console.log(tallyLine(readTally(tally)));
 await finish();

@@ -35,9 +35,10 @@ export async function ensureRedis({ dir, port, password, fresh }) {
     await cli("config", "set", "requirepass", password);
     console.log(`reusing Redis already running on port ${port} (pid ${running})`);
   } else {
-    // The password comes on stdin as a config file, so it never shows in the process list.
+    // The password comes on stdin as a config file, so it never shows in the process list; files 0600 whoever
+    // starts it (the fault tests restart it too).
     // biome-ignore format: one option per line reads best
-    await mustRun("redis-server", "sh", ["-c", 'printf "requirepass %s\\n" "$REDIS_PASSWORD" | exec redis-server - "$@"', "redis-server",
+    await mustRun("redis-server", "sh", ["-c", 'umask 077; printf "requirepass %s\\n" "$REDIS_PASSWORD" | exec redis-server - "$@"', "redis-server",
       "--daemonize", "yes",
       "--bind", "127.0.0.1",
       "--port", String(port),

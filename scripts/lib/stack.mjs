@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { ensureDebianPackages } from "./apt.mjs";
 import { ensureNodeModules } from "./node-modules.mjs";
+import { ownServerOptions } from "./own-servers.mjs";
 import { ensurePostgres } from "./postgres.mjs";
 import { ensurePrismaClient } from "./prisma.mjs";
 import { privateTree } from "./private-tree.mjs";
@@ -94,33 +95,12 @@ const TEST_QUEUE_TIMINGS = Object.fromEntries(
   ]),
 );
 
-/**
- * Where the project's own servers of a mode live: one home for their directories, ports and passwords, shared by
- * the bootstrap and the fault tests that stop and restart them.
- * @param {Config} config
- * @param {{ fresh: boolean }} options fresh: start from empty data (the test run's first start)
- */
-export function ownServerOptions(config, { fresh }) {
-  return {
-    postgres: {
-      dir: join(config.home, "pg"),
-      port: config.ports.pg,
-      password: readOrCreateSecret(join(config.home, "pg-password"), 24),
-      fresh,
-    },
-    redis: {
-      dir: join(config.home, "redis"),
-      port: config.ports.redis,
-      // Kept like the NextAuth secret: generated once, mode 600.
-      password: readOrCreateSecret(join(config.home, "redis-password"), 24),
-      fresh,
-    },
-  };
-}
-
 /** @param {Config} config */
 async function ownPostgres(config) {
-  const server = await ensurePostgres(ownServerOptions(config, { fresh: config.mode === "test" }).postgres);
+  const options = ownServerOptions(config, { fresh: config.mode === "test" }).postgres;
+  const server = await ensurePostgres(options);
+  chmodSync(options.dir, 0o700); // initdb closes the data directory itself; this closes the log and the socket's
+
   onShutdown("PostgreSQL", server.stop);
   console.log(`PostgreSQL: 127.0.0.1:${config.ports.pg}, data in ${join(config.home, "pg")}`);
   return server.url;
