@@ -19,6 +19,9 @@ export async function enqueueOrFail(ctx: TServerContext, job: { id: string; spec
   try {
     await enqueueTraining(ctx.queue, job.spec as Parameters<typeof enqueueTraining>[1]);
   } catch {
+    // An add that timed out on a live but slow Redis may still land: the removal queued behind it on the same
+    // connection takes it off again, so no trainer runs a job whose reservation is gone.
+    ctx.queue.remove(job.id).catch(() => undefined);
     await settleJob(ctx.prisma, job.id, "settled: could not be queued");
     await ctx.prisma.job.update({
       where: { id: job.id },
