@@ -5,6 +5,7 @@ import { createPrismaClient, type PrismaClient } from "@dpsynth/db";
 import { Queue } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 import { loadConfig, type TWebConfig } from "./config.ts";
+import { trackReachability } from "./http/unavailable.ts";
 
 /** The long-lived clients every request shares. */
 export interface TServerContext {
@@ -49,6 +50,7 @@ function complainAboutRedis(error: Error): void {
 export function webRedis(url: string, overrides: RedisOptions = {}): Redis {
   const redis = new Redis(url, { ...WEB_REDIS_OPTIONS, ...overrides });
   redis.on("error", complainAboutRedis);
+  trackReachability(redis);
   return redis;
 }
 

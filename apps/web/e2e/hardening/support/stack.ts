@@ -87,7 +87,9 @@ export async function request(
   const response = await fetch(`${stackEnv().baseUrl}${path}`, {
     method,
     redirect: "manual",
-    headers: json === undefined ? headers : { "content-type": "application/json", ...headers },
+    // A connection per request: on a loaded machine this client's timers run late, and a kept-alive socket the
+    // server has just closed would fail a POST as ECONNRESET before it reached the server at all.
+    headers: { connection: "close", ...(json === undefined ? {} : { "content-type": "application/json" }), ...headers },
     body: json === undefined ? body : JSON.stringify(json),
     signal: AbortSignal.timeout(timeoutMs),
   });

@@ -24,7 +24,8 @@ async function readCapped(request: Request, limit: number): Promise<Uint8Array> 
     if (done) break;
     length += value.byteLength;
     if (length > limit) {
-      await reader.cancel().catch(() => undefined);
+      // The rest is left to discardBody, so the client still gets this answer rather than a reset connection.
+      reader.releaseLock();
       throw tooLarge();
     }
     chunks.push(value);
@@ -62,4 +63,31 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   }
   if (hasNul(parsed)) throw nulRefused("body");
   return parsed;
+}
+
+/** How much of an unread body a refusal still reads, so the client can take its answer. */
+export const DISCARD_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Reads and drops what is left of a refused request's body, up to DISCARD_LIMIT_BYTES. A server that answers
+ * and closes while the client is still sending makes most clients report a reset connection instead of the
+ * answer (401 for a bad token, 413, ...). Returns false when more was left: the connection must then close.
+ */
+export async function discardBody(request: Request): Promise<boolean> {
+  if (!request.body || request.body.locked) return true;
+  const reader = request.body.getReader();
+  let length = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return true;
+      length += value.byteLength;
+      if (length > DISCARD_LIMIT_BYTES) {
+        await reader.cancel().catch(() => undefined);
+        return false;
+      }
+    }
+  } catch {
+    return false;
+  }
 }

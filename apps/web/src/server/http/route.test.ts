@@ -59,7 +59,43 @@ describe("CSRF: a signed-in browser changes things only from dpsynth's own pages
   });
 });
 
+/** A streamed body of `bytes` that records how much of it was read. */
+function countedBody(bytes: number) {
+  const chunk = new Uint8Array(16 * 1024);
+  let sent = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= bytes) return controller.close();
+      sent += chunk.length;
+      controller.enqueue(chunk);
+    },
+  });
+  return { stream, read: () => sent };
+}
+
 describe("request bodies", () => {
+  it("reads what is left of a refused request's small body, so a client still sending gets the answer", async () => {
+    const small = countedBody(200 * 1024);
+    const refused = await call(tokensRoute.POST, {
+      method: "POST",
+      headers: { authorization: "Bearer dps_unknown", "content-type": "application/json" },
+      body: small.stream,
+    });
+    expect(refused.status).toBe(401);
+    expect(small.read()).toBeGreaterThanOrEqual(200 * 1024);
+    expect(refused.response.headers.get("connection")).toBeNull();
+    // Past the limit it stops reading and closes the connection instead of draining an upload it refused.
+    const large = countedBody(20 * 1024 * 1024);
+    const closed = await call(tokensRoute.POST, {
+      method: "POST",
+      headers: { ...owner.auth, "content-type": "application/json" },
+      body: large.stream,
+    });
+    expect(closed.status).toBe(413);
+    expect(closed.response.headers.get("connection")).toBe("close");
+    expect(large.read()).toBeLessThan(2 * 1024 * 1024);
+  });
+
   it("takes JSON only as application/json, and refuses one over the size limit before reading it all", async () => {
     const wrongType = await createToken({ ...owner.auth, "content-type": "text/plain;application/json" });
     expect([wrongType.status, wrongType.body.error.code]).toEqual([415, "unsupported_media_type"]);

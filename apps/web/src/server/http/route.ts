@@ -2,7 +2,7 @@ import "server-only";
 import type { z } from "zod";
 import { authenticate, type TCaller } from "../auth/authenticate.ts";
 import { serverContext, type TServerContext } from "../context.ts";
-import { hasNul, nulRefused, readJsonBody } from "./body.ts";
+import { discardBody, hasNul, nulRefused, readJsonBody } from "./body.ts";
 import { checkSameOrigin } from "./csrf.ts";
 import { AppError } from "./errors.ts";
 import { errorResponse, json } from "./respond.ts";
@@ -55,8 +55,9 @@ function validate<T extends z.ZodType>(schema: T | undefined, value: unknown, wh
 /**
  * The one wrapper of every `/api/v1` handler: refuses cross-site cookie requests that change things (CSRF),
  * authenticates (session cookie or API token), checks the role, validates path, query and body with zod (no NUL
- * anywhere, bodies size-capped), and maps every error to `{ error: { code, message } }`. A handler returns data
- * (answered as JSON 200) or a Response of its own.
+ * anywhere, bodies size-capped), and maps every error to `{ error: { code, message } }`, after reading what is
+ * left of a small body so the client gets that answer. A handler returns data (answered as JSON 200) or a
+ * Response of its own.
  */
 export function route<
   A extends TAccess,
@@ -93,7 +94,9 @@ export function route<
       });
       return result instanceof Response ? result : json(result);
     } catch (error) {
-      return errorResponse(error);
+      const response = errorResponse(error);
+      if (!(await discardBody(request))) response.headers.set("connection", "close");
+      return response;
     }
   };
 }

@@ -84,20 +84,30 @@ function dependencyOf(error: unknown): string {
   return database ? "The database" : "The job queue (Redis)";
 }
 
+type TRedisLike = {
+  status: string;
+  on(event: "ready" | "error", listener: () => void): unknown;
+  once(event: "ready", listener: () => void): unknown;
+  off(event: "ready", listener: () => void): unknown;
+};
+
+/** Connections whose last attempt to reach Redis failed: a request does not wait for them, Redis is down. */
+const unreachable = new WeakSet<object>();
+
+/** Follows a connection's state for redisReady (the web's clients all get this, see context.ts). */
+export function trackReachability(redis: TRedisLike): void {
+  redis.on("error", () => unreachable.add(redis));
+  redis.on("ready", () => unreachable.delete(redis));
+}
+
 /**
  * Resolves once `redis` is connected, or throws DeadlineError: the web's connections keep no offline queue (a
- * command sent while Redis is away fails at once instead of running late), so a command must wait for the
- * connection to be up, but not for ever.
+ * command sent while Redis is away fails at once instead of running late), so a command must wait for a
+ * connection that is still being made, but not for ever, and not at all for one that has found Redis down.
  */
-export async function redisReady(
-  redis: {
-    status: string;
-    once(event: "ready", listener: () => void): unknown;
-    off(event: "ready", listener: () => void): unknown;
-  },
-  what = "The job queue (Redis)",
-): Promise<void> {
+export async function redisReady(redis: TRedisLike, what = "The job queue (Redis)"): Promise<void> {
   if (redis.status === "ready") return;
+  if (unreachable.has(redis)) throw new DeadlineError(what);
   let onReady: () => void = () => {};
   try {
     await withDeadline(
