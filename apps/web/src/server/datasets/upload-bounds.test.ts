@@ -159,19 +159,20 @@ describe("upload bounds", () => {
   }, 60_000);
 
   it("takes a file at the column bound in time linear in its size", async () => {
+    // CPU time of this process, not wall time: on a shared machine the wall clock mostly measures the others.
     const time = async (rows: number) => {
-      const started = performance.now();
-      const { status } = await call(datasetsRoute.POST, {
-        method: "POST",
-        headers: owner.auth,
-        body: csvForm(wideCsv(500, rows), { ...fields, textColumn: "c0", labelColumn: "c1" }),
-      });
-      return { status, ms: performance.now() - started };
+      const body = csvForm(wideCsv(500, rows), { ...fields, textColumn: "c0", labelColumn: "c1" });
+      const started = process.cpuUsage();
+      const { status } = await call(datasetsRoute.POST, { method: "POST", headers: owner.auth, body });
+      const { user, system } = process.cpuUsage(started);
+      return { status, ms: (user + system) / 1000 };
     };
     await time(200); // warm-up
     const small = await time(1_000);
     const large = await time(4_000);
-    console.info(`[bounds] 500 columns: 1,000 rows ${small.ms.toFixed(0)} ms, 4,000 rows ${large.ms.toFixed(0)} ms`);
+    console.info(
+      `[bounds] 500 columns: 1,000 rows ${small.ms.toFixed(0)} ms of CPU, 4,000 rows ${large.ms.toFixed(0)} ms`,
+    );
     // c1 holds one class: refused once the whole file has been read, which is what is timed.
     expect([small.status, large.status]).toEqual([400, 400]);
     expect(large.ms / small.ms).toBeLessThan(8);
