@@ -75,6 +75,10 @@ export const ZResultEvent = ZEventBase.extend({
   /** Headline numbers of the report, namespaced like metrics (`eval/tstr_accuracy_tfidf`). */
   metrics: z.record(z.string(), z.number()),
   artifacts: z.array(ZArtifactName),
+  /** Synthetic rows asked for and delivered; fewer delivered is a shortfall the job must show. */
+  rows: z.object({ requested: z.int().min(0), produced: z.int().min(0) }),
+  /** What the owner must know about the outcome (a shortfall, a skipped metric); empty when all went as asked. */
+  warnings: z.array(z.string().max(2000)).max(50),
 });
 
 export const ZTrainerErrorCode = z.enum([
@@ -83,6 +87,8 @@ export const ZTrainerErrorCode = z.enum([
   "budget_exceeded",
   "out_of_memory",
   "cancelled",
+  /** No usable synthetic row came out within the bounded number of candidates. */
+  "no_rows",
   "internal",
 ]);
 
