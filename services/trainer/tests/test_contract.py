@@ -46,7 +46,9 @@ def test_defaults_are_the_schemas_own() -> None:
     assert spec.privacy.accountant == props["privacy"]["properties"]["accountant"]["default"]
     assert spec.model.lora.r == props["model"]["properties"]["lora"]["properties"]["r"]["default"]
     assert spec.sampling.labelMix.kind == "dp-counts"
-    assert spec.data.separator == props["data"]["properties"]["separator"]["default"]
+    assert spec.data.subject == props["data"]["properties"]["subject"]["default"]
+    assert spec.prompt.style == props["prompt"]["properties"]["style"]["default"]
+    assert spec.sampling.guidance == props["sampling"]["properties"]["guidance"]["default"]
 
 
 def test_non_private_epsilon_stays_the_string_inf() -> None:

@@ -9,11 +9,12 @@ import pytest
 import torch
 from opacus.accountants.utils import get_noise_multiplier
 
-from dpsynth_trainer.data import SequenceDataset, encode_rows, make_collate
 from dpsynth_trainer.errors import BadInputError, BudgetExceededError, CancelledError
 from dpsynth_trainer.events import EventEmitter
 from dpsynth_trainer.models import apply_finetune, create_model, register_grad_samplers
+from dpsynth_trainer.records import RowFormat
 from dpsynth_trainer.training import CancelWatch, train, training_budget
+from dpsynth_trainer.training.batches import SequenceDataset, make_collate
 from dpsynth_trainer.training.forward import next_token_logits
 from dpsynth_trainer.training.privacy import make_trainable
 from training_support import read_events, settings, spec, training_rows
@@ -83,12 +84,12 @@ def test_with_no_noise_and_no_clipping_both_branches_take_the_same_step(model, f
     register_grad_samplers()
     updates = []
     for epsilon in (8, "inf"):
-        privacy = {"epsilon": epsilon, "maxGradNorm": 1e9, "clipping": clipping}
+        privacy = {"epsilon": epsilon, "maxGradNorm": 1000, "clipping": clipping}  # above any row's norm
         job = spec(N_ROWS, model={"id": model, "finetune": finetune}, privacy=privacy)
         torch.manual_seed(0)
         loaded = create_model(job.model, cache_dir=settings().model_cache, device=torch.device("cpu"))
         net = apply_finetune(loaded.model, job.model)
-        encoded = encode_rows(training_rows(N_ROWS).rows, loaded.tokenizer, separator="\t", max_seq_len=32)
+        encoded = RowFormat.for_spec(job, loaded.tokenizer).encode_rows(training_rows(N_ROWS).rows, max_seq_len=32)
         loader = torch.utils.data.DataLoader(
             SequenceDataset(encoded), batch_size=40, collate_fn=make_collate(loaded.tokenizer.pad_token_id)
         )
@@ -126,7 +127,7 @@ def test_per_sample_gradients_are_clipped_to_the_clip_norm(finetune: str, clippi
     for module in net.modules():  # the same rows must give the same gradients alone and in a batch
         if isinstance(module, torch.nn.Dropout):
             module.p = 0.0
-    encoded = encode_rows(training_rows(8).rows, loaded.tokenizer, separator="\t", max_seq_len=32)
+    encoded = RowFormat.for_spec(job, loaded.tokenizer).encode_rows(training_rows(8).rows, max_seq_len=32)
     collate = make_collate(loaded.tokenizer.pad_token_id)
     dataset = SequenceDataset(encoded)
     trainable = make_trainable(
