@@ -12,7 +12,7 @@ from dpsynth_trainer.errors import CancelledError
 from dpsynth_trainer.models.registry import create_model
 from dpsynth_trainer.records import RowFormat
 from dpsynth_trainer.sampling import SamplingConfig, SyntheticRow, generate_rows, write_synthetic_csv
-from dpsynth_trainer.sampling.decode import DecodeOptions, decode_field, next_scores
+from dpsynth_trainer.sampling.decode import DecodeOptions, decode_field, next_scores, shared_prefill
 from dpsynth_trainer.sampling.rescore import label_posteriors
 from training_support import settings, spec
 
@@ -106,17 +106,36 @@ def test_guidance_favours_what_the_own_label_makes_likelier_within_what_it_finds
 
 def test_decoding_stops_at_a_stop_token_and_leaves_it_out(tiny) -> None:
     fmt = fmt_for(tiny)
-    prompts = [[fmt.prompt_ids("fresh")], [fmt.prompt_ids("rotten")]]
+    prompts = [fmt.prompt_ids("fresh"), fmt.prompt_ids("rotten")]
     everything = list(range(tiny.model.get_output_embeddings().weight.shape[0]))
     out = decode_field(
         tiny.model,
         prompts,
+        [[(0, [])], [(1, [])]],
         stop_ids=everything,
         pad_id=0,
         options=DecodeOptions(max_new_tokens=5),
         generator=torch.Generator().manual_seed(0),
     )
     assert [(o.ids, o.stopped) for o in out] == [([], True), ([], True)]
+
+
+def test_shared_prompts_and_tails_give_the_logits_of_the_whole_sequence(tiny) -> None:
+    """Copying a prompt's cache to each stream and padding tails in the middle must change nothing."""
+    fmt = fmt_for(tiny, columns=["year"])
+    prompts = [fmt.prompt_ids("fresh"), fmt.prompt_ids("rotten")]
+    tails = [fmt.field_prefix_ids(0), [*fmt.field_prefix_ids(0), *fmt.value_ids(0, "1999"), *fmt.field_prefix_ids(1)]]
+    streams = [(0, tails[0]), (1, tails[1]), (1, [])]
+    with torch.inference_mode():
+        state = shared_prefill(tiny.model, prompts, streams, pad_id=0)
+        scored = shared_prefill(tiny.model, prompts, streams, pad_id=0, tail_padding="right")
+        for row, (k, tail) in enumerate(streams):
+            whole = torch.tensor([[*prompts[k], *tail]])
+            logits = tiny.model(input_ids=whole).logits[0]
+            assert torch.allclose(state.next_logits[row], logits[-1], atol=1e-4)
+            assert torch.allclose(state.prompt_logits[row], logits[len(prompts[k]) - 1], atol=1e-4)
+            if tail:
+                assert torch.allclose(scored.tail_logits[row, : len(tail)], logits[len(prompts[k]) :], atol=1e-4)
 
 
 def test_the_posterior_weighs_the_likelihoods_by_the_label_mix() -> None:

@@ -112,15 +112,18 @@ class _Sampler:
             max_new_tokens=self.config.max_new_tokens,
             guidance=self.config.guidance,
         )
+        prompts = [fmt.prompt_ids(label) for label in self.labels]
+        position = {label: k for k, label in enumerate(self.labels)}
         for index in range(len(fmt.fields)):
-            prompts = []
+            rows = []
             for row, labels in enumerate(streams):
                 done = [token for j, value in enumerate(values[row]) for token in (*fmt.field_prefix_ids(j), *value)]
                 tail = [*done, *fmt.field_prefix_ids(index)]
-                prompts.append([[*fmt.prompt_ids(label), *tail] for label in labels])
+                rows.append([(position[label], tail) for label in labels])
             decoded = decode_field(
                 self.model,
                 prompts,
+                rows,
                 stop_ids=fmt.stop_ids(index),
                 pad_id=self.pad_id,
                 options=options,

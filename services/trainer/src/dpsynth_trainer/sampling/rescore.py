@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from ..records import RowFormat
+from .decode import shared_prefill
 
 
 @torch.inference_mode()
@@ -27,33 +28,28 @@ def continuation_log_likelihoods(
     batch_size: int = 32,
 ) -> torch.Tensor:
     """log p(continuation | prompt(label)) summed over its learned tokens, shape (candidates, labels)."""
-    device = next(model.parameters()).device
-    pad_id = row_format.tokenizer.pad_token_id
-    pad_id = row_format.tokenizer.eos_token_id if pad_id is None else pad_id
+    tokenizer = row_format.tokenizer
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    prompts = [row_format.prompt_ids(label) for label in labels]
     jobs = [(i, k) for i in range(len(continuations)) for k in range(len(labels))]
-    # Longest first in each batch, so rows of a batch pad little.
-    jobs.sort(key=lambda job: -(len(row_format.prompt_ids(labels[job[1]])) + len(continuations[job[0]][0])))
     scores = torch.zeros((len(continuations), len(labels)), dtype=torch.float64)
     for start in range(0, len(jobs), batch_size):
         chunk = jobs[start : start + batch_size]
-        sequences, masks = [], []
-        for i, k in chunk:
-            prompt = row_format.prompt_ids(labels[k])
-            ids, learned = continuations[i]
-            sequences.append([*prompt, *ids])
-            masks.append([False] * len(prompt) + list(learned))
-        width = max(len(ids) for ids in sequences)
-        input_ids = torch.full((len(chunk), width), pad_id, dtype=torch.long)
-        attention = torch.zeros((len(chunk), width), dtype=torch.long)
-        scored = torch.zeros((len(chunk), width), dtype=torch.bool)
-        for row, (ids, mask) in enumerate(zip(sequences, masks, strict=True)):
-            input_ids[row, : len(ids)] = torch.tensor(ids)
-            attention[row, : len(ids)] = 1
-            scored[row, : len(mask)] = torch.tensor(mask)
-        input_ids, attention, scored = input_ids.to(device), attention.to(device), scored.to(device)
-        logits = model(input_ids=input_ids, attention_mask=attention).logits[:, :-1].float()
-        token_logp = torch.log_softmax(logits, dim=-1).gather(-1, input_ids[:, 1:].unsqueeze(-1)).squeeze(-1)
-        totals = (token_logp * scored[:, 1:]).sum(dim=-1).double().cpu()
+        state = shared_prefill(
+            model, prompts, [(k, continuations[i][0]) for i, k in chunk], pad_id=pad_id, tail_padding="right"
+        )
+        # Token t of a tail is predicted after token t-1; the first one after the prompt.
+        predicted = torch.cat([state.prompt_logits.unsqueeze(1), state.tail_logits[:, :-1]], dim=1)
+        logp = torch.log_softmax(predicted.float(), dim=-1)
+        width = predicted.shape[1]
+        targets = torch.full((len(chunk), width), pad_id, dtype=torch.long)
+        learned = torch.zeros((len(chunk), width), dtype=torch.bool)
+        for row, (i, _) in enumerate(chunk):
+            ids, mask = continuations[i]
+            targets[row, : len(ids)] = torch.tensor(list(ids), dtype=torch.long)
+            learned[row, : len(mask)] = torch.tensor(list(mask), dtype=torch.bool)
+        token_logp = logp.gather(-1, targets.to(logp.device).unsqueeze(-1)).squeeze(-1)
+        totals = (token_logp * learned.to(logp.device)).sum(dim=-1).double().cpu()
         for (i, k), total in zip(chunk, totals.tolist(), strict=True):
             scores[i, k] = total
     return scores

@@ -54,10 +54,9 @@ from .accounting import BudgetGuard, PrivacyMeter
 from .batches import SequenceDataset, length_grouped, make_collate
 from .budget import TrainingBudget, training_budget
 from .cancel import CancelWatch
-from .forward import next_token_logits
-from .loss import row_loss_sum
-from .precision import autocast, compute_dtype
-from .privacy import Trainable, completed_logical_step, make_trainable, zero_gradients_for_empty_batch
+from .precision import compute_dtype
+from .privacy import Trainable, completed_logical_step, make_trainable
+from .step import physical_pass
 
 MODEL_DIR = "model"
 # Opacus registers full backward hooks on layers whose inputs need no gradient (the first LoRA layer sees the
@@ -323,7 +322,7 @@ class _StepRunner:
             self._before_step()
             window = _StepWindow()
             for input_ids, attention, labels in batches:
-                window.add(*self._forward_backward(input_ids, attention, labels))
+                window.add(*physical_pass(self.t, (input_ids, attention, labels), dtype=self.dtype))
                 self.t.optimizer.step()
                 self.t.optimizer.zero_grad()
                 if not completed_logical_step(self.t.optimizer):
@@ -337,19 +336,6 @@ class _StepRunner:
                     self._before_step()
         bar.close()
         return loss
-
-    def _forward_backward(
-        self, input_ids: torch.Tensor, attention: torch.Tensor, labels: torch.Tensor
-    ) -> tuple[int, int, float]:
-        if input_ids.shape[0] == 0:
-            zero_gradients_for_empty_batch(self.t)
-            return 0, 0, 0.0
-        input_ids, attention, labels = (x.to(self.device) for x in (input_ids, attention, labels))
-        with autocast(self.device, self.dtype):
-            logits, targets = next_token_logits(self.t.model, input_ids, attention, labels)
-        loss = self.t.criterion(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), shape=logits.shape)
-        loss.backward()
-        return input_ids.shape[0], int(attention.sum()), row_loss_sum(logits.detach(), targets)
 
     def _before_step(self) -> None:
         next_step = self.step + 1
