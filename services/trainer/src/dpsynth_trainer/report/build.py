@@ -171,6 +171,7 @@ def build_report(
         e,
         delivered=len(sampling.rows),
         requested=sampling.requested,
+        holdout_rows=holdout_rows,
         exact_copies=e.copies.exact,
         notes=all_notes,
     )

@@ -4,13 +4,15 @@ The headline classifier is the one that tells the real holdout's labels best. Th
 
 - "useful" when a classifier trained on them keeps at least 90% of the real-data classifier's accuracy and
   clears the majority-label line by at least half as much as the real-data classifier does;
-- "weak" when they still beat the majority-label line by a clear margin (2 points);
+- "weak" when they still beat the majority-label line by more than the holdout's sampling noise (two standard
+  errors of an accuracy at that line, and at least 2 points);
 - "not-useful" otherwise: such rows do not carry the label into the text;
 - "no-rows" when no row was delivered.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -53,17 +55,24 @@ class Summary:
         return {"verdict": self.verdict, "headline": self.headline, "points": self.points}
 
 
-def classify(tstr: float, trtr: float, majority: float) -> Verdict:
+def classify(tstr: float, trtr: float, majority: float, holdout_rows: int) -> Verdict:
     """The verdict for a synthetic-trained accuracy `tstr` beside the real-trained `trtr` and the majority line."""
     if trtr > 0 and tstr / trtr >= USEFUL_RATIO and tstr - majority >= 0.5 * (trtr - majority):
         return "useful"
-    if tstr >= majority + WEAK_MARGIN:
+    noise = 2 * math.sqrt(majority * (1 - majority) / max(holdout_rows, 1))
+    if tstr >= majority + max(WEAK_MARGIN, noise):
         return "weak"
     return "not-useful"
 
 
 def summarise(
-    evaluation: Evaluation, *, delivered: int, requested: int, exact_copies: int, notes: Sequence[str] = ()
+    evaluation: Evaluation,
+    *,
+    delivered: int,
+    requested: int,
+    holdout_rows: int,
+    exact_copies: int,
+    notes: Sequence[str] = (),
 ) -> Summary:
     """The verdict, a headline sentence and the points behind it."""
     points: list[str] = []
@@ -76,7 +85,7 @@ def summarise(
         points.extend(notes)
         return Summary("not-useful", "No classifier could be trained to judge the synthetic rows.", points)
     tstr, trtr, majority = best.synthetic.accuracy, best.real.accuracy, evaluation.majority_rate
-    verdict = classify(tstr, trtr, majority)
+    verdict = classify(tstr, trtr, majority, holdout_rows)
     name = _NAMES.get(best.classifier, best.classifier)
     headline = HEADLINES[verdict]
     points.append(
