@@ -90,6 +90,11 @@ export const ZSamplingSpec = z.object({
    * prior), finds its own label the most likely; candidates are generated until the count is met. No privacy cost.
    */
   rescoring: z.boolean().default(true),
+  /**
+   * With re-scoring on, a candidate is kept only when its own label is the most likely one and has at least this
+   * posterior: higher keeps fewer, clearer rows (more candidates are generated to make up for them).
+   */
+  minPosterior: z.number().min(0).max(1).default(0.9),
   /** Candidates generated per requested row at most, before the job reports a shortfall. */
   maxCandidatesPerRow: z.number().min(1).max(20).default(4),
   /**
