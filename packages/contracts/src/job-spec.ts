@@ -114,7 +114,7 @@ export const ZEvaluationSpec = z.object({
    * Rows sampled from the untrained model with the same prompts and post-processing (the prior-only baseline,
    * epsilon 0), so the report shows what fine-tuning added; 0 skips it. Capped at the requested rows.
    */
-  baselineRows: z.int().min(0).max(1_000_000).default(1000),
+  baselineRows: z.int().min(0).max(1_000_000).default(500),
 });
 
 /** One class of the label column, declared by the owner as public schema (never read off the rows). */
