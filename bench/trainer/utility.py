@@ -42,7 +42,7 @@ from typing import Any
 
 import torch
 from dpsynth_trainer.config import TrainerSettings, load_settings
-from dpsynth_trainer.contract import catalog, constants, parse_job_spec, presets
+from dpsynth_trainer.contract import catalog, constants, label_values, parse_job_spec, presets
 from dpsynth_trainer.evaluation import Rows, evaluate
 from dpsynth_trainer.events import EventEmitter
 from dpsynth_trainer.label_counts import uniform_mix
@@ -259,7 +259,7 @@ def post_processing_ablation(run: dict, size: Size, settings: TrainerSettings) -
         Rows([r.text for r in split.rows], [r.label for r in split.rows])
         for split in (read_split(spec.data.trainUri, spec), read_split(spec.data.holdoutUri, spec))
     )
-    mix = uniform_mix(spec.data.label_values)
+    mix = uniform_mix(label_values(spec.data))
     records = []
     for setting, (guidance, rescoring) in POST_PROCESSING.items():
         sampling = spec.sampling.model_copy(

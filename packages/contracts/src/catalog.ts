@@ -1,4 +1,18 @@
-import type { TJobSpecInput } from "./job-spec.ts";
+import { z } from "zod";
+import { type TJobSpecInput, ZFinetuneMethod } from "./job-spec.ts";
+
+/** One model the catalog names: how the trainer obtains it, where it runs, how it is fine-tuned by default. */
+export const ZCatalogModel = z
+  .object({
+    key: z.string().min(1),
+    label: z.string(),
+    source: z.enum(["config", "package", "hub"]),
+    runsOn: z.enum(["cpu", "gpu"]),
+    defaultFinetune: ZFinetuneMethod,
+    parameters: z.number().positive(),
+    forTests: z.boolean(),
+  })
+  .meta({ title: "CatalogModel" });
 
 /**
  * Models the dashboard offers by name. Any other Hugging Face id or local directory is accepted too;
@@ -69,7 +83,7 @@ export const MODEL_CATALOG = [
     parameters: 7e9,
     forTests: false,
   },
-] as const;
+] as const satisfies readonly z.input<typeof ZCatalogModel>[];
 
 export type TCatalogModel = (typeof MODEL_CATALOG)[number];
 

@@ -45,7 +45,11 @@ export const ZReport = z.object({
   model: z.object({ id: z.string(), finetune: z.string() }),
   summary: ZReportSummary,
   /** The prompts the rows were conditioned on (public inputs only), one per label, as the model saw them. */
-  prompt: z.object({ style: z.enum(["chat", "plain", "raw"]), instruction: z.string(), examples: z.record(z.string(), z.string()) }),
+  prompt: z.object({
+    style: z.enum(["chat", "plain", "raw"]),
+    instruction: z.string(),
+    examples: z.record(z.string(), z.string()),
+  }),
   privacy: z.object({
     mechanisms: z.array(
       z.object({ mechanism: ZPrivacyMechanism, epsilon: z.number().min(0), delta: z.number().min(0) }),
@@ -81,6 +85,8 @@ export const ZReport = z.object({
     guidance: z.number().min(0),
     rescoring: z.boolean(),
     minPosterior: z.number().min(0).max(1),
+    /** Rows delivered below minPosterior (own label still the likeliest), because too few candidates passed it. */
+    belowThreshold: z.int().min(0),
     labelMix: z.record(z.string(), z.number().min(0)),
     /** "exact-counts" only in a non-private run (epsilon "inf") that was given no label-count share. */
     labelMixSource: z.enum(["dp-counts", "exact-counts", "uniform", "custom"]),

@@ -10,12 +10,12 @@ const ZEventBase = z.object({
   attempt: z.int().min(1),
 });
 
-export const ZStage = z.enum(["loading", "training", "sampling", "evaluating", "done"]);
+export const ZStage = z.enum(["loading", "training", "sampling", "evaluating", "done"]).meta({ title: "Stage" });
 
 export const ZStageEvent = ZEventBase.extend({
   type: z.literal("stage"),
   stage: ZStage,
-});
+}).meta({ title: "StageEvent" });
 
 /** Metric keys are namespaced: `train/loss`, `privacy/epsilon`, `perf/samples_per_s`, `sampling/rows_done`. */
 export const ZMetricEvent = ZEventBase.extend({
@@ -23,16 +23,18 @@ export const ZMetricEvent = ZEventBase.extend({
   step: z.int().min(0),
   epoch: z.number().min(0),
   values: z.record(z.string().regex(/^[a-z_]+\/[a-z0-9_]+$/), z.number()),
-});
+}).meta({ title: "MetricEvent" });
 
 export const ZLogEvent = ZEventBase.extend({
   type: z.literal("log"),
-  level: z.enum(["debug", "info", "warning", "error"]),
+  level: z.enum(["debug", "info", "warning", "error"]).meta({ title: "LogLevel" }),
   /** Never contains a record's content. */
   message: z.string().max(2000),
-});
+}).meta({ title: "LogEvent" });
 
-export const ZArtifactName = z.enum(["synthetic.csv", "report.html", "report.json", "model"]);
+export const ZArtifactName = z
+  .enum(["synthetic.csv", "report.html", "report.json", "model"])
+  .meta({ title: "ArtifactName" });
 
 export const ZArtifactEvent = ZEventBase.extend({
   type: z.literal("artifact"),
@@ -40,9 +42,9 @@ export const ZArtifactEvent = ZEventBase.extend({
   uri: z.string().min(1),
   bytes: z.int().min(0),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-});
+}).meta({ title: "ArtifactEvent" });
 
-export const ZPrivacyMechanism = z.enum(["dp-sgd", "gaussian-label-counts"]);
+export const ZPrivacyMechanism = z.enum(["dp-sgd", "gaussian-label-counts"]).meta({ title: "PrivacyMechanism" });
 
 /**
  * What the trainer has released so far through one mechanism, cumulative over the whole job (every
@@ -55,19 +57,21 @@ export const ZPrivacyEvent = ZEventBase.extend({
   epsilon: z.number().min(0),
   delta: z.number().min(0).lt(1),
   steps: z.int().min(0),
-});
+}).meta({ title: "PrivacyEvent" });
 
-export const ZTrainingSummary = z.object({
-  noiseMultiplier: z.number().min(0),
-  sampleRate: z.number().min(0).max(1),
-  steps: z.int().min(0),
-  epochs: z.number().min(0),
-  maxGradNorm: z.number().positive(),
-  accountant: z.enum(["prv", "rdp", "none"]),
-  epsilon: z.union([z.number().min(0), z.literal("inf")]),
-  delta: z.number().min(0).lt(1),
-  clipping: z.enum(["ghost", "hooks", "none"]),
-});
+export const ZTrainingSummary = z
+  .object({
+    noiseMultiplier: z.number().min(0),
+    sampleRate: z.number().min(0).max(1),
+    steps: z.int().min(0),
+    epochs: z.number().min(0),
+    maxGradNorm: z.number().positive(),
+    accountant: z.enum(["prv", "rdp", "none"]),
+    epsilon: z.union([z.number().min(0), z.literal("inf")]),
+    delta: z.number().min(0).lt(1),
+    clipping: z.enum(["ghost", "hooks", "none"]),
+  })
+  .meta({ title: "TrainingSummary" });
 
 export const ZResultEvent = ZEventBase.extend({
   type: z.literal("result"),
@@ -79,18 +83,20 @@ export const ZResultEvent = ZEventBase.extend({
   rows: z.object({ requested: z.int().min(0), produced: z.int().min(0) }),
   /** What the owner must know about the outcome (a shortfall, a skipped metric); empty when all went as asked. */
   warnings: z.array(z.string().max(2000)).max(50),
-});
+}).meta({ title: "ResultEvent" });
 
-export const ZTrainerErrorCode = z.enum([
-  "bad_input",
-  "unknown_model",
-  "budget_exceeded",
-  "out_of_memory",
-  "cancelled",
-  /** No usable synthetic row came out within the bounded number of candidates. */
-  "no_rows",
-  "internal",
-]);
+export const ZTrainerErrorCode = z
+  .enum([
+    "bad_input",
+    "unknown_model",
+    "budget_exceeded",
+    "out_of_memory",
+    "cancelled",
+    /** No usable synthetic row came out within the bounded number of candidates. */
+    "no_rows",
+    "internal",
+  ])
+  .meta({ title: "TrainerErrorCode" });
 
 export const ZErrorEvent = ZEventBase.extend({
   type: z.literal("error"),
@@ -98,7 +104,7 @@ export const ZErrorEvent = ZEventBase.extend({
   /** A sentence a data owner can act on; never a record's content. */
   message: z.string().max(2000),
   retryable: z.boolean(),
-});
+}).meta({ title: "ErrorEvent" });
 
 export const ZTrainerEvent = z.discriminatedUnion("type", [
   ZStageEvent,

@@ -44,7 +44,7 @@ def raw_spec(data_dir: Path, out_dir: Path, train_rows: int, **overrides) -> dic
             "learningRate": 1e-3,
             "logicalBatchSize": 80,
             "physicalBatchSize": 40,
-            "maxSeqLen": 32,
+            "maxSeqLen": 64,
             "checkpointEvery": 2,
         },
         "sampling": {"rows": 40, "maxNewTokens": 20, "batchSize": 20},

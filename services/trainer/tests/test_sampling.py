@@ -73,6 +73,19 @@ def test_a_candidate_budget_too_small_ends_in_a_stated_shortfall(tiny) -> None:
     assert result.shortfall > 0  # a random model's own posterior rejects some of its rows
 
 
+def test_rows_below_the_threshold_fill_a_shortfall_and_are_counted(tiny) -> None:
+    """No candidate can reach a posterior of 1: the clearest own-label winners are delivered instead of nothing."""
+    result = generate_rows(
+        tiny.model,
+        fmt_for(tiny),
+        {"fresh": 4, "rotten": 4},
+        prior=UNIFORM,
+        config=config(rescoring=True, min_posterior=1.0, max_candidates_per_row=3),
+    )
+    assert result.kept == 0 and result.generated == 24
+    assert len(result.rows) == result.below_threshold > 0
+
+
 def test_a_seed_repeats_the_same_rows(tiny) -> None:
     runs = [
         generate_rows(tiny.model, fmt_for(tiny), {"fresh": 3, "rotten": 3}, prior=UNIFORM, config=config(guidance=1))

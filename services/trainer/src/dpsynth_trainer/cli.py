@@ -34,7 +34,7 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
 def run_train(args: argparse.Namespace) -> int:
     # Imported here so that `--help` and other subcommands do not pay for torch.
     from .config import load_settings
-    from .contract import load_job_spec
+    from .contract import label_values, load_job_spec
     from .data import read_rows
     from .events import EventEmitter
 
@@ -47,7 +47,7 @@ def run_train(args: argparse.Namespace) -> int:
             args.data,
             text_column=spec.data.textColumn,
             label_column=spec.data.labelColumn,
-            labels=spec.data.label_values,
+            labels=label_values(spec.data),
             columns=spec.data.columns,
         )
         from .training import CancelWatch, train  # the slow import (transformers, peft, opacus) once data is good

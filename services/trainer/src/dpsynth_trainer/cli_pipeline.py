@@ -123,7 +123,7 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from .config import load_settings
-    from .contract import TrainingSummary, load_job_spec
+    from .contract import TrainingSummary, label_values, load_job_spec
     from .data import read_rows
     from .label_counts import LabelMix
     from .models import load_trained_model
@@ -144,7 +144,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         args.synthetic,
         text_column=spec.data.textColumn,
         label_column=spec.data.labelColumn,
-        labels=spec.data.label_values,
+        labels=label_values(spec.data),
         columns=spec.data.columns,
     )
     rows = [SyntheticRow(row.label, row.text, row.extras) for row in synthetic.rows]

@@ -7,11 +7,10 @@ column, a row number or a setting, and they never quote a record's content.
 
 from __future__ import annotations
 
-from typing import Literal
+from .generated.trainer_event import ErrorEvent
 
-ErrorCode = Literal[
-    "bad_input", "unknown_model", "budget_exceeded", "out_of_memory", "cancelled", "no_rows", "internal"
-]
+#: The contract's error codes (`ZTrainerErrorCode`), read off the generated `error` event.
+ErrorCode = ErrorEvent.model_fields["code"].annotation
 
 
 class TrainerError(Exception):

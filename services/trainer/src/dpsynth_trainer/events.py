@@ -12,13 +12,15 @@ import json
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from .contract import TrainingSummary, constants, validate_instance
 from .errors import TrainerError
+from .generated.trainer_event import LogEvent, StageEvent
 
-Stage = Literal["loading", "training", "sampling", "evaluating", "done"]
-LogLevel = Literal["debug", "info", "warning", "error"]
+#: The contract's stages and log levels, read off the generated event models.
+Stage = StageEvent.model_fields["stage"].annotation
+LogLevel = LogEvent.model_fields["level"].annotation
 
 
 class EventSink(Protocol):

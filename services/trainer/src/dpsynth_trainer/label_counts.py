@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import numpy as np
 from scipy.special import log_ndtr, ndtr
 
+from dpsynth_trainer.contract import is_private
 from dpsynth_trainer.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ def choose_label_mix(
             delta=share.delta,
             rng=rng,
         ), None
-    if not privacy.is_private:
+    if not is_private(privacy):
         return exact_mix(
             labels, label_set
         ), "A non-private run without a label-count share used the exact label counts."

@@ -26,7 +26,7 @@ import torch
 
 from .blobs import BlobInfo, join_uri, local_path, read_bytes, upload
 from .config import TrainerSettings
-from .contract import JobSpec, TrainingSummary
+from .contract import JobSpec, TrainingSummary, label_values
 from .data import TrainingRows, parse_rows
 from .errors import NoRowsError
 from .evaluation import Rows, evaluate
@@ -73,7 +73,7 @@ def read_split(uri: str, spec: JobSpec) -> TrainingRows:
         read_bytes(uri),
         text_column=spec.data.textColumn,
         label_column=spec.data.labelColumn,
-        labels=spec.data.label_values,
+        labels=label_values(spec.data),
         columns=spec.data.columns,
     )
 
@@ -162,7 +162,7 @@ def label_mix_once(
             "An earlier attempt was interrupted while releasing the DP label counts; they were charged but not "
             "kept, and releasing them again would exceed the budget, so the label mix is uniform."
         )
-        mix = uniform_mix(spec.data.label_values)
+        mix = uniform_mix(label_values(spec.data))
         _write_json(path, {"state": "released", "mix": asdict(mix), "note": note})
         return mix, note
     if spec.sampling.labelMix.kind == "dp-counts" and spec.privacy.labelCounts is not None:
@@ -171,7 +171,7 @@ def label_mix_once(
         spec.sampling,
         spec.privacy,
         [row.label for row in rows.rows],
-        spec.data.label_values,
+        label_values(spec.data),
         emitter,
     )
     _write_json(path, {"state": "released", "mix": asdict(mix), "note": note})
@@ -304,14 +304,21 @@ def evaluate_and_report(
 
 
 def sampling_warnings(sampled: SamplingResult) -> list[str]:
-    """What the owner must hear about the sampling: a shortfall, said with its numbers."""
-    if not sampled.shortfall:
-        return []
-    return [
-        f"Only {len(sampled.rows)} of the {sampled.requested} rows asked for could be generated within "
-        f"{sampled.generated} candidates ({sampled.failed} empty, {sampled.rejected} judged closer to another "
-        "label); synthetic.csv holds the rows that were."
-    ]
+    """What the owner must hear about the sampling: a shortfall, or rows kept below the re-scoring threshold."""
+    warnings = []
+    if sampled.shortfall:
+        warnings.append(
+            f"Only {len(sampled.rows)} of the {sampled.requested} rows asked for could be generated within "
+            f"{sampled.generated} candidates ({sampled.failed} empty, {sampled.rejected} judged closer to another "
+            "label or not clear enough); synthetic.csv holds the rows that were."
+        )
+    if sampled.below_threshold:
+        warnings.append(
+            f"{sampled.below_threshold} of the {len(sampled.rows)} rows read less clearly as their label than "
+            f"sampling.minPosterior {sampled.min_posterior:g} asks: too few candidates passed it within the "
+            "candidate budget, so the clearest of the others were kept."
+        )
+    return warnings
 
 
 def write_report(report: dict[str, Any], directory: Path) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from .contract import JobSpec
+from .contract import JobSpec, label_values
 from .data import Row
 from .errors import BadInputError
 
@@ -94,7 +94,7 @@ class RowFormat:
     def for_spec(cls, spec: JobSpec, tokenizer: Any) -> RowFormat:
         if tokenizer.eos_token_id is None:
             raise BadInputError("The model's tokenizer has no end-of-sequence token; it cannot learn where rows end.")
-        values = spec.data.label_values
+        values = label_values(spec.data)
         if len(set(values)) != len(values):
             raise BadInputError("data.labels names a label value twice; declared labels must be unique.")
         style = spec.prompt.style

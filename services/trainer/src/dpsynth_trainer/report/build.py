@@ -206,6 +206,7 @@ def build_report(
             "guidance": sampling.guidance,
             "rescoring": sampling.rescoring,
             "minPosterior": sampling.min_posterior,
+            "belowThreshold": sampling.below_threshold,
             "labelMix": mix.weights,
             "labelMixSource": mix.source,
         },

@@ -253,7 +253,8 @@ def _sampling(report: dict[str, Any]) -> str:
         ("Missing (could not be generated within the candidate budget)", s["shortfall"]),
         ("Candidates generated", s["generated"]),
         ("Candidates with an empty text (dropped)", s["failedToParse"]),
-        ("Candidates the re-scoring judged closer to another label (dropped)", s["rejected"]),
+        ("Candidates the re-scoring judged closer to another label or not clear enough", s["rejected"]),
+        ("Delivered rows below the re-scoring threshold (too few candidates passed it)", s["belowThreshold"]),
     ]
     settings = (
         f"<p>Guidance weight {escape(_number(s['guidance']))}; re-scoring "

@@ -63,6 +63,8 @@ class SamplingResult:
     failed: int = 0
     rejected: int = 0
     kept: int = 0
+    #: Rows delivered although below `min_posterior`, because too few candidates passed it.
+    below_threshold: int = 0
     seconds: float = 0.0
     guidance: float = 0.0
     rescoring: bool = False
@@ -136,24 +138,28 @@ class _Sampler:
                 values[row].append(fmt.value_ids(index, _clean(fmt.decode_value(out.ids))))
         return values
 
-    def keep(self, batch: Sequence[str], values: Sequence[list[list[int]]]) -> tuple[list[bool], int]:
-        """Which candidates to keep, and how many were empty."""
-        texts = [self.fmt.decode_value(row[-1]) for row in values]
-        nonempty = [bool(text) for text in texts]
-        keep = list(nonempty)
-        if self.config.rescoring:
-            scored = [i for i, ok in enumerate(nonempty) if ok]
-            if scored:
-                continuations = [self.fmt.continuation_ids(values[i]) for i in scored]
-                likelihoods = continuation_log_likelihoods(
-                    self.model, self.fmt, continuations, self.labels, batch_size=self.config.batch_size
-                )
-                posteriors = label_posteriors(likelihoods, self.labels, self.prior)
-                best = posteriors.argmax(dim=-1).tolist()
-                for row, (i, winner) in enumerate(zip(scored, best, strict=True)):
-                    own = self.labels.index(batch[i])
-                    keep[i] = winner == own and float(posteriors[row, own]) >= self.config.min_posterior
-        return keep, nonempty.count(False)
+    def judge(self, batch: Sequence[str], values: Sequence[list[list[int]]]) -> list[tuple[str, float]]:
+        """Each candidate's fate and its own label's posterior: "empty", "kept", "reserve" (its own label wins, below
+        `min_posterior`) or "rejected" (another label wins). Without re-scoring every non-empty candidate is kept."""
+        verdicts: list[tuple[str, float]] = [
+            ("kept", 1.0) if self.fmt.decode_value(row[-1]) else ("empty", 0.0) for row in values
+        ]
+        scored = [i for i, (fate, _) in enumerate(verdicts) if fate == "kept"]
+        if not self.config.rescoring or not scored:
+            return verdicts
+        continuations = [self.fmt.continuation_ids(values[i]) for i in scored]
+        likelihoods = continuation_log_likelihoods(
+            self.model, self.fmt, continuations, self.labels, batch_size=self.config.batch_size
+        )
+        posteriors = label_posteriors(likelihoods, self.labels, self.prior)
+        for row, i in enumerate(scored):
+            own = self.labels.index(batch[i])
+            mine = float(posteriors[row, own])
+            if int(posteriors[row].argmax()) != own:
+                verdicts[i] = ("rejected", mine)
+            else:
+                verdicts[i] = ("kept" if mine >= self.config.min_posterior else "reserve", mine)
+        return verdicts
 
     def row(self, label: str, values: Sequence[list[int]]) -> SyntheticRow:
         decoded = [self.fmt.decode_value(value) for value in values]
@@ -188,6 +194,7 @@ def generate_rows(
     need = {label: count for label, count in quotas.items() if count > 0}
     tried = dict.fromkeys(need, 0)
     accepted = dict.fromkeys(need, 0)
+    reserve: dict[str, list[tuple[float, SyntheticRow]]] = {label: [] for label in need}
     sampler = _Sampler(model, row_format, config, prior)
     was_training = model.training
     model.eval()
@@ -199,11 +206,12 @@ def generate_rows(
             kept = {label: (accepted[label] + 1) / (tried[label] + 2) for label in need}
             batch = _next_batch(need, kept, min(config.batch_size, budget - result.generated))
             values = sampler.candidates(batch)
-            keep, empty = sampler.keep(batch, values)
-            result.failed += empty
-            for label, row_values, ok in zip(batch, values, keep, strict=True):
+            for label, row_values, (fate, posterior) in zip(batch, values, sampler.judge(batch, values), strict=True):
                 tried[label] += 1
-                if not ok:
+                result.failed += fate == "empty"
+                if fate == "reserve":
+                    reserve[label].append((posterior, sampler.row(label, row_values)))
+                if fate != "kept":
                     continue
                 accepted[label] += 1
                 if need[label] > 0:
@@ -214,6 +222,12 @@ def generate_rows(
             result.rejected = result.generated - result.failed - result.kept
             result.seconds = time.perf_counter() - start
             progress(result.generated, len(result.rows), result.rows_per_second)
+        # The budget is spent and labels are short: their own-label winners below the threshold, clearest first,
+        # rather than no row at all. The result counts them.
+        for label, short in need.items():
+            best = sorted(reserve[label], key=lambda item: -item[0])[:short]
+            result.rows.extend(row for _, row in best)
+            result.below_threshold += len(best)
     finally:
         model.train(was_training)
     sampler.rng.shuffle(result.rows)  # batches are grouped by label; the file should not be

@@ -87,7 +87,7 @@ class Trainable:
     sample_rate: float
     noise_multiplier: float
     accountant: IAccountant | None
-    accountant_mechanism: Literal["prv", "rdp", "none"]
+    accountant_mechanism: str  # one of TrainingSummary's accountants
     clipping: Clipping
     hooks: Any | None = None
 
