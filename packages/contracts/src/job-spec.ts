@@ -22,6 +22,12 @@ export const ZModelSpec = z.object({
   lora: ZLoraConfig.prefault({}),
 });
 
+/**
+ * How DP-SGD's privacy loss is accounted and calibrated: PRV (the default) falls back to PLD where its numerical
+ * composition fails, PLD to RDP; RDP stays selectable. All three are upper bounds for the same mechanism.
+ */
+export const ZAccountant = z.enum(["prv", "pld", "rdp"]);
+
 /** A (epsilon, delta) pair for one mechanism. */
 export const ZPrivacyShare = z.object({ epsilon: ZPositive, delta: z.number().min(0).lt(1) });
 
@@ -34,7 +40,7 @@ export const ZPrivacySpec = z.object({
   delta: z.number().min(0).lt(1),
   /** The share of (epsilon, delta) spent on releasing label counts; null when the label mix is not DP. */
   labelCounts: ZPrivacyShare.nullable().default(null),
-  accountant: z.enum(["prv", "rdp"]).default("prv"),
+  accountant: ZAccountant.default("prv"),
   maxGradNorm: ZPositive.default(0.01),
   /** "ghost" is fast gradient clipping; "hooks" per-sample gradients; "auto" picks ghost where the layers allow. */
   clipping: z.enum(["auto", "ghost", "hooks"]).default("auto"),

@@ -137,7 +137,7 @@ class PrivacySpec(_Model):
     epsilon: Literal["inf"] | float = Field(union_mode="left_to_right")
     delta: float
     labelCounts: PrivacyShare | None
-    accountant: Literal["prv", "rdp"]
+    accountant: Literal["prv", "pld", "rdp"]
     maxGradNorm: float
     clipping: Literal["auto", "ghost", "hooks"]
 
@@ -226,12 +226,13 @@ def load_job_spec(path: Path) -> JobSpec:
 class TrainingSummary(_Model):
     """What a training run released and how (`ZTrainingSummary`); the `result` event carries it."""
 
+    runId: str
     noiseMultiplier: float
     sampleRate: float
     steps: int
     epochs: float
     maxGradNorm: float
-    accountant: Literal["prv", "rdp", "none"]
+    accountant: Literal["prv", "pld", "rdp", "none"]
     epsilon: Literal["inf"] | float = Field(union_mode="left_to_right")
     delta: float
     clipping: Literal["ghost", "hooks", "none"]
