@@ -86,7 +86,7 @@ async function setUp(owner, admin) {
   // The allowance counts everything the owner holds on the dataset, the pending job included: the measurements'
   // own jobs must run at once, so the owner's allowance makes room for them (the pending job stays pending).
   await admin.expect(
-    admin.call("PUT", `/api/v1/users/${me.id ?? me.user?.id}`, { epsilonAllowance: 1000 }),
+    admin.call("PUT", `/api/v1/users/${me.id ?? me.user?.id}`, { epsilonAllowance: 100 }),
     200,
     "raising the owner's allowance for the benchmark's jobs",
   );

@@ -46,7 +46,7 @@ export async function timeToSynthetic(stack, { smoke }) {
     "raising the demo file's budget",
   );
   await admin.expect(
-    admin.call("PUT", `/api/v1/users/${me.id}`, { epsilonAllowance: 1000 }),
+    admin.call("PUT", `/api/v1/users/${me.id}`, { epsilonAllowance: 100 }),
     200,
     "raising the owner's allowance",
   );

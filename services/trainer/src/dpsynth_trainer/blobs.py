@@ -92,11 +92,12 @@ def read_if_exists(uri: str) -> bytes | None:
         path = local_path(uri)
         return path.read_bytes() if path.is_file() else None
     if scheme == "s3":
+        client = _s3_client()  # first: it says clearly when boto3 is not installed
         from botocore.exceptions import ClientError
 
         bucket, key = _s3_location(uri)
         try:
-            return _s3_client().get_object(Bucket=bucket, Key=key)["Body"].read()
+            return client.get_object(Bucket=bucket, Key=key)["Body"].read()
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None
