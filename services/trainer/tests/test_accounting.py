@@ -94,7 +94,7 @@ def _reference_pld_epsilon(sigma: float, rate: float, steps: int, delta: float) 
     return accountant.get_epsilon(delta)
 
 
-@settings(max_examples=6, deadline=None, derandomize=True)
+@settings(max_examples=5, deadline=None, derandomize=True)
 @given(
     rows=st.sampled_from(GRID["rows"]),
     batch=st.sampled_from(GRID["batch"]),
@@ -119,14 +119,14 @@ def test_reported_epsilon_is_at_least_dp_accountings_pld_and_within_2_percent(ro
     sigma=st.floats(0.5, 3.0),
     rate=st.floats(0.02, 0.6),
     target=st.floats(0.5, 8.0),
-    mechanism=st.sampled_from(["rdp", "rdp", "prv", "pld"]),
+    mechanism=st.sampled_from(["rdp", "rdp", "prv"]),
 )
 def test_epsilon_grows_with_steps_and_the_guard_never_lets_it_pass_the_target(sigma, rate, target, mechanism):
     meter = PrivacyMeter(mechanism, delta=1e-5)
     guard = BudgetGuard(meter, target_epsilon=target)
     history: list = []
     spent = [0.0]
-    for step in range(1, 13 if mechanism == "rdp" else 6):
+    for step in range(1, 6 if mechanism == "prv" else 13):
         try:
             spent.append(guard.check_next_step(history, noise_multiplier=sigma, sample_rate=rate, step=step))
         except BudgetExceededError as refused:

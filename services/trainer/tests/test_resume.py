@@ -108,13 +108,13 @@ class _DiesAtStep:
 
 def test_a_run_whose_checkpoint_is_gone_is_followed_by_a_new_run_charged_in_addition(tmp_path: Path) -> None:
     rows = parse_rows(csv_bytes(fixture_rows(N_ROWS)), text_column="review", label_column="label")
-    # 8 steps at sampling rate 1/4, a checkpoint every 2, approved epsilon 3, delta 1e-4, RDP.
-    job = spec(N_ROWS, training={"epochs": 2, "checkpointEvery": 2})
+    # 4 steps at sampling rate 1/4, a checkpoint every 2, approved epsilon 3, delta 1e-4, RDP; killed in step 3.
+    job = spec(N_ROWS, training={"epochs": 1, "checkpointEvery": 2})
     releases = ReleaseLog((tmp_path / "output").as_uri())  # the job's output in the blob store
     work = tmp_path / "work"  # a trainer's own work directory
     events_path = tmp_path / "events.jsonl"
     first = EventEmitter.to_jsonl(events_path, job_id=job.jobId)
-    first.sinks.append(_DiesAtStep(KILL_AFTER_STEP + 1))
+    first.sinks.append(_DiesAtStep(3))
     umask = os.umask(0o022)  # a typical umask: files 0644 and folders 0755 unless the trainer says otherwise
     try:
         with pytest.raises(_KilledAfterStep):
@@ -133,7 +133,7 @@ def test_a_run_whose_checkpoint_is_gone_is_followed_by_a_new_run_charged_in_addi
     events = read_events(events_path)
     privacy = [e for e in events if e["type"] == "privacy"]
     first_run, second_run = dict.fromkeys(e["runId"] for e in privacy)
-    assert summary.runId == second_run and summary.steps == 8
+    assert summary.runId == second_run and summary.steps == 4
     assert any(e["type"] == "log" and "No checkpoint of this job's earlier 1 run(s)" in e["message"] for e in events)
     # What the ledger will hold: the last cumulative charge of each run, added up.
     last = {e["runId"]: e for e in privacy}
@@ -142,8 +142,8 @@ def test_a_run_whose_checkpoint_is_gone_is_followed_by_a_new_run_charged_in_addi
     assert [last[first_run]["delta"], last[second_run]["delta"]] == [1e-4, 0.0]  # delta charged once
     # The killed run is charged for the step it started and never reported.
     reported_before_kill = [e for e in privacy if e["attempt"] == 1]
-    assert reported_before_kill[-1]["steps"] == KILL_AFTER_STEP
-    assert last[first_run]["steps"] == KILL_AFTER_STEP + 1
+    assert reported_before_kill[-1]["steps"] == 2
+    assert last[first_run]["steps"] == 3
     assert last[first_run]["epsilon"] > reported_before_kill[-1]["epsilon"]
-    steps_charged = PrivacyMeter("rdp", 1e-4).epsilon([(summary.noiseMultiplier, 0.25, 8)])
+    steps_charged = PrivacyMeter("rdp", 1e-4).epsilon([(summary.noiseMultiplier, 0.25, 4)])
     assert last[second_run]["epsilon"] < steps_charged  # the second run reports what it adds, not its own total
