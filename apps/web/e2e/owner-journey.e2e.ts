@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { REDIS_KEYS } from "@dpsynth/contracts";
 import { parse } from "csv-parse/sync";
+import { Redis } from "ioredis";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { seededOwner } from "./accounts.ts";
@@ -10,7 +12,8 @@ import { e2eEnv, seededAdmin } from "./support/env.ts";
 /**
  * The product's main path, in the browser, on the real stack: an owner uploads the demo CSV by drag and drop,
  * asks for more epsilon than their allowance with the quick-demo preset, an admin approves, the CPU trainer
- * runs a tiny GPT-2 while the chart fills, the report appears and synthetic.csv downloads.
+ * runs a tiny GPT-2 while the chart fills, the report appears and synthetic.csv downloads. Then what the ledger
+ * enforces: the allowance counts what the owner already holds, and a charge beyond a reservation is refused.
  */
 
 const DEMO_CSV = fileURLToPath(
@@ -58,6 +61,29 @@ async function dropFile(page: Page, testId: string, file: { name: string; text: 
 async function shot(browser: E2EBrowser, name: string) {
   await browser.page.evaluate(() => window.scrollTo(0, 0));
   await browser.screenshot(name);
+}
+
+/** Writes a privacy event to a job's Redis stream the way a trainer does (its seq from the job's counter). */
+async function reportAsTrainer(
+  jobId: string,
+  privacy: { mechanism: "dp-sgd"; runId: string; epsilon: number; delta: number; steps: number },
+) {
+  const redis = new Redis(process.env.REDIS_URL ?? "");
+  try {
+    const seq = (await redis.incr(`${REDIS_KEYS.eventSeqPrefix}${jobId}`)) - 1;
+    const event = {
+      schemaVersion: 1,
+      jobId,
+      seq,
+      ts: new Date().toISOString(),
+      attempt: 1,
+      type: "privacy",
+      ...privacy,
+    };
+    await redis.xadd(`${REDIS_KEYS.eventsStreamPrefix}${jobId}`, "*", REDIS_KEYS.eventField, JSON.stringify(event));
+  } finally {
+    redis.disconnect();
+  }
 }
 
 function jobStatus(page: Page): Promise<string | null> {
@@ -163,6 +189,8 @@ describe("owner journey: upload, request, approval, live training, report", () =
     journey.datasetId = new URL(page.url()).pathname.split("/").pop();
     await page.getByRole("heading", { name: DATASET_NAME }).waitFor();
     await page.getByRole("heading", { name: "Privacy budget" }).waitFor();
+    // The seed uploaded the same file as the demo dataset: one budget for both, not a fresh one.
+    expect(await page.getByTestId("shared-budget").textContent()).toMatch(/uploaded 2 times\. The uploads share one/);
     await shot(owner, "04-dataset-new");
   });
 
@@ -310,25 +338,37 @@ describe("owner journey: upload, request, approval, live training, report", () =
     expect(await reserved.locator(".stat-value").textContent()).toBe("0");
   });
 
-  it("runs a request within the allowance at once, with a hyper-parameter override, and cancels it", async () => {
+  it("counts the ε the owner already holds on the dataset: a small request now needs approval; approved, it is cancelled", async () => {
     const { page } = owner;
     await page.goto(`${baseUrl}/jobs/new?datasetId=${journey.datasetId}`);
     await page.getByLabel("Epsilon (ε)").fill("1");
     await page.getByText("Hyper-parameters").click();
     await page.getByLabel("Max sequence length (tokens)").fill("32");
     await shot(owner, "14-new-job-overrides");
+    // ε 1 is within the allowance of 3, but the approved job already spent up to 4 of it on this dataset.
     const quote = page.getByTestId("quote");
-    await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("runs-now");
-    await page.getByRole("button", { name: "Start job" }).click();
+    await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("needs-approval");
+    expect(await quote.textContent()).toMatch(/plus the [\d.]+ your jobs already hold on this dataset/);
+    await page.getByRole("button", { name: "Request approval" }).click();
     await page.waitForURL(
       (url) => /^\/jobs\/(?!new$)[^/]+$/.test(url.pathname) && !url.pathname.endsWith(journey.jobId ?? ""),
       {
         timeout: 30_000,
       },
     );
+    const jobId = new URL(page.url()).pathname.split("/").pop();
+    await page.getByText("already hold on this dataset").waitFor();
+
+    // The admin sees why it waits.
+    await admin.page.goto(`${baseUrl}/admin/approvals`);
+    const request = admin.page.locator(`article[data-job-id="${jobId}"]`);
+    expect(await request.getByTestId("approval-reason").textContent()).toMatch(/already hold on this dataset/);
+    await shot(admin, "14b-admin-approval-cumulative");
+    await request.getByRole("button", { name: "Approve" }).click();
+    await request.waitFor({ state: "detached", timeout: 15_000 });
+
     await expect.poll(() => jobStatus(page), { timeout: 15_000 }).toMatch(/^(QUEUED|RUNNING)$/);
     expect(await page.getByRole("region", { name: "Request" }).textContent()).toContain("32 tokens");
-
     await page.getByRole("button", { name: "Cancel job" }).click();
     const dialog = page.getByRole("dialog", { name: "Cancel this job?" });
     await dialog.getByRole("button", { name: "Yes, cancel it" }).click();
@@ -336,6 +376,35 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await page.getByText("Epsilon spent before the cancel").waitFor();
     await shot(owner, "15-job-cancelled");
   }, 180_000);
+
+  it("fails a job whose trainer reports more ε than it reserved, and shows admins the refused charge", async () => {
+    const { page } = owner;
+    await page.goto(`${baseUrl}/jobs/new?datasetId=${journey.datasetId}`);
+    await page.getByLabel("Epsilon (ε)").fill("0.5");
+    await expect
+      .poll(() => page.getByTestId("quote").getAttribute("data-outcome"), { timeout: 15_000 })
+      .toBe("needs-approval");
+    await page.getByRole("button", { name: "Request approval" }).click();
+    await page.waitForURL((url) => /^\/jobs\/(?!new$)[^/]+$/.test(url.pathname), { timeout: 30_000 });
+    const jobId = new URL(page.url()).pathname.split("/").pop() as string;
+    const request = admin.page.locator(`article[data-job-id="${jobId}"]`);
+    await admin.page.goto(`${baseUrl}/admin/approvals`);
+    await request.getByRole("button", { name: "Approve" }).click();
+    await request.waitFor({ state: "detached", timeout: 15_000 });
+
+    // A faulty trainer: its privacy event claims twice the job's reservation, on the job's own event stream.
+    await reportAsTrainer(jobId, { mechanism: "dp-sgd", runId: "run-faulty", epsilon: 1, delta: 0, steps: 1 });
+    await expect.poll(() => jobStatus(page), { timeout: 60_000, interval: 1_000 }).toBe("FAILED");
+    await page.getByRole("alert").filter({ hasText: "The ledger refused the excess" }).waitFor();
+    await shot(owner, "15b-job-charge-refused");
+
+    await admin.page.goto(`${baseUrl}/admin/audit`);
+    const alert = admin.page.locator('tr[data-action="ledger.charge_refused"]', { hasText: jobId.slice(-8) });
+    await alert.waitFor({ timeout: 15_000 });
+    expect(await alert.textContent()).toMatch(/system/);
+    expect(await alert.textContent()).toMatch(/refused: 0\.5/);
+    await shot(admin, "15c-admin-audit-refused-charge");
+  }, 120_000);
 
   it("shows the admin pages to admins, and owners only a note that they are for admins", async () => {
     await owner.page.goto(`${baseUrl}/admin/approvals`);

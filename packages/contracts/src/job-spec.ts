@@ -31,8 +31,11 @@ export const ZModelSpec = z
   })
   .meta({ title: "ModelSpec" });
 
-/** How privacy loss is composed over steps: PRV (tightest, the default) or RDP. */
-export const ZAccountant = z.enum(["prv", "rdp"]).meta({ title: "Accountant" });
+/**
+ * How DP-SGD's privacy loss is accounted and calibrated: PRV (the default) falls back to PLD where its numerical
+ * composition fails, PLD to RDP; RDP stays selectable. All three are upper bounds for the same mechanism.
+ */
+export const ZAccountant = z.enum(["prv", "pld", "rdp"]).meta({ title: "Accountant" });
 
 /** A (epsilon, delta) pair for one mechanism. */
 export const ZPrivacyShare = z

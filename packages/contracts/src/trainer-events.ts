@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZAccountant } from "./job-spec.ts";
 import { SCHEMA_VERSION } from "./queue.ts";
 
 const ZEventBase = z.object({
@@ -47,26 +48,43 @@ export const ZArtifactEvent = ZEventBase.extend({
 export const ZPrivacyMechanism = z.enum(["dp-sgd", "gaussian-label-counts"]).meta({ title: "PrivacyMechanism" });
 
 /**
- * What the trainer has released so far through one mechanism, cumulative over the whole job (every
- * attempt and every step taken, including steps lost to a crash). The control plane charges the ledger
- * from these: a ledger entry is money, so it gets a typed event rather than a metric key.
+ * One run of a mechanism: a training run (kept by every attempt that resumes its checkpoint; an attempt that
+ * finds none starts a new run), or the job's one release of label counts.
+ */
+export const ZRunId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+/**
+ * What one run has released so far through one mechanism, cumulative within the run (every attempt that
+ * resumed it and every step taken, including steps lost to a crash). The control plane charges the ledger
+ * from these, per (job, mechanism, run): a replayed event adds nothing, and a run that started over is charged
+ * in addition to the runs before it, never instead. A ledger entry is money, so it gets a typed event rather
+ * than a metric key.
  */
 export const ZPrivacyEvent = ZEventBase.extend({
   type: z.literal("privacy"),
   mechanism: ZPrivacyMechanism,
+  runId: ZRunId,
+  /**
+   * A training run that started over after earlier runs of the job reports what it adds to their composition
+   * (its accountant holds every earlier step too), so the sum over runs is the epsilon of every step ever taken
+   * and delta is charged once, by the first run.
+   */
   epsilon: z.number().min(0),
   delta: z.number().min(0).lt(1),
+  /** Steps of this run. */
   steps: z.int().min(0),
 }).meta({ title: "PrivacyEvent" });
 
 export const ZTrainingSummary = z
   .object({
+    /** The run that trained the delivered model; `epsilon` below covers it and every run before it. */
+    runId: ZRunId,
     noiseMultiplier: z.number().min(0),
     sampleRate: z.number().min(0).max(1),
     steps: z.int().min(0),
     epochs: z.number().min(0),
     maxGradNorm: z.number().positive(),
-    accountant: z.enum(["prv", "rdp", "none"]),
+    accountant: z.enum([...ZAccountant.options, "none"]),
     epsilon: z.union([z.number().min(0), z.literal("inf")]),
     delta: z.number().min(0).lt(1),
     clipping: z.enum(["ghost", "hooks", "none"]),

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { stringify } from "csv-stringify";
 import type { BlobStore, TStoredBlob } from "./blob-store.ts";
@@ -22,6 +23,8 @@ export interface TIngestOptions {
 }
 
 export interface TIngestResult {
+  /** sha256 of the file as uploaded: uploads of identical bytes share one privacy ledger. */
+  contentSha256: string;
   encoding: TCsvScan["encoding"];
   delimiter: string;
   columns: TColumnSummary[];
@@ -115,6 +118,7 @@ export async function ingestCsv(open: TOpenSource, options: TIngestOptions): Pro
   });
   const holdoutRows = mask.reduce((sum, bit) => sum + bit, 0);
   return {
+    contentSha256: await sha256Of(open),
     encoding: scan.encoding,
     delimiter: scan.delimiter,
     columns: scan.columns,
@@ -128,6 +132,12 @@ export async function ingestCsv(open: TOpenSource, options: TIngestOptions): Pro
     train,
     holdout,
   };
+}
+
+async function sha256Of(open: TOpenSource): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of open()) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }
 
 async function writeSplits(
@@ -165,15 +175,13 @@ async function writeSplits(
   }
 }
 
-/** The Dataset row for an ingested file: the one place web and seed agree on what is stored. */
+/**
+ * The Dataset row for an ingested file: the one place web and seed agree on what is stored. `ledgerId` is the
+ * file's privacy ledger (packages/db `ledgerForContent`).
+ */
 export function datasetRow(
   result: TIngestResult,
-  {
-    ownerId,
-    name,
-    epsilonTotal,
-    deltaTotal,
-  }: { ownerId: string; name: string; epsilonTotal: number; deltaTotal: number },
+  { ownerId, name, ledgerId }: { ownerId: string; name: string; ledgerId: string },
 ) {
   return {
     ownerId,
@@ -189,7 +197,6 @@ export function datasetRow(
     splitSeed: result.splitSeed,
     trainBlobKey: result.train.key,
     holdoutBlobKey: result.holdout.key,
-    epsilonTotal,
-    deltaTotal,
+    ledgerId,
   };
 }

@@ -7,6 +7,7 @@ import { compare, hash } from "bcryptjs";
 import { z } from "zod";
 import { createApiToken, hashToken } from "./api-tokens.ts";
 import type { PrismaClient } from "./generated/client.ts";
+import { ledgerForContent } from "./ledger.ts";
 
 /** The Rotten Tomatoes sample the trainer's tests use too: the demo dataset. */
 export const DEMO_FIXTURE = new URL("../../../services/trainer/tests/fixtures/rotten_tomatoes_600.csv", import.meta.url)
@@ -100,16 +101,19 @@ async function seedDemoDataset(options: TSeedOptions, ownerId: string): Promise<
     store: options.blobs,
     keyPrefix: `datasets/demo-${randomBytes(6).toString("hex")}`,
   });
-  const data = datasetRow(result, {
-    ownerId,
-    name: DEMO_DATASET_NAME,
-    epsilonTotal: options.budget.epsilon,
-    deltaTotal: options.budget.delta,
-  });
-  // A row whose blobs were lost gets new ones; its budget and ledger stay.
-  const { epsilonTotal: _e, deltaTotal: _d, ...files } = data;
+  // A row whose blobs were lost gets new ones; its ledger stays.
+  const ledgerId =
+    existing?.ledgerId ??
+    (
+      await ledgerForContent(options.prisma, {
+        contentSha256: result.contentSha256,
+        epsilonTotal: options.budget.epsilon,
+        deltaTotal: options.budget.delta,
+      })
+    ).ledgerId;
+  const data = datasetRow(result, { ownerId, name: DEMO_DATASET_NAME, ledgerId });
   const row = existing
-    ? await options.prisma.dataset.update({ where: { id: existing.id }, data: files })
+    ? await options.prisma.dataset.update({ where: { id: existing.id }, data })
     : await options.prisma.dataset.create({ data });
   return row.id;
 }

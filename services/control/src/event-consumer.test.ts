@@ -61,7 +61,14 @@ function run(jobId: string) {
   return [
     trainerEvent(jobId, 0, { type: "stage", stage: "training" }),
     trainerEvent(jobId, 1, { type: "metric", step: 1, epoch: 1, values: { "train/loss": 2, "privacy/epsilon": 0.7 } }),
-    trainerEvent(jobId, 2, { type: "privacy", mechanism: "dp-sgd", epsilon: 0.7, delta: 1e-5, steps: 1 }),
+    trainerEvent(jobId, 2, {
+      type: "privacy",
+      mechanism: "dp-sgd",
+      runId: "run-1",
+      epsilon: 0.7,
+      delta: 1e-5,
+      steps: 1,
+    }),
   ];
 }
 
@@ -92,6 +99,16 @@ describe("EventConsumer", () => {
     await append(job.id, [trainerEvent(job.id, 1, { type: "stage", stage: "loading" })]);
     await settle(consumer());
     expect(await state(job.id)).toMatchObject({ status: "RUNNING", stage: "loading", events: 1 });
+  });
+
+  it("tells the trainer to stop when the ledger refused its charge and failed the job", async () => {
+    const job = await seedJob(prisma, { epsilon: 1 });
+    jobIds.push(job.id);
+    const [stage, metric, privacy] = run(job.id) as [object, object, object];
+    await append(job.id, [stage, metric, { ...privacy, epsilon: 1.4 }]); // more than the job reserved
+    await settle(consumer());
+    expect(await state(job.id)).toMatchObject({ status: "FAILED", epsilonSpent: 1 });
+    expect(await redis.get(jobKeys(job.id).cancel)).toBe("1");
   });
 
   it("drains what a job's stream holds on demand, so a settlement sees every charge first", async () => {

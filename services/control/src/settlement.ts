@@ -1,4 +1,4 @@
-import { datasetOfJob, type Prisma, type PrismaClient, settleJobIn, withDatasetLock } from "@dpsynth/db";
+import { type Prisma, type PrismaClient, settleJobIn, withJobLedger } from "@dpsynth/db";
 
 type Tx = Prisma.TransactionClient;
 
@@ -36,9 +36,8 @@ export async function markFinished(tx: Tx, jobId: string, outcome: TOutcome): Pr
  * cancelled job keeps the CHARGE entries of the steps it took.
  */
 export async function finishJob(prisma: PrismaClient, jobId: string, outcome: TOutcome): Promise<boolean> {
-  const datasetId = await datasetOfJob(prisma, jobId);
-  return withDatasetLock(prisma, datasetId, async (tx) => {
-    await settleJobIn(tx, { datasetId, jobId, note: settlementNote(outcome) });
+  return withJobLedger(prisma, jobId, async (tx, ledger) => {
+    await settleJobIn(tx, ledger, { jobId, note: settlementNote(outcome) });
     return markFinished(tx, jobId, outcome);
   });
 }

@@ -42,4 +42,4 @@ def test_enumerations_come_from_the_contract() -> None:
     codes = literal_values(ErrorEvent, "code")
     assert {"bad_input", "no_rows", "internal"} <= set(codes)
     assert TrainerError.code in codes
-    assert literal_values(PrivacySpec, "accountant") == ("prv", "rdp")
+    assert literal_values(PrivacySpec, "accountant") == ("prv", "pld", "rdp")

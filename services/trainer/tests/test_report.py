@@ -52,6 +52,7 @@ def test_the_html_is_self_contained_and_says_who_may_read_it():
 
 def _summary(epsilon) -> TrainingSummary:
     return TrainingSummary(
+        runId="run-1",
         noiseMultiplier=0.0 if epsilon == "inf" else 0.9,
         sampleRate=0.1,
         steps=10,

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { datasetRow, ingestCsv } from "@dpsynth/datasets";
 import { smallCsv, sourceOf } from "@dpsynth/datasets/testing";
-import type { Role } from "@dpsynth/db";
+import { createLedger, type Role } from "@dpsynth/db";
 import { createTestDatabase } from "@dpsynth/db/testing";
 import { encode } from "next-auth/jwt";
 import { createApiToken } from "./auth/api-tokens.ts";
@@ -66,9 +66,9 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
       store: ctx.blobs,
       keyPrefix: `datasets/${randomBytes(6).toString("hex")}`,
     });
-    return ctx.prisma.dataset.create({
-      data: datasetRow(result, { ownerId, name: "small", epsilonTotal, deltaTotal }),
-    });
+    // A ledger of its own, unlike an upload (the same small CSV every time would share one).
+    const ledgerId = await createLedger(ctx.prisma, { epsilonTotal, deltaTotal });
+    return ctx.prisma.dataset.create({ data: datasetRow(result, { ownerId, name: "small", ledgerId }) });
   }
 
   async function close() {

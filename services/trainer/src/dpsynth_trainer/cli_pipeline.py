@@ -74,8 +74,9 @@ def run_sample(args: argparse.Namespace) -> int:
     from .contract import load_job_spec
     from .label_counts import LabelMix
     from .models import load_trained_model
-    from .pipeline import LABEL_MIX_FILE, sample_synthetic
+    from .pipeline import sample_synthetic
     from .records import RowFormat
+    from .releases import LABEL_MIX_FILE
     from .sampling import write_synthetic_csv
     from .training import select_device
 
@@ -127,8 +128,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from .data import read_rows
     from .label_counts import LabelMix
     from .models import load_trained_model
-    from .pipeline import CURVE_FILE, LABEL_MIX_FILE, evaluate_and_report, read_curve, read_split, write_report
+    from .pipeline import CURVE_FILE, evaluate_and_report, read_curve, read_split, write_report
     from .records import RowFormat
+    from .releases import LABEL_MIX_FILE
     from .sampling import SamplingResult, SyntheticRow
     from .training import select_device
 

@@ -143,8 +143,9 @@ class EventEmitter:
     def log(self, level: LogLevel, message: str) -> None:
         self.emit("log", level=level, message=message[:2000])
 
-    def privacy(self, *, mechanism: str, epsilon: float, delta: float, steps: int) -> None:
-        self.emit("privacy", mechanism=mechanism, epsilon=epsilon, delta=delta, steps=steps)
+    def privacy(self, *, mechanism: str, run_id: str, epsilon: float, delta: float, steps: int) -> None:
+        """What run `run_id` has released through `mechanism` so far (cumulative within the run)."""
+        self.emit("privacy", mechanism=mechanism, runId=run_id, epsilon=epsilon, delta=delta, steps=steps)
 
     def artifact(self, *, name: str, uri: str, bytes_: int, sha256: str) -> None:
         self.emit("artifact", name=name, uri=uri, bytes=bytes_, sha256=sha256)

@@ -17,7 +17,7 @@ import contextlib
 import json
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -32,22 +32,16 @@ from .errors import NoRowsError
 from .evaluation import Rows, evaluate
 from .evaluation.membership import membership_attack_auc
 from .events import EventEmitter
-from .label_counts import (
-    MECHANISM,
-    LabelMix,
-    allocate_rows,
-    choose_label_mix,
-    uniform_mix,
-)
+from .label_counts import LabelMix, allocate_rows, release_label_mix_once
 from .models import create_model
 from .records import RowFormat
+from .releases import ReleaseLog
 from .report import CurvePoint, build_report, headline_metrics, render_html
 from .sampling import SamplingConfig, SamplingResult, generate_rows, write_synthetic_csv
 from .training import CancelWatch, select_device, train, training_budget
 from .training.precision import compute_dtype
 
 ARTIFACTS = ("synthetic.csv", "report.json", "report.html")
-LABEL_MIX_FILE = "label-mix.json"
 CURVE_FILE = "curve.jsonl"
 
 
@@ -62,6 +56,8 @@ class JobResult:
 
 def work_dir_for(spec: JobSpec, settings: TrainerSettings) -> Path:
     """Where the job's files live while it runs: the output directory itself for file:// outputs."""
+    if settings.DPSYNTH_WORK_DIR is not None:
+        return settings.DPSYNTH_WORK_DIR / spec.jobId
     if urlparse(spec.outputUri).scheme == "file":
         return local_path(spec.outputUri)
     return settings.DPSYNTH_HOME / "jobs" / spec.jobId
@@ -136,46 +132,6 @@ def _write_json(path: Path, data: Any) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(json.dumps(data, indent=2), encoding="utf-8")
     os.replace(partial, path)
-
-
-def label_mix_once(
-    spec: JobSpec, rows: TrainingRows, emitter: EventEmitter, work_dir: Path
-) -> tuple[LabelMix, str | None]:
-    """The job's label mix, released at most once across all attempts.
-
-    A released mix is kept in the work directory and reused (reuse is free post-processing) with its charge
-    emitted again, so the ledger has it whatever happened to the first attempt's events. A release that an
-    attempt started but did not record (a crash mid-release) was charged already; it is not repeated, since
-    a second release would exceed the approved budget: that job samples with the free uniform mix instead.
-    """
-    path = work_dir / LABEL_MIX_FILE
-    saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-    if saved is not None:
-        if saved["state"] == "released":
-            mix = LabelMix(**saved["mix"])
-            if mix.source == "dp-counts":
-                emitter.privacy(mechanism=MECHANISM, epsilon=mix.epsilon, delta=mix.delta, steps=1)
-            return mix, saved.get("note")
-        share = spec.privacy.labelCounts
-        emitter.privacy(mechanism=MECHANISM, epsilon=share.epsilon, delta=share.delta, steps=1)
-        note = (
-            "An earlier attempt was interrupted while releasing the DP label counts; they were charged but not "
-            "kept, and releasing them again would exceed the budget, so the label mix is uniform."
-        )
-        mix = uniform_mix(label_values(spec.data))
-        _write_json(path, {"state": "released", "mix": asdict(mix), "note": note})
-        return mix, note
-    if spec.sampling.labelMix.kind == "dp-counts" and spec.privacy.labelCounts is not None:
-        _write_json(path, {"state": "releasing"})
-    mix, note = choose_label_mix(
-        spec.sampling,
-        spec.privacy,
-        [row.label for row in rows.rows],
-        label_values(spec.data),
-        emitter,
-    )
-    _write_json(path, {"state": "released", "mix": asdict(mix), "note": note})
-    return mix, note
 
 
 def sampling_config(spec: JobSpec) -> SamplingConfig:
@@ -341,7 +297,9 @@ def run_job(
     train_rows = read_split(spec.data.trainUri, spec)
     # A budget that cannot work fails here, before the label counts spend any of it.
     training_budget(spec.privacy, len(train_rows.rows))
-    mix, mix_note = label_mix_once(spec, train_rows, emitter, work_dir)
+    releases = ReleaseLog(spec.outputUri)
+    labels = [row.label for row in train_rows.rows]
+    mix, mix_note = release_label_mix_once(spec, labels, label_values(spec.data), emitter, releases)
 
     recorder = _CurveRecorder(emitter, work_dir / CURVE_FILE)
     trained = train(
@@ -352,6 +310,7 @@ def run_job(
         resume=resume,
         settings=settings,
         cancel=_CancelEither(work_dir, cancel_check),
+        releases=releases,
     )
 
     emitter.stage("sampling")

@@ -177,3 +177,46 @@ describe("GET and PUT budget", () => {
     expect(denied.status).toBe(403);
   });
 });
+
+describe("a re-upload of the same file", () => {
+  it("shares the first upload's budget and ledger, whoever uploads it, so the budget cannot be reset", async () => {
+    const csv = smallCsv(26).replace("review number 0", "a file uploaded twice");
+    const { body: first } = await upload(csv, { ...fields, name: "first" });
+    const jobs = await import("../../../app/api/v1/jobs/route.ts");
+    const job = await call(jobs.POST, {
+      method: "POST",
+      headers: owner.auth,
+      json: { datasetId: first.id, model: "tiny-gpt2", epsilon: 2, syntheticRows: 10, labelMix: { kind: "uniform" } },
+    });
+    expect(job.status).toBe(201);
+
+    const someoneElse = await server.user("OWNER");
+    const { status, body: second } = await upload(
+      csv,
+      { ...fields, name: "second", holdoutFraction: "0.3" },
+      someoneElse.auth,
+    );
+    expect(status).toBe(201);
+    expect(second.id).not.toBe(first.id);
+    expect(second.budget).toMatchObject({ epsilonTotal: 10, reserved: 2, remaining: 8, sharedBy: 2 });
+    const detail = await call(datasetRoute.GET, { headers: someoneElse.auth, params: { id: second.id } });
+    expect(detail.body.ledger).toMatchObject([{ kind: "RESERVE", jobId: job.body.id, datasetId: first.id }]);
+    const trail = await server.ctx.prisma.auditEvent.findFirstOrThrow({ where: { subjectId: second.id } });
+    expect(trail.detail).toMatchObject({ sharedLedger: true });
+
+    // An admin's budget is the ledger's: set on one upload, it holds for both.
+    const admin = await server.user("ADMIN");
+    await call(budgetRoute.PUT, {
+      method: "PUT",
+      headers: admin.auth,
+      params: { id: second.id },
+      json: { epsilonTotal: 5 },
+    });
+    const again = await call(datasetRoute.GET, { headers: owner.auth, params: { id: first.id } });
+    expect(again.body.budget).toMatchObject({ epsilonTotal: 5, remaining: 3, sharedBy: 2 });
+
+    // One byte more is another file, with a budget of its own.
+    const { body: other } = await upload(`${csv}one more row says something,pos\n`, { ...fields, name: "other" });
+    expect(other.budget).toMatchObject({ epsilonTotal: 10, reserved: 0, sharedBy: 1 });
+  });
+});

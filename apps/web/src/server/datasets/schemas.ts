@@ -10,7 +10,10 @@ export const ZColumnType = z.enum(["text", "category", "integer", "number", "boo
 
 export const ZColumn = z.object({ name: z.string(), type: ZColumnType, distinct: z.int(), empty: z.int() });
 
-/** The privacy budget of a dataset, in epsilon (and delta), all mechanisms composed by addition. */
+/**
+ * The privacy budget of a dataset, in epsilon (and delta), all mechanisms composed by addition. Every upload of
+ * the same file shares one budget.
+ */
 export const ZBudget = z.object({
   epsilonTotal: z.number(),
   delta: z.number(),
@@ -20,13 +23,19 @@ export const ZBudget = z.object({
   deltaSpent: z.number(),
   deltaReserved: z.number(),
   deltaRemaining: z.number(),
+  /** Datasets (uploads of the same file) sharing this budget; 1 when it is this dataset's alone. */
+  sharedBy: z.int().min(1),
 });
 
 export const ZLedgerEntry = z.object({
   id: z.string(),
   jobId: z.string().nullable(),
+  /** The dataset of the entry's job: another upload of the same file when the budget is shared. */
+  datasetId: z.string().nullable(),
   kind: z.enum(["RESERVE", "CHARGE", "RELEASE"]),
   mechanism: z.string(),
+  /** The run a charge belongs to (a training run, or the release of label counts). */
+  runId: z.string().nullable(),
   epsilon: z.number(),
   delta: z.number(),
   note: z.string().nullable(),

@@ -1,5 +1,5 @@
 import "server-only";
-import { budgetOf, type Prisma, type PrismaClient } from "@dpsynth/db";
+import { budgetOf, type ledgerEntriesOf, type Prisma, type PrismaClient } from "@dpsynth/db";
 import type { TDataset, TLedgerEntry } from "./schemas.ts";
 
 /** The Dataset columns the API shows, with its owner. */
@@ -33,6 +33,9 @@ export async function datasetWire(prisma: PrismaClient, row: TDatasetRow): Promi
   };
 }
 
-export function ledgerWire(entry: Omit<TLedgerEntry, "createdAt"> & { createdAt: Date }): TLedgerEntry {
-  return { ...entry, createdAt: entry.createdAt.toISOString() };
+type TLedgerRow = Awaited<ReturnType<typeof ledgerEntriesOf>>[number];
+
+/** A ledger entry as the API answers it, with the dataset of its job (another upload's, on a shared ledger). */
+export function ledgerWire({ job, createdAt, ...entry }: TLedgerRow): TLedgerEntry {
+  return { ...entry, datasetId: job?.datasetId ?? null, createdAt: createdAt.toISOString() };
 }

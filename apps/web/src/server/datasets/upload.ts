@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { datasetRow, ingestCsv, proposeColumns, scanCsv } from "@dpsynth/datasets";
+import { ledgerForContent } from "@dpsynth/db";
 import { audit } from "../audit/audit.ts";
 import type { TCaller } from "../auth/authenticate.ts";
 import type { TServerContext } from "../context.ts";
@@ -47,13 +48,14 @@ export function uploadDataset(ctx: TServerContext, caller: TCaller, request: Req
     const result = await ingestCsv(() => createReadStream(file.path), { ...form, keyPrefix, store: ctx.blobs });
     try {
       const row = await ctx.prisma.$transaction(async (tx) => {
+        // A file uploaded before (the same bytes) keeps its ledger: one budget for both uploads.
+        const { ledgerId, shared } = await ledgerForContent(tx, {
+          contentSha256: result.contentSha256,
+          epsilonTotal: ctx.config.defaultBudget.epsilon,
+          deltaTotal: ctx.config.defaultBudget.delta,
+        });
         const created = await tx.dataset.create({
-          data: datasetRow(result, {
-            ownerId: caller.id,
-            name: form.name,
-            epsilonTotal: ctx.config.defaultBudget.epsilon,
-            deltaTotal: ctx.config.defaultBudget.delta,
-          }),
+          data: datasetRow(result, { ownerId: caller.id, name: form.name, ledgerId }),
           select: DATASET_SELECT,
         });
         await audit(tx, {
@@ -66,6 +68,7 @@ export function uploadDataset(ctx: TServerContext, caller: TCaller, request: Req
             trainRows: result.trainRows,
             holdoutRows: result.holdoutRows,
             splitSeed: result.splitSeed,
+            sharedLedger: shared,
           },
         });
         return created;

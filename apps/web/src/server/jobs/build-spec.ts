@@ -15,16 +15,19 @@ export const SPEC_DATASET_SELECT = {
   trainRows: true,
   trainBlobKey: true,
   holdoutBlobKey: true,
-  deltaTotal: true,
   labelCounts: true,
+  /** The delta budget of the dataset's ledger (shared by every upload of the same file). */
+  ledger: { select: { deltaTotal: true } },
 } as const;
 
 export type TSpecDataset = {
   [K in keyof typeof SPEC_DATASET_SELECT]: K extends "labelCounts"
     ? unknown
-    : K extends "trainRows" | "deltaTotal"
-      ? number
-      : string;
+    : K extends "ledger"
+      ? { deltaTotal: number }
+      : K extends "trainRows"
+        ? number
+        : string;
 };
 
 /**
@@ -32,7 +35,9 @@ export type TSpecDataset = {
  * job does not take it all). Either way it must stay below 1/n, or DP would allow releasing a whole record.
  */
 export function jobDelta(request: TCreateJob, dataset: TSpecDataset): number {
-  const fallback = Number(Math.min(PRESETS[request.preset].privacy.delta, dataset.deltaTotal / 10).toPrecision(6));
+  const fallback = Number(
+    Math.min(PRESETS[request.preset].privacy.delta, dataset.ledger.deltaTotal / 10).toPrecision(6),
+  );
   const delta = request.delta ?? fallback;
   if (delta >= 1 / dataset.trainRows) {
     throw new AppError(

@@ -97,7 +97,7 @@ describe("POST /api/v1/jobs", () => {
     expect(body.spec.model).toMatchObject({ id: "HuggingFaceTB/SmolLM2-135M", finetune: "lora" });
   });
 
-  it("accepts exactly 5 of 50 concurrent requests at a dataset with budget for 5", async () => {
+  it("accepts exactly 5 of 50 concurrent requests at a dataset with budget for 5, queueing the allowance's 3", async () => {
     const dataset = await server.dataset(owner.id, { epsilonTotal: 5, deltaTotal: 1 / 100 });
     const answers = await Promise.all(Array.from({ length: 50 }, () => post(request(dataset.id, 1, { delta: 1e-6 }))));
     const statuses = answers.map((answer) => answer.status);
@@ -107,9 +107,13 @@ describe("POST /api/v1/jobs", () => {
     const budget = await budgetOf(server.ctx.prisma, dataset.id);
     expect(budget.reserved).toBeCloseTo(5);
     expect(budget.remaining).toBeCloseTo(0);
+    // The allowance (3) counts the owner's jobs together, so however the requests race, 3 run and 2 wait.
+    const accepted = answers.filter((a) => a.status === 201).map((a) => a.body);
+    expect(accepted.filter((job) => job.status === "QUEUED")).toHaveLength(3);
+    expect(accepted.filter((job) => job.status === "PENDING_APPROVAL")).toHaveLength(2);
     const queued = await server.ctx.queue.getJobs(["waiting"]);
-    const ids = new Set(answers.filter((a) => a.status === 201).map((a) => a.body.id));
-    expect(queued.filter((job) => ids.has(job.id as string))).toHaveLength(5);
+    const ids = new Set(accepted.map((job) => job.id));
+    expect(queued.filter((job) => ids.has(job.id as string))).toHaveLength(3);
   }, 60_000);
 });
 
@@ -121,8 +125,35 @@ describe("POST /api/v1/jobs/quote", () => {
     expect(await quote(4)).toMatchObject({ outcome: "needs-approval", remaining: 6, allowance: 3 });
     const over = await quote(7);
     expect(over).toMatchObject({ outcome: "over-budget", remaining: 6 });
-    expect(over.message).toMatch(/more than the 6 left/);
+    expect(over.message).toMatch(/asks for epsilon 7, but the dataset has epsilon 6 left of 6/);
     expect(await server.ctx.prisma.job.count({ where: { datasetId: dataset.id } })).toBe(0);
-    expect(await server.ctx.prisma.ledgerEntry.count({ where: { datasetId: dataset.id } })).toBe(0);
+    expect(await server.ctx.prisma.ledgerEntry.count({ where: { job: { datasetId: dataset.id } } })).toBe(0);
+  });
+
+  it("says what the request itself would say: the same spec checks, the same decision, the same words", async () => {
+    const dataset = await server.dataset(owner.id, { epsilonTotal: 6 });
+    const unknownLabel = request(dataset.id, 1, { labelMix: { kind: "custom", weights: { "no such label": 1 } } });
+    const [quoted, requested] = [await post(unknownLabel, quoteRoute.POST), await post(unknownLabel)];
+    expect(quoted.status).toBe(400);
+    expect(quoted.body).toEqual(requested.body);
+    const overDelta = request(dataset.id, 1, { delta: 1e-4 }); // the dataset's delta budget is 1e-5
+    const [quote, refusal] = [await post(overDelta, quoteRoute.POST), await post(overDelta)];
+    expect(quote.body.outcome).toBe("over-budget");
+    expect(quote.body.message).toMatch(/asks for delta 1.00e-4, but the dataset has delta 1.00e-5 left/);
+    expect(refusal.body.error.message).toBe(quote.body.message);
+  });
+
+  it("counts what the owner already holds on the dataset: small jobs add up to an approval", async () => {
+    const dataset = await server.dataset(owner.id, { epsilonTotal: 10 });
+    const first = await post(request(dataset.id, 2));
+    expect(first.body.status).toBe("QUEUED");
+    const quote = (await post(request(dataset.id, 2), quoteRoute.POST)).body;
+    expect(quote).toMatchObject({ outcome: "needs-approval", held: 2, allowance: 3 });
+    expect(quote.message).toMatch(
+      /plus the 2 your jobs already hold on this dataset .* comes to 4, above your allowance/,
+    );
+    const second = await post(request(dataset.id, 2));
+    expect(second.body).toMatchObject({ status: "PENDING_APPROVAL", decisionNote: quote.message });
+    expect(await server.ctx.queue.getJob(second.body.id)).toBeUndefined();
   });
 });

@@ -62,8 +62,10 @@ export const ZQuote = z.object({
   requested: z.object({ epsilon: z.number(), delta: z.number() }),
   /** Epsilon left on the dataset. */
   remaining: z.number(),
-  /** The caller's largest epsilon per job without approval. */
+  /** The caller's largest epsilon on one dataset without approval, all their jobs on it together. */
   allowance: z.number(),
+  /** Epsilon the caller's jobs already hold on this dataset: charged plus reserved. */
+  held: z.number(),
   budget: ZBudget,
 });
 
@@ -89,6 +91,8 @@ export const ZJob = z.object({
   epsilon: z.number().nullable(),
   delta: z.number(),
   epsilonSpent: z.number(),
+  /** Why the request ran at once or waited for an admin, in the ledger's words at the time it was made. */
+  decisionNote: z.string().nullable(),
   attempts: z.int(),
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),

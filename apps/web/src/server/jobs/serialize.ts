@@ -26,6 +26,7 @@ export function jobWire(row: TJobRow): TJob {
     epsilon: row.epsilon,
     delta: row.delta,
     epsilonSpent: row.epsilonSpent,
+    decisionNote: row.decisionNote,
     attempts: row.attempts,
     errorCode: row.errorCode,
     errorMessage: row.errorMessage,

@@ -48,7 +48,7 @@ class PrivacySpec(ContractModel):
     epsilon: Epsilon | Literal["inf"]
     delta: Literal[0] | Delta
     labelCounts: PrivacyShare | None
-    accountant: Annotated[Literal["prv", "rdp"], Field(title="Accountant")]
+    accountant: Annotated[Literal["prv", "pld", "rdp"], Field(title="Accountant")]
     maxGradNorm: Annotated[float, Field(gt=0.0, le=1000.0)]
     clipping: Literal["auto", "ghost", "hooks"]
 

@@ -67,6 +67,7 @@ class PrivacyEvent(ContractModel):
     attempt: Annotated[int, Field(ge=1, le=9007199254740991)]
     type: Literal["privacy"]
     mechanism: Annotated[Literal["dp-sgd", "gaussian-label-counts"], Field(title="PrivacyMechanism")]
+    runId: Annotated[str, Field(pattern="^[A-Za-z0-9_-]{1,64}$")]
     epsilon: Annotated[float, Field(ge=0.0)]
     delta: Annotated[float, Field(ge=0.0, lt=1.0)]
     steps: Annotated[int, Field(ge=0, le=9007199254740991)]
@@ -77,12 +78,13 @@ Epsilon = TypeAliasType("Epsilon", Annotated[float, Field(ge=0.0)])
 
 class TrainingSummary(ContractModel):
     model_config = ConfigDict(extra="ignore")
+    runId: Annotated[str, Field(pattern="^[A-Za-z0-9_-]{1,64}$")]
     noiseMultiplier: Annotated[float, Field(ge=0.0)]
     sampleRate: Annotated[float, Field(ge=0.0, le=1.0)]
     steps: Annotated[int, Field(ge=0, le=9007199254740991)]
     epochs: Annotated[float, Field(ge=0.0)]
     maxGradNorm: Annotated[float, Field(gt=0.0)]
-    accountant: Literal["prv", "rdp", "none"]
+    accountant: Literal["prv", "pld", "rdp", "none"]
     epsilon: Epsilon | Literal["inf"]
     delta: Annotated[float, Field(ge=0.0, lt=1.0)]
     clipping: Literal["ghost", "hooks", "none"]

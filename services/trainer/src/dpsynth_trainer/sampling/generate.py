@@ -228,6 +228,8 @@ def generate_rows(
             best = sorted(reserve[label], key=lambda item: -item[0])[:short]
             result.rows.extend(row for _, row in best)
             result.below_threshold += len(best)
+        if result.below_threshold:
+            progress(result.generated, len(result.rows), result.rows_per_second)
     finally:
         model.train(was_training)
     sampler.rng.shuffle(result.rows)  # batches are grouped by label; the file should not be

@@ -50,12 +50,14 @@ from ..models import (
     save_trained_model,
 )
 from ..records import RowFormat
+from ..releases import ReleaseLog
 from .accounting import BudgetGuard, PrivacyMeter
 from .batches import SequenceDataset, length_grouped, make_collate
 from .budget import TrainingBudget, training_budget
 from .cancel import CancelWatch
 from .precision import compute_dtype
 from .privacy import Trainable, completed_logical_step, make_trainable
+from .runs import RunAccounts
 from .step import physical_pass
 
 MODEL_DIR = "model"
@@ -105,6 +107,7 @@ def train(
     cancel: CancelWatch | None = None,
     noise_multiplier: float | None = None,
     show_progress: bool | None = None,
+    releases: ReleaseLog | None = None,
 ) -> TrainingResult:
     """Fine-tune `spec.model` on `rows` (the training split only) within the job's training budget.
 
@@ -112,12 +115,13 @@ def train(
     log, metric and privacy events. `resume=True` continues a run found in `out_dir` (and starts one when there
     is none); without it a started run in `out_dir` is refused, since starting over would spend epsilon twice.
     `noise_multiplier` fixes the noise instead of calibrating it (benchmarks, accounting tests); the guard
-    still stops the run at the approved epsilon.
+    still stops the run at the approved epsilon. `releases` is the job's release log (default: beside the
+    checkpoints); a run that starts over after earlier runs of the job composes its accounting with theirs.
     """
     settings = settings or load_settings()
     out_dir = Path(out_dir)
     cancel = cancel or CancelWatch(out_dir)
-    store = CheckpointStore(out_dir)
+    store = CheckpointStore(out_dir, releases)
     progress = store.read_progress()
     if progress is not None and not resume:
         raise BadInputError(
@@ -125,7 +129,15 @@ def train(
             "directory. Starting it over would spend its privacy budget twice."
         )
     budget = training_budget(spec.privacy, len(rows.rows))
+    run = RunAccounts(store.run_id or store.start_new_run(), store.earlier_runs())
     emitter.stage("loading")
+    if progress is None and run.prior_history:
+        emitter.log(
+            "warning",
+            f"No checkpoint of this job's earlier {len(run.earlier)} run(s) was found here, so a new run starts. "
+            f"Its accounting continues theirs: the {sum(s for _, _, s in run.prior_history)} step(s) they started "
+            "count against the approved epsilon, and its noise is calibrated to what is left.",
+        )
     if spec.data.trainRows != len(rows.rows):
         emitter.log(
             "warning",
@@ -175,8 +187,11 @@ def train(
         noise_generator=noise_rng,
         noise_multiplier=progress.plan.noiseMultiplier if progress else noise_multiplier,
         accountant_mechanism=progress.plan.accountant if progress else None,
+        prior_history=run.prior_history,
     )
     trainable.loader = length_grouped(trainable.loader, [len(ids) for ids in encoded.input_ids])
+    if trainable.accountant is not None:
+        trainable.accountant.history = list(run.prior_history)  # a checkpoint's history (which has them) replaces it
     plan = RunPlan(
         noiseMultiplier=trainable.noise_multiplier,
         sampleRate=trainable.sample_rate,
@@ -201,6 +216,7 @@ def train(
     )
     runner = _StepRunner(
         spec=spec,
+        run=run,
         trainable=trainable,
         plan=plan,
         budget=budget,
@@ -221,6 +237,7 @@ def train(
 
     model_dir = save_trained_model(model, loaded.tokenizer, out_dir / MODEL_DIR, spec.model)
     summary = TrainingSummary(
+        runId=run.run_id,
         noiseMultiplier=plan.noiseMultiplier,
         sampleRate=plan.sampleRate,
         steps=runner.step,
@@ -280,6 +297,7 @@ class _StepRunner:
         self,
         *,
         spec: JobSpec,
+        run: RunAccounts,
         trainable: Trainable,
         plan: RunPlan,
         budget: TrainingBudget,
@@ -288,18 +306,20 @@ class _StepRunner:
         generators: dict[str, torch.Generator],
         cancel: CancelWatch,
     ) -> None:
-        self.spec, self.t, self.plan, self.budget = spec, trainable, plan, budget
+        self.spec, self.accounts, self.t, self.plan, self.budget = spec, run, trainable, plan, budget
         self.store, self.emitter, self.generators, self.cancel = store, emitter, generators, cancel
         self.meter = PrivacyMeter(plan.accountant, budget.delta) if budget.private else None
         self.guard = BudgetGuard(self.meter, target_epsilon=budget.epsilon) if self.meter else None
         self.step = 0
         self.epsilon = 0.0
+        self.earlier_epsilon = 0.0  # of the job's earlier runs, which this run's accountant composes with
         self.device = next(trainable.model.parameters()).device
         self.dtype = compute_dtype(spec.training.precision, self.device)
 
     def run(self, start: int, *, show_progress: bool) -> float | None:
         self.step = start
         if self.meter is not None:
+            self.earlier_epsilon = self.accounts.charge_earlier(self.emitter, self.meter, delta=self.budget.delta)
             self.epsilon = self.meter.epsilon(self.t.accountant.history)
             if start:
                 self._report_privacy()
@@ -370,7 +390,13 @@ class _StepRunner:
         return loss
 
     def _report_privacy(self) -> None:
-        self.emitter.privacy(mechanism="dp-sgd", epsilon=self.epsilon, delta=self.budget.delta, steps=self.step)
+        self.accounts.report(
+            self.emitter,
+            epsilon=self.epsilon,
+            earlier_epsilon=self.earlier_epsilon,
+            delta=self.budget.delta,
+            steps=self.step,
+        )
 
     def _save(self) -> None:
         self.store.save(

@@ -48,6 +48,12 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
       <Card title="Privacy budget" labelledBy="budget-heading">
         <div className="stack" style={{ gap: 16 }}>
           <BudgetBar budget={dataset.budget} />
+          {dataset.budget.sharedBy > 1 ? (
+            <p className="alert alert-info" data-testid="shared-budget" style={{ margin: 0 }}>
+              This file was uploaded {dataset.budget.sharedBy} times. The uploads share one privacy budget: the same
+              rows cannot get a fresh budget by being uploaded again, and the ledger below holds every upload's jobs.
+            </p>
+          ) : null}
           <div className="grid grid-4">
             <Stat
               label="Total ε"

@@ -85,7 +85,8 @@ function JobOutcome({ job }: { job: TJobWire }) {
       <div className="alert alert-warning" role="status">
         <div>
           <div className="alert-title">Waiting for an administrator</div>
-          This job asks for more epsilon than your per-job allowance. Its budget is reserved; it starts once approved.
+          {job.decisionNote ?? "This job asks for more epsilon than your allowance on this dataset."} Its budget is
+          reserved; it starts once approved.
         </div>
       </div>
     );
