@@ -86,6 +86,11 @@ function specFor(jobId: string, datasetId: string, epochs = 1, accountant: "prv"
       holdoutUri: `file://${blobDir}/holdout.csv`,
       textColumn: "review",
       labelColumn: "label",
+      labels: [
+        { value: "fresh", description: "a positive review" },
+        { value: "rotten", description: "a negative review" },
+      ],
+      subject: "movie review snippet",
       trainRows: 40,
     },
     outputUri: `file://${blobDir}/jobs/${jobId}/`,
@@ -159,6 +164,9 @@ describe("a training job end to end", () => {
     );
     for (const artifact of artifacts) expect(artifact.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(job.metrics).toEqual(result.metrics);
+    // What the trainer delivered is on the row, whatever it was: the job's outcome is read from these.
+    expect(job).toMatchObject({ rowsRequested: 8, rowsProduced: result.rows.produced, warnings: result.warnings });
+    if (result.rows.produced < 8) expect(result.warnings.length).toBeGreaterThan(0);
 
     const ledger = await ledgerOf(prisma, jobId);
     expect(ledger.chargedBy("dp-sgd")).toBeCloseTo(epsilon, 9);
