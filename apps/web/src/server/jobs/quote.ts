@@ -3,8 +3,7 @@ import { type Budget, budgetOf } from "@dpsynth/db";
 import type { TCaller } from "../auth/authenticate.ts";
 import type { TServerContext } from "../context.ts";
 import { findDataset } from "../datasets/queries.ts";
-import { jobDelta, SPEC_DATASET_SELECT } from "./build-spec.ts";
-import { resolveModel } from "./model-id.ts";
+import { buildSpec, SPEC_DATASET_SELECT } from "./build-spec.ts";
 import type { TCreateJob, TQuote } from "./schemas.ts";
 
 const fmt = (value: number) => String(Math.round(value * 1000) / 1000);
@@ -33,11 +32,11 @@ export function decide(
   };
 }
 
-/** The quote for the new-job form: same checks as a request, no side effects. */
+/** The quote for the new-job form: the spec a request would get (so the same refusals), no side effects. */
 export async function quoteJob(ctx: TServerContext, caller: TCaller, request: TCreateJob): Promise<TQuote> {
   const dataset = await findDataset(ctx, caller, request.datasetId, SPEC_DATASET_SELECT);
-  resolveModel(request.model);
-  const requested = { epsilon: request.epsilon, delta: jobDelta(request, dataset) };
+  const spec = buildSpec(request, { dataset, jobId: "quote", blobs: ctx.blobs });
+  const requested = { epsilon: request.epsilon, delta: spec.privacy.delta };
   const budget = await budgetOf(ctx.prisma, dataset.id);
   return {
     ...decide(requested, budget, caller.epsilonAllowance),
