@@ -197,7 +197,7 @@ export function CompareView({ datasetId, jobIds }: { datasetId?: string; jobIds:
                         <input type="checkbox" checked={selectedIds.includes(job.id)} onChange={() => toggle(job.id)} />
                         <span className="choice-title mono">{seriesName(job)}</span>
                         <span className="choice-meta row">
-                          <StatusBadge status={job.status} /> {formatInteger(job.spec.sampling.rows)} rows
+                          <StatusBadge job={job} /> {formatInteger(job.spec.sampling.rows)} rows
                         </span>
                       </label>
                     ))}

@@ -1,21 +1,32 @@
 "use client";
 
-import { PRESETS, type TPresetName } from "@dpsynth/contracts";
+import { PRESETS, type TPresetName, ZPrivacySpec, ZSamplingSpec, ZTrainingSpec } from "@dpsynth/contracts";
 import type { z } from "zod";
 import type { ZHyperparameters } from "@/server/jobs/schemas";
 
 export type THyperparameters = z.input<typeof ZHyperparameters>;
 
-/** One overridable field: where it goes in the request and the preset value it replaces. */
+type TSection = "training" | "privacy" | "sampling";
+const SECTIONS = { training: ZTrainingSpec, privacy: ZPrivacySpec, sampling: ZSamplingSpec } as const;
+
+/** One overridable field: where it goes in the request; the value it replaces is the preset's. */
 type TField = {
   id: string;
   label: string;
   hint: string;
-  section: "training" | "privacy" | "sampling";
+  section: TSection;
   key: string;
   integer?: boolean;
-  presetValue: (preset: TPresetName) => number;
+  /** The smallest value allowed; above 0 when unset. */
+  min?: number;
 };
+
+/** The value a field keeps when left empty: the preset's, else the contract's default. */
+function presetValue(preset: TPresetName, field: TField): number {
+  const section = PRESETS[preset][field.section] as Record<string, unknown>;
+  if (typeof section[field.key] === "number") return section[field.key] as number;
+  return (SECTIONS[field.section].shape as Record<string, z.ZodType>)[field.key]?.parse(undefined) as number;
+}
 
 const FIELDS: TField[] = [
   {
@@ -24,7 +35,6 @@ const FIELDS: TField[] = [
     hint: "More epochs take more steps, so the same ε buys more noise per step.",
     section: "training",
     key: "epochs",
-    presetValue: (preset) => PRESETS[preset].training.epochs,
   },
   {
     id: "hp-learning-rate",
@@ -32,7 +42,6 @@ const FIELDS: TField[] = [
     hint: "AdamW's step size.",
     section: "training",
     key: "learningRate",
-    presetValue: (preset) => PRESETS[preset].training.learningRate,
   },
   {
     id: "hp-batch",
@@ -41,7 +50,6 @@ const FIELDS: TField[] = [
     section: "training",
     key: "logicalBatchSize",
     integer: true,
-    presetValue: (preset) => PRESETS[preset].training.logicalBatchSize,
   },
   {
     id: "hp-seq-len",
@@ -50,7 +58,6 @@ const FIELDS: TField[] = [
     section: "training",
     key: "maxSeqLen",
     integer: true,
-    presetValue: (preset) => PRESETS[preset].training.maxSeqLen,
   },
   {
     id: "hp-clip",
@@ -58,7 +65,6 @@ const FIELDS: TField[] = [
     hint: "Each row's gradient is clipped to this norm before noise is added.",
     section: "privacy",
     key: "maxGradNorm",
-    presetValue: (preset) => PRESETS[preset].privacy.maxGradNorm,
   },
   {
     id: "hp-new-tokens",
@@ -67,7 +73,21 @@ const FIELDS: TField[] = [
     section: "sampling",
     key: "maxNewTokens",
     integer: true,
-    presetValue: (preset) => PRESETS[preset].sampling.maxNewTokens,
+  },
+  {
+    id: "hp-guidance",
+    label: "Label guidance",
+    hint: "Pushes each row towards its own label against the others' prompts; 0 turns it off. No privacy cost.",
+    section: "sampling",
+    key: "guidance",
+    min: 0,
+  },
+  {
+    id: "hp-candidates",
+    label: "Candidates per row, at most",
+    hint: "Rows re-scored as another label are generated again, up to this many tries per row asked for.",
+    section: "sampling",
+    key: "maxCandidatesPerRow",
   },
 ];
 
@@ -81,8 +101,10 @@ export function hyperparametersOf(text: THyperparameterText): { value?: THyperpa
     const raw = text[field.id]?.trim();
     if (!raw) continue;
     const number = Number(raw);
-    if (!(number > 0) || (field.integer && !Number.isInteger(number))) {
-      problems.push(`${field.label}: enter a ${field.integer ? "whole " : ""}number above 0.`);
+    const tooSmall = field.min === undefined ? !(number > 0) : !(number >= field.min);
+    if (Number.isNaN(number) || tooSmall || (field.integer && !Number.isInteger(number))) {
+      const bound = field.min === undefined ? "above 0" : `of at least ${field.min}`;
+      problems.push(`${field.label}: enter a ${field.integer ? "whole " : ""}number ${bound}.`);
       continue;
     }
     value[field.section] = { ...value[field.section], [field.key]: number };
@@ -114,7 +136,7 @@ export function HyperparameterFields({
               id={field.id}
               className="input num"
               inputMode="decimal"
-              placeholder={String(field.presetValue(preset))}
+              placeholder={String(presetValue(preset, field))}
               value={text[field.id] ?? ""}
               onChange={(event) => onChange({ ...text, [field.id]: event.target.value })}
             />

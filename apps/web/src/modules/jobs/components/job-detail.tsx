@@ -19,6 +19,7 @@ import { useJobEvents } from "../hooks/use-job-events";
 import { useJobReport } from "../hooks/use-job-report";
 import { isTerminal, useCancelJob, useJob } from "../hooks/use-jobs";
 import { ArtifactDownloads } from "./artifact-downloads";
+import { rowsText } from "./job-table";
 import { LossEpsilonChart, SERIES_COLORS } from "./loss-epsilon-chart";
 import { ReportView } from "./report-view";
 import { StageProgress } from "./stage-progress";
@@ -123,11 +124,49 @@ function JobOutcome({ job }: { job: TJobWire }) {
   return null;
 }
 
-function FinishedReport({ job }: { job: TJobWire }) {
-  const report = useJobReport(
+/** The finished job's report.json, when it has one (one query, shared by the notices and the report). */
+function useFinishedReport(job: TJobWire) {
+  return useJobReport(
     job.id,
     job.status === "SUCCEEDED" && job.artifacts.some((artifact) => artifact.name === "report.json"),
   );
+}
+
+/**
+ * What the owner must know before reading any number: a shortfall (rows made against rows asked), the trainer's
+ * warnings and the report's notes on what was skipped or degraded.
+ */
+function JobNotices({ job }: { job: TJobWire }) {
+  const notes = useFinishedReport(job).data?.notes ?? [];
+  if (job.status !== "SUCCEEDED") return null;
+  const withWarnings = job.outcome === "succeeded-with-warnings";
+  if (!withWarnings && notes.length === 0) return null;
+  const shortfall = job.rows && job.rows.produced < job.rows.requested ? job.rows : null;
+  return (
+    <div className={`alert ${withWarnings ? "alert-warning" : "alert-info"}`} role="status" data-testid="job-notices">
+      <div className="stack" style={{ gap: 6 }}>
+        <div className="alert-title">{withWarnings ? "Succeeded with warnings" : "Notes"}</div>
+        {shortfall && (
+          <p style={{ margin: 0 }} data-testid="rows-made">
+            Only <strong className="num">{formatInteger(shortfall.produced)}</strong> of the{" "}
+            <strong className="num">{formatInteger(shortfall.requested)}</strong> rows asked for were produced.
+            synthetic.csv holds those {formatInteger(shortfall.produced)}.
+          </p>
+        )}
+        {job.warnings.length + notes.length > 0 && (
+          <ul style={{ margin: 0, paddingLeft: 18 }} aria-label="Warnings and notes">
+            {[...new Set([...job.warnings, ...notes])].map((text) => (
+              <li key={text}>{text}</li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function FinishedReport({ job }: { job: TJobWire }) {
+  const report = useFinishedReport(job);
   if (job.status !== "SUCCEEDED") return null;
   return (
     <section className="stack" style={{ gap: 16 }} aria-labelledby="report-heading">
@@ -167,7 +206,7 @@ export function JobDetail({ jobId }: { jobId: string }) {
       <PageHeader
         title={
           <span className="row" style={{ gap: 10 }}>
-            {jobTitle(job)} <StatusBadge status={job.status} stage={job.stage} />
+            {jobTitle(job)} <StatusBadge job={job} />
           </span>
         }
         subtitle={
@@ -198,6 +237,7 @@ export function JobDetail({ jobId }: { jobId: string }) {
       </div>
 
       <JobOutcome job={job} />
+      <JobNotices job={job} />
 
       {reachedQueue && (
         <div className="grid grid-4">
@@ -278,7 +318,27 @@ export function JobDetail({ jobId }: { jobId: string }) {
             {job.spec.privacy.maxGradNorm} · {job.spec.privacy.accountant.toUpperCase()}
           </dd>
           <dt>Synthetic rows</dt>
-          <dd>{formatInteger(job.spec.sampling.rows)}</dd>
+          <dd>{job.rows ? `${rowsText(job)} made` : formatInteger(job.spec.sampling.rows)}</dd>
+          <dt>Labels</dt>
+          <dd>
+            {job.spec.data.labels.map((label) => (
+              <span key={label.value} style={{ display: "block" }}>
+                <span className="mono">{label.value}</span>: {label.description}
+              </span>
+            ))}
+          </dd>
+          <dt>Subject · other columns</dt>
+          <dd>
+            {job.spec.data.subject} · {job.spec.data.columns.length ? job.spec.data.columns.join(", ") : "none"}
+          </dd>
+          <dt>Prompt</dt>
+          <dd>
+            {job.spec.prompt.style} · <span className="mono">{job.spec.prompt.instruction}</span>
+          </dd>
+          <dt>Label guidance · re-scoring</dt>
+          <dd>
+            {job.spec.sampling.guidance} · {job.spec.sampling.rescoring ? "on" : "off"}
+          </dd>
         </dl>
       </Card>
 
