@@ -42,7 +42,8 @@ export function apiClient(baseUrl, token) {
   }
 
   /**
-   * `POST /api/v1/datasets` with the CSV as multipart `file`.
+   * `POST /api/v1/datasets` with the CSV as multipart `file`; `fields` include the declared labels (see
+   * DEMO_UPLOAD_FIELDS).
    * @param {string} csvPath
    * @param {Record<string, string>} fields
    */
@@ -69,3 +70,14 @@ function parseOrText(text) {
 }
 
 /** @typedef {ReturnType<typeof apiClient>} ApiClient */
+
+/** The form fields of an upload of the Rotten Tomatoes demo CSV: its columns and its declared labels. */
+export const DEMO_UPLOAD_FIELDS = {
+  textColumn: "review",
+  labelColumn: "label",
+  labels: JSON.stringify([
+    { value: "fresh", description: "a positive review: the critic recommends the movie" },
+    { value: "rotten", description: "a negative review: the critic does not recommend the movie" },
+  ]),
+  subject: "movie review snippet",
+};
