@@ -187,6 +187,39 @@ function FinishedReport({ job }: { job: TJobWire }) {
   );
 }
 
+/**
+ * The declared schema and the prompt a job ran with, as rows of the request's list. Jobs requested before owners
+ * declared labels carry neither in their stored spec, so they show none.
+ */
+function SchemaRows({ spec }: { spec: TJobWire["spec"] }) {
+  const stored = spec as Omit<TJobWire["spec"], "prompt"> & { prompt?: TJobWire["spec"]["prompt"] };
+  if (!Array.isArray(stored.data.labels) || !stored.prompt) return null;
+  return (
+    <>
+      <dt>Labels</dt>
+      <dd>
+        {stored.data.labels.map((label) => (
+          <span key={label.value} style={{ display: "block" }}>
+            <span className="mono">{label.value}</span>: {label.description}
+          </span>
+        ))}
+      </dd>
+      <dt>Subject · other columns</dt>
+      <dd>
+        {stored.data.subject} · {stored.data.columns.length ? stored.data.columns.join(", ") : "none"}
+      </dd>
+      <dt>Prompt</dt>
+      <dd>
+        {stored.prompt.style} · <span className="mono">{stored.prompt.instruction}</span>
+      </dd>
+      <dt>Label guidance · re-scoring</dt>
+      <dd>
+        {stored.sampling.guidance} · {stored.sampling.rescoring ? "on" : "off"}
+      </dd>
+    </>
+  );
+}
+
 /** One job: where it is, the live privacy/loss curve, and its results. */
 export function JobDetail({ jobId }: { jobId: string }) {
   const query = useJob(jobId);
@@ -319,26 +352,7 @@ export function JobDetail({ jobId }: { jobId: string }) {
           </dd>
           <dt>Synthetic rows</dt>
           <dd>{job.rows ? `${rowsText(job)} made` : formatInteger(job.spec.sampling.rows)}</dd>
-          <dt>Labels</dt>
-          <dd>
-            {job.spec.data.labels.map((label) => (
-              <span key={label.value} style={{ display: "block" }}>
-                <span className="mono">{label.value}</span>: {label.description}
-              </span>
-            ))}
-          </dd>
-          <dt>Subject · other columns</dt>
-          <dd>
-            {job.spec.data.subject} · {job.spec.data.columns.length ? job.spec.data.columns.join(", ") : "none"}
-          </dd>
-          <dt>Prompt</dt>
-          <dd>
-            {job.spec.prompt.style} · <span className="mono">{job.spec.prompt.instruction}</span>
-          </dd>
-          <dt>Label guidance · re-scoring</dt>
-          <dd>
-            {job.spec.sampling.guidance} · {job.spec.sampling.rescoring ? "on" : "off"}
-          </dd>
+          <SchemaRows spec={job.spec} />
         </dl>
       </Card>
 
