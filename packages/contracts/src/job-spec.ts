@@ -92,6 +92,11 @@ export const ZSamplingSpec = z.object({
   rescoring: z.boolean().default(true),
   /** Candidates generated per requested row at most, before the job reports a shortfall. */
   maxCandidatesPerRow: z.number().min(1).max(20).default(4),
+  /**
+   * Prefix cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return)
+   * with an apostrophe in synthetic.csv. Turn off only for consumers that never open the file in a spreadsheet.
+   */
+  escapeFormulas: z.boolean().default(true),
 });
 
 export const ZEvaluationSpec = z.object({

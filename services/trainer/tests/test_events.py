@@ -35,7 +35,13 @@ def test_jsonl_events_are_valid_and_seq_continues_in_a_later_attempt(tmp_path: P
     first.metric(step=1, epoch=0.25, values={"train/loss": 2.5, "privacy/epsilon": 0.4})
     second = EventEmitter.to_jsonl(path, job_id="job_1", attempt=2)
     second.privacy(mechanism="dp-sgd", epsilon=0.4, delta=1e-4, steps=1)
-    second.result(training=SUMMARY, metrics={"eval/tstr_accuracy_tfidf": 0.7}, artifacts=["report.json"])
+    second.result(
+        training=SUMMARY,
+        metrics={"eval/tstr_accuracy_tfidf": 0.7},
+        artifacts=["report.json"],
+        rows={"requested": 10, "produced": 9},
+        warnings=["Only 9 of the 10 rows asked for could be generated."],
+    )
     second.error(BudgetExceededError("Training stopped before step 9."))
     events = [json.loads(line) for line in path.read_text().splitlines()]
     assert [e["seq"] for e in events] == [0, 1, 2, 3, 4]

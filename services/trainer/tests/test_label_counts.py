@@ -108,6 +108,7 @@ def _spec_parts(label_mix, *, epsilon=8, label_counts=None):
                 "holdoutUri": "file:///h",
                 "textColumn": "t",
                 "labelColumn": "l",
+                "labels": [{"value": "a", "description": "a"}, {"value": "b", "description": "b"}],
                 "trainRows": 10,
             },
             "outputUri": "file:///o",

@@ -10,6 +10,7 @@ from dpsynth_trainer.data import parse_rows
 from dpsynth_trainer.events import EventEmitter
 from dpsynth_trainer.pipeline import LABEL_MIX_FILE, label_mix_once
 from test_pipeline import make_spec, write_splits
+from training_support import LABELS
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def setup(tmp_path):
     data_dir.mkdir()
     out_dir.mkdir()
     train_path, _, train, _ = write_splits(data_dir)
-    rows = parse_rows(train_path.read_bytes(), text_column="review", label_column="label")
+    rows = parse_rows(train_path.read_bytes(), text_column="review", label_column="label", labels=LABELS)
     events = out_dir / "events.jsonl"
 
     def run(**overrides):

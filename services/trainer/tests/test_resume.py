@@ -15,7 +15,7 @@ import pytest
 from dpsynth_trainer.data import parse_rows
 from dpsynth_trainer.events import EventEmitter
 from dpsynth_trainer.training import train
-from training_support import csv_bytes, fixture_rows, raw_spec, read_events, settings, spec, subprocess_env
+from training_support import LABELS, csv_bytes, fixture_rows, raw_spec, read_events, settings, spec, subprocess_env
 
 N_ROWS = 160
 KILL_AFTER_STEP = 3
@@ -46,7 +46,7 @@ def test_sigkill_after_k_steps_then_resume_matches_an_uninterrupted_run(tmp_path
     reference_out = tmp_path / "uninterrupted"
     reference = train(
         spec(N_ROWS, **OVERRIDES),
-        parse_rows(raw, text_column="review", label_column="label"),
+        parse_rows(raw, text_column="review", label_column="label", labels=LABELS),
         reference_out,
         EventEmitter.to_jsonl(reference_out / "events.jsonl", job_id="job_test"),
         settings=settings(),

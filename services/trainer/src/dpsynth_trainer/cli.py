@@ -44,7 +44,13 @@ def run_train(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     emitter = EventEmitter.to_jsonl(args.out / "events.jsonl", job_id=spec.jobId, attempt=args.attempt)
     try:
-        rows = read_rows(args.data, text_column=spec.data.textColumn, label_column=spec.data.labelColumn)
+        rows = read_rows(
+            args.data,
+            text_column=spec.data.textColumn,
+            label_column=spec.data.labelColumn,
+            labels=spec.data.label_values,
+            columns=spec.data.columns,
+        )
         from .training import CancelWatch, train  # the slow import (transformers, peft, opacus) once data is good
 
         redis = _redis_client(settings.REDIS_URL)

@@ -119,6 +119,7 @@ class LoraSpec(_Model):
     alpha: float
     dropout: float
     targetModules: list[str]
+    lastLayers: int | None
 
 
 class ModelSpec(_Model):
@@ -154,6 +155,7 @@ class TrainingSpec(_Model):
     maxSeqLen: int
     seed: int
     checkpointEvery: int
+    precision: Literal["auto", "bf16", "fp32"]
 
 
 class DpCountsMix(_Model):
@@ -177,12 +179,27 @@ class SamplingSpec(_Model):
     maxNewTokens: int
     batchSize: int
     seed: int
+    guidance: float
+    rescoring: bool
+    maxCandidatesPerRow: float
+    escapeFormulas: bool
 
 
 class EvaluationSpec(_Model):
     classifiers: list[Literal["tfidf", "embedding", "transformer"]]
     encoder: str
     transformerClassifier: str
+    baselineRows: int
+
+
+class LabelSpec(_Model):
+    value: str
+    description: str
+
+
+class PromptSpec(_Model):
+    style: Literal["auto", "chat", "plain", "raw"]
+    instruction: str
 
 
 class DataSpec(_Model):
@@ -190,8 +207,14 @@ class DataSpec(_Model):
     holdoutUri: str
     textColumn: str
     labelColumn: str
-    separator: str
+    labels: list[LabelSpec]
+    subject: str
+    columns: list[str]
     trainRows: int
+
+    @property
+    def label_values(self) -> list[str]:
+        return [label.value for label in self.labels]
 
 
 class JobSpec(_Model):
@@ -202,6 +225,7 @@ class JobSpec(_Model):
     datasetId: str
     model: ModelSpec
     privacy: PrivacySpec
+    prompt: PromptSpec
     training: TrainingSpec
     sampling: SamplingSpec
     evaluation: EvaluationSpec

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-ErrorCode = Literal["bad_input", "unknown_model", "budget_exceeded", "out_of_memory", "cancelled", "internal"]
+ErrorCode = Literal[
+    "bad_input", "unknown_model", "budget_exceeded", "out_of_memory", "cancelled", "no_rows", "internal"
+]
 
 
 class TrainerError(Exception):
@@ -59,6 +61,12 @@ class CancelledError(TrainerError):
     """The job was cancelled by its owner or an admin; a checkpoint was saved first."""
 
     code = "cancelled"
+
+
+class NoRowsError(TrainerError):
+    """Not one usable synthetic row came out within the candidate budget: the job cannot deliver anything."""
+
+    code = "no_rows"
 
 
 class InternalError(TrainerError):

@@ -147,8 +147,23 @@ class EventEmitter:
     def artifact(self, *, name: str, uri: str, bytes_: int, sha256: str) -> None:
         self.emit("artifact", name=name, uri=uri, bytes=bytes_, sha256=sha256)
 
-    def result(self, *, training: TrainingSummary, metrics: dict[str, float], artifacts: list[str]) -> None:
-        self.emit("result", training=training.model_dump(), metrics=metrics, artifacts=artifacts)
+    def result(
+        self,
+        *,
+        training: TrainingSummary,
+        metrics: dict[str, float],
+        artifacts: list[str],
+        rows: dict[str, int],
+        warnings: list[str],
+    ) -> None:
+        self.emit(
+            "result",
+            training=training.model_dump(),
+            metrics=metrics,
+            artifacts=artifacts,
+            rows=rows,
+            warnings=[warning[:2000] for warning in warnings],
+        )
 
     def error(self, error: TrainerError) -> None:
         self.emit("error", code=error.code, message=error.message[:2000], retryable=error.retryable)

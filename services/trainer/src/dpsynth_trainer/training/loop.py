@@ -38,7 +38,7 @@ from ..checkpoint import (
 )
 from ..config import TrainerSettings, load_settings
 from ..contract import JobSpec, TrainingSummary
-from ..data import SequenceDataset, TrainingRows, encode_rows, make_collate
+from ..data import TrainingRows
 from ..errors import BadInputError, CancelledError, OutOfMemoryError
 from ..events import EventEmitter
 from ..models import (
@@ -49,12 +49,14 @@ from ..models import (
     register_grad_samplers,
     save_trained_model,
 )
+from ..records import RowFormat
 from .accounting import BudgetGuard, PrivacyMeter
+from .batches import SequenceDataset, length_grouped, make_collate
 from .budget import TrainingBudget, training_budget
 from .cancel import CancelWatch
-from .forward import next_token_logits
-from .loss import row_loss_sum
-from .privacy import Trainable, completed_logical_step, make_trainable, zero_gradients_for_empty_batch
+from .precision import compute_dtype
+from .privacy import Trainable, completed_logical_step, make_trainable
+from .step import physical_pass
 
 MODEL_DIR = "model"
 # Opacus registers full backward hooks on layers whose inputs need no gradient (the first LoRA layer sees the
@@ -147,9 +149,7 @@ def train(
         )
     model = apply_finetune(loaded.model, spec.model)
     model.train()
-    encoded = encode_rows(
-        rows.rows, loaded.tokenizer, separator=spec.data.separator, max_seq_len=spec.training.maxSeqLen
-    )
+    encoded = RowFormat.for_spec(spec, loaded.tokenizer).encode_rows(rows.rows, max_seq_len=spec.training.maxSeqLen)
     if encoded.truncated:
         emitter.log(
             "warning",
@@ -176,6 +176,7 @@ def train(
         noise_multiplier=progress.plan.noiseMultiplier if progress else noise_multiplier,
         accountant_mechanism=progress.plan.accountant if progress else None,
     )
+    trainable.loader = length_grouped(trainable.loader, [len(ids) for ids in encoded.input_ids])
     plan = RunPlan(
         noiseMultiplier=trainable.noise_multiplier,
         sampleRate=trainable.sample_rate,
@@ -294,6 +295,7 @@ class _StepRunner:
         self.step = 0
         self.epsilon = 0.0
         self.device = next(trainable.model.parameters()).device
+        self.dtype = compute_dtype(spec.training.precision, self.device)
 
     def run(self, start: int, *, show_progress: bool) -> float | None:
         self.step = start
@@ -320,7 +322,7 @@ class _StepRunner:
             self._before_step()
             window = _StepWindow()
             for input_ids, attention, labels in batches:
-                window.add(*self._forward_backward(input_ids, attention, labels))
+                window.add(*physical_pass(self.t, (input_ids, attention, labels), dtype=self.dtype))
                 self.t.optimizer.step()
                 self.t.optimizer.zero_grad()
                 if not completed_logical_step(self.t.optimizer):
@@ -334,18 +336,6 @@ class _StepRunner:
                     self._before_step()
         bar.close()
         return loss
-
-    def _forward_backward(
-        self, input_ids: torch.Tensor, attention: torch.Tensor, labels: torch.Tensor
-    ) -> tuple[int, int, float]:
-        if input_ids.shape[0] == 0:
-            zero_gradients_for_empty_batch(self.t)
-            return 0, 0, 0.0
-        input_ids, attention, labels = (x.to(self.device) for x in (input_ids, attention, labels))
-        logits, targets = next_token_logits(self.t.model, input_ids, attention, labels)
-        loss = self.t.criterion(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), shape=logits.shape)
-        loss.backward()
-        return input_ids.shape[0], int(attention.sum()), row_loss_sum(logits.detach(), targets)
 
     def _before_step(self) -> None:
         next_step = self.step + 1
