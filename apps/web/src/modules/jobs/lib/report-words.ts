@@ -43,7 +43,8 @@ export function utilitySentence(report: TReport): string | null {
   const best = bestClassifier(report);
   if (!best) return null;
   const baseline = report.baseline?.utility.find((row) => row.classifier === best.classifier);
-  const chance = report.data.labels.length > 0 ? 1 / report.data.labels.length : null;
+  const shares = Object.values(report.fidelity.labelBalance.real);
+  const majority = shares.length > 0 ? Math.max(...shares) : null;
   const parts = [
     `Trained on the synthetic rows, ${classifierInWords(best.classifier)} labels ${percent(best.synthetic.accuracy)} of the real held-out rows correctly`,
     `; trained on your real rows, ${percent(best.real.accuracy)}`,
@@ -54,7 +55,7 @@ export function utilitySentence(report: TReport): string | null {
       `. Rows from the model before any training on your data (the prior-only baseline, no privacy cost) reach ${percent(baseline.synthetic.accuracy)}`,
     );
   }
-  if (chance !== null) parts.push(`; guessing would get about ${percent(chance)}`);
+  if (majority !== null) parts.push(`; always guessing the most common label would get about ${percent(majority)}`);
   return `${parts.join("")}.`;
 }
 
