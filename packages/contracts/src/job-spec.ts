@@ -54,7 +54,11 @@ export const ZTrainingSpec = z.object({
   logicalBatchSize: z.int().min(1).max(1_000_000).default(1024),
   physicalBatchSize: z.int().min(1).max(4096).default(8),
   maxSeqLen: z.int().min(8).max(4096).default(300),
-  seed: z.int().min(0).max(2 ** 31 - 1).default(0),
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
   /** Logical steps between checkpoints. */
   checkpointEvery: z.int().min(1).max(1_000_000).default(10),
   /**
@@ -79,7 +83,11 @@ export const ZSamplingSpec = z.object({
   /** Tokens per generated value: the text, and each other synthesised column. */
   maxNewTokens: z.int().min(1).max(4096).default(128),
   batchSize: z.int().min(1).max(1024).default(32),
-  seed: z.int().min(0).max(2 ** 31 - 1).default(0),
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
   /**
    * Contrastive (classifier-free-guidance-style) decoding against the other labels' prompts: 0 is off; higher
    * values push each row further towards its own label. Reads only the model and the prompts: no privacy cost.
@@ -100,7 +108,10 @@ export const ZSamplingSpec = z.object({
 });
 
 export const ZEvaluationSpec = z.object({
-  classifiers: z.array(z.enum(["tfidf", "embedding", "transformer"])).min(1).default(["tfidf", "embedding"]),
+  classifiers: z
+    .array(z.enum(["tfidf", "embedding", "transformer"]))
+    .min(1)
+    .default(["tfidf", "embedding"]),
   /** Sentence encoder for embedding metrics: an HF id, a local path, or the catalog key `all-minilm-l6-v2`. */
   encoder: z.string().min(1).max(300).default("all-minilm-l6-v2"),
   /** Encoder fine-tuned for the transformer classifier (CUDA only). */

@@ -45,7 +45,11 @@ export const ZReport = z.object({
   model: z.object({ id: z.string(), finetune: z.string() }),
   summary: ZReportSummary,
   /** The prompts the rows were conditioned on (public inputs only), one per label, as the model saw them. */
-  prompt: z.object({ style: z.enum(["chat", "plain", "raw"]), instruction: z.string(), examples: z.record(z.string(), z.string()) }),
+  prompt: z.object({
+    style: z.enum(["chat", "plain", "raw"]),
+    instruction: z.string(),
+    examples: z.record(z.string(), z.string()),
+  }),
   privacy: z.object({
     mechanisms: z.array(
       z.object({ mechanism: ZPrivacyMechanism, epsilon: z.number().min(0), delta: z.number().min(0) }),
