@@ -98,6 +98,11 @@ export const ZSamplingSpec = z.object({
    * prior), finds its own label the most likely; candidates are generated until the count is met. No privacy cost.
    */
   rescoring: z.boolean().default(true),
+  /**
+   * With re-scoring on, a candidate is kept only when its own label is the most likely one and has at least this
+   * posterior: higher keeps fewer, clearer rows (more candidates are generated to make up for them).
+   */
+  minPosterior: z.number().min(0).max(1).default(0.9),
   /** Candidates generated per requested row at most, before the job reports a shortfall. */
   maxCandidatesPerRow: z.number().min(1).max(20).default(4),
   /**
@@ -120,7 +125,7 @@ export const ZEvaluationSpec = z.object({
    * Rows sampled from the untrained model with the same prompts and post-processing (the prior-only baseline,
    * epsilon 0), so the report shows what fine-tuning added; 0 skips it. Capped at the requested rows.
    */
-  baselineRows: z.int().min(0).max(1_000_000).default(1000),
+  baselineRows: z.int().min(0).max(1_000_000).default(500),
 });
 
 /** One class of the label column, declared by the owner as public schema (never read off the rows). */

@@ -84,6 +84,7 @@ export const ZReport = z.object({
     shortfall: z.int().min(0),
     guidance: z.number().min(0),
     rescoring: z.boolean(),
+    minPosterior: z.number().min(0).max(1),
     labelMix: z.record(z.string(), z.number().min(0)),
     /** "exact-counts" only in a non-private run (epsilon "inf") that was given no label-count share. */
     labelMixSource: z.enum(["dp-counts", "exact-counts", "uniform", "custom"]),

@@ -120,6 +120,25 @@ def test_decoding_stops_at_a_stop_token_and_leaves_it_out(tiny) -> None:
     assert [(o.ids, o.stopped) for o in out] == [([], True), ([], True)]
 
 
+def test_rows_that_finish_early_leave_the_batch_without_changing_the_others(tiny) -> None:
+    """Greedy decoding of a batch, whose finished rows are dropped from the cache as it goes, matches decoding
+    each row alone."""
+    fmt = fmt_for(tiny)
+    prompts = [fmt.prompt_ids("fresh"), fmt.prompt_ids("rotten")]
+    vocab = tiny.model.get_output_embeddings().weight.shape[0]
+    stops = list(range(0, vocab, 3))  # a third of the vocabulary ends a row: rows stop at different steps
+    rows = [[(i % 2, list(range(1, 2 + i)))] for i in range(8)]
+    greedy = DecodeOptions(temperature=1e-6, max_new_tokens=12)
+
+    def decode(batch):
+        generator = torch.Generator().manual_seed(0)
+        return decode_field(tiny.model, prompts, batch, stop_ids=stops, pad_id=0, options=greedy, generator=generator)
+
+    together = decode(rows)
+    assert len({len(out.ids) for out in together}) > 1  # the rows did finish at different steps
+    assert [out.ids for out in together] == [decode([row])[0].ids for row in rows]
+
+
 def test_shared_prompts_and_tails_give_the_logits_of_the_whole_sequence(tiny) -> None:
     """Copying a prompt's cache to each stream and padding tails in the middle must change nothing."""
     fmt = fmt_for(tiny, columns=["year"])

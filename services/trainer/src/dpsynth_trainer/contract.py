@@ -181,6 +181,7 @@ class SamplingSpec(_Model):
     seed: int
     guidance: float
     rescoring: bool
+    minPosterior: float
     maxCandidatesPerRow: float
     escapeFormulas: bool
 

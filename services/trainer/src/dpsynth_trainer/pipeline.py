@@ -188,6 +188,7 @@ def sampling_config(spec: JobSpec) -> SamplingConfig:
         seed=sampling.seed,
         guidance=sampling.guidance,
         rescoring=sampling.rescoring,
+        min_posterior=sampling.minPosterior,
         max_candidates_per_row=sampling.maxCandidatesPerRow,
     )
 

@@ -205,6 +205,7 @@ def build_report(
             "shortfall": sampling.shortfall,
             "guidance": sampling.guidance,
             "rescoring": sampling.rescoring,
+            "minPosterior": sampling.min_posterior,
             "labelMix": mix.weights,
             "labelMixSource": mix.source,
         },

@@ -257,7 +257,12 @@ def _sampling(report: dict[str, Any]) -> str:
     ]
     settings = (
         f"<p>Guidance weight {escape(_number(s['guidance']))}; re-scoring "
-        f"{'on' if s['rescoring'] else 'off'}; {escape(_number(s['acceptanceRate']))} of the candidates were kept.</p>"
+        + (
+            f"on (a row's own label needs a posterior of at least {escape(_number(s['minPosterior']))})"
+            if s["rescoring"]
+            else "off"
+        )
+        + f"; {escape(_number(s['acceptanceRate']))} of the candidates were kept.</p>"
     )
     mix = [(label, _number(weight)) for label, weight in s["labelMix"].items()]
     return _section(

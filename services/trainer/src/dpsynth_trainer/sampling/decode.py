@@ -161,22 +161,31 @@ def decode_field(
     stop = torch.zeros(vocab, dtype=torch.bool, device=device)
     stop[[i for i in stop_ids if i < vocab]] = True
     count = len(rows)
-    generated = torch.empty((count, 0), dtype=torch.long, device=device)
+    generated = torch.full((count, options.max_new_tokens), pad_id, dtype=torch.long, device=device)
     done = torch.zeros(count, dtype=torch.bool, device=device)
     stopped = torch.zeros(count, dtype=torch.bool, device=device)
     lengths = torch.zeros(count, dtype=torch.long, device=device)
+    alive = torch.arange(count, device=device)  # the rows still in the batch, in batch order
     logits, cache, attention, position = state.next_logits, state.cache, state.attention, state.last_position
-    for _ in range(options.max_new_tokens):
-        scores = next_scores(logits, width, options)
-        token = torch.multinomial(scores.softmax(dim=-1), 1, generator=generator).squeeze(-1)
-        token = token.masked_fill(done, pad_id)
-        hit = stop[token] & ~done
-        lengths += (~done & ~hit).long()
-        stopped |= hit
-        generated = torch.cat([generated, token.unsqueeze(-1)], dim=-1)
-        done |= hit
+    for step in range(options.max_new_tokens):
+        finished = done[alive]
+        token = torch.multinomial(next_scores(logits, width, options).softmax(dim=-1), 1, generator=generator)
+        token = token.squeeze(-1).masked_fill(finished, pad_id)
+        hit = stop[token] & ~finished
+        lengths[alive] += (~finished & ~hit).long()
+        stopped[alive] |= hit
+        generated[alive, step] = token
+        done[alive] |= hit
         if bool(done.all()):
             break
+        keep = ~done[alive]
+        if int((~keep).sum()) * 4 >= len(alive):
+            # A quarter of the batch has finished: drop those rows' streams from the cache instead of feeding them.
+            streams = (keep.nonzero().squeeze(-1).unsqueeze(-1) * width + torch.arange(width, device=device)).reshape(
+                -1
+            )
+            cache.reorder_cache(streams)
+            attention, position, token, alive = attention[streams], position[streams], token[keep], alive[keep]
         position = position + 1
         attention = torch.cat([attention, attention.new_ones((attention.shape[0], 1))], dim=-1)
         output = model(

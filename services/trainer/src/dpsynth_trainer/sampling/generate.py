@@ -3,9 +3,10 @@
 A batch of candidates is decoded one field at a time (the sampler writes each field's name; the model writes
 the value, see `records.py`), each row against the other labels' prompts when guidance is on. Candidates with
 an empty text are dropped; with re-scoring on, so is every candidate whose posterior under the fine-tuned
-model favours another label. Batches follow the labels still short of their quota, weighted by how often each
-label's candidates are kept, until the quotas are met or `max_candidates_per_row` candidates per requested row
-have been tried: then the result says plainly how many rows are missing.
+model favours another label or gives its own less than `min_posterior`. Batches follow the labels still short
+of their quota, weighted by how often each label's candidates are kept, until the quotas are met or
+`max_candidates_per_row` candidates per requested row have been tried: then the result says plainly how many
+rows are missing.
 
 Nothing here reads a private row: only the model, the public prompts and the planned quotas.
 """
@@ -41,6 +42,7 @@ class SamplingConfig:
     seed: int = 0
     guidance: float = 0.0
     rescoring: bool = False
+    min_posterior: float = 0.5
     max_candidates_per_row: float = 4.0
 
 
@@ -64,6 +66,7 @@ class SamplingResult:
     seconds: float = 0.0
     guidance: float = 0.0
     rescoring: bool = False
+    min_posterior: float = 0.5
 
     @property
     def shortfall(self) -> int:
@@ -145,9 +148,11 @@ class _Sampler:
                 likelihoods = continuation_log_likelihoods(
                     self.model, self.fmt, continuations, self.labels, batch_size=self.config.batch_size
                 )
-                best = label_posteriors(likelihoods, self.labels, self.prior).argmax(dim=-1).tolist()
-                for i, winner in zip(scored, best, strict=True):
-                    keep[i] = self.labels[winner] == batch[i]
+                posteriors = label_posteriors(likelihoods, self.labels, self.prior)
+                best = posteriors.argmax(dim=-1).tolist()
+                for row, (i, winner) in enumerate(zip(scored, best, strict=True)):
+                    own = self.labels.index(batch[i])
+                    keep[i] = winner == own and float(posteriors[row, own]) >= self.config.min_posterior
         return keep, nonempty.count(False)
 
     def row(self, label: str, values: Sequence[list[int]]) -> SyntheticRow:
@@ -176,7 +181,9 @@ def generate_rows(
 ) -> SamplingResult:
     """Rows for each label up to its quota, within `max_candidates_per_row` candidates per requested row."""
     requested = sum(quotas.values())
-    result = SamplingResult(requested=requested, guidance=config.guidance, rescoring=config.rescoring)
+    result = SamplingResult(
+        requested=requested, guidance=config.guidance, rescoring=config.rescoring, min_posterior=config.min_posterior
+    )
     budget = math.ceil(requested * config.max_candidates_per_row)
     need = {label: count for label, count in quotas.items() if count > 0}
     tried = dict.fromkeys(need, 0)
