@@ -228,9 +228,10 @@ describe("owner journey: upload, request, approval, live training, report", () =
 
     await page.getByLabel("Epsilon (ε)").fill(String(REQUESTED_EPSILON));
     await page.getByLabel("Rows to generate").fill(String(SYNTHETIC_ROWS));
-    // The CPU preset is sized for SmolLM2 on 2,000 rows; a few short steps show the path in the suite's time.
+    // The CPU preset is sized for SmolLM2 on 2,000 rows; a few short steps show the path in the suite's time. The
+    // tiny model's tokenizer spends about a token per character, so the prompt alone takes some 50 of them.
     await page.getByText("Hyper-parameters").click();
-    const shorter = { Epochs: "1", "Logical batch size": "64", "Max sequence length (tokens)": "48" };
+    const shorter = { Epochs: "1", "Logical batch size": "64", "Max sequence length (tokens)": "96" };
     for (const [field, value] of Object.entries(shorter)) await page.getByLabel(field, { exact: true }).fill(value);
     await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("needs-approval");
     expect(await quote.textContent()).toMatch(/allowance/);
@@ -371,7 +372,7 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await page.getByText("Other model", { exact: true }).click();
     await page.getByLabel("Hugging Face model id").fill(TEST_MODEL);
     await page.getByText("Hyper-parameters").click();
-    await page.getByLabel("Max sequence length (tokens)").fill("32");
+    await page.getByLabel("Max sequence length (tokens)").fill("112");
     await shot(owner, "14-new-job-overrides");
     const quote = page.getByTestId("quote");
     await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("runs-now");
@@ -383,7 +384,7 @@ describe("owner journey: upload, request, approval, live training, report", () =
       },
     );
     await expect.poll(() => jobStatus(page), { timeout: 15_000 }).toMatch(/^(QUEUED|RUNNING)$/);
-    expect(await page.getByRole("region", { name: "Request" }).textContent()).toContain("32 tokens");
+    expect(await page.getByRole("region", { name: "Request" }).textContent()).toContain("112 tokens");
 
     await page.getByRole("button", { name: "Cancel job" }).click();
     const dialog = page.getByRole("dialog", { name: "Cancel this job?" });

@@ -76,7 +76,7 @@ function specFor(jobId: string, datasetId: string, epochs = 1, accountant: "prv"
       learningRate: 1e-3,
       logicalBatchSize: 8,
       physicalBatchSize: 8,
-      maxSeqLen: 32,
+      maxSeqLen: 48,
       checkpointEvery: 1,
     },
     sampling: { rows: 8, labelMix: { kind: "uniform" }, maxNewTokens: 12, batchSize: 8 },
@@ -86,11 +86,11 @@ function specFor(jobId: string, datasetId: string, epochs = 1, accountant: "prv"
       holdoutUri: `file://${blobDir}/holdout.csv`,
       textColumn: "review",
       labelColumn: "label",
+      // Short words: the tiny test model's tokenizer spends about a token per character of the prompt.
       labels: [
-        { value: "fresh", description: "a positive review" },
-        { value: "rotten", description: "a negative review" },
+        { value: "fresh", description: "positive" },
+        { value: "rotten", description: "negative" },
       ],
-      subject: "movie review snippet",
       trainRows: 40,
     },
     outputUri: `file://${blobDir}/jobs/${jobId}/`,
