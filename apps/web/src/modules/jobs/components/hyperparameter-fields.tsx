@@ -91,11 +91,29 @@ const FIELDS: TField[] = [
   },
 ];
 
+/** Switches the owner may flip: re-scoring, for one, is worth turning off for a model that knows nothing yet. */
+const SWITCHES: Omit<TField, "integer" | "min">[] = [
+  {
+    id: "hp-rescoring",
+    label: "Re-score candidates",
+    hint: "Keep a row only when the fine-tuned model reads it as its own label. No privacy cost.",
+    section: "sampling",
+    key: "rescoring",
+  },
+];
+
+function presetSwitch(preset: TPresetName, field: Omit<TField, "integer" | "min">): boolean {
+  const section = PRESETS[preset][field.section] as Record<string, unknown>;
+  if (typeof section[field.key] === "boolean") return section[field.key] as boolean;
+  return (SECTIONS[field.section].shape as Record<string, z.ZodType>)[field.key]?.parse(undefined) as boolean;
+}
+
+/** What the owner typed or ticked, by field id: numbers as typed, switches as "on" or "off". */
 export type THyperparameterText = Record<string, string>;
 
 /** Overrides the owner typed, as the API's `hyperparameters`; empty fields keep the preset's value. */
 export function hyperparametersOf(text: THyperparameterText): { value?: THyperparameters; problems: string[] } {
-  const value: Record<string, Record<string, number>> = {};
+  const value: Record<string, Record<string, number | boolean>> = {};
   const problems: string[] = [];
   for (const field of FIELDS) {
     const raw = text[field.id]?.trim();
@@ -108,6 +126,11 @@ export function hyperparametersOf(text: THyperparameterText): { value?: THyperpa
       continue;
     }
     value[field.section] = { ...value[field.section], [field.key]: number };
+  }
+  for (const field of SWITCHES) {
+    const state = text[field.id];
+    if (state === "on" || state === "off")
+      value[field.section] = { ...value[field.section], [field.key]: state === "on" };
   }
   return { value: Object.keys(value).length ? (value as THyperparameters) : undefined, problems };
 }
@@ -141,6 +164,22 @@ export function HyperparameterFields({
               onChange={(event) => onChange({ ...text, [field.id]: event.target.value })}
             />
             <span className="hint">{field.hint}</span>
+          </div>
+        ))}
+        {SWITCHES.map((field) => (
+          <div className="field" key={field.id}>
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={text[field.id] ? text[field.id] === "on" : presetSwitch(preset, field)}
+                onChange={(event) => onChange({ ...text, [field.id]: event.target.checked ? "on" : "off" })}
+                aria-describedby={`${field.id}-hint`}
+              />
+              {field.label}
+            </label>
+            <span className="hint" id={`${field.id}-hint`}>
+              {field.hint}
+            </span>
           </div>
         ))}
       </div>
