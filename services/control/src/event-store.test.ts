@@ -49,6 +49,8 @@ function successfulRun(jobId: string) {
       training: summary,
       metrics: { "eval/tstr_accuracy_tfidf": 0.6 },
       artifacts: ["synthetic.csv"],
+      rows: { requested: 20, produced: 20 },
+      warnings: [],
     }),
   ];
 }
@@ -72,6 +74,7 @@ describe("persistEvent", () => {
 
     const after = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(after).toMatchObject({ status: "SUCCEEDED", stage: "done", epsilonSpent: 1.5, lastEventSeq: 7 });
+    expect(after).toMatchObject({ rowsRequested: 20, rowsProduced: 20, warnings: [] });
     expect(after.metrics).toEqual({ "eval/tstr_accuracy_tfidf": 0.6 });
     expect(after.startedAt).not.toBeNull();
     const points = await prisma.metricPoint.findMany({ where: { jobId: job.id }, orderBy: { step: "asc" } });
@@ -204,6 +207,43 @@ describe("persistEvent", () => {
     expect(ledger.released).toBeCloseTo(1.6, 12);
   });
 
+  it("records the rows a result delivered and its warnings, so a shortfall stays visible on a succeeded job", async () => {
+    const job = await seedJob(prisma);
+    const warnings = ["Only 7 of the 20 rows asked for passed the re-scoring within 4 candidates per row."];
+    await persistEvent(
+      prisma,
+      trainerEvent(job.id, 0, {
+        type: "result",
+        training: summary,
+        metrics: {},
+        artifacts: ["synthetic.csv", "report.json"],
+        rows: { requested: 20, produced: 7 },
+        warnings,
+      }),
+    );
+    expect(await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({
+      status: "SUCCEEDED",
+      rowsRequested: 20,
+      rowsProduced: 7,
+      warnings,
+    });
+  });
+
+  it("fails a job whose trainer produced no usable row, with the trainer's message, and settles it", async () => {
+    const job = await seedJob(prisma, { epsilon: 2 });
+    await persistEvent(
+      prisma,
+      trainerEvent(job.id, 0, { type: "privacy", mechanism: "dp-sgd", epsilon: 1.2, delta: 1e-5, steps: 4 }),
+    );
+    const message = "No synthetic row passed within 80 candidates: train longer or turn re-scoring off.";
+    await persistEvent(prisma, trainerEvent(job.id, 1, { type: "error", code: "no_rows", message, retryable: false }));
+    const failed = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(failed).toMatchObject({ status: "FAILED", errorCode: "no_rows", errorMessage: message });
+    expect(failed.rowsProduced).toBeNull();
+    const ledger = await ledgerOf(prisma, job.id);
+    expect([ledger.charged, ledger.released]).toEqual([1.2, 0.8]);
+  });
+
   it("ends a job CANCELLED on the trainer's cancelled error, and a late stage event does not revive it", async () => {
     const job = await seedJob(prisma);
     await persistEvent(prisma, trainerEvent(job.id, 0, { type: "stage", stage: "training" }));
@@ -233,6 +273,8 @@ describe("persistEvent", () => {
         training: { ...summary, epsilon: 0.5 },
         metrics: { "eval/tstr_accuracy_tfidf": 0.6 },
         artifacts: [],
+        rows: { requested: 20, produced: 20 },
+        warnings: [],
       }),
     ];
     const before = await snapshot(job.id);

@@ -16,7 +16,9 @@ type Tx = Prisma.TransactionClient;
 
 /** The final outcome an event announces, or null when the job goes on. */
 export function outcomeOf(event: TTrainerEvent): TOutcome | null {
-  if (event.type === "result") return { status: "SUCCEEDED", metrics: event.metrics };
+  if (event.type === "result") {
+    return { status: "SUCCEEDED", metrics: event.metrics, rows: event.rows, warnings: event.warnings };
+  }
   if (event.type !== "error" || event.retryable) return null;
   if (event.code === "cancelled") return { status: "CANCELLED" };
   return { status: "FAILED", code: event.code, message: event.message };

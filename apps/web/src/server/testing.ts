@@ -15,6 +15,12 @@ import type { TNextRouteContext } from "./http/route.ts";
 
 const SECRET = "test-secret-test-secret-test-secret";
 
+/** The declared labels of `smallCsv`'s two classes. */
+export const SMALL_LABELS = [
+  { value: "pos", description: "a glowing review" },
+  { value: "neg", description: "a scathing review" },
+];
+
 /**
  * A real server context for one test file: its own PostgreSQL schema, its own BullMQ prefix and blob
  * directory, on the servers `npm test` started. Route handlers under test use it through `serverContext()`.
@@ -56,11 +62,27 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
     };
   }
 
-  /** A dataset of `rows` small rows owned by `ownerId`, ingested the way an upload is. */
-  async function dataset(ownerId: string, { epsilonTotal = 10, deltaTotal = 1e-5, rows = 40 } = {}) {
-    const result = await ingestCsv(sourceOf(smallCsv(rows)), {
+  /**
+   * A dataset of `rows` small rows (labels pos and neg, declared with descriptions) owned by `ownerId`, ingested
+   * the way an upload is; `csv` and `labels` replace the file and the declared set.
+   */
+  async function dataset(
+    ownerId: string,
+    {
+      epsilonTotal = 10,
+      deltaTotal = 1e-5,
+      rows = 40,
+      csv = smallCsv(rows),
+      labels = SMALL_LABELS,
+      subject = "product review",
+      syntheticColumns = [] as string[],
+    } = {},
+  ) {
+    const result = await ingestCsv(sourceOf(csv), {
       textColumn: "text",
       labelColumn: "label",
+      labels,
+      syntheticColumns,
       holdoutFraction: 0.2,
       splitSeed: 1,
       store: ctx.blobs,
@@ -68,7 +90,7 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
     });
     // A ledger of its own, unlike an upload (the same small CSV every time would share one).
     const ledgerId = await createLedger(ctx.prisma, { epsilonTotal, deltaTotal });
-    return ctx.prisma.dataset.create({ data: datasetRow(result, { ownerId, name: "small", ledgerId }) });
+    return ctx.prisma.dataset.create({ data: datasetRow(result, { ownerId, name: "small", subject, ledgerId }) });
   }
 
   async function close() {

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .cli_pipeline import add_evaluate, add_run, add_sample
+from .demo_data import add_demo_data
 from .errors import InternalError, TrainerError
 
 EXIT_TRAINER_ERROR = 2
@@ -93,6 +94,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_sample,
     add_evaluate,
     add_worker,
+    add_demo_data,
 ]
 
 

@@ -11,10 +11,15 @@ export const DATASET_SELECT = {
   columns: true,
   textColumn: true,
   labelColumn: true,
+  labels: true,
+  subject: true,
+  syntheticColumns: true,
   delimiter: true,
   trainRows: true,
   holdoutRows: true,
   labelCounts: true,
+  trainRowsOutsideLabels: true,
+  holdoutRowsOutsideLabels: true,
   holdoutFraction: true,
   splitSeed: true,
   createdAt: true,
@@ -24,10 +29,18 @@ type TDatasetRow = Prisma.DatasetGetPayload<{ select: typeof DATASET_SELECT }>;
 
 /** A dataset as the API answers it, with its current budget. */
 export async function datasetWire(prisma: PrismaClient, row: TDatasetRow): Promise<TDataset> {
+  const { trainRowsOutsideLabels, holdoutRowsOutsideLabels, ...rest } = row;
   return {
-    ...row,
-    columns: row.columns as TDataset["columns"],
+    ...rest,
+    // Datasets stored before ID-like columns were marked have no such flag.
+    columns: (row.columns as Omit<TDataset["columns"][number], "idLike">[]).map((column) => ({
+      idLike: false,
+      ...column,
+    })),
+    labels: row.labels as TDataset["labels"],
+    syntheticColumns: row.syntheticColumns as string[],
     labelCounts: row.labelCounts as TDataset["labelCounts"],
+    rowsOutsideLabelSet: { train: trainRowsOutsideLabels, holdout: holdoutRowsOutsideLabels },
     createdAt: row.createdAt.toISOString(),
     budget: await budgetOf(prisma, row.id),
   };

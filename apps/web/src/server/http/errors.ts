@@ -24,6 +24,7 @@ export const ERROR_STATUS = {
   ragged_rows: 400,
   malformed_csv: 400,
   unknown_column: 400,
+  unknown_label: 400,
   empty_labels: 400,
   empty_text: 400,
   one_label_class: 400,

@@ -1,6 +1,7 @@
 import "server-only";
 import type { TJobSpec } from "@dpsynth/contracts";
 import type { Prisma } from "@dpsynth/db";
+import { jobOutcome } from "./outcome.ts";
 import type { TJob } from "./schemas.ts";
 
 /** What a job answer reads from the database. */
@@ -16,12 +17,20 @@ type TJobRow = Prisma.JobGetPayload<{ include: typeof JOB_INCLUDE }>;
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 export function jobWire(row: TJobRow): TJob {
+  const rows =
+    row.rowsRequested === null || row.rowsProduced === null
+      ? null
+      : { requested: row.rowsRequested, produced: row.rowsProduced };
+  const warnings = row.warnings as string[];
   return {
     id: row.id,
     datasetId: row.datasetId,
     dataset: row.dataset,
     requester: row.requester,
     status: row.status,
+    outcome: jobOutcome({ status: row.status, rows, warnings }),
+    rows,
+    warnings,
     stage: row.stage,
     epsilon: row.epsilon,
     delta: row.delta,
