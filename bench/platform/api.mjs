@@ -42,7 +42,8 @@ export function apiClient(baseUrl, token) {
   }
 
   /**
-   * `POST /api/v1/datasets` with the CSV as multipart `file`.
+   * `POST /api/v1/datasets` with the CSV as multipart `file`; `fields` include the declared labels (see
+   * DEMO_UPLOAD_FIELDS).
    * @param {string} csvPath
    * @param {Record<string, string>} fields
    */
@@ -69,3 +70,17 @@ function parseOrText(text) {
 }
 
 /** @typedef {ReturnType<typeof apiClient>} ApiClient */
+
+/**
+ * The form fields of an upload of the Rotten Tomatoes demo CSV: its columns and its declared labels, in few words,
+ * because the smoke preset's tiny model spends about a token per character of its prompt.
+ */
+export const DEMO_UPLOAD_FIELDS = {
+  textColumn: "review",
+  labelColumn: "label",
+  labels: JSON.stringify([
+    { value: "fresh", description: "positive" },
+    { value: "rotten", description: "negative" },
+  ]),
+  subject: "movie review snippet",
+};

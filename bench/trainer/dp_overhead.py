@@ -85,25 +85,26 @@ def _measure_config(
     return built, record
 
 
-def measure_group(group: Group, snippets, *, device: torch.device, cache_dir: Path, deadline: float) -> list[dict]:
-    """Build each mode of `group` and measure its memory; then time them in interleaved rounds."""
+def measure_variants(
+    configs: list[StepConfig], group: Group, snippets, *, device: torch.device, cache_dir: Path, deadline: float
+) -> list[dict]:
+    """Build each configuration and measure its memory; then time them in interleaved rounds."""
     rows = full_length_rows(snippets, group.logical_batch, group.seq_len)
-    built: dict[str, Built] = {}
-    records: dict[str, dict[str, Any]] = {}
-    for mode in MODES:
-        config = StepConfig(group.model, group.finetune, mode, group.seq_len, group.logical_batch, group.physical_batch)
+    built: dict[int, Built] = {}
+    records: dict[int, dict[str, Any]] = {}
+    for index, config in enumerate(configs):
         if time.monotonic() > deadline:
-            records[mode] = {**asdict(config), "status": "skipped", "reason": "time budget spent", "times_s": []}
+            records[index] = {**asdict(config), "status": "skipped", "reason": "time budget spent", "times_s": []}
             continue
-        print(f"  {group.model} {group.finetune} {mode}: building and measuring memory…", flush=True)
-        instance, records[mode] = _measure_config(config, rows, device, cache_dir)
+        print(f"  {config}: building and measuring memory…", flush=True)
+        instance, records[index] = _measure_config(config, rows, device, cache_dir)
         if instance is not None:
-            built[mode] = instance
+            built[index] = instance
     for _ in range(group.rounds - 1):
         if time.monotonic() > deadline:
             break
-        for mode, instance in built.items():
-            records[mode]["times_s"].append(timed(instance.step, device))
+        for index, instance in built.items():
+            records[index]["times_s"].append(timed(instance.step, device))
     for instance in built.values():
         instance.close()
     built.clear()
@@ -117,6 +118,66 @@ def measure_group(group: Group, snippets, *, device: torch.device, cache_dir: Pa
             record["tokens_per_step"] / seconds if seconds and "tokens_per_step" in record else None
         )
     return list(records.values())
+
+
+def measure_group(group: Group, snippets, *, device: torch.device, cache_dir: Path, deadline: float) -> list[dict]:
+    """DP with ghost clipping and with per-sample hooks beside non-private training, float32."""
+    configs = [
+        StepConfig(group.model, group.finetune, mode, group.seq_len, group.logical_batch, group.physical_batch)
+        for mode in MODES
+    ]
+    return measure_variants(configs, group, snippets, device=device, cache_dir=cache_dir, deadline=deadline)
+
+
+#: The CPU speed-ups of DP LoRA, each against float32 LoRA on every layer: bf16 autocast, then also LoRA on the
+#: last layers only (the CPU preset's choice), all with per-sample hooks (what "auto" clipping picks on a CPU).
+SPEEDUPS = (("fp32", None), ("bf16", None), ("bf16", 8))
+
+
+def measure_speedups(group: Group, snippets, *, device: torch.device, cache_dir: Path, deadline: float) -> list[dict]:
+    configs = [
+        StepConfig(
+            group.model, "lora", "hooks", group.seq_len, group.logical_batch, group.physical_batch, precision, last
+        )
+        for precision, last in SPEEDUPS
+    ]
+    return measure_variants(configs, group, snippets, device=device, cache_dir=cache_dir, deadline=deadline)
+
+
+def speedup_rows(records: list[dict]) -> list[list]:
+    """One row per configuration, tokens/s over the float32 all-layer run of the same model, same run."""
+    rows = []
+    for model in dict.fromkeys(r["model"] for r in records):
+        group = [r for r in records if r["model"] == model]
+        base = next((r for r in group if r["precision"] == "fp32" and r["last_layers"] is None), {})
+        for r in group:
+            rows.append(
+                [
+                    model,
+                    r["precision"],
+                    "all" if r["last_layers"] is None else f"last {r['last_layers']}",
+                    r.get("trainable_parameters"),
+                    r.get("step_s"),
+                    r.get("tokens_per_s"),
+                    ratio(r.get("tokens_per_s"), base.get("tokens_per_s")),
+                    r.get("peak_mib"),
+                    len(r["times_s"]),
+                ]
+            )
+    return rows
+
+
+SPEEDUP_COLUMNS = [
+    "model",
+    "precision",
+    "LoRA layers",
+    "trainable params",
+    "step s",
+    "tokens/s",
+    "tokens/s ratio over float32, all layers",
+    "peak MiB",
+    "timed steps",
+]
 
 
 def table_rows(records: list[dict]) -> list[list]:
@@ -179,33 +240,50 @@ def _warm_up_runtime(snippets, device: torch.device, cache_dir: Path) -> None:
         built.close()
 
 
-def run(groups: list[Group], *, device: torch.device, budget_s: float) -> tuple[list[dict], list[str]]:
+def run(
+    groups: list[Group], speedup_groups: list[Group], *, device: torch.device, budget_s: float
+) -> tuple[list[dict], list[dict], list[str]]:
     settings = load_settings()
     snippets = rotten_tomatoes_snippets()
     deadline = time.monotonic() + budget_s
     _warm_up_runtime(snippets, device, settings.model_cache)
     records: list[dict] = []
+    speedups: list[dict] = []
     notes: list[str] = []
     for group in groups:
         print(f"{group.model} / {group.finetune}: seq {group.seq_len}, batch {group.logical_batch}", flush=True)
         records += measure_group(group, snippets, device=device, cache_dir=settings.model_cache, deadline=deadline)
+    for group in speedup_groups:
+        print(f"{group.model}: bf16 and last-layer LoRA against float32", flush=True)
+        speedups += measure_speedups(group, snippets, device=device, cache_dir=settings.model_cache, deadline=deadline)
     if time.monotonic() > deadline:
         notes.append(f"The time budget of {budget_s:.0f}s ran out: configurations marked 'skipped' were not measured.")
-    return records, notes
+    return records, speedups, notes
 
 
-def body_for(records: list[dict], notes: list[str], *, title: str, summary: str, parameters: dict) -> dict:
+def body_for(
+    records: list[dict], notes: list[str], *, title: str, summary: str, parameters: dict, speedups: list[dict] = ()
+) -> dict:
+    tables = [
+        {
+            "title": "DP-SGD versus non-private training, same model, batch and length",
+            "columns": COLUMNS,
+            "rows": table_rows(records),
+        }
+    ]
+    if speedups:
+        tables.append(
+            {
+                "title": "DP LoRA (per-sample hooks): bf16 autocast and last-layer LoRA against float32, same run",
+                "columns": SPEEDUP_COLUMNS,
+                "rows": speedup_rows(speedups),
+            }
+        )
     return {
         "title": title,
         "summary": summary,
         "parameters": parameters,
-        "tables": [
-            {
-                "title": "DP-SGD versus non-private training, same model, batch and length",
-                "columns": COLUMNS,
-                "rows": table_rows(records),
-            }
-        ],
+        "tables": tables,
         "anchors": ANCHORS,
         "notes": [
             "Ratios divide the DP configuration by the non-private one of the same group, measured in the same run "
@@ -222,7 +300,7 @@ def body_for(records: list[dict], notes: list[str], *, title: str, summary: str,
                 if r["status"] != "measured"
             ),
         ],
-        "measurements": records,
+        "measurements": [*records, *speedups],
     }
 
 
@@ -233,6 +311,12 @@ def cpu_groups(smoke: bool) -> list[Group]:
     return tiny + [Group("smollm2-135m", f, 64, 8, 8, 4) for f in ("lora", "full")]
 
 
+def cpu_speedup_groups(smoke: bool) -> list[Group]:
+    if smoke:
+        return [Group("tiny-llama", "lora", 16, 2, 1, 1)]
+    return [Group("smollm2-135m", "lora", 64, 16, 16, 4)]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = benchmark_parser(__doc__)
     parser.add_argument("--budget-s", type=float, default=1800.0, help="stop measuring new configurations after this")
@@ -240,14 +324,17 @@ def main(argv: list[str] | None = None) -> None:
     use_threads(args.threads)
     device = select_device(load_settings().DPSYNTH_DEVICE)
     groups = cpu_groups(args.smoke)
-    records, notes = run(groups, device=device, budget_s=args.budget_s)
+    speedup_groups = cpu_speedup_groups(args.smoke)
+    records, speedups, notes = run(groups, speedup_groups, device=device, budget_s=args.budget_s)
     body = body_for(
         records,
         notes,
+        speedups=speedups,
         title="DP training overhead (dp-overhead)",
         summary="Step time and peak memory of DP-SGD (Opacus through the trainer's make_trainable) divided by "
         "non-private training of the same model, batch and sequence length, for LoRA and full fine-tuning, with "
-        "ghost clipping and per-sample hooks.",
+        "ghost clipping and per-sample hooks; and DP LoRA in bf16 autocast and on the last layers only, against "
+        "float32 on every layer.",
         parameters={
             "device": str(device),
             "torch threads": torch.get_num_threads(),

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
         pairs = [(models[0], "lora"), (models[1], "full")]
     groups = [Group(m, f, seq_len, logical, physical, rounds) for m, f in pairs]
     print(f"device {device}; {len(groups)} groups; budget {args.budget_s:.0f}s", flush=True)
-    records, run_notes = run(groups, device=device, budget_s=args.budget_s - (time.monotonic() - started))
+    records, _, run_notes = run(groups, [], device=device, budget_s=args.budget_s - (time.monotonic() - started))
     if device.type == "cuda":
         notes.append(
             "fp32 weights and activations with PyTorch's default matmul precision (no TF32), as the trainer runs."

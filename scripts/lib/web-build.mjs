@@ -13,6 +13,7 @@ const INPUTS = [
   "packages/contracts/src",
   "packages/contracts/schema",
   "packages/db/src",
+  "packages/datasets/src",
   "prisma/schema.prisma",
   "package-lock.json",
   "tsconfig.base.json",

@@ -1,22 +1,31 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { REDIS_KEYS } from "@dpsynth/contracts";
 import { parse } from "csv-parse/sync";
+import { Redis } from "ioredis";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { seededOwner } from "./accounts.ts";
 import { type E2EBrowser, launchBrowser } from "./support/browser.ts";
 import { e2eEnv, seededAdmin } from "./support/env.ts";
+import { signIn } from "./support/session.ts";
 
 /**
- * The product's main path, in the browser, on the real stack: an owner uploads the demo CSV by drag and drop,
- * asks for more epsilon than their allowance with the quick-demo preset, an admin approves, the CPU trainer
- * runs a tiny GPT-2 while the chart fills, the report appears and synthetic.csv downloads.
+ * The product's main path, in the browser, on the real stack: an owner uploads the demo CSV by drag and drop and
+ * declares its labels, asks for more epsilon than their allowance, an admin approves, the CPU trainer runs a tiny
+ * GPT-2 (typed in as another model: the dashboard offers no test model) while the chart fills, the report appears
+ * and synthetic.csv downloads. Then what the ledger enforces: the allowance counts what the owner already holds,
+ * and a charge beyond a reservation is refused.
  */
 
 const DEMO_CSV = fileURLToPath(
   new URL("../../../services/trainer/tests/fixtures/rotten_tomatoes_600.csv", import.meta.url),
 );
 const DATASET_NAME = "Rotten Tomatoes (e2e upload)";
+const SUBJECT = "movie review snippet";
+const FRESH = "a review that recommends the movie";
+/** A tiny random model keeps the run inside the e2e suite's time; an owner types any model id the same way. */
+const TEST_MODEL = "tiny-gpt2";
 /** The seeded owner may run ε 3 without approval; this asks for more. */
 const REQUESTED_EPSILON = 4;
 const SYNTHETIC_ROWS = 60;
@@ -30,16 +39,6 @@ let owner: E2EBrowser;
 let admin: E2EBrowser;
 /** Filled in as the journey goes; later steps need what earlier ones created. */
 const journey: { datasetId?: string; jobId?: string } = {};
-
-async function signIn(browser: E2EBrowser, account: { email: string; password: string }) {
-  const { page } = browser;
-  await page.goto(`${baseUrl}/login`);
-  await page.getByLabel("Email", { exact: true }).fill(account.email);
-  await page.getByLabel("Password", { exact: true }).fill(account.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((url) => url.pathname === "/", { timeout: 30_000 });
-  await page.getByRole("button", { name: "Sign out" }).waitFor({ timeout: 30_000 });
-}
 
 /** Drops a file on the drop zone the way a browser does: a DataTransfer carrying a File, dragged over, dropped. */
 async function dropFile(page: Page, testId: string, file: { name: string; text: string }) {
@@ -58,6 +57,29 @@ async function dropFile(page: Page, testId: string, file: { name: string; text: 
 async function shot(browser: E2EBrowser, name: string) {
   await browser.page.evaluate(() => window.scrollTo(0, 0));
   await browser.screenshot(name);
+}
+
+/** Writes a privacy event to a job's Redis stream the way a trainer does (its seq from the job's counter). */
+async function reportAsTrainer(
+  jobId: string,
+  privacy: { mechanism: "dp-sgd"; runId: string; epsilon: number; delta: number; steps: number },
+) {
+  const redis = new Redis(process.env.REDIS_URL ?? "");
+  try {
+    const seq = (await redis.incr(`${REDIS_KEYS.eventSeqPrefix}${jobId}`)) - 1;
+    const event = {
+      schemaVersion: 1,
+      jobId,
+      seq,
+      ts: new Date().toISOString(),
+      attempt: 1,
+      type: "privacy",
+      ...privacy,
+    };
+    await redis.xadd(`${REDIS_KEYS.eventsStreamPrefix}${jobId}`, "*", REDIS_KEYS.eventField, JSON.stringify(event));
+  } finally {
+    redis.disconnect();
+  }
 }
 
 function jobStatus(page: Page): Promise<string | null> {
@@ -86,8 +108,8 @@ async function atPhoneWidth(browser: E2EBrowser, path: string, name: string, rea
 beforeAll(async () => {
   owner = await launchBrowser(artifactsDir);
   admin = await launchBrowser(artifactsDir);
-  await signIn(owner, seededOwner());
-  await signIn(admin, seededAdmin());
+  await signIn(baseUrl, owner, seededOwner());
+  await signIn(baseUrl, admin, seededAdmin());
 });
 afterAll(async () => {
   await owner?.close();
@@ -157,12 +179,44 @@ describe("owner journey: upload, request, approval, live training, report", () =
     expect(await page.getByRole("table", { name: "First rows" }).getByRole("row").count()).toBeGreaterThan(1);
     await shot(owner, "03-upload-preview");
 
+    // The labels step: the detected labels, kept, each with a description that defaults to the value.
+    const labels = page.getByRole("table", { name: "Declared labels" });
+    expect(await labels.locator("tbody tr").evaluateAll((rows) => rows.map((row) => row.dataset.label))).toEqual([
+      "fresh",
+      "rotten",
+    ]);
+    expect(await page.locator("#labels-public").textContent()).toMatch(/become the public schema/);
+    const freshDescription = page.getByLabel("Description of fresh");
+    expect(await freshDescription.getAttribute("placeholder")).toBe("fresh");
+    // Removing one of two labels leaves too few: the set says so, tied to the list, and upload waits.
+    await page.getByLabel("Keep rotten").uncheck();
+    const setError = page.locator("#labels-error");
+    expect(await setError.textContent()).toMatch(/Keep at least two labels/);
+    expect(await page.getByRole("group", { name: /Labels found in/ }).getAttribute("aria-describedby")).toContain(
+      "labels-error",
+    );
+    expect(await page.getByTestId("rows-outside").textContent()).toMatch(/300 rows carry a label you did not keep/);
+    expect(await page.getByRole("button", { name: "Upload dataset" }).isDisabled()).toBe(true);
+    await shot(owner, "03b-upload-labels-too-few");
+    await page.getByLabel("Keep rotten").check();
+    expect(await setError.count()).toBe(0);
+    await freshDescription.fill(FRESH);
+    await page.getByLabel("Subject: what one row is").fill(SUBJECT);
+    expect(await page.getByRole("region", { name: "5. Columns to synthesise" }).textContent()).toMatch(
+      /The file has no other columns/,
+    );
+    await shot(owner, "03c-upload-labels");
+
     await page.getByLabel("Dataset name").fill(DATASET_NAME);
     await page.getByRole("button", { name: "Upload dataset" }).click();
     await page.waitForURL((url) => /^\/datasets\/(?!new$)[^/]+$/.test(url.pathname), { timeout: 60_000 });
     journey.datasetId = new URL(page.url()).pathname.split("/").pop();
     await page.getByRole("heading", { name: DATASET_NAME }).waitFor();
     await page.getByRole("heading", { name: "Privacy budget" }).waitFor();
+    const schema = page.getByRole("region", { name: "Public schema" });
+    expect(await schema.textContent()).toContain(SUBJECT);
+    expect(await schema.getByRole("row", { name: /fresh/ }).textContent()).toContain(FRESH);
+    expect(await schema.getByRole("row", { name: /rotten/ }).textContent()).toContain("rotten");
     await shot(owner, "04-dataset-new");
   });
 
@@ -170,17 +224,43 @@ describe("owner journey: upload, request, approval, live training, report", () =
     const { page } = owner;
     expect(journey.datasetId).toBeDefined();
     await page.goto(`${baseUrl}/jobs/new?datasetId=${journey.datasetId}`);
-    const quickDemo = page.getByRole("radio", { name: /Quick demo/ });
-    await quickDemo.waitFor();
-    expect(await quickDemo.isChecked()).toBe(true);
-    expect(await page.getByRole("radio", { name: /tiny-gpt2/ }).isChecked()).toBe(true);
+    const cpuPreset = page.getByRole("radio", { name: /CPU \(SmolLM2 135M\)/ });
+    await cpuPreset.waitFor();
+    expect(await cpuPreset.isChecked()).toBe(true);
+    expect(await page.getByRole("radio", { name: /smollm2-135m/ }).isChecked()).toBe(true);
+    // Tiny random models and the smoke preset are for tests: never offered.
+    expect(await page.getByRole("radio", { name: /tiny-gpt2|tiny-llama|Smoke/ }).count()).toBe(0);
 
+    // The prompt each label's rows are conditioned on, in the owner's words; a per-job description changes it.
+    const freshPrompt = page.locator('pre.prompt-example[data-label="fresh"]');
+    expect(await freshPrompt.textContent()).toBe(`Write one ${SUBJECT} (label: ${FRESH}).`);
+    await page.getByLabel("Description of rotten").fill("a review that pans the movie");
+    expect(await page.locator('pre.prompt-example[data-label="rotten"]').textContent()).toBe(
+      `Write one ${SUBJECT} (label: a review that pans the movie).`,
+    );
+    await page.getByLabel("Instruction template").fill("A {subject} about {film}.");
+    expect(await page.locator("#job-prompt-error").textContent()).toMatch(/\{film\} is not a placeholder/);
+    expect(await page.getByLabel("Instruction template").getAttribute("aria-describedby")).toContain(
+      "job-prompt-error",
+    );
+    await page.getByLabel("Instruction template").fill("");
+
+    await page.getByText("Other model", { exact: true }).click();
+    await page.getByLabel("Hugging Face model id").fill(TEST_MODEL);
     // Within the allowance first: the form says it runs now.
+    await page.getByLabel("Epsilon (ε)").fill("3");
     const quote = page.getByTestId("quote");
     await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("runs-now");
 
     await page.getByLabel("Epsilon (ε)").fill(String(REQUESTED_EPSILON));
     await page.getByLabel("Rows to generate").fill(String(SYNTHETIC_ROWS));
+    // The CPU preset is sized for SmolLM2 on 2,000 rows; a few short steps show the path in the suite's time. The
+    // tiny model's tokenizer spends about a token per character, so the prompt alone takes some 50 of them.
+    await page.getByText("Hyper-parameters").click();
+    const shorter = { Epochs: "1", "Logical batch size": "64", "Max sequence length (tokens)": "96" };
+    for (const [field, value] of Object.entries(shorter)) await page.getByLabel(field, { exact: true }).fill(value);
+    // A random model reads no row as its label: re-scoring would keep none of them.
+    await page.getByLabel("Re-score candidates").uncheck();
     await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("needs-approval");
     expect(await quote.textContent()).toMatch(/allowance/);
     await shot(owner, "05-new-job-needs-approval");
@@ -189,6 +269,9 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await page.waitForURL((url) => /^\/jobs\/(?!new$)[^/]+$/.test(url.pathname), { timeout: 30_000 });
     journey.jobId = new URL(page.url()).pathname.split("/").pop();
     await expect.poll(() => jobStatus(page), { timeout: 15_000 }).toBe("PENDING_APPROVAL");
+    const request = await page.getByRole("region", { name: "Request" }).textContent();
+    expect(request).toContain("rotten: a review that pans the movie");
+    expect(request).toContain(`fresh: ${FRESH}`);
     await page.getByText("Waiting for an administrator").waitFor();
     await shot(owner, "06-job-pending-approval");
   });
@@ -310,25 +393,39 @@ describe("owner journey: upload, request, approval, live training, report", () =
     expect(await reserved.locator(".stat-value").textContent()).toBe("0");
   });
 
-  it("runs a request within the allowance at once, with a hyper-parameter override, and cancels it", async () => {
+  it("counts the ε the owner already holds on the dataset: a small request now needs approval; approved, it is cancelled", async () => {
     const { page } = owner;
     await page.goto(`${baseUrl}/jobs/new?datasetId=${journey.datasetId}`);
     await page.getByLabel("Epsilon (ε)").fill("1");
+    await page.getByText("Other model", { exact: true }).click();
+    await page.getByLabel("Hugging Face model id").fill(TEST_MODEL);
     await page.getByText("Hyper-parameters").click();
-    await page.getByLabel("Max sequence length (tokens)").fill("32");
+    await page.getByLabel("Max sequence length (tokens)").fill("112");
     await shot(owner, "14-new-job-overrides");
+    // ε 1 is within the allowance of 3, but the approved job already spent up to 4 of it on this dataset.
     const quote = page.getByTestId("quote");
-    await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("runs-now");
-    await page.getByRole("button", { name: "Start job" }).click();
+    await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("needs-approval");
+    expect(await quote.textContent()).toMatch(/plus the [\d.]+ your jobs already hold on this dataset/);
+    await page.getByRole("button", { name: "Request approval" }).click();
     await page.waitForURL(
       (url) => /^\/jobs\/(?!new$)[^/]+$/.test(url.pathname) && !url.pathname.endsWith(journey.jobId ?? ""),
       {
         timeout: 30_000,
       },
     );
-    await expect.poll(() => jobStatus(page), { timeout: 15_000 }).toMatch(/^(QUEUED|RUNNING)$/);
-    expect(await page.getByRole("region", { name: "Request" }).textContent()).toContain("32 tokens");
+    const jobId = new URL(page.url()).pathname.split("/").pop();
+    await page.getByText("already hold on this dataset").waitFor();
 
+    // The admin sees why it waits.
+    await admin.page.goto(`${baseUrl}/admin/approvals`);
+    const request = admin.page.locator(`article[data-job-id="${jobId}"]`);
+    expect(await request.getByTestId("approval-reason").textContent()).toMatch(/already hold on this dataset/);
+    await shot(admin, "14b-admin-approval-cumulative");
+    await request.getByRole("button", { name: "Approve" }).click();
+    await request.waitFor({ state: "detached", timeout: 15_000 });
+
+    await expect.poll(() => jobStatus(page), { timeout: 15_000 }).toMatch(/^(QUEUED|RUNNING)$/);
+    expect(await page.getByRole("region", { name: "Request" }).textContent()).toContain("112 tokens");
     await page.getByRole("button", { name: "Cancel job" }).click();
     const dialog = page.getByRole("dialog", { name: "Cancel this job?" });
     await dialog.getByRole("button", { name: "Yes, cancel it" }).click();
@@ -336,6 +433,35 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await page.getByText("Epsilon spent before the cancel").waitFor();
     await shot(owner, "15-job-cancelled");
   }, 180_000);
+
+  it("fails a job whose trainer reports more ε than it reserved, and shows admins the refused charge", async () => {
+    const { page } = owner;
+    await page.goto(`${baseUrl}/jobs/new?datasetId=${journey.datasetId}`);
+    await page.getByLabel("Epsilon (ε)").fill("0.5");
+    await expect
+      .poll(() => page.getByTestId("quote").getAttribute("data-outcome"), { timeout: 15_000 })
+      .toBe("needs-approval");
+    await page.getByRole("button", { name: "Request approval" }).click();
+    await page.waitForURL((url) => /^\/jobs\/(?!new$)[^/]+$/.test(url.pathname), { timeout: 30_000 });
+    const jobId = new URL(page.url()).pathname.split("/").pop() as string;
+    const request = admin.page.locator(`article[data-job-id="${jobId}"]`);
+    await admin.page.goto(`${baseUrl}/admin/approvals`);
+    await request.getByRole("button", { name: "Approve" }).click();
+    await request.waitFor({ state: "detached", timeout: 15_000 });
+
+    // A faulty trainer: its privacy event claims twice the job's reservation, on the job's own event stream.
+    await reportAsTrainer(jobId, { mechanism: "dp-sgd", runId: "run-faulty", epsilon: 1, delta: 0, steps: 1 });
+    await expect.poll(() => jobStatus(page), { timeout: 60_000, interval: 1_000 }).toBe("FAILED");
+    await page.getByRole("alert").filter({ hasText: "The ledger refused the excess" }).waitFor();
+    await shot(owner, "15b-job-charge-refused");
+
+    await admin.page.goto(`${baseUrl}/admin/audit`);
+    const alert = admin.page.locator('tr[data-action="ledger.charge_refused"]', { hasText: jobId.slice(-8) });
+    await alert.waitFor({ timeout: 15_000 });
+    expect(await alert.textContent()).toMatch(/system/);
+    expect(await alert.textContent()).toMatch(/refused: 0\.5/);
+    await shot(admin, "15c-admin-audit-refused-charge");
+  }, 120_000);
 
   it("shows the admin pages to admins, and owners only a note that they are for admins", async () => {
     await owner.page.goto(`${baseUrl}/admin/approvals`);

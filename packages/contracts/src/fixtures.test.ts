@@ -9,12 +9,40 @@ import { ZTrainerEvent } from "./trainer-events.ts";
 const fixtures = new URL("../fixtures/", import.meta.url);
 const schemas: Record<string, z.ZodType> = { "job-spec": ZJobSpec, "trainer-event": ZTrainerEvent, report: ZReport };
 
+type TPatch = { base: string; set?: Record<string, unknown>; delete?: string[] };
+
+function readJson(path: string): unknown {
+  return JSON.parse(readFileSync(new URL(path, fixtures), "utf8"));
+}
+
+/** A fixture, with a patch fixture (see fixtures/README.md) applied to the valid document it names. */
+function resolve(data: unknown): unknown {
+  if (typeof data !== "object" || data === null || !("base" in data)) return data;
+  const patch = data as TPatch;
+  const doc = readJson(`valid/${patch.base}`) as Record<string, unknown>;
+  const walk = (path: string) => {
+    const keys = path.split(".");
+    const last = keys.pop() as string;
+    const parent = keys.reduce((node, key) => node[key] as Record<string, unknown>, doc);
+    return { parent, last };
+  };
+  for (const [path, value] of Object.entries(patch.set ?? {})) {
+    const { parent, last } = walk(path);
+    parent[last] = value;
+  }
+  for (const path of patch.delete ?? []) {
+    const { parent, last } = walk(path);
+    delete parent[last];
+  }
+  return doc;
+}
+
 function load(kind: "valid" | "invalid") {
   return readdirSync(new URL(`${kind}/`, fixtures)).map((file) => {
     const contract = file.split(".")[0] as string;
     const schema = schemas[contract];
     if (!schema) throw new Error(`fixture ${file} names no contract`);
-    return { file, schema, data: JSON.parse(readFileSync(new URL(`${kind}/${file}`, fixtures), "utf8")) };
+    return { file, schema, data: resolve(readJson(`${kind}/${file}`)) };
   });
 }
 

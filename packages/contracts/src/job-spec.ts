@@ -4,103 +4,215 @@ import { SCHEMA_VERSION } from "./queue.ts";
 const ZPositive = z.number().positive();
 
 /** How the base model is adapted: LoRA by default; full fine-tuning for small models; QLoRA on CUDA only. */
-export const ZFinetuneMethod = z.enum(["lora", "full", "qlora"]);
+export const ZFinetuneMethod = z.enum(["lora", "full", "qlora"]).meta({ title: "FinetuneMethod" });
 
-export const ZLoraConfig = z.object({
-  r: z.int().min(1).max(256).default(8),
-  alpha: z.number().positive().default(16),
-  dropout: z.number().min(0).max(0.5).default(0),
-  /** Module names to adapt; empty means the family's default (attention projections). */
-  targetModules: z.array(z.string()).default([]),
-});
+export const ZLoraConfig = z
+  .object({
+    r: z.int().min(1).max(256).default(8),
+    alpha: z.number().positive().max(1024).default(16),
+    dropout: z.number().min(0).max(0.5).default(0),
+    /** Module names to adapt; empty means the family's default (attention projections). */
+    targetModules: z.array(z.string().min(1).max(100)).max(32).default([]),
+    /**
+     * Adapt only the last N transformer layers (null: all). The backward pass then stops at the lowest adapted
+     * layer, so training costs less: on a CPU this is most of a step's time.
+     */
+    lastLayers: z.int().min(1).max(1000).nullable().default(null),
+  })
+  .meta({ title: "LoraSpec" });
 
-export const ZModelSpec = z.object({
-  /** A Hugging Face model id, a local directory, or a catalog key such as `smollm2-135m`. */
-  id: z.string().min(1).max(300),
-  revision: z.string().max(100).optional(),
-  finetune: ZFinetuneMethod.default("lora"),
-  lora: ZLoraConfig.prefault({}),
-});
+export const ZModelSpec = z
+  .object({
+    /** A Hugging Face model id, a local directory, or a catalog key such as `smollm2-135m`. */
+    id: z.string().min(1).max(300),
+    revision: z.string().max(100).optional(),
+    finetune: ZFinetuneMethod.default("lora"),
+    lora: ZLoraConfig.prefault({}),
+  })
+  .meta({ title: "ModelSpec" });
+
+/**
+ * How DP-SGD's privacy loss is accounted and calibrated: PRV (the default) falls back to PLD where its numerical
+ * composition fails, PLD to RDP; RDP stays selectable. All three are upper bounds for the same mechanism.
+ */
+export const ZAccountant = z.enum(["prv", "pld", "rdp"]).meta({ title: "Accountant" });
 
 /** A (epsilon, delta) pair for one mechanism. */
-export const ZPrivacyShare = z.object({ epsilon: ZPositive, delta: z.number().min(0).lt(1) });
+export const ZPrivacyShare = z
+  .object({ epsilon: ZPositive.max(100), delta: z.number().min(0).lt(1) })
+  .meta({ title: "PrivacyShare" });
 
-export const ZPrivacySpec = z.object({
-  /**
-   * Total epsilon approved for the job, all mechanisms together; "inf" is the non-private baseline,
-   * which runs the same code without the privacy engine.
-   */
-  epsilon: z.union([ZPositive, z.literal("inf")]),
-  delta: z.number().min(0).lt(1),
-  /** The share of (epsilon, delta) spent on releasing label counts; null when the label mix is not DP. */
-  labelCounts: ZPrivacyShare.nullable().default(null),
-  accountant: z.enum(["prv", "rdp"]).default("prv"),
-  maxGradNorm: ZPositive.default(0.01),
-  /** "ghost" is fast gradient clipping; "hooks" per-sample gradients; "auto" picks ghost where the layers allow. */
-  clipping: z.enum(["auto", "ghost", "hooks"]).default("auto"),
-});
+/** 0 (a non-private run), or a delta below 1 and not so small that it is a slip (5e-324 gives no noise level). */
+const ZDelta = z.union([z.literal(0), z.number().min(1e-30).lt(1)]);
 
-export const ZTrainingSpec = z.object({
-  epochs: z.number().positive().max(100).default(5),
-  learningRate: ZPositive.default(5.1e-4),
-  logicalBatchSize: z.int().min(1).default(1024),
-  physicalBatchSize: z.int().min(1).default(8),
-  maxSeqLen: z.int().min(8).max(4096).default(300),
-  seed: z.int().min(0).default(0),
-  /** Logical steps between checkpoints. */
-  checkpointEvery: z.int().min(1).default(10),
-});
+export const ZPrivacySpec = z
+  .object({
+    /**
+     * Total epsilon approved for the job, all mechanisms together; "inf" is the non-private baseline,
+     * which runs the same code without the privacy engine.
+     */
+    epsilon: z.union([ZPositive.max(100), z.literal("inf")]),
+    delta: ZDelta,
+    /** The share of (epsilon, delta) spent on releasing label counts; null when the label mix is not DP. */
+    labelCounts: ZPrivacyShare.nullable().default(null),
+    accountant: ZAccountant.default("prv"),
+    maxGradNorm: ZPositive.max(1000).default(0.01),
+    /** "ghost" is fast gradient clipping; "hooks" per-sample gradients; "auto" picks ghost where the layers allow. */
+    clipping: z.enum(["auto", "ghost", "hooks"]).default("auto"),
+  })
+  .meta({ title: "PrivacySpec" });
+
+export const ZTrainingSpec = z
+  .object({
+    epochs: z.number().positive().max(100).default(5),
+    learningRate: ZPositive.max(1).default(5.1e-4),
+    logicalBatchSize: z.int().min(1).max(1_000_000).default(1024),
+    physicalBatchSize: z.int().min(1).max(4096).default(8),
+    maxSeqLen: z.int().min(8).max(4096).default(300),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0),
+    /** Logical steps between checkpoints. */
+    checkpointEvery: z.int().min(1).max(1_000_000).default(10),
+    /**
+     * Compute precision of the forward and backward passes. "auto" is bf16 autocast where the device supports it
+     * (CPUs with AVX512-BF16 or AMX, recent GPUs) and float32 elsewhere. Per-sample gradients, their norms and the
+     * clipping are always float32, so the privacy guarantee does not depend on it.
+     */
+    precision: z.enum(["auto", "bf16", "fp32"]).default("auto"),
+  })
+  .meta({ title: "TrainingSpec" });
 
 export const ZLabelMix = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("dp-counts") }),
-  z.object({ kind: z.literal("uniform") }),
-  z.object({ kind: z.literal("custom"), weights: z.record(z.string(), z.number().nonnegative()) }),
+  z.object({ kind: z.literal("dp-counts") }).meta({ title: "DpCountsMix" }),
+  z.object({ kind: z.literal("uniform") }).meta({ title: "UniformMix" }),
+  z
+    .object({ kind: z.literal("custom"), weights: z.record(z.string(), z.number().nonnegative()) })
+    .meta({ title: "CustomMix" }),
 ]);
 
-export const ZSamplingSpec = z.object({
-  rows: z.int().min(1).max(1_000_000),
-  labelMix: ZLabelMix.default({ kind: "dp-counts" }),
-  temperature: z.number().positive().max(5).default(1),
-  topP: z.number().gt(0).max(1).default(1),
-  maxNewTokens: z.int().min(1).max(4096).default(128),
-  batchSize: z.int().min(1).max(1024).default(16),
-  seed: z.int().min(0).default(0),
-});
+export const ZSamplingSpec = z
+  .object({
+    rows: z.int().min(1).max(1_000_000),
+    labelMix: ZLabelMix.default({ kind: "dp-counts" }),
+    temperature: z.number().positive().max(5).default(1),
+    topP: z.number().gt(0).max(1).default(0.95),
+    /** Tokens per generated value: the text, and each other synthesised column. */
+    maxNewTokens: z.int().min(1).max(4096).default(128),
+    batchSize: z.int().min(1).max(1024).default(32),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0),
+    /**
+     * Contrastive (classifier-free-guidance-style) decoding against the other labels' prompts: 0 is off; higher
+     * values push each row further towards its own label. Reads only the model and the prompts: no privacy cost.
+     */
+    guidance: z.number().min(0).max(10).default(1.5),
+    /**
+     * Keep a candidate row only when the fine-tuned model, scoring it under every label's prompt (the label mix as
+     * prior), finds its own label the most likely; candidates are generated until the count is met. No privacy cost.
+     */
+    rescoring: z.boolean().default(true),
+    /**
+     * With re-scoring on, a candidate is kept only when its own label is the most likely one and has at least this
+     * posterior: higher keeps fewer, clearer rows (more candidates are generated to make up for them).
+     */
+    minPosterior: z.number().min(0).max(1).default(0.9),
+    /** Candidates generated per requested row at most, before the job reports a shortfall. */
+    maxCandidatesPerRow: z.number().min(1).max(20).default(4),
+    /**
+     * Prefix cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return)
+     * with an apostrophe in synthetic.csv. Turn off only for consumers that never open the file in a spreadsheet.
+     */
+    escapeFormulas: z.boolean().default(true),
+  })
+  .meta({ title: "SamplingSpec" });
 
-export const ZEvaluationSpec = z.object({
-  classifiers: z.array(z.enum(["tfidf", "embedding", "transformer"])).default(["tfidf", "embedding"]),
-  /** Sentence encoder for embedding metrics: an HF id, a local path, or the catalog key `all-minilm-l6-v2`. */
-  encoder: z.string().default("all-minilm-l6-v2"),
-  /** Encoder fine-tuned for the transformer classifier (CUDA only). */
-  transformerClassifier: z.string().default("bert-base-uncased"),
-});
+export const ZEvaluationSpec = z
+  .object({
+    classifiers: z
+      .array(z.enum(["tfidf", "embedding", "transformer"]))
+      .min(1)
+      .default(["tfidf", "embedding"]),
+    /** Sentence encoder for embedding metrics: an HF id, a local path, or the catalog key `all-minilm-l6-v2`. */
+    encoder: z.string().min(1).max(300).default("all-minilm-l6-v2"),
+    /** Encoder fine-tuned for the transformer classifier (CUDA only). */
+    transformerClassifier: z.string().min(1).max(300).default("bert-base-uncased"),
+    /**
+     * Rows sampled from the untrained model with the same prompts and post-processing (the prior-only baseline,
+     * epsilon 0), so the report shows what fine-tuning added; 0 skips it. Capped at the requested rows.
+     */
+    baselineRows: z.int().min(0).max(1_000_000).default(500),
+  })
+  .meta({ title: "EvaluationSpec" });
 
-export const ZDataSpec = z.object({
-  /** Blob URIs (`file:///…` or `s3://…`) of the train and holdout splits, fixed at upload. */
-  trainUri: z.string().min(1),
-  holdoutUri: z.string().min(1),
-  textColumn: z.string().min(1),
-  labelColumn: z.string().min(1),
-  /** Separator between the label and the text in the serialised row. */
-  separator: z.string().min(1).default("\t"),
-  /** Number of training rows, which bounds delta (delta < 1/n). */
-  trainRows: z.int().min(1),
-});
+/** One class of the label column, declared by the owner as public schema (never read off the rows). */
+export const ZLabelSpec = z
+  .object({
+    value: z.string().min(1).max(200),
+    /** Words a language model understands ("a positive review"); the default is the value itself. */
+    description: z.string().min(1).max(500),
+  })
+  .meta({ title: "LabelSpec" });
+
+/**
+ * How a row becomes a prompt. Prompts are built from public inputs only: the subject, the label's description
+ * and the column names. "chat" wraps the instruction in the model's chat template, "plain" writes it as a line
+ * of text, "raw" is the bare label value (an ablation baseline); "auto" is "chat" for models with a chat
+ * template and "plain" otherwise. Placeholders: {subject}, {labelColumn}, {label} (the description), {value}.
+ */
+export const ZPromptSpec = z
+  .object({
+    style: z.enum(["auto", "chat", "plain", "raw"]).default("auto"),
+    instruction: z.string().min(1).max(2000).default("Write one {subject} ({labelColumn}: {label})."),
+  })
+  .meta({ title: "PromptSpec" });
+
+export const ZDataSpec = z
+  .object({
+    /** Blob URIs (`file:///…` or `s3://…`) of the train and holdout splits, fixed at upload. */
+    trainUri: z.string().min(1),
+    holdoutUri: z.string().min(1),
+    textColumn: z.string().min(1).max(200),
+    labelColumn: z.string().min(1).max(200),
+    /** The declared label set, in the owner's order: sampling and the DP label counts use exactly these. */
+    labels: z
+      .array(ZLabelSpec)
+      .min(2)
+      .max(200)
+      .refine((labels) => new Set(labels.map((label) => label.value)).size === labels.length, {
+        error: "label values must be unique",
+      }),
+    /** What one row is, in a few words ("movie review snippet", "support ticket"); public. */
+    subject: z.string().min(1).max(200).default("record"),
+    /** Other columns to synthesise, in this order before the text; the sampler writes their names itself. */
+    columns: z.array(z.string().min(1).max(200)).max(50).default([]),
+    /** Number of training rows, which bounds delta (delta < 1/n). */
+    trainRows: z.int().min(1),
+  })
+  .meta({ title: "DataSpec" });
 
 /** Everything a trainer needs to run one job; validated by the producer and again by the worker. */
-export const ZJobSpec = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  jobId: z.string().min(1).max(64),
-  datasetId: z.string().min(1).max(64),
-  model: ZModelSpec,
-  privacy: ZPrivacySpec,
-  training: ZTrainingSpec.prefault({}),
-  sampling: ZSamplingSpec,
-  evaluation: ZEvaluationSpec.prefault({}),
-  data: ZDataSpec,
-  /** Blob URI prefix under which the trainer writes checkpoints and artifacts for this job. */
-  outputUri: z.string().min(1),
-});
+export const ZJobSpec = z
+  .object({
+    schemaVersion: z.literal(SCHEMA_VERSION),
+    jobId: z.string().min(1).max(64),
+    datasetId: z.string().min(1).max(64),
+    model: ZModelSpec,
+    privacy: ZPrivacySpec,
+    prompt: ZPromptSpec.prefault({}),
+    training: ZTrainingSpec.prefault({}),
+    sampling: ZSamplingSpec,
+    evaluation: ZEvaluationSpec.prefault({}),
+    data: ZDataSpec,
+    /** Blob URI prefix under which the trainer writes checkpoints and artifacts for this job. */
+    outputUri: z.string().min(1),
+  })
+  .meta({ title: "JobSpec" });
 
 export type TJobSpec = z.infer<typeof ZJobSpec>;
 /** The spec as a producer may write it, before defaults are filled in. */
@@ -109,3 +221,5 @@ export type TModelSpec = z.infer<typeof ZModelSpec>;
 export type TPrivacySpec = z.infer<typeof ZPrivacySpec>;
 export type TSamplingSpec = z.infer<typeof ZSamplingSpec>;
 export type TLabelMix = z.infer<typeof ZLabelMix>;
+export type TLabelSpec = z.infer<typeof ZLabelSpec>;
+export type TPromptSpec = z.infer<typeof ZPromptSpec>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MODEL_CATALOG, PRESETS } from "./catalog.ts";
+import { MODEL_CATALOG, PRESETS, ZCatalogModel } from "./catalog.ts";
 import { ZJobSpec } from "./job-spec.ts";
 import { QUEUE, REDIS_KEYS, SCHEMA_VERSION } from "./queue.ts";
 import { ZReport } from "./report.ts";
@@ -10,6 +10,9 @@ export function jsonSchemaFiles(): Record<string, unknown> {
   // "input" for the spec: a producer may omit defaulted fields; "output" for what the trainer emits.
   return {
     "job-spec.schema.json": z.toJSONSchema(ZJobSpec, { io: "input" }),
+    // The spec once its defaults are filled in: what the trainer's generated models parse (every field present).
+    "job-spec.parsed.schema.json": z.toJSONSchema(ZJobSpec, { io: "output" }),
+    "catalog-model.schema.json": z.toJSONSchema(ZCatalogModel, { io: "output" }),
     "trainer-event.schema.json": z.toJSONSchema(ZTrainerEvent, { io: "output" }),
     "report.schema.json": z.toJSONSchema(ZReport, { io: "output" }),
     "constants.json": { schemaVersion: SCHEMA_VERSION, queue: QUEUE, redisKeys: REDIS_KEYS },

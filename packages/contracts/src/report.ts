@@ -14,6 +14,28 @@ export const ZClassifierComparison = z.object({
   ratio: z.object({ accuracy: z.number().min(0), macroF1: z.number().min(0) }),
 });
 
+/** A classifier trained on the prior-only baseline's rows, tested on the same holdout. */
+export const ZBaselineComparison = z.object({
+  classifier: ZClassifierComparison.shape.classifier,
+  synthetic: ZScore,
+  /** baseline / real, per score. */
+  ratio: z.object({ accuracy: z.number().min(0), macroF1: z.number().min(0) }),
+});
+
+/** The real-data classifier's agreement with the conditioning label, per classifier; `classifier` is the judge. */
+const ZFaithfulness = z.object({
+  classifier: z.string(),
+  agreement: z.number().min(0).max(1),
+  byClassifier: z.record(z.string(), z.number().min(0).max(1)),
+});
+
+/** The report's first words: a verdict from one rule (`verdict.py`), its reasons, and what to do next. */
+export const ZReportSummary = z.object({
+  verdict: z.enum(["useful", "weak", "not-useful", "no-rows"]),
+  headline: z.string(),
+  points: z.array(z.string()),
+});
+
 /** The evaluation report: reads the real holdout, so it is for the dataset owner and admins only. */
 export const ZReport = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
@@ -21,6 +43,13 @@ export const ZReport = z.object({
   datasetId: z.string(),
   createdAt: z.iso.datetime({ offset: true }),
   model: z.object({ id: z.string(), finetune: z.string() }),
+  summary: ZReportSummary,
+  /** The prompts the rows were conditioned on (public inputs only), one per label, as the model saw them. */
+  prompt: z.object({
+    style: z.enum(["chat", "plain", "raw"]),
+    instruction: z.string(),
+    examples: z.record(z.string(), z.string()),
+  }),
   privacy: z.object({
     mechanisms: z.array(
       z.object({ mechanism: ZPrivacyMechanism, epsilon: z.number().min(0), delta: z.number().min(0) }),
@@ -34,18 +63,48 @@ export const ZReport = z.object({
     trainRows: z.int().min(0),
     holdoutRows: z.int().min(0),
     labels: z.array(z.string()),
+    /** Columns synthesised besides the text and the label, in order. */
+    columns: z.array(z.string()),
+    /** Training rows whose label is not in the declared set: not trained on. */
+    rowsOutsideLabelSet: z.int().min(0),
   }),
   sampling: z.object({
     requested: z.int().min(0),
+    /** Candidate rows generated, accepted or not. */
     generated: z.int().min(0),
+    /** Rows delivered in synthetic.csv. */
     parsed: z.int().min(0),
+    /** Candidates with an empty value (never written to the file). */
     failedToParse: z.int().min(0),
+    /** Candidates the re-scoring judged closer to another label (never written to the file). */
+    rejected: z.int().min(0),
+    /** parsed / generated. */
+    acceptanceRate: z.number().min(0).max(1),
+    /** requested - parsed: rows that could not be delivered within the candidate budget. */
+    shortfall: z.int().min(0),
+    guidance: z.number().min(0),
+    rescoring: z.boolean(),
+    minPosterior: z.number().min(0).max(1),
+    /** Rows delivered below minPosterior (own label still the likeliest), because too few candidates passed it. */
+    belowThreshold: z.int().min(0),
     labelMix: z.record(z.string(), z.number().min(0)),
     /** "exact-counts" only in a non-private run (epsilon "inf") that was given no label-count share. */
     labelMixSource: z.enum(["dp-counts", "exact-counts", "uniform", "custom"]),
   }),
   utility: z.array(ZClassifierComparison),
-  labelFaithfulness: z.object({ classifier: z.string(), agreement: z.number().min(0).max(1) }),
+  labelFaithfulness: ZFaithfulness,
+  /**
+   * The prior-only baseline: the untrained model, same prompts and post-processing, epsilon 0; null when it was
+   * not run (evaluation.baselineRows 0).
+   */
+  baseline: z
+    .object({
+      rows: z.int().min(0),
+      acceptanceRate: z.number().min(0).max(1),
+      utility: z.array(ZBaselineComparison),
+      labelFaithfulness: ZFaithfulness,
+    })
+    .nullable(),
   fidelity: z.object({
     labelBalance: z.object({
       real: z.record(z.string(), z.number()),

@@ -9,6 +9,7 @@ export type TDatasetErrorCode =
   | "cell_too_large"
   | "malformed_csv"
   | "unknown_column"
+  | "unknown_label"
   | "empty_labels"
   | "empty_text"
   | "one_label_class"

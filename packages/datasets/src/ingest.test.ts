@@ -1,8 +1,9 @@
 import { createReadStream, readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { afterEach, describe, expect, it } from "vitest";
+import { proposeColumns, proposeSyntheticColumns } from "./columns.ts";
 import { DatasetError } from "./errors.ts";
-import { ingestCsv } from "./ingest.ts";
+import { ingestCsv, type TIngestOptions } from "./ingest.ts";
 import { MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_CHARS, scanCsv } from "./scan.ts";
 import { ROTTEN_TOMATOES_CSV, smallCsv, sourceOf, tempBlobStore } from "./testing.ts";
 
@@ -12,6 +13,10 @@ afterEach(() => blobs.remove());
 const options = {
   textColumn: "text",
   labelColumn: "label",
+  labels: [
+    { value: "pos", description: "a positive review" },
+    { value: "neg", description: "neg" },
+  ],
   holdoutFraction: 0.2,
   keyPrefix: "datasets/t",
   store: blobs.store,
@@ -23,7 +28,15 @@ function rowsOf(path: string): string[][] {
 
 describe("ingestCsv on the Rotten Tomatoes fixture", () => {
   const open = () => createReadStream(ROTTEN_TOMATOES_CSV);
-  const fixture = { ...options, textColumn: "review", labelColumn: "label" };
+  const fixture = {
+    ...options,
+    textColumn: "review",
+    labelColumn: "label",
+    labels: [
+      { value: "fresh", description: "a positive review" },
+      { value: "rotten", description: "a negative review" },
+    ],
+  };
 
   it("stores disjoint train and holdout splits of the recorded sizes", async () => {
     const result = await ingestCsv(open, { ...fixture, splitSeed: 7 });
@@ -42,6 +55,8 @@ describe("ingestCsv on the Rotten Tomatoes fixture", () => {
     expect(Object.keys(result.labelCounts).sort()).toEqual(["fresh", "rotten"]);
     expect(result.train.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(result.splitSeed).toBe(7);
+    expect(result.labels).toEqual(fixture.labels);
+    expect(result.rowsOutsideLabelSet).toEqual({ train: 0, holdout: 0 });
   });
 
   it("draws the same holdout from the same seed and another from another seed", async () => {
@@ -57,6 +72,72 @@ describe("ingestCsv on the Rotten Tomatoes fixture", () => {
   it("records a fresh seed when none is given", async () => {
     const result = await ingestCsv(open, fixture);
     expect(Number.isInteger(result.splitSeed)).toBe(true);
+  });
+});
+
+describe("the declared label set and the synthesised columns", () => {
+  const threeLabels = [
+    "id,text,stars,label",
+    ...Array.from(
+      { length: 30 },
+      (_, i) => `p${i},review number ${i} says something,${(i % 5) + 1},${["pos", "neg", "meh"][i % 3]}`,
+    ),
+  ].join("\n");
+
+  it("keeps rows with an undeclared label in the files but counts them apart, per split", async () => {
+    const result = await ingestCsv(sourceOf(threeLabels), { ...options, syntheticColumns: ["stars"], splitSeed: 3 });
+    expect(result.labels.map((label) => label.value)).toEqual(["pos", "neg"]);
+    expect(result.syntheticColumns).toEqual(["stars"]);
+    expect(result.rowsOutsideLabelSet.train + result.rowsOutsideLabelSet.holdout).toBe(10);
+    expect(result.rowsOutsideLabelSet.train).toBe(result.labelCounts.meh);
+    expect(result.trainRows + result.holdoutRows).toBe(30);
+  });
+
+  it("marks a column with a different short value in every row as ID-like, and proposes the rest", async () => {
+    const scan = await scanCsv(sourceOf(threeLabels));
+    expect(scan.columns.map((column) => [column.name, column.idLike])).toEqual([
+      ["id", true],
+      ["text", false],
+      ["stars", false],
+      ["label", false],
+    ]);
+    expect(proposeSyntheticColumns(scan.columns, "text", "label")).toEqual(["stars"]);
+    expect(proposeColumns(scan.columns)).toEqual({ textColumn: "text", labelColumn: "label" });
+  });
+
+  const refused: [string, Partial<TIngestOptions>, string, RegExp][] = [
+    [
+      "a declared label the column does not hold",
+      {
+        labels: [
+          { value: "pos", description: "pos" },
+          { value: "Neg", description: "Neg" },
+        ],
+      },
+      "unknown_label",
+      /^labels: "Neg" is not a value of the label column "label"\. Labels are matched exactly, case included/,
+    ],
+    [
+      "a synthesised column that is not in the header",
+      { syntheticColumns: ["rating"] },
+      "unknown_column",
+      /no column named "rating" to use as the column to synthesise \(columns\)\. The header has: id, text, stars, label/,
+    ],
+    [
+      "the text column listed as a column to synthesise",
+      { syntheticColumns: ["stars", "text"] },
+      "bad_options",
+      /^columns: "text" is the text column, which is always synthesised/,
+    ],
+  ];
+
+  it.each(refused)("refuses %s, naming the field and storing nothing", async (_case, overrides, code, message) => {
+    const error = await ingestCsv(sourceOf(threeLabels), { ...options, ...overrides }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetError);
+    expect((error as DatasetError).code).toBe(code);
+    expect((error as DatasetError).message).toMatch(message);
+    expect((error as DatasetError).message).not.toMatch(/meh|review number/);
+    expect(blobs.files()).toEqual([]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { stringify } from "csv-stringify";
 import type { BlobStore, TStoredBlob } from "./blob-store.ts";
@@ -9,9 +10,19 @@ import { drawHoldout, newSplitSeed } from "./split.ts";
 /** Fewer rows than this cannot give a holdout worth evaluating on. */
 export const MIN_ROWS = 10;
 
+/** One declared class of the label column: public schema, in words a language model understands. */
+export type TDeclaredLabel = { value: string; description: string };
+
 export interface TIngestOptions {
   textColumn: string;
   labelColumn: string;
+  /**
+   * The label set the owner declares as public schema (shape-checked by the caller: at least two, unique values).
+   * Each must occur in the label column; rows with other labels stay in the files but are not trained on.
+   */
+  labels: readonly TDeclaredLabel[];
+  /** Other columns the synthetic rows carry, in order; none by default. */
+  syntheticColumns?: readonly string[];
   /** Share of rows held out for evaluation, drawn once here. */
   holdoutFraction: number;
   /** Recorded on the dataset; a fresh one by default. */
@@ -22,15 +33,21 @@ export interface TIngestOptions {
 }
 
 export interface TIngestResult {
+  /** sha256 of the file as uploaded: uploads of identical bytes share one privacy ledger. */
+  contentSha256: string;
   encoding: TCsvScan["encoding"];
   delimiter: string;
   columns: TColumnSummary[];
   textColumn: string;
   labelColumn: string;
+  labels: TDeclaredLabel[];
+  syntheticColumns: string[];
   trainRows: number;
   holdoutRows: number;
   /** Exact counts of the train split, for the owner's eyes only. */
   labelCounts: Record<string, number>;
+  /** Rows whose label is not declared, per split: kept in the files, never trained on. */
+  rowsOutsideLabelSet: { train: number; holdout: number };
   holdoutFraction: number;
   splitSeed: number;
   train: TStoredBlob;
@@ -48,10 +65,36 @@ function column(scan: TCsvScan, name: string, role: string): TColumnSummary {
   if (!found) {
     throw new DatasetError(
       "unknown_column",
-      `There is no column named ${JSON.stringify(name.slice(0, 200))} to use as the ${role} column. The header has: ${listed(scan.header)}.`,
+      `There is no column named ${JSON.stringify(name.slice(0, 200))} to use as the ${role}. The header has: ${listed(scan.header)}.`,
     );
   }
   return found;
+}
+
+/**
+ * The declared set against the file: each value must be one the label column holds, so a typo ("Fresh" for "fresh")
+ * is refused instead of training on nothing. The message quotes the owner's declared value, never the file's.
+ */
+function checkDeclaredLabels(label: TColumnSummary, labels: readonly TDeclaredLabel[]): void {
+  const missing = labels.filter((declared) => !Object.hasOwn(label.values ?? {}, declared.value));
+  if (missing.length) {
+    throw new DatasetError(
+      "unknown_label",
+      `labels: ${missing.map((declared) => JSON.stringify(declared.value)).join(", ")} ${missing.length === 1 ? "is not a value" : "are not values"} of the label column "${label.name}". Labels are matched exactly, case included; the preview lists the column's values.`,
+    );
+  }
+}
+
+function checkSyntheticColumns(scan: TCsvScan, options: TIngestOptions): void {
+  for (const name of options.syntheticColumns ?? []) {
+    if (name === options.textColumn || name === options.labelColumn) {
+      throw new DatasetError(
+        "bad_options",
+        `columns: "${name}" is the ${name === options.textColumn ? "text" : "label"} column, which is always synthesised; list only other columns.`,
+      );
+    }
+    column(scan, name, "column to synthesise (columns)");
+  }
 }
 
 /** The checks that depend on the chosen columns; messages give counts and names, never values. */
@@ -62,8 +105,8 @@ function checkColumns(scan: TCsvScan, options: TIngestOptions): void {
   if (!(options.holdoutFraction > 0 && options.holdoutFraction <= 0.5)) {
     throw new DatasetError("bad_options", "The holdout fraction must be more than 0 and at most 0.5.");
   }
-  const text = column(scan, options.textColumn, "text");
-  const label = column(scan, options.labelColumn, "label");
+  const text = column(scan, options.textColumn, "text column");
+  const label = column(scan, options.labelColumn, "label column");
   if (scan.rows < MIN_ROWS) {
     throw new DatasetError("too_few_rows", `The file has ${scan.rows} rows; at least ${MIN_ROWS} are needed.`);
   }
@@ -97,6 +140,8 @@ function checkColumns(scan: TCsvScan, options: TIngestOptions): void {
       `The label column "${label.name}" has a single class. At least two are needed: rows are generated per label and a classifier is evaluated on them.`,
     );
   }
+  checkDeclaredLabels(label, options.labels);
+  checkSyntheticColumns(scan, options);
 }
 
 /**
@@ -132,24 +177,37 @@ export async function ingestCsv(open: TOpenSource, options: TIngestOptions): Pro
   const keys = { train: `${options.keyPrefix}/train.csv`, holdout: `${options.keyPrefix}/holdout.csv` };
   const [train, holdout] = await writeSplits(open, scan, { mask, labelIndex, keys, store: options.store });
   const labelCounts: Record<string, number> = {};
+  const declared = new Set(options.labels.map((label) => label.value));
+  const rowsOutsideLabelSet = { train: 0, holdout: 0 };
   labels.forEach((label, row) => {
     if (!mask[row]) labelCounts[label] = (labelCounts[label] ?? 0) + 1;
+    if (!declared.has(label)) rowsOutsideLabelSet[mask[row] ? "holdout" : "train"]++;
   });
   const holdoutRows = mask.reduce((sum, bit) => sum + bit, 0);
   return {
+    contentSha256: await sha256Of(open),
     encoding: scan.encoding,
     delimiter: scan.delimiter,
     columns: scan.columns,
     textColumn: options.textColumn,
     labelColumn: options.labelColumn,
+    labels: options.labels.map(({ value, description }) => ({ value, description })),
+    syntheticColumns: [...(options.syntheticColumns ?? [])],
     trainRows: labels.length - holdoutRows,
     holdoutRows,
     labelCounts,
+    rowsOutsideLabelSet,
     holdoutFraction: options.holdoutFraction,
     splitSeed,
     train,
     holdout,
   };
+}
+
+async function sha256Of(open: TOpenSource): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of open()) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }
 
 async function writeSplits(
@@ -187,22 +245,25 @@ async function writeSplits(
   }
 }
 
-/** The Dataset row for an ingested file: the one place web and seed agree on what is stored. */
+/**
+ * The Dataset row for an ingested file: the one place web and seed agree on what is stored. `ledgerId` is the
+ * file's privacy ledger (packages/db `ledgerForContent`).
+ */
 export function datasetRow(
   result: TIngestResult,
-  {
-    ownerId,
-    name,
-    epsilonTotal,
-    deltaTotal,
-  }: { ownerId: string; name: string; epsilonTotal: number; deltaTotal: number },
+  { ownerId, name, subject, ledgerId }: { ownerId: string; name: string; subject: string; ledgerId: string },
 ) {
   return {
     ownerId,
     name,
-    columns: result.columns.map(({ name, type, distinct, empty }) => ({ name, type, distinct, empty })),
+    columns: result.columns.map(({ name, type, distinct, empty, idLike }) => ({ name, type, distinct, empty, idLike })),
     textColumn: result.textColumn,
     labelColumn: result.labelColumn,
+    labels: result.labels,
+    subject,
+    syntheticColumns: result.syntheticColumns,
+    trainRowsOutsideLabels: result.rowsOutsideLabelSet.train,
+    holdoutRowsOutsideLabels: result.rowsOutsideLabelSet.holdout,
     delimiter: result.delimiter,
     trainRows: result.trainRows,
     holdoutRows: result.holdoutRows,
@@ -211,7 +272,6 @@ export function datasetRow(
     splitSeed: result.splitSeed,
     trainBlobKey: result.train.key,
     holdoutBlobKey: result.holdout.key,
-    epsilonTotal,
-    deltaTotal,
+    ledgerId,
   };
 }

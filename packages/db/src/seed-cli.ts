@@ -2,6 +2,7 @@ import { dirname, join, resolve } from "node:path";
 import { createBlobStore } from "@dpsynth/datasets";
 import { z } from "zod";
 import { createPrismaClient } from "./client.ts";
+import { demoCsv } from "./demo-data.ts";
 import { credentialsPath, seed } from "./seed.ts";
 
 /** `npm run db:seed`: the seeded accounts and demo dataset (see seed.ts). Prints where the credentials are, not them. */
@@ -30,12 +31,15 @@ const env = parsed.data;
 const home = resolve(env.DPSYNTH_HOME);
 const prisma = createPrismaClient({ url: env.DATABASE_URL });
 try {
+  const demo = demoCsv({ home });
+  console.log(`Demo dataset: ${demo.description}.`);
   const credentials = await seed({
     prisma,
     blobs: createBlobStore(env.BLOB_STORE_URL ?? `file://${join(home, "blobs")}`),
     home,
     budget: { epsilon: env.DPSYNTH_DEFAULT_EPSILON_BUDGET, delta: env.DPSYNTH_DEFAULT_DELTA_BUDGET },
     url: env.NEXTAUTH_URL ?? null,
+    demoCsv: demo.path,
   });
   console.log(
     `Seeded ${credentials.admin.email} and ${credentials.owner.email} with the demo dataset ${credentials.demoDatasetId}; ` +

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +6,7 @@ import { FileBlobStore } from "@dpsynth/datasets";
 import { compare } from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "./api-tokens.ts";
+import { DEMO_FIXTURE, demoCsv } from "./demo-data.ts";
 import { budgetOf } from "./ledger.ts";
 import { credentialsPath, DEMO_DATASET_NAME, seed } from "./seed.ts";
 import { createTestDatabase, type TestDatabase } from "./testing.ts";
@@ -48,7 +49,14 @@ describe("seed", () => {
       trainRows: 480,
       holdoutRows: 120,
       textColumn: "review",
+      subject: "movie review snippet",
+      trainRowsOutsideLabels: 0,
     });
+    // The owner's declared schema, in words, not the raw values read off the rows.
+    expect(dataset.labels).toEqual([
+      { value: "fresh", description: expect.stringMatching(/positive review/) },
+      { value: "rotten", description: expect.stringMatching(/negative review/) },
+    ]);
     expect(await budgetOf(db.prisma, dataset.id)).toMatchObject({ epsilonTotal: 10, remaining: 10 });
   });
 
@@ -71,8 +79,62 @@ describe("seed", () => {
     expect(after.owner.apiToken).not.toBe(before.owner.apiToken);
     expect(after.owner.password).toBe(before.owner.password);
     await db.prisma.dataset.deleteMany({});
-    await expect(seed({ ...options(), fixture: "/nonexistent/rt.csv" })).rejects.toThrow(
-      /fixture is missing: \/nonexistent\/rt.csv/,
+    await expect(seed({ ...options(), demoCsv: "/nonexistent/rt.csv" })).rejects.toThrow(
+      /demo dataset's CSV is missing: \/nonexistent\/rt.csv/,
     );
+  });
+});
+
+describe("the demo dataset", () => {
+  const smaller = join(home, "rt-300.csv");
+
+  it("replaces a demo dataset no job ran on when the CSV grew, and keeps one that has jobs", async () => {
+    await db.prisma.dataset.deleteMany({});
+    writeFileSync(smaller, `${readFileSync(DEMO_FIXTURE, "utf8").trim().split("\n").slice(0, 301).join("\n")}\n`);
+    const first = await seed({ ...options(), demoCsv: smaller });
+    const small = await db.prisma.dataset.findUniqueOrThrow({ where: { id: first.demoDatasetId } });
+    expect(small.trainRows + small.holdoutRows).toBe(300);
+
+    const second = await seed({ ...options(), demoCsv: DEMO_FIXTURE });
+    expect(second.demoDatasetId).toBe(first.demoDatasetId);
+    const grown = await db.prisma.dataset.findUniqueOrThrow({ where: { id: first.demoDatasetId } });
+    expect(grown.trainRows + grown.holdoutRows).toBe(600);
+    expect(await options().blobs.size(small.trainBlobKey)).toBeNull(); // the old split's files are gone
+
+    const owner = await db.prisma.user.findUniqueOrThrow({ where: { email: second.owner.email } });
+    await db.prisma.job.create({
+      data: { datasetId: grown.id, requesterId: owner.id, spec: {}, status: "FAILED", delta: 1e-6 },
+    });
+    await seed({ ...options(), demoCsv: smaller });
+    const kept = await db.prisma.dataset.findUniqueOrThrow({ where: { id: first.demoDatasetId } });
+    expect(kept.trainBlobKey).toBe(grown.trainBlobKey);
+  });
+
+  it("declares the labels of a demo dataset that predates declared labels, keeping its rows", async () => {
+    const credentials = JSON.parse(await readFile(credentialsPath(home), "utf8"));
+    await db.prisma.dataset.update({ where: { id: credentials.demoDatasetId }, data: { labels: [] } });
+    await seed({ ...options(), demoCsv: DEMO_FIXTURE });
+    const dataset = await db.prisma.dataset.findUniqueOrThrow({ where: { id: credentials.demoDatasetId } });
+    expect((dataset.labels as { value: string }[]).map((label) => label.value)).toEqual(["fresh", "rotten"]);
+  });
+
+  it("comes from the CSV the trainer built when there is one, and otherwise from the fixture with the reason", () => {
+    const data = mkdtempSync(join(tmpdir(), "dpsynth-demo-"));
+    try {
+      const missing = demoCsv({ home: data, python: "/nonexistent/python" });
+      expect(missing).toMatchObject({ path: DEMO_FIXTURE, fallback: true });
+      expect(missing.description).toMatch(/600-row fixture, because the trainer's environment .* is not installed/);
+      const failing = demoCsv({ home: data, python: "/bin/false" });
+      expect(failing).toMatchObject({ path: DEMO_FIXTURE, fallback: true });
+      expect(failing.description).toMatch(/building 2000 rows from the corpus failed/);
+      mkdirSync(join(data, "data"));
+      writeFileSync(join(data, "data", "rotten_tomatoes_2000.csv"), "review,label\n");
+      expect(demoCsv({ home: data, python: "/bin/false" })).toMatchObject({
+        path: join(data, "data", "rotten_tomatoes_2000.csv"),
+        fallback: false,
+      });
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 });

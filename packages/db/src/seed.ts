@@ -2,16 +2,28 @@ import { randomBytes } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type BlobStore, datasetRow, ingestCsv } from "@dpsynth/datasets";
+import { type BlobStore, datasetRow, ingestCsv, scanCsv } from "@dpsynth/datasets";
 import { compare, hash } from "bcryptjs";
 import { z } from "zod";
 import { createApiToken, hashToken } from "./api-tokens.ts";
+import { DEMO_FIXTURE } from "./demo-data.ts";
 import type { PrismaClient } from "./generated/client.ts";
+import { ledgerForContent } from "./ledger.ts";
 
-/** The Rotten Tomatoes sample the trainer's tests use too: the demo dataset. */
-export const DEMO_FIXTURE = new URL("../../../services/trainer/tests/fixtures/rotten_tomatoes_600.csv", import.meta.url)
-  .pathname;
 export const DEMO_DATASET_NAME = "Rotten Tomatoes (demo)";
+/**
+ * The demo dataset's public schema, as its owner would declare it: the corpus's two labels in words a language
+ * model understands, and what one row is.
+ */
+export const DEMO_SCHEMA = {
+  textColumn: "review",
+  labelColumn: "label",
+  labels: [
+    { value: "fresh", description: "a positive review: the critic recommends the movie" },
+    { value: "rotten", description: "a negative review: the critic does not recommend the movie" },
+  ],
+  subject: "movie review snippet",
+};
 /** A fixed split seed, so every fresh install has the same demo holdout. */
 const DEMO_SPLIT_SEED = 20_240_601;
 const BCRYPT_COST = 10;
@@ -39,7 +51,8 @@ export interface TSeedOptions {
   budget: { epsilon: number; delta: number };
   /** NEXTAUTH_URL, recorded for scripts. */
   url?: string | null;
-  fixture?: string;
+  /** The demo dataset's CSV (`review,label`); the checked-in 600-row fixture by default (see demo-data.ts). */
+  demoCsv?: string;
 }
 
 export const credentialsPath = (home: string) => join(home, "credentials.json");
@@ -82,36 +95,59 @@ async function seedAccount(prisma: PrismaClient, spec: (typeof ACCOUNTS)[keyof t
   return { user, account: { email: user.email, password, apiToken, role: user.role } satisfies TAccount };
 }
 
-/** The demo dataset of the demo owner, ingested from the fixture once. */
+/**
+ * The demo dataset of the demo owner, ingested once. One that already exists is kept (its ledger refers to its
+ * rows) unless no job ever ran on it and the CSV now has another number of rows (the 600-row fixture replaced by
+ * the 2,000-row demo), or its blobs were lost; a kept one gets the declared schema if it predates declared labels.
+ */
 async function seedDemoDataset(options: TSeedOptions, ownerId: string): Promise<string> {
-  const existing = await options.prisma.dataset.findFirst({ where: { ownerId, name: DEMO_DATASET_NAME } });
-  if (existing && (await options.blobs.size(existing.trainBlobKey)) !== null) return existing.id;
-  const fixture = options.fixture ?? DEMO_FIXTURE;
-  if (!existsSync(fixture)) {
+  const { prisma, blobs } = options;
+  const csv = options.demoCsv ?? DEMO_FIXTURE;
+  if (!existsSync(csv)) {
     throw new Error(
-      `The demo dataset's fixture is missing: ${fixture}. It ships with services/trainer/tests/fixtures.`,
+      `The demo dataset's CSV is missing: ${csv}. The fixture ships with services/trainer/tests/fixtures.`,
     );
   }
-  const result = await ingestCsv(() => createReadStream(fixture), {
-    textColumn: "review",
-    labelColumn: "label",
+  const open = () => createReadStream(csv);
+  const existing = await prisma.dataset.findFirst({ where: { ownerId, name: DEMO_DATASET_NAME } });
+  if (existing && (await blobs.size(existing.trainBlobKey)) !== null) {
+    const used = (await prisma.job.count({ where: { datasetId: existing.id } })) > 0;
+    if (used || existing.trainRows + existing.holdoutRows === (await scanCsv(open, { previewRows: 0 })).rows) {
+      if ((existing.labels as unknown[]).length === 0) {
+        await prisma.dataset.update({
+          where: { id: existing.id },
+          data: { labels: DEMO_SCHEMA.labels, subject: DEMO_SCHEMA.subject },
+        });
+      }
+      return existing.id;
+    }
+  }
+  const result = await ingestCsv(open, {
+    ...DEMO_SCHEMA,
     holdoutFraction: 0.2,
     splitSeed: DEMO_SPLIT_SEED,
-    store: options.blobs,
+    store: blobs,
     keyPrefix: `datasets/demo-${randomBytes(6).toString("hex")}`,
   });
-  const data = datasetRow(result, {
-    ownerId,
-    name: DEMO_DATASET_NAME,
-    epsilonTotal: options.budget.epsilon,
-    deltaTotal: options.budget.delta,
-  });
-  // A row whose blobs were lost gets new ones; its budget and ledger stay.
-  const { epsilonTotal: _e, deltaTotal: _d, ...files } = data;
-  const row = existing
-    ? await options.prisma.dataset.update({ where: { id: existing.id }, data: files })
-    : await options.prisma.dataset.create({ data });
-  return row.id;
+  // A row whose blobs were lost, or that never ran a job, gets new files; its ledger stays.
+  const ledgerId =
+    existing?.ledgerId ??
+    (
+      await ledgerForContent(prisma, {
+        contentSha256: result.contentSha256,
+        epsilonTotal: options.budget.epsilon,
+        deltaTotal: options.budget.delta,
+      })
+    ).ledgerId;
+  const data = datasetRow(result, { ownerId, name: DEMO_DATASET_NAME, subject: DEMO_SCHEMA.subject, ledgerId });
+  if (!existing) return (await prisma.dataset.create({ data })).id;
+  await prisma.dataset.update({ where: { id: existing.id }, data });
+  await Promise.all(
+    [existing.trainBlobKey, existing.holdoutBlobKey]
+      .filter((key) => key !== result.train.key && key !== result.holdout.key)
+      .map((key) => blobs.delete(key)),
+  );
+  return existing.id;
 }
 
 /**

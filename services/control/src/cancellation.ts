@@ -8,6 +8,11 @@ import { closeJob, OPEN_STATUSES } from "./settlement.ts";
 
 /** Long enough for any trainer to see the flag; short enough that a stale flag does not linger forever. */
 const CANCEL_FLAG_TTL_S = 7 * 24 * 3600;
+
+/** Tells the job's trainer to stop before its next logical step. */
+export async function raiseCancelFlag(redis: Redis, jobId: string): Promise<void> {
+  await redis.set(jobKeys(jobId).cancel, "1", "EX", CANCEL_FLAG_TTL_S);
+}
 /** Queue states a job can be taken out of before a trainer holds it. */
 const REMOVABLE = new Set(["waiting", "delayed", "prioritized", "paused", "waiting-children"]);
 
@@ -55,7 +60,7 @@ export class Cancellation {
   }
 
   private async cancel(jobId: string): Promise<void> {
-    await this.deps.redis.set(jobKeys(jobId).cancel, "1", "EX", CANCEL_FLAG_TTL_S);
+    await raiseCancelFlag(this.deps.redis, jobId);
     const state = await this.deps.queue.getJobState(jobId);
     // `remove` refuses a job a worker has locked, so a job that turned active meanwhile stays with its
     // trainer, which will see the flag.

@@ -38,6 +38,11 @@ function spec(jobId: string) {
       holdoutUri: "file:///nowhere/holdout.csv",
       textColumn: "review",
       labelColumn: "label",
+      labels: [
+        { value: "fresh", description: "a positive review" },
+        { value: "rotten", description: "a negative review" },
+      ],
+      subject: "movie review snippet",
       trainRows: 40,
     },
     outputUri: `file:///nowhere/jobs/${jobId}/`,

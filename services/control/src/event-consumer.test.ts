@@ -61,7 +61,14 @@ function run(jobId: string) {
   return [
     trainerEvent(jobId, 0, { type: "stage", stage: "training" }),
     trainerEvent(jobId, 1, { type: "metric", step: 1, epoch: 1, values: { "train/loss": 2, "privacy/epsilon": 0.7 } }),
-    trainerEvent(jobId, 2, { type: "privacy", mechanism: "dp-sgd", epsilon: 0.7, delta: 1e-5, steps: 1 }),
+    trainerEvent(jobId, 2, {
+      type: "privacy",
+      mechanism: "dp-sgd",
+      runId: "run-1",
+      epsilon: 0.7,
+      delta: 1e-5,
+      steps: 1,
+    }),
   ];
 }
 
@@ -84,6 +91,36 @@ describe("EventConsumer", () => {
     expect(await state(job.id)).toEqual(once);
   });
 
+  it("ends a job that delivered fewer rows than asked SUCCEEDED with the shortfall and warnings on its row", async () => {
+    const job = await seedJob(prisma, { epsilon: 3 });
+    jobIds.push(job.id);
+    const warnings = ["Only 12 of the 40 rows asked for were produced within 2 candidates per row."];
+    const summary = {
+      noiseMultiplier: 1.1,
+      sampleRate: 0.2,
+      steps: 1,
+      epochs: 1,
+      maxGradNorm: 1,
+      accountant: "prv",
+      epsilon: 0.7,
+      delta: 1e-5,
+      clipping: "hooks",
+    } as const;
+    const result = trainerEvent(job.id, 3, {
+      type: "result",
+      training: summary,
+      metrics: { "sampling/parsed": 12 },
+      artifacts: ["synthetic.csv"],
+      rows: { requested: 40, produced: 12 },
+      warnings,
+    });
+    await append(job.id, [...run(job.id), result]);
+    await settle(consumer());
+    const row = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row).toMatchObject({ status: "SUCCEEDED", rowsRequested: 40, rowsProduced: 12, warnings });
+    expect((await state(job.id)).ledger.map(([kind]) => kind)).toEqual(["RESERVE", "CHARGE", "RELEASE"]);
+  });
+
   it("skips an entry that breaks the contract and goes on with the next", async () => {
     const job = await seedJob(prisma);
     jobIds.push(job.id);
@@ -92,6 +129,16 @@ describe("EventConsumer", () => {
     await append(job.id, [trainerEvent(job.id, 1, { type: "stage", stage: "loading" })]);
     await settle(consumer());
     expect(await state(job.id)).toMatchObject({ status: "RUNNING", stage: "loading", events: 1 });
+  });
+
+  it("tells the trainer to stop when the ledger refused its charge and failed the job", async () => {
+    const job = await seedJob(prisma, { epsilon: 1 });
+    jobIds.push(job.id);
+    const [stage, metric, privacy] = run(job.id) as [object, object, object];
+    await append(job.id, [stage, metric, { ...privacy, epsilon: 1.4 }]); // more than the job reserved
+    await settle(consumer());
+    expect(await state(job.id)).toMatchObject({ status: "FAILED", epsilonSpent: 1 });
+    expect(await redis.get(jobKeys(job.id).cancel)).toBe("1");
   });
 
   it("drains what a job's stream holds on demand, so a settlement sees every charge first", async () => {

@@ -1,6 +1,7 @@
 import { REDIS_KEYS, type TTrainerEvent, ZTrainerEvent } from "@dpsynth/contracts";
 import type { PrismaClient } from "@dpsynth/db";
 import type { Redis } from "ioredis";
+import { raiseCancelFlag } from "./cancellation.ts";
 import { persistEvent } from "./event-store.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { errorFields, type TLogger } from "./log.ts";
@@ -147,7 +148,14 @@ export class EventConsumer {
       const event = this.decode(jobId, id, fields);
       if (event) {
         try {
-          await persistEvent(this.deps.prisma, event);
+          if ((await persistEvent(this.deps.prisma, event)) === "refused") {
+            // The ledger refused a charge and failed the job: its trainer must not go on spending.
+            this.deps.log.warn("the ledger refused a charge; the job failed and its trainer is told to stop", {
+              jobId,
+              seq: event.seq,
+            });
+            await raiseCancelFlag(this.deps.redis, jobId);
+          }
         } catch (error) {
           this.deps.log.error("could not persist a trainer event; will retry", {
             jobId,

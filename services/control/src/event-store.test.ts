@@ -14,6 +14,7 @@ beforeAll(async () => {
 afterAll(async () => db.drop());
 
 const summary = {
+  runId: "run-1",
   noiseMultiplier: 1.1,
   sampleRate: 0.25,
   steps: 4,
@@ -32,9 +33,9 @@ function successfulRun(jobId: string) {
   return [
     e({ type: "stage", stage: "training" }),
     e({ type: "metric", step: 1, epoch: 0.5, values: { "train/loss": 3.2, "privacy/epsilon": 0.9 } }),
-    e({ type: "privacy", mechanism: "dp-sgd", epsilon: 0.9, delta: 1e-5, steps: 1 }),
+    e({ type: "privacy", mechanism: "dp-sgd", runId: "run-1", epsilon: 0.9, delta: 1e-5, steps: 1 }),
     e({ type: "metric", step: 2, epoch: 1, values: { "train/loss": 3.0, "privacy/epsilon": 1.5 } }),
-    e({ type: "privacy", mechanism: "dp-sgd", epsilon: 1.5, delta: 1e-5, steps: 2 }),
+    e({ type: "privacy", mechanism: "dp-sgd", runId: "run-1", epsilon: 1.5, delta: 1e-5, steps: 2 }),
     e({ type: "stage", stage: "sampling" }),
     e({
       type: "artifact",
@@ -48,6 +49,8 @@ function successfulRun(jobId: string) {
       training: summary,
       metrics: { "eval/tstr_accuracy_tfidf": 0.6 },
       artifacts: ["synthetic.csv"],
+      rows: { requested: 20, produced: 20 },
+      warnings: [],
     }),
   ];
 }
@@ -71,6 +74,7 @@ describe("persistEvent", () => {
 
     const after = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(after).toMatchObject({ status: "SUCCEEDED", stage: "done", epsilonSpent: 1.5, lastEventSeq: 7 });
+    expect(after).toMatchObject({ rowsRequested: 20, rowsProduced: 20, warnings: [] });
     expect(after.metrics).toEqual({ "eval/tstr_accuracy_tfidf": 0.6 });
     expect(after.startedAt).not.toBeNull();
     const points = await prisma.metricPoint.findMany({ where: { jobId: job.id }, orderBy: { step: "asc" } });
@@ -100,7 +104,14 @@ describe("persistEvent", () => {
   it("charges only the increment of cumulative privacy reports, and nothing for a stale one", async () => {
     const job = await seedJob(prisma);
     const privacy = (seq: number, epsilon: number) =>
-      trainerEvent(job.id, seq, { type: "privacy", mechanism: "dp-sgd", epsilon, delta: 1e-5, steps: seq });
+      trainerEvent(job.id, seq, {
+        type: "privacy",
+        mechanism: "dp-sgd",
+        runId: "run-1",
+        epsilon,
+        delta: 1e-5,
+        steps: seq,
+      });
     await persistEvent(prisma, privacy(0, 0.5));
     await persistEvent(prisma, privacy(1, 1.25));
     await persistEvent(prisma, privacy(2, 1.0)); // a resumed attempt re-reporting an older total
@@ -109,6 +120,7 @@ describe("persistEvent", () => {
       trainerEvent(job.id, 3, {
         type: "privacy",
         mechanism: "gaussian-label-counts",
+        runId: "labels-1",
         epsilon: 0.2,
         delta: 0,
         steps: 0,
@@ -120,12 +132,64 @@ describe("persistEvent", () => {
     expect((await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).epsilonSpent).toBeCloseTo(1.45, 12);
   });
 
+  it("charges a run that started over in addition to the runs before it, never instead", async () => {
+    const job = await seedJob(prisma, { epsilon: 3 });
+    const privacy = (seq: number, runId: string, epsilon: number, delta: number, attempt = 1) =>
+      trainerEvent(job.id, seq, { type: "privacy", mechanism: "dp-sgd", runId, epsilon, delta, steps: seq }, attempt);
+    await persistEvent(prisma, privacy(0, "run-first", 0.6, 1e-5));
+    await persistEvent(prisma, privacy(1, "run-first", 0.9, 1e-5));
+    // The next attempt found no checkpoint: a new run, which first charges the first run's started steps.
+    await persistEvent(prisma, privacy(2, "run-first", 1.0, 1e-5, 2));
+    await persistEvent(prisma, privacy(3, "run-second", 0.7, 0, 2));
+    await persistEvent(prisma, privacy(4, "run-second", 1.8, 0, 2));
+    const ledger = await ledgerOf(prisma, job.id);
+    expect(ledger.chargedBy("dp-sgd")).toBeCloseTo(1.0 + 1.8, 12);
+    expect(ledger.entries.filter((e) => e.kind === "CHARGE").reduce((sum, e) => sum + e.delta, 0)).toBeCloseTo(1e-5);
+  });
+
+  it("fails a job whose trainer reports more than it reserved: the excess is refused and an admin is told", async () => {
+    const job = await seedJob(prisma, { epsilon: 2 });
+    await persistEvent(prisma, trainerEvent(job.id, 0, { type: "stage", stage: "training" }));
+    const over = trainerEvent(job.id, 1, {
+      type: "privacy",
+      mechanism: "dp-sgd",
+      runId: "run-1",
+      epsilon: 2.5,
+      delta: 1e-5,
+      steps: 4,
+    });
+    expect(await persistEvent(prisma, over)).toBe("refused");
+    const after = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(after).toMatchObject({ status: "FAILED", errorCode: "ledger_refused", epsilonSpent: 2 });
+    expect(after.errorMessage).toBe(
+      "The trainer reported spending epsilon 2.5 more through dp-sgd, with 2 left of its reservation. The ledger " +
+        "refused the excess and charged the whole reservation; the job was stopped and an admin was alerted.",
+    );
+    const ledger = await ledgerOf(prisma, job.id);
+    expect([ledger.charged, ledger.released, ledger.releaseCount]).toEqual([2, 0, 1]);
+    const alert = await prisma.auditEvent.findFirstOrThrow({ where: { subjectId: job.id } });
+    expect(alert).toMatchObject({ action: "ledger.charge_refused", actorId: null, subjectType: "job" });
+    expect(alert.detail).toMatchObject({ asked: 2.5, reserved: 2, refused: 0.5 });
+    // The trainer's later events (before it sees the stop) change nothing.
+    const late = trainerEvent(job.id, 2, { ...over, seq: 2, epsilon: 2.8 } as typeof over);
+    expect(await persistEvent(prisma, late)).toBe("refused");
+    expect((await ledgerOf(prisma, job.id)).charged).toBe(2);
+    expect(await prisma.auditEvent.count({ where: { subjectId: job.id } })).toBe(1);
+  });
+
   it("keeps a job running on a retryable error and fails it, charged and settled, on a final one", async () => {
     const job = await seedJob(prisma, { epsilon: 2 });
     await persistEvent(prisma, trainerEvent(job.id, 0, { type: "stage", stage: "training" }));
     await persistEvent(
       prisma,
-      trainerEvent(job.id, 1, { type: "privacy", mechanism: "dp-sgd", epsilon: 0.4, delta: 1e-5, steps: 1 }),
+      trainerEvent(job.id, 1, {
+        type: "privacy",
+        mechanism: "dp-sgd",
+        runId: "run-1",
+        epsilon: 0.4,
+        delta: 1e-5,
+        steps: 1,
+      }),
     );
     const retryable = { type: "error", code: "out_of_memory", message: "Out of memory.", retryable: true } as const;
     await persistEvent(prisma, trainerEvent(job.id, 2, retryable));
@@ -141,6 +205,43 @@ describe("persistEvent", () => {
     const ledger = await ledgerOf(prisma, job.id);
     expect(ledger.charged).toBeCloseTo(0.4, 12);
     expect(ledger.released).toBeCloseTo(1.6, 12);
+  });
+
+  it("records the rows a result delivered and its warnings, so a shortfall stays visible on a succeeded job", async () => {
+    const job = await seedJob(prisma);
+    const warnings = ["Only 7 of the 20 rows asked for passed the re-scoring within 4 candidates per row."];
+    await persistEvent(
+      prisma,
+      trainerEvent(job.id, 0, {
+        type: "result",
+        training: summary,
+        metrics: {},
+        artifacts: ["synthetic.csv", "report.json"],
+        rows: { requested: 20, produced: 7 },
+        warnings,
+      }),
+    );
+    expect(await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({
+      status: "SUCCEEDED",
+      rowsRequested: 20,
+      rowsProduced: 7,
+      warnings,
+    });
+  });
+
+  it("fails a job whose trainer produced no usable row, with the trainer's message, and settles it", async () => {
+    const job = await seedJob(prisma, { epsilon: 2 });
+    await persistEvent(
+      prisma,
+      trainerEvent(job.id, 0, { type: "privacy", mechanism: "dp-sgd", epsilon: 1.2, delta: 1e-5, steps: 4 }),
+    );
+    const message = "No synthetic row passed within 80 candidates: train longer or turn re-scoring off.";
+    await persistEvent(prisma, trainerEvent(job.id, 1, { type: "error", code: "no_rows", message, retryable: false }));
+    const failed = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(failed).toMatchObject({ status: "FAILED", errorCode: "no_rows", errorMessage: message });
+    expect(failed.rowsProduced).toBeNull();
+    const ledger = await ledgerOf(prisma, job.id);
+    expect([ledger.charged, ledger.released]).toEqual([1.2, 0.8]);
   });
 
   it("ends a job CANCELLED on the trainer's cancelled error, and a late stage event does not revive it", async () => {
@@ -159,12 +260,21 @@ describe("persistEvent", () => {
   it("commits an event with its charge, settlement and final status, or none of them when the transaction dies", async () => {
     const job = await seedJob(prisma, { epsilon: 2 });
     const events = [
-      trainerEvent(job.id, 0, { type: "privacy", mechanism: "dp-sgd", epsilon: 0.5, delta: 1e-5, steps: 1 }),
+      trainerEvent(job.id, 0, {
+        type: "privacy",
+        mechanism: "dp-sgd",
+        runId: "run-1",
+        epsilon: 0.5,
+        delta: 1e-5,
+        steps: 1,
+      }),
       trainerEvent(job.id, 1, {
         type: "result",
         training: { ...summary, epsilon: 0.5 },
         metrics: { "eval/tstr_accuracy_tfidf": 0.6 },
         artifacts: [],
+        rows: { requested: 20, produced: 20 },
+        warnings: [],
       }),
     ];
     const before = await snapshot(job.id);

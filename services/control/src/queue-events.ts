@@ -43,7 +43,10 @@ export function watchQueueEvents(
   };
   events.on("active", ({ jobId }) => guard("active", jobId, () => recordAttempt(deps, jobId)));
   events.on("stalled", ({ jobId }) => {
-    deps.log.warn("a trainer died holding this job; BullMQ will resume it from its checkpoint", { jobId });
+    deps.log.warn(
+      "a trainer died holding this job; BullMQ will give it to another, which resumes its checkpoint or starts a new run",
+      { jobId },
+    );
   });
   events.on("failed", ({ jobId, failedReason }) =>
     guard("failed", jobId, async () => {

@@ -1,4 +1,4 @@
-import { type PrismaClient, settleJob } from "@dpsynth/db";
+import { type PrismaClient, settleUnsettledJobs } from "@dpsynth/db";
 import type { Queue } from "bullmq";
 import { failureOutcome, lostOutcome } from "./failures.ts";
 import { errorFields, type TLogger } from "./log.ts";
@@ -73,31 +73,11 @@ export class Recovery {
   }
 
   /**
-   * Finished jobs (including ones the web ended: rejected, or cancelled before approval) whose reservation is
-   * still open: release it. Jobs with a RELEASE entry are done; a job charged its whole reservation has none
-   * and is skipped by the arithmetic.
+   * Finished jobs (including ones the web ended: rejected, or cancelled before approval) whose reservation was
+   * never settled: the ledger settles them.
    */
   private async releaseFinishedReservations(): Promise<void> {
-    const candidates = await this.deps.prisma.job.findMany({
-      where: {
-        status: { in: [...FINISHED] },
-        ledger: { some: { kind: "RESERVE" }, none: { kind: "RELEASE" } },
-      },
-      select: { id: true },
-    });
-    if (candidates.length === 0) return;
-    const sums = await this.deps.prisma.ledgerEntry.groupBy({
-      by: ["jobId", "kind"],
-      where: { jobId: { in: candidates.map((job) => job.id) } },
-      _sum: { epsilon: true, delta: true },
-    });
-    for (const { id } of candidates) {
-      const sum = (kind: string, field: "epsilon" | "delta") =>
-        sums.find((s) => s.jobId === id && s.kind === kind)?._sum[field] ?? 0;
-      const open = (field: "epsilon" | "delta") => sum("RESERVE", field) - sum("CHARGE", field);
-      if (open("epsilon") <= 1e-9 && open("delta") <= 0) continue;
-      await settleJob(this.deps.prisma, id, "settled: finished job found by recovery");
-      this.deps.log.info("recovery released the reservation of a finished job", { jobId: id });
-    }
+    const settled = await settleUnsettledJobs(this.deps.prisma, FINISHED, "settled: finished job found by recovery");
+    for (const jobId of settled) this.deps.log.info("recovery settled the reservation of a finished job", { jobId });
   }
 }

@@ -1,10 +1,16 @@
-import { datasetOfJob, type Prisma, type PrismaClient, settleJobIn, withDatasetLock } from "@dpsynth/db";
+import { type Prisma, type PrismaClient, settleJobIn, withJobLedger } from "@dpsynth/db";
 
 type Tx = Prisma.TransactionClient;
 
 /** How a job ended, as control records it. */
 export type TOutcome =
-  | { status: "SUCCEEDED"; metrics: Record<string, number> }
+  | {
+      status: "SUCCEEDED";
+      metrics: Record<string, number>;
+      /** Rows asked for and delivered: fewer delivered still succeeds, and the job's outcome shows the shortfall. */
+      rows: { requested: number; produced: number };
+      warnings: string[];
+    }
   | { status: "FAILED"; code: string; message: string }
   | { status: "CANCELLED" };
 
@@ -21,7 +27,15 @@ export async function markFinished(tx: Tx, jobId: string, outcome: TOutcome): Pr
   const common = { finishedAt: new Date() };
   const data: Prisma.JobUpdateManyMutationInput =
     outcome.status === "SUCCEEDED"
-      ? { ...common, status: "SUCCEEDED", stage: "done", metrics: outcome.metrics }
+      ? {
+          ...common,
+          status: "SUCCEEDED",
+          stage: "done",
+          metrics: outcome.metrics,
+          rowsRequested: outcome.rows.requested,
+          rowsProduced: outcome.rows.produced,
+          warnings: outcome.warnings,
+        }
       : outcome.status === "FAILED"
         ? { ...common, status: "FAILED", errorCode: outcome.code, errorMessage: outcome.message }
         : { ...common, status: "CANCELLED", errorCode: "cancelled", errorMessage: "Cancelled at the owner's request." };
@@ -36,9 +50,8 @@ export async function markFinished(tx: Tx, jobId: string, outcome: TOutcome): Pr
  * cancelled job keeps the CHARGE entries of the steps it took.
  */
 export async function finishJob(prisma: PrismaClient, jobId: string, outcome: TOutcome): Promise<boolean> {
-  const datasetId = await datasetOfJob(prisma, jobId);
-  return withDatasetLock(prisma, datasetId, async (tx) => {
-    await settleJobIn(tx, { datasetId, jobId, note: settlementNote(outcome) });
+  return withJobLedger(prisma, jobId, async (tx, ledger) => {
+    await settleJobIn(tx, ledger, { jobId, note: settlementNote(outcome) });
     return markFinished(tx, jobId, outcome);
   });
 }

@@ -1,14 +1,20 @@
 import { randomBytes } from "node:crypto";
 import type { TTrainerEvent } from "@dpsynth/contracts";
-import { createJobWithReservation, type PrismaClient } from "@dpsynth/db";
+import { createJobWithReservation, createLedger, type PrismaClient } from "@dpsynth/db";
 
-/** A fresh owner, dataset (budget epsilon 10) and a QUEUED job reserving `epsilon`, as the web creates them. */
+/**
+ * A fresh owner (no allowance limit), dataset (budget epsilon 10, a ledger of its own) and a QUEUED job reserving
+ * `epsilon`, as the web creates them.
+ */
 export async function seedJob(
   prisma: PrismaClient,
   { epsilon = 3, delta = 1e-5, spec = {} }: { epsilon?: number; delta?: number; spec?: object } = {},
 ) {
   const tag = randomBytes(4).toString("hex");
-  const owner = await prisma.user.create({ data: { email: `owner-${tag}@example.test`, name: "Owner" } });
+  const owner = await prisma.user.create({
+    data: { email: `owner-${tag}@example.test`, name: "Owner", epsilonAllowance: 1000 },
+  });
+  const ledgerId = await createLedger(prisma, { epsilonTotal: 10, deltaTotal: 1e-3 });
   const dataset = await prisma.dataset.create({
     data: {
       ownerId: owner.id,
@@ -24,16 +30,17 @@ export async function seedJob(
       splitSeed: 1,
       trainBlobKey: "train",
       holdoutBlobKey: "holdout",
-      epsilonTotal: 10,
-      deltaTotal: 1e-3,
+      ledgerId,
     },
   });
-  return createJobWithReservation(prisma, {
+  const { job } = await createJobWithReservation(prisma, {
     datasetId: dataset.id,
+    requester: owner,
     epsilon,
     delta,
-    job: { requesterId: owner.id, spec, status: "QUEUED", epsilon, delta },
+    job: { spec, epsilon, delta },
   });
+  return job;
 }
 
 type TEventBody = TTrainerEvent extends infer E

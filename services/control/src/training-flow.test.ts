@@ -64,38 +64,59 @@ async function holderOf(jobId: string): Promise<TTrainerProcess> {
  * The spec the web would send: tiny GPT-2 with LoRA, `epochs` passes of 5 logical steps of 8 rows, a checkpoint
  * after each. The long runs use the RDP accountant, which is quicker to evaluate at every step than PRV.
  */
-function specFor(jobId: string, datasetId: string, epochs = 1, accountant: "prv" | "rdp" = "prv") {
+function specFor(
+  jobId: string,
+  datasetId: string,
+  epochs = 1,
+  accountant: "prv" | "rdp" = "prv",
+  labelMix: "uniform" | "dp-counts" = "uniform",
+) {
   return {
     schemaVersion: 1,
     jobId,
     datasetId,
     model: { id: "tiny-gpt2", finetune: "lora" },
-    privacy: { epsilon: 3, delta: 1e-5, maxGradNorm: 1.0, accountant },
+    privacy: {
+      epsilon: 3,
+      delta: 1e-5,
+      maxGradNorm: 1.0,
+      accountant,
+      labelCounts: labelMix === "dp-counts" ? LABEL_COUNTS_SHARE : null,
+    },
     training: {
       epochs,
       learningRate: 1e-3,
       logicalBatchSize: 8,
       physicalBatchSize: 8,
-      maxSeqLen: 32,
+      maxSeqLen: 48,
       checkpointEvery: 1,
     },
-    sampling: { rows: 8, labelMix: { kind: "uniform" }, maxNewTokens: 12, batchSize: 8 },
+    // These tests are about the platform: re-scoring (a forward pass per label per candidate) is off.
+    sampling: { rows: 8, labelMix: { kind: labelMix }, maxNewTokens: 12, batchSize: 8, rescoring: false },
     evaluation: { classifiers: ["tfidf"] },
     data: {
       trainUri: `file://${blobDir}/train.csv`,
       holdoutUri: `file://${blobDir}/holdout.csv`,
       textColumn: "review",
       labelColumn: "label",
+      // Short words: the tiny test model's tokenizer spends about a token per character of the prompt.
+      labels: [
+        { value: "fresh", description: "positive" },
+        { value: "rotten", description: "negative" },
+      ],
       trainRows: 40,
     },
     outputUri: `file://${blobDir}/jobs/${jobId}/`,
   };
 }
 
+/** The share of the job's (epsilon, delta) a DP label-count release takes, as the web writes it into a spec. */
+const LABEL_COUNTS_SHARE = { epsilon: 0.15, delta: 5e-7 };
+
 /** A Job row with its reservation and spec, enqueued: what POST /api/v1/jobs does. */
-async function submit(epochs = 1, accountant: "prv" | "rdp" = "prv") {
+async function submit(epochs = 1, accountant: "prv" | "rdp" = "prv", labelMix: "uniform" | "dp-counts" = "uniform") {
   const seeded = await seedJob(prisma, { epsilon: 3, delta: 1e-5 });
-  const spec = specFor(seeded.id, seeded.datasetId, epochs, accountant);
+  const spec = specFor(seeded.id, seeded.datasetId, epochs, accountant, labelMix);
   await prisma.job.update({ where: { id: seeded.id }, data: { spec } });
   await stack.enqueue(seeded.id, spec);
   return seeded.id;
@@ -159,6 +180,9 @@ describe("a training job end to end", () => {
     );
     for (const artifact of artifacts) expect(artifact.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(job.metrics).toEqual(result.metrics);
+    // What the trainer delivered is on the row, whatever it was: the job's outcome is read from these.
+    expect(job).toMatchObject({ rowsRequested: 8, rowsProduced: result.rows.produced, warnings: result.warnings });
+    if (result.rows.produced < 8) expect(result.warnings.length).toBeGreaterThan(0);
 
     const ledger = await ledgerOf(prisma, jobId);
     expect(ledger.chargedBy("dp-sgd")).toBeCloseTo(epsilon, 9);
@@ -308,4 +332,55 @@ describe("a training job end to end", () => {
     expect(result.training.steps).toBe(10);
     expect((await ledgerOf(prisma, jobId)).chargedBy("dp-sgd")).toBeCloseTo(result.training.epsilon as number, 9);
   }, 300_000);
+
+  it("charges a retry that lost its work directory as a new run, in addition to the first, and draws label counts once", async () => {
+    // Trainers whose work directories are their own (no shared volume), so a retry elsewhere finds no checkpoint.
+    for (const trainer of running) trainer.process.kill("SIGTERM");
+    await Promise.all(running.map((trainer) => trainer.exited));
+    const workDir = join(blobDir, "local-work");
+    const env = { BLOB_STORE_URL: `file://${blobDir}`, DPSYNTH_HOME: join(blobDir, "home"), DPSYNTH_WORK_DIR: workDir };
+    running = [stack.trainer(env)];
+    await Promise.all(running.map((t) => t.ready));
+    const jobId = await submit(1, "rdp", "dp-counts"); // 5 steps, label counts released first
+    await waitFor(async () => (await lastPrivacySteps(jobId)) >= 2, "two training steps", 180_000);
+    const [first] = running as [TTrainerProcess];
+    first.process.kill("SIGKILL");
+    await first.exited;
+    rmSync(join(workDir, jobId), { recursive: true, force: true }); // its checkpoints are gone with it
+    running = [stack.trainer(env)];
+
+    const job = await finalJob(jobId, 300_000);
+    expect(job).toMatchObject({ status: "SUCCEEDED", attempts: 2 });
+    const events = await streamEvents(jobId);
+    expect(
+      events.some(
+        (e) => e.type === "log" && e.attempt === 2 && e.message.includes("No checkpoint of this job's earlier"),
+      ),
+    ).toBe(true);
+    const privacy = events.flatMap((e) => (e.type === "privacy" ? [e] : []));
+    const lastOfRun = new Map(privacy.map((e) => [`${e.mechanism}/${e.runId}`, e]));
+    const ledger = await ledgerOf(prisma, jobId);
+    const charges = ledger.entries.filter((e) => e.kind === "CHARGE");
+
+    // Two training runs, each charged its last cumulative report: the ledger holds their sum.
+    const trainingRuns = [...lastOfRun.values()].filter((e) => e.mechanism === "dp-sgd");
+    expect(trainingRuns).toHaveLength(2);
+    const sumOfRuns = trainingRuns.reduce((sum, e) => sum + e.epsilon, 0);
+    expect(ledger.chargedBy("dp-sgd")).toBeCloseTo(sumOfRuns, 9);
+    expect(new Set(charges.filter((e) => e.mechanism === "dp-sgd").map((e) => e.runId)).size).toBe(2);
+    const result = await resultOf(jobId);
+    expect(result.training.epsilon as number).toBeCloseTo(sumOfRuns, 9); // the composition of every step taken
+    expect(sumOfRuns).toBeLessThanOrEqual(3 - LABEL_COUNTS_SHARE.epsilon);
+    expect(result.training.runId).toBe(trainingRuns.at(-1)?.runId);
+
+    // The label counts: one release, reused by the retry, charged once.
+    const labelReleases = new Set(privacy.filter((e) => e.mechanism === "gaussian-label-counts").map((e) => e.runId));
+    expect(labelReleases.size).toBe(1);
+    expect(ledger.chargedBy("gaussian-label-counts")).toBeCloseTo(LABEL_COUNTS_SHARE.epsilon, 12);
+    const released = JSON.parse(readFileSync(join(blobDir, "jobs", jobId, "label-mix.json"), "utf8"));
+    expect(released).toMatchObject({ state: "released", releaseId: [...labelReleases][0] });
+
+    expect(ledger.charged + ledger.released).toBeCloseTo(3, 9);
+    expect(ledger.releaseCount).toBe(1);
+  }, 420_000);
 });

@@ -7,34 +7,30 @@ from pathlib import Path
 
 import pytest
 
+from contract_fixtures import FIXTURES, fixture_paths, load_fixture
 from dpsynth_trainer.contract import (
     ContractViolation,
     catalog,
     constants,
+    is_private,
     load_json,
     parse_job_spec,
     validate_instance,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / "packages" / "contracts" / "fixtures"
 
-
-def fixtures(kind: str) -> list[Path]:
-    return sorted((FIXTURES / kind).glob("*.json"))
-
-
-@pytest.mark.parametrize("path", fixtures("valid"), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", fixture_paths("valid"), ids=lambda p: p.name)
 def test_accepts_every_valid_fixture(path: Path) -> None:
     contract = path.name.split(".")[0]
-    validate_instance(contract, json.loads(path.read_text()))
+    validate_instance(contract, load_fixture(path))
     if contract == "job-spec":
-        assert parse_job_spec(json.loads(path.read_text())).jobId
+        assert parse_job_spec(load_fixture(path)).jobId
 
 
-@pytest.mark.parametrize("path", fixtures("invalid"), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", fixture_paths("invalid"), ids=lambda p: p.name)
 def test_rejects_every_invalid_fixture(path: Path) -> None:
     with pytest.raises(ContractViolation):
-        validate_instance(path.name.split(".")[0], json.loads(path.read_text()))
+        validate_instance(path.name.split(".")[0], load_fixture(path))
 
 
 def test_defaults_are_the_schemas_own() -> None:
@@ -46,13 +42,15 @@ def test_defaults_are_the_schemas_own() -> None:
     assert spec.privacy.accountant == props["privacy"]["properties"]["accountant"]["default"]
     assert spec.model.lora.r == props["model"]["properties"]["lora"]["properties"]["r"]["default"]
     assert spec.sampling.labelMix.kind == "dp-counts"
-    assert spec.data.separator == props["data"]["properties"]["separator"]["default"]
+    assert spec.data.subject == props["data"]["properties"]["subject"]["default"]
+    assert spec.prompt.style == props["prompt"]["properties"]["style"]["default"]
+    assert spec.sampling.guidance == props["sampling"]["properties"]["guidance"]["default"]
 
 
 def test_non_private_epsilon_stays_the_string_inf() -> None:
     spec = parse_job_spec(json.loads((FIXTURES / "valid" / "job-spec.non-private.json").read_text()))
     assert spec.privacy.epsilon == "inf"
-    assert not spec.privacy.is_private
+    assert not is_private(spec.privacy)
 
 
 def test_violation_names_the_path_and_rule_not_the_value() -> None:

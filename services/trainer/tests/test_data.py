@@ -1,4 +1,4 @@
-"""What a data owner sees when the CSV is wrong, and how rows become training sequences."""
+"""What a data owner sees when the CSV is wrong, and which rows and columns a split yields."""
 
 from __future__ import annotations
 
@@ -11,32 +11,25 @@ from pathlib import Path
 import pytest
 
 from dpsynth_trainer.cli import main
-from dpsynth_trainer.data import (
-    IGNORE_INDEX,
-    Row,
-    encode_prompt,
-    encode_rows,
-    parse_generated,
-    parse_rows,
-    serialize_prompt,
-    serialize_row,
-)
+from dpsynth_trainer.data import parse_rows
 from dpsynth_trainer.errors import BadInputError
-from dpsynth_trainer.models.tokenizer import train_public_tokenizer
-from training_support import csv_bytes, fixture_rows, raw_spec, subprocess_env
+from training_support import LABELS, csv_bytes, fixture_rows, raw_spec, subprocess_env
 
 MARKER = "ZQXJ-PRIVATE-MARKER"
 
 
-def parse(raw: bytes):
-    return parse_rows(raw, text_column="review", label_column="label")
+def parse(raw: bytes, **options):
+    return parse_rows(raw, text_column="review", label_column="label", labels=LABELS, **options)
 
 
 BAD_FILES = {
     "empty": (b"", "The file is empty"),
     "header only": (b"review,label\n", "has a header but no rows"),
     "missing label column": (f"review,sentiment\n{MARKER},fresh\n".encode(), "label column 'label' is not in"),
-    "one class": (f"review,label\n{MARKER} a,fresh\n{MARKER} b,fresh\n".encode(), "has one class only"),
+    "no declared label": (
+        f"review,label\n{MARKER} a,good\n{MARKER} b,bad\n".encode(),
+        "None of the 2 rows has one of the declared labels",
+    ),
     "non-UTF-8 bytes": (b"review,label\ngood,fresh\n" + MARKER.encode() + b"\xff\xfe,rotten\n", "not valid UTF-8"),
     "short row": (f"review,label\n{MARKER},fresh\nonly-one-field\n".encode(), "Row 2 has 1 fields"),
 }
@@ -57,48 +50,28 @@ def test_non_utf8_error_names_the_line() -> None:
         parse(BAD_FILES["non-UTF-8 bytes"][0])
 
 
-def test_other_columns_become_name_value_pairs_after_the_label() -> None:
-    rows = parse_rows(
-        b"id,review,label,year\n1,Great fun,fresh,2001\n2,Dull,rotten,1999\n",
-        text_column="review",
-        label_column="label",
-    )
-    assert rows.extra_columns == ["id", "year"]
-    assert serialize_row(rows.rows[0], " | ") == "fresh | id: 1 | year: 2001 | Great fun"
-    assert rows.labels == ["fresh", "rotten"]
+def test_only_the_chosen_columns_are_kept_in_their_order() -> None:
+    rows = parse(b"id,review,label,year\n1,Great fun,fresh,2001\n2,Dull,rotten,1999\n", columns=["year"])
+    assert rows.extra_columns == ["year"]
+    assert rows.rows[0].extras == {"year": "2001"}
+    assert (rows.rows[1].label, rows.rows[1].text) == ("rotten", "Dull")
 
 
-def test_generated_rows_parse_back_or_are_counted_as_failures() -> None:
-    sep, labels = "\t", ["fresh", "rotten"]
-    assert parse_generated("fresh\tyear: 2001\tA fine film", sep, labels, ["year"]).text == "A fine film"
-    assert parse_generated("fresh\tyear: 2001\tA\tfilm", sep, labels, ["year"]).text == "A\tfilm"
-    assert parse_generated("meh\tyear: 2001\tA fine film", sep, labels, ["year"]) is None  # unknown label
-    assert parse_generated("fresh\tA fine film", sep, labels, ["year"]) is None  # missing pair
-    assert parse_generated("rotten\t   ", sep, labels) is None  # empty text
-    row = Row("rotten", "Slow and long", {"year": "1999"})
-    assert parse_generated(serialize_row(row, sep), sep, labels, ["year"]).extras == {"year": "1999"}
+def test_a_chosen_column_missing_from_the_header_is_named() -> None:
+    with pytest.raises(BadInputError, match="synthesised column 'year' is not in"):
+        parse(b"review,label\nGreat fun,fresh\n", columns=["year"])
 
 
-def test_loss_covers_the_text_and_eos_but_not_the_label_prompt() -> None:
-    tokenizer = train_public_tokenizer(512)
-    row = Row("fresh", "A fine film")
-    encoded = encode_rows([row], tokenizer, separator="\t", max_seq_len=64)
-    prompt = encode_prompt(tokenizer, "fresh", "\t")
-    ids, labels = encoded.input_ids[0], encoded.labels[0]
-    assert ids[: len(prompt)] == prompt
-    assert labels[: len(prompt)] == [IGNORE_INDEX] * len(prompt)
-    assert labels[len(prompt) :] == ids[len(prompt) :]
-    assert ids[-1] == tokenizer.eos_token_id
-    assert tokenizer.decode(prompt) == serialize_prompt("fresh", "\t")
+def test_rows_of_undeclared_labels_are_left_out_and_counted() -> None:
+    rows = parse(f"review,label\nGreat,fresh\n{MARKER},meh\nDull,rotten\n".encode())
+    assert [row.label for row in rows.rows] == ["fresh", "rotten"]
+    assert rows.outside_label_set == 1
+    assert all(MARKER not in row.text for row in rows.rows)
 
 
-def test_rows_longer_than_the_limit_are_truncated_and_counted_not_refused() -> None:
-    tokenizer = train_public_tokenizer(512)
-    rows = [Row("fresh", "short"), Row("rotten", "very long " * 200), Row("fresh", "also long " * 50)]
-    encoded = encode_rows(rows, tokenizer, separator="\t", max_seq_len=32)
-    assert encoded.truncated == 2
-    assert max(len(ids) for ids in encoded.input_ids) == 32
-    assert encoded.input_ids[0][-1] == tokenizer.eos_token_id
+def test_row_numbers_in_errors_count_the_rows_left_out() -> None:
+    with pytest.raises(BadInputError, match="Row 3 has 1 fields"):
+        parse(b"review,label\nGreat,meh\nOk,fresh\nonly-one-field\n")
 
 
 def _write(tmp_path: Path, raw: bytes) -> tuple[Path, Path]:
@@ -109,7 +82,7 @@ def _write(tmp_path: Path, raw: bytes) -> tuple[Path, Path]:
     return spec, data
 
 
-@pytest.mark.parametrize("case", ["empty", "missing label column", "one class", "non-UTF-8 bytes"])
+@pytest.mark.parametrize("case", ["empty", "missing label column", "no declared label", "non-UTF-8 bytes"])
 def test_cli_reports_bad_input_on_stderr_with_no_traceback(case: str, tmp_path: Path, capsys) -> None:
     spec, data = _write(tmp_path, BAD_FILES[case][0])
     code = main(["train", "--spec", str(spec), "--data", str(data), "--out", str(tmp_path / "out")])
@@ -122,7 +95,7 @@ def test_cli_reports_bad_input_on_stderr_with_no_traceback(case: str, tmp_path: 
 
 
 def test_cli_process_exits_non_zero_with_the_message(tmp_path: Path) -> None:
-    spec, data = _write(tmp_path, BAD_FILES["one class"][0])
+    spec, data = _write(tmp_path, BAD_FILES["no declared label"][0])
     out = tmp_path / "out"
     command = [sys.executable, "-m", "dpsynth_trainer", "train", "--spec", str(spec), "--data", str(data)]
     done = subprocess.run(
@@ -134,10 +107,10 @@ def test_cli_process_exits_non_zero_with_the_message(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2
-    assert "bad_input: The label column 'label' has one class only" in done.stderr
+    assert "bad_input: None of the 2 rows has one of the declared labels" in done.stderr
     assert "Traceback" not in done.stderr and MARKER not in done.stderr + done.stdout
 
 
 def test_fixture_rows_parse() -> None:
     rows = parse(csv_bytes(fixture_rows(50)))
-    assert len(rows.rows) == 50 and rows.labels == ["fresh", "rotten"]
+    assert len(rows.rows) == 50 and {row.label for row in rows.rows} == set(LABELS)

@@ -16,6 +16,7 @@ from dpsynth_trainer.events import EventEmitter, RedisSeqCounter, RedisStreamSin
 from dpsynth_trainer.training import CancelWatch
 
 SUMMARY = TrainingSummary(
+    runId="run-1",
     noiseMultiplier=0.7,
     sampleRate=0.25,
     steps=8,
@@ -34,14 +35,29 @@ def test_jsonl_events_are_valid_and_seq_continues_in_a_later_attempt(tmp_path: P
     first.stage("training")
     first.metric(step=1, epoch=0.25, values={"train/loss": 2.5, "privacy/epsilon": 0.4})
     second = EventEmitter.to_jsonl(path, job_id="job_1", attempt=2)
-    second.privacy(mechanism="dp-sgd", epsilon=0.4, delta=1e-4, steps=1)
-    second.result(training=SUMMARY, metrics={"eval/tstr_accuracy_tfidf": 0.7}, artifacts=["report.json"])
+    second.privacy(mechanism="dp-sgd", run_id="run-1", epsilon=0.4, delta=1e-4, steps=1)
+    second.result(
+        training=SUMMARY,
+        metrics={"eval/tstr_accuracy_tfidf": 0.7},
+        artifacts=["report.json"],
+        rows={"requested": 10, "produced": 9},
+        warnings=["Only 9 of the 10 rows asked for could be generated."],
+    )
     second.error(BudgetExceededError("Training stopped before step 9."))
     events = [json.loads(line) for line in path.read_text().splitlines()]
     assert [e["seq"] for e in events] == [0, 1, 2, 3, 4]
     assert [e["attempt"] for e in events] == [1, 1, 2, 2, 2]
     assert all(datetime.fromisoformat(e["ts"]).utcoffset() is not None for e in events)
     assert events[-1]["code"] == "budget_exceeded" and events[-1]["retryable"] is False
+    assert events[2]["runId"] == "run-1"  # every privacy event names the run it is cumulative within
+
+
+def test_a_privacy_event_without_its_run_is_outside_the_contract(tmp_path: Path) -> None:
+    emitter = EventEmitter.to_jsonl(tmp_path / "events.jsonl", job_id="job_1")
+    with pytest.raises(ContractViolation, match="runId"):
+        emitter.emit("privacy", mechanism="dp-sgd", epsilon=0.4, delta=1e-4, steps=1)
+    with pytest.raises(ContractViolation, match="runId"):
+        emitter.privacy(mechanism="dp-sgd", run_id="not a run id!", epsilon=0.4, delta=1e-4, steps=1)
 
 
 def test_a_line_cut_short_by_a_kill_is_dropped_before_the_next_attempt_writes(tmp_path: Path) -> None:
@@ -87,7 +103,7 @@ def test_redis_stream_gets_each_event_with_a_seq_shared_by_attempts(redis_client
             seq=RedisSeqCounter(client, job_id),
         )
         emitter.stage("training")
-        emitter.privacy(mechanism="dp-sgd", epsilon=0.5 * attempt, delta=1e-4, steps=attempt)
+        emitter.privacy(mechanism="dp-sgd", run_id="run-1", epsilon=0.5 * attempt, delta=1e-4, steps=attempt)
     entries = client.xrange(f"dpsynth:events:{job_id}")
     events = [json.loads(fields[constants().event_field.encode()]) for _, fields in entries]
     assert [e["seq"] for e in events] == [0, 1, 2, 3]

@@ -1,3 +1,4 @@
+import json
 import math
 
 import numpy as np
@@ -108,6 +109,7 @@ def _spec_parts(label_mix, *, epsilon=8, label_counts=None):
                 "holdoutUri": "file:///h",
                 "textColumn": "t",
                 "labelColumn": "l",
+                "labels": [{"value": "a", "description": "a"}, {"value": "b", "description": "b"}],
                 "trainRows": 10,
             },
             "outputUri": "file:///o",
@@ -155,3 +157,59 @@ def test_dp_counts_without_a_share_never_spend_unapproved_privacy():
         {"a": 0.75, "b": 0.25},
         [],
     )
+
+
+# --- the job's one release of label counts ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def release_once(tmp_path):
+    """`release_label_mix_once` for a job whose output (its release log) is `tmp_path / "out"`."""
+    from dpsynth_trainer.contract import parse_job_spec
+    from dpsynth_trainer.label_counts import release_label_mix_once
+    from dpsynth_trainer.releases import ReleaseLog
+    from training_support import raw_spec
+
+    output = tmp_path / "out"
+    charger = RecordingCharger()
+    labels = ["fresh"] * 30 + ["rotten"] * 10
+
+    def run(**overrides):
+        privacy = {"epsilon": 3, "delta": 1e-5, "labelCounts": {"epsilon": 0.5, "delta": 1e-6}}
+        spec = parse_job_spec(raw_spec(40, privacy=privacy, outputUri=output.as_uri(), **overrides))
+        return release_label_mix_once(spec, labels, ["fresh", "rotten"], charger, ReleaseLog(spec.outputUri))
+
+    return run, charger, output
+
+
+def test_dp_counts_are_released_once_per_job_and_every_retry_reuses_them_with_the_same_charge(release_once):
+    run, charger, output = release_once
+    first, _ = run()
+    assert first.source == "dp-counts"
+    [charge] = charger.charges
+    assert charge == {"mechanism": MECHANISM, "run_id": charge["run_id"], "epsilon": 0.5, "delta": 1e-6, "steps": 1}
+    # Kept with the job's output in the blob store, not in a work directory a later attempt may not have.
+    assert (output / "label-mix.json").exists()
+    again, _ = run()
+    assert again == first  # reused, not drawn again
+    # The same release id: the ledger charges a release cumulatively, so repeating it charges nothing more.
+    assert charger.charges == [charge, charge]
+
+
+def test_an_interrupted_release_is_charged_and_never_repeated(release_once):
+    run, charger, output = release_once
+    output.mkdir()
+    (output / "label-mix.json").write_text(json.dumps({"state": "releasing", "releaseId": "labels-1"}))
+    mix, note = run()
+    assert mix.source == "uniform"
+    assert "interrupted" in note
+    assert charger.charges == [
+        {"mechanism": MECHANISM, "run_id": "labels-1", "epsilon": 0.5, "delta": 1e-6, "steps": 1}
+    ]
+    assert json.loads((output / "label-mix.json").read_text())["state"] == "released"
+
+
+def test_a_uniform_mix_is_not_charged(release_once):
+    run, charger, _ = release_once
+    mix, note = run(sampling={"rows": 10, "labelMix": {"kind": "uniform"}})
+    assert (mix.source, note, charger.charges) == ("uniform", None, [])

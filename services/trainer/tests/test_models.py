@@ -9,7 +9,6 @@ import torch
 from opacus.grad_sample import GradSampleHooks, GradSampleHooksFastGradientClipping
 from transformers.pytorch_utils import Conv1D
 
-from dpsynth_trainer.data import encode_prompt
 from dpsynth_trainer.errors import UnknownModelError
 from dpsynth_trainer.models import (
     apply_finetune,
@@ -22,6 +21,7 @@ from dpsynth_trainer.models import (
 from dpsynth_trainer.models.grad_samplers import compute_conv1d_grad_sample
 from dpsynth_trainer.models.registry import materialized_path
 from dpsynth_trainer.models.tokenizer import public_corpus, train_public_tokenizer
+from dpsynth_trainer.records import RowFormat
 from dpsynth_trainer.training.privacy import choose_clipping
 from training_support import settings, spec
 
@@ -93,6 +93,6 @@ def test_a_saved_lora_model_loads_back_for_sampling(tmp_path: Path) -> None:
     model.eval()
     save_trained_model(model, loaded.tokenizer, tmp_path / "model", job.model)
     again = load_trained_model(tmp_path / "model", cache_dir=settings().model_cache, device=CPU)
-    ids = torch.tensor([encode_prompt(again.tokenizer, "fresh", "\t")])
+    ids = torch.tensor([RowFormat.for_spec(job, again.tokenizer).prompt_ids("fresh")])
     with torch.no_grad():
         assert torch.allclose(model(input_ids=ids).logits, again.model(input_ids=ids).logits, atol=1e-5)

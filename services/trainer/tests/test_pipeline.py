@@ -44,16 +44,18 @@ def raw_spec(data_dir: Path, out_dir: Path, train_rows: int, **overrides) -> dic
             "learningRate": 1e-3,
             "logicalBatchSize": 80,
             "physicalBatchSize": 40,
-            "maxSeqLen": 32,
+            "maxSeqLen": 64,
             "checkpointEvery": 2,
         },
         "sampling": {"rows": 40, "maxNewTokens": 20, "batchSize": 20},
-        "evaluation": {"classifiers": ["tfidf", "embedding", "transformer"]},
+        "evaluation": {"classifiers": ["tfidf", "embedding", "transformer"], "baselineRows": 20},
         "data": {
             "trainUri": train_path.as_uri(),
             "holdoutUri": holdout_path.as_uri(),
             "textColumn": "review",
             "labelColumn": "label",
+            "labels": [{"value": "fresh", "description": "positive"}, {"value": "rotten", "description": "negative"}],
+            "subject": "movie review",
             "trainRows": train_rows,
         },
         "outputUri": out_dir.as_uri(),
@@ -127,9 +129,23 @@ def test_the_report_is_valid_and_its_files_are_written(run):
 
 def test_the_report_holds_computed_numbers(run):
     report = run["report"]
-    assert report["data"] == {"trainRows": 480, "holdoutRows": HOLDOUT_ROWS, "labels": ["fresh", "rotten"]}
-    assert report["sampling"]["requested"] == report["sampling"]["generated"] == 40
-    assert report["sampling"]["parsed"] + report["sampling"]["failedToParse"] == 40
+    assert report["data"] == {
+        "trainRows": 480,
+        "holdoutRows": HOLDOUT_ROWS,
+        "labels": ["fresh", "rotten"],
+        "columns": [],
+        "rowsOutsideLabelSet": 0,
+    }
+    sampling = report["sampling"]
+    assert sampling["requested"] == 40 and sampling["parsed"] + sampling["shortfall"] == 40
+    # Every candidate was empty, rejected or kept; rows kept below the threshold fill a shortfall and are counted.
+    kept = sampling["generated"] - sampling["failedToParse"] - sampling["rejected"]
+    assert kept >= 0 and sampling["parsed"] <= kept + sampling["belowThreshold"]
+    assert sampling["acceptanceRate"] == pytest.approx(
+        (sampling["generated"] - sampling["failedToParse"] - sampling["rejected"]) / sampling["generated"]
+    )
+    assert report["prompt"]["examples"]["fresh"].endswith("Write one movie review (label: positive).\n")
+    assert report["summary"]["verdict"] in {"useful", "weak", "not-useful"} and report["summary"]["points"]
     utility = {c["classifier"]: c for c in report["utility"]}
     assert set(utility) == {"tfidf", "embedding"}  # the transformer is CUDA-only
     assert any("transformer classifier needs a CUDA GPU" in note for note in report["notes"])
@@ -141,6 +157,17 @@ def test_the_report_holds_computed_numbers(run):
     assert report["fidelity"]["embeddingDistance"] is not None
     assert len(report["curve"]) == report["privacy"]["training"]["steps"] > 0
     assert all(p["epsilon"] is not None for p in report["curve"])
+
+
+def test_the_prior_only_baseline_is_judged_beside_the_dp_rows(run):
+    report = run["report"]
+    baseline = report["baseline"]
+    assert baseline["rows"] == 20
+    assert {c["classifier"] for c in baseline["utility"]} == {c["classifier"] for c in report["utility"]}
+    real = {c["classifier"]: c["real"]["accuracy"] for c in report["utility"]}
+    for c in baseline["utility"]:
+        assert c["ratio"]["accuracy"] == pytest.approx(c["synthetic"]["accuracy"] / real[c["classifier"]])
+    assert set(baseline["labelFaithfulness"]["byClassifier"]) == set(report["labelFaithfulness"]["byClassifier"])
 
 
 def test_privacy_is_charged_per_mechanism_and_stated(run):
@@ -172,11 +199,15 @@ def test_artifacts_and_result_are_announced(run):
     for key in ("eval/trtr_accuracy_tfidf", "eval/tstr_accuracy_tfidf", "eval/tstr_ratio_accuracy_tfidf"):
         assert key in metrics
     assert metrics["eval/trtr_accuracy_tfidf"] == run["report"]["utility"][0]["real"]["accuracy"]
+    sampling = run["report"]["sampling"]
+    assert result[0]["rows"] == {"requested": 40, "produced": sampling["parsed"]}
+    # A shortfall is never silent: the result carries a warning that says it with its numbers.
+    assert bool(result[0]["warnings"]) >= (sampling["shortfall"] > 0)
     stages = [e["stage"] for e in events if e["type"] == "stage"]
     assert stages[-4:] == ["training", "sampling", "evaluating", "done"]
     assert stages[0] == "loading"
     sampling_progress = [e for e in events if e["type"] == "metric" and "sampling/rows_done" in e["values"]]
-    assert sampling_progress[-1]["values"]["sampling/rows_done"] == 40
+    assert sampling_progress[-1]["values"]["sampling/rows_done"] == run["report"]["sampling"]["parsed"]
 
 
 def test_the_synthetic_csv_has_the_uploads_columns_and_every_parsed_row(run):
@@ -206,12 +237,27 @@ def test_sample_reuses_the_runs_model_and_label_mix_one_row_at_a_time(run, tmp_p
     argv = ["sample", "--spec", str(run["spec_path"]), "--run", str(run["out"]), "--out", str(out)]
     assert cli.main([*argv, "--rows", "4", "--batch-size", "1"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["requested"] == 4 and summary["parsed"] + summary["failedToParse"] == 4
+    assert summary["requested"] == 4 and summary["candidates"] >= summary["delivered"]
     with out.open(encoding="utf-8", newline="") as handle:
-        assert len(list(csv.DictReader(handle))) == summary["parsed"]
+        assert len(list(csv.DictReader(handle))) == summary["delivered"]
     # Sampling again releases nothing: no new privacy event was written.
     events = (run["out"] / "events.jsonl").read_text(encoding="utf-8").splitlines()
     assert len([e for e in map(json.loads, events) if e["type"] == "privacy"]) == len(before)
+
+
+def test_guidance_and_rescoring_read_no_training_row(run, tmp_path, capsys):
+    """With the training split gone, sampling with both post-processing steps still works: they read only the
+    DP model and the public prompts."""
+    raw = json.loads(run["spec_path"].read_text(encoding="utf-8"))
+    raw["data"]["trainUri"] = (tmp_path / "deleted-train.csv").as_uri()
+    raw["sampling"].update({"guidance": 2.0, "rescoring": True})
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(raw), encoding="utf-8")
+    out = tmp_path / "rows.csv"
+    argv = ["sample", "--spec", str(spec_path), "--run", str(run["out"]), "--out", str(out), "--rows", "6"]
+    assert cli.main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["delivered"] > 0 and not (tmp_path / "deleted-train.csv").exists()
 
 
 def test_evaluate_rebuilds_the_report_for_any_synthetic_csv(run, tmp_path, capsys):

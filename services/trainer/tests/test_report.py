@@ -1,24 +1,22 @@
 import copy
-import json
 from pathlib import Path
 
 import pytest
 
+from contract_fixtures import fixture_paths, load_fixture
 from dpsynth_trainer.contract import ContractViolation, TrainingSummary, validate_instance
 from dpsynth_trainer.label_counts import LabelMix
 from dpsynth_trainer.report import render_html
 from dpsynth_trainer.report.build import privacy_section
 from dpsynth_trainer.report.svg import histogram_chart, line_chart, nice_ticks
 
-FIXTURES = Path(__file__).resolve().parents[3] / "packages" / "contracts" / "fixtures"
-
 
 def fixtures(kind: str) -> list[Path]:
-    return sorted((FIXTURES / kind).glob("report.*.json"))
+    return fixture_paths(kind, "report.")
 
 
 def load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+    return load_fixture(path)
 
 
 @pytest.mark.parametrize("path", fixtures("valid"), ids=lambda p: p.name)
@@ -54,6 +52,7 @@ def test_the_html_is_self_contained_and_says_who_may_read_it():
 
 def _summary(epsilon) -> TrainingSummary:
     return TrainingSummary(
+        runId="run-1",
         noiseMultiplier=0.0 if epsilon == "inf" else 0.9,
         sampleRate=0.1,
         steps=10,
@@ -102,3 +101,12 @@ def test_a_non_private_report_charts_loss_per_step():
     html = render_html(report)
     assert "Training loss per step" in html and html.count("<circle") == 5
     assert '<td class="num">∞</td>' in html
+
+
+def test_the_report_leads_with_its_verdict_then_what_went_wrong():
+    report = copy.deepcopy(load(fixtures("valid")[0]))
+    report["notes"] = ["Only 30 of the 40 rows asked for could be generated."]
+    html = render_html(report)
+    verdict, notes, utility = (html.index(marker) for marker in ("Verdict:", "Only 30 of the 40", "Utility: train"))
+    assert verdict < notes < utility
+    assert report["summary"]["headline"].replace("'", "&#x27;") in html

@@ -1,130 +1,193 @@
+"""Sampling: rows of the table's shape by construction, quotas met or a shortfall said, guidance and re-scoring."""
+
+from __future__ import annotations
+
 import csv
+import math
 
 import pytest
 import torch
 
-from dpsynth_trainer.contract import LoraSpec, ModelSpec
 from dpsynth_trainer.errors import CancelledError
 from dpsynth_trainer.models.registry import create_model
-from dpsynth_trainer.sampling import (
-    GenerationConfig,
-    generate_rows,
-    plan_labels,
-    write_synthetic_csv,
-)
-from dpsynth_trainer.sampling.output import csv_safe, parse_row
+from dpsynth_trainer.records import RowFormat
+from dpsynth_trainer.sampling import SamplingConfig, SyntheticRow, generate_rows, write_synthetic_csv
+from dpsynth_trainer.sampling.decode import DecodeOptions, decode_field, next_scores, shared_prefill
+from dpsynth_trainer.sampling.rescore import label_posteriors
+from training_support import settings, spec
 
 LABELS = ["fresh", "rotten"]
+UNIFORM = {"fresh": 0.5, "rotten": 0.5}
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    spec = ModelSpec(
-        id="tiny-gpt2",
-        finetune="full",
-        lora=LoraSpec(r=8, alpha=16, dropout=0, targetModules=[]),
-    )
-    return create_model(spec, cache_dir=tmp_path_factory.mktemp("models"), device=torch.device("cpu"))
+def tiny():
+    job = spec(10, model={"id": "tiny-llama", "finetune": "lora"})
+    return create_model(job.model, cache_dir=settings().model_cache, device=torch.device("cpu"))
 
 
-def test_every_generated_row_is_parsed_or_counted_as_failed(tiny):
-    labels = plan_labels({"fresh": 7, "rotten": 5}, seed=0)
+def fmt_for(tiny, columns=()):
+    return RowFormat.for_spec(spec(10, data={"columns": list(columns)}), tiny.tokenizer)
+
+
+def config(**overrides) -> SamplingConfig:
+    return SamplingConfig(**{"max_new_tokens": 8, "batch_size": 6, "seed": 1, **overrides})
+
+
+def test_an_untrained_model_still_writes_every_column_of_a_wider_table(tiny) -> None:
+    """The sampler writes the structure, so even a model that never saw the table yields parseable rows."""
+    fmt = fmt_for(tiny, columns=["product_id", "year"])
+    result = generate_rows(tiny.model, fmt, {"fresh": 4, "rotten": 3}, prior=UNIFORM, config=config())
+    assert len(result.rows) == 7 and result.shortfall == 0
+    assert sorted(row.label for row in result.rows) == ["fresh"] * 4 + ["rotten"] * 3
+    assert all(set(row.extras) == {"product_id", "year"} and row.text for row in result.rows)
+    assert all("\n" not in value for row in result.rows for value in row.extras.values())
+
+
+def test_every_candidate_is_delivered_dropped_or_rejected_and_counted(tiny) -> None:
     progress = []
     result = generate_rows(
         tiny.model,
-        tiny.tokenizer,
-        labels,
-        separator="\t",
-        label_set=LABELS,
-        config=GenerationConfig(max_new_tokens=12, batch_size=5, seed=1),
+        fmt_for(tiny),
+        {"fresh": 5, "rotten": 5},
+        prior=UNIFORM,
+        config=config(guidance=1.5, rescoring=True),
         progress=lambda *p: progress.append(p),
     )
-    assert (result.requested, result.generated) == (12, 12)
-    assert len(result.rows) + result.failed == 12
-    assert len(result.rows) > 0
-    assert [p[:2] for p in progress] == [(1, 5), (2, 10), (3, 12)]
-    assert all(row.label in LABELS and row.text.strip() for row in result.rows)
+    assert result.generated == result.failed + result.rejected + result.kept
+    assert len(result.rows) <= result.kept
+    assert progress[-1][:2] == (result.generated, len(result.rows))
+    assert 0 <= result.acceptance_rate <= 1
 
 
-def test_rows_that_miss_the_trained_shape_are_all_counted(tiny):
-    # The untrained model never writes the "year: " field, so every row must fail and be counted.
+def test_a_candidate_budget_too_small_ends_in_a_stated_shortfall(tiny) -> None:
     result = generate_rows(
         tiny.model,
-        tiny.tokenizer,
-        ["fresh"] * 6,
-        separator="\t",
-        label_set=LABELS,
-        extra_columns=["year"],
-        config=GenerationConfig(max_new_tokens=6, batch_size=4),
+        fmt_for(tiny),
+        {"fresh": 6, "rotten": 6},
+        prior=UNIFORM,
+        config=config(rescoring=True, max_candidates_per_row=1),
     )
-    assert (result.generated, result.failed, result.rows) == (6, 6, [])
+    assert result.generated == 12
+    assert result.shortfall == 12 - len(result.rows)
+    assert result.shortfall > 0  # a random model's own posterior rejects some of its rows
 
 
-def test_one_row_at_a_time_runs_the_same_code_and_a_seed_repeats(tiny):
-    labels = plan_labels({"fresh": 3, "rotten": 3}, seed=2)
-    one = generate_rows(
+def test_rows_below_the_threshold_fill_a_shortfall_and_are_counted(tiny) -> None:
+    """No candidate can reach a posterior of 1: the clearest own-label winners are delivered instead of nothing."""
+    result = generate_rows(
         tiny.model,
-        tiny.tokenizer,
-        labels,
-        separator="\t",
-        label_set=LABELS,
-        config=GenerationConfig(max_new_tokens=8, batch_size=1, seed=3),
+        fmt_for(tiny),
+        {"fresh": 4, "rotten": 4},
+        prior=UNIFORM,
+        config=config(rescoring=True, min_posterior=1.0, max_candidates_per_row=3),
     )
-    again = generate_rows(
-        tiny.model,
-        tiny.tokenizer,
-        labels,
-        separator="\t",
-        label_set=LABELS,
-        config=GenerationConfig(max_new_tokens=8, batch_size=1, seed=3),
-    )
-    assert one.generated == 6 and len(one.rows) + one.failed == 6
-    assert [r.text for r in one.rows] == [r.text for r in again.rows]
+    assert result.kept == 0 and result.generated == 24
+    assert len(result.rows) == result.below_threshold > 0
 
 
-def test_cancellation_is_checked_between_batches(tiny):
+def test_a_seed_repeats_the_same_rows(tiny) -> None:
+    runs = [
+        generate_rows(tiny.model, fmt_for(tiny), {"fresh": 3, "rotten": 3}, prior=UNIFORM, config=config(guidance=1))
+        for _ in range(2)
+    ]
+    assert [r.text for r in runs[0].rows] == [r.text for r in runs[1].rows]
+
+
+def test_cancellation_is_checked_between_batches(tiny) -> None:
     calls = []
 
-    def cancel():
+    def cancel() -> bool:
         calls.append(1)
         return len(calls) > 1
 
     with pytest.raises(CancelledError):
-        generate_rows(
-            tiny.model,
-            tiny.tokenizer,
-            ["fresh"] * 4,
-            separator="\t",
-            label_set=LABELS,
-            config=GenerationConfig(max_new_tokens=4, batch_size=2),
-            cancel_check=cancel,
-        )
+        generate_rows(tiny.model, fmt_for(tiny), {"fresh": 20}, prior=UNIFORM, config=config(), cancel_check=cancel)
 
 
-def test_parsing_refuses_empty_and_csv_breaking_rows():
-    parse = {"separator": "\t", "labels": LABELS, "extra_columns": ()}
-    assert parse_row("fresh\t", "  a fine film", **parse).text == "a fine film"
-    assert parse_row("fresh\t", "   ", **parse) is None
-    assert parse_row("fresh\t", "nul\x00inside", **parse) is None
-    assert csv_safe(['multi\nline, "quoted"'])
+def test_guidance_favours_what_the_own_label_makes_likelier_within_what_it_finds_plausible() -> None:
+    # One row, two streams (own prompt, one contrast), a vocabulary of four tokens.
+    own = torch.log(torch.tensor([0.40, 0.40, 0.19, 0.01]))
+    other = torch.log(torch.tensor([0.70, 0.10, 0.10, 0.10]))
+    logits = torch.stack([own, other])
+    plain = next_scores(logits, 2, DecodeOptions(guidance=0)).softmax(-1)[0]
+    guided = next_scores(logits, 2, DecodeOptions(guidance=2, plausibility=0.1)).softmax(-1)[0]
+    assert guided[1] > plain[1] and guided[0] < plain[0]  # token 1 is what sets this label apart
+    assert guided[3] == 0  # 0.01 < 0.1 * 0.40: implausible under the own prompt, whatever the contrast says
+    assert math.isclose(float(plain.sum()), 1.0, rel_tol=1e-6)
 
 
-def test_the_synthetic_csv_has_the_uploads_header(tmp_path):
+def test_decoding_stops_at_a_stop_token_and_leaves_it_out(tiny) -> None:
+    fmt = fmt_for(tiny)
+    prompts = [fmt.prompt_ids("fresh"), fmt.prompt_ids("rotten")]
+    everything = list(range(tiny.model.get_output_embeddings().weight.shape[0]))
+    out = decode_field(
+        tiny.model,
+        prompts,
+        [[(0, [])], [(1, [])]],
+        stop_ids=everything,
+        pad_id=0,
+        options=DecodeOptions(max_new_tokens=5),
+        generator=torch.Generator().manual_seed(0),
+    )
+    assert [(o.ids, o.stopped) for o in out] == [([], True), ([], True)]
+
+
+def test_rows_that_finish_early_leave_the_batch_without_changing_the_others(tiny) -> None:
+    """Greedy decoding of a batch, whose finished rows are dropped from the cache as it goes, matches decoding
+    each row alone."""
+    fmt = fmt_for(tiny)
+    prompts = [fmt.prompt_ids("fresh"), fmt.prompt_ids("rotten")]
+    vocab = tiny.model.get_output_embeddings().weight.shape[0]
+    stops = list(range(0, vocab, 3))  # a third of the vocabulary ends a row: rows stop at different steps
+    rows = [[(i % 2, list(range(1, 2 + i)))] for i in range(8)]
+    greedy = DecodeOptions(temperature=1e-6, max_new_tokens=12)
+
+    def decode(batch):
+        generator = torch.Generator().manual_seed(0)
+        return decode_field(tiny.model, prompts, batch, stop_ids=stops, pad_id=0, options=greedy, generator=generator)
+
+    together = decode(rows)
+    assert len({len(out.ids) for out in together}) > 1  # the rows did finish at different steps
+    assert [out.ids for out in together] == [decode([row])[0].ids for row in rows]
+
+
+def test_shared_prompts_and_tails_give_the_logits_of_the_whole_sequence(tiny) -> None:
+    """Copying a prompt's cache to each stream and padding tails in the middle must change nothing."""
+    fmt = fmt_for(tiny, columns=["year"])
+    prompts = [fmt.prompt_ids("fresh"), fmt.prompt_ids("rotten")]
+    tails = [fmt.field_prefix_ids(0), [*fmt.field_prefix_ids(0), *fmt.value_ids(0, "1999"), *fmt.field_prefix_ids(1)]]
+    streams = [(0, tails[0]), (1, tails[1]), (1, [])]
+    with torch.inference_mode():
+        state = shared_prefill(tiny.model, prompts, streams, pad_id=0)
+        scored = shared_prefill(tiny.model, prompts, streams, pad_id=0, tail_padding="right")
+        for row, (k, tail) in enumerate(streams):
+            whole = torch.tensor([[*prompts[k], *tail]])
+            logits = tiny.model(input_ids=whole).logits[0]
+            assert torch.allclose(state.next_logits[row], logits[-1], atol=1e-4)
+            assert torch.allclose(state.prompt_logits[row], logits[len(prompts[k]) - 1], atol=1e-4)
+            if tail:
+                assert torch.allclose(scored.tail_logits[row, : len(tail)], logits[len(prompts[k]) :], atol=1e-4)
+
+
+def test_the_posterior_weighs_the_likelihoods_by_the_label_mix() -> None:
+    likelihoods = torch.tensor([[-10.0, -12.0], [-10.0, -11.0]], dtype=torch.float64)
+    posterior = label_posteriors(likelihoods, LABELS, {"fresh": 0.2, "rotten": 0.8})
+    assert posterior[0].argmax() == 0  # e^2 times likelier under fresh outweighs a 1:4 prior
+    assert posterior[1].argmax() == 1  # e^1 does not
+    assert torch.allclose(posterior.sum(-1), torch.ones(2, dtype=torch.float64))
+
+
+def test_the_synthetic_csv_has_the_uploads_header_and_defuses_formulas(tmp_path) -> None:
     rows = [
-        parse_row(
-            "rotten\t",
-            'says "hi", twice',
-            separator="\t",
-            labels=LABELS,
-            extra_columns=(),
-        )
+        SyntheticRow("rotten", '=HYPERLINK("x")', {"year": "+1999"}),
+        SyntheticRow("fresh", 'says "hi", twice', {"year": "2001"}),
     ]
     path = tmp_path / "synthetic.csv"
-    write_synthetic_csv(path, rows, text_column="review", label_column="label")
-    assert list(csv.DictReader(path.open(encoding="utf-8"))) == [{"review": 'says "hi", twice', "label": "rotten"}]
-
-
-def test_the_plan_follows_the_allocation():
-    plan = plan_labels({"a": 3, "b": 1, "c": 0}, seed=5)
-    assert sorted(plan) == ["a", "a", "a", "b"]
-    assert plan == plan_labels({"a": 3, "b": 1, "c": 0}, seed=5)
+    write_synthetic_csv(path, rows, text_column="review", label_column="label", extra_columns=["year"])
+    assert list(csv.DictReader(path.open(encoding="utf-8"))) == [
+        {"review": '\'=HYPERLINK("x")', "label": "rotten", "year": "'+1999"},
+        {"review": 'says "hi", twice', "label": "fresh", "year": "2001"},
+    ]
+    write_synthetic_csv(path, rows[:1], text_column="review", label_column="label", escape_formulas=False)
+    assert next(csv.DictReader(path.open(encoding="utf-8")))["review"] == '=HYPERLINK("x")'

@@ -25,7 +25,7 @@ def test_smollm2_converts_once_and_takes_a_dp_lora_step(tmp_path: Path) -> None:
         8,
         model={"id": "smollm2-135m", "finetune": "lora"},
         privacy={"epsilon": 8, "delta": 1e-3, "clipping": "ghost"},
-        training={"epochs": 1, "logicalBatchSize": 8, "physicalBatchSize": 4, "maxSeqLen": 24},
+        training={"epochs": 1, "logicalBatchSize": 8, "physicalBatchSize": 4, "maxSeqLen": 64},
     )
     emitter = EventEmitter.to_jsonl(tmp_path / "events.jsonl", job_id=job.jobId)
     result = train(job, training_rows(8), tmp_path, emitter, settings=settings())

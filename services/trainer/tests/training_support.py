@@ -14,6 +14,7 @@ from dpsynth_trainer.contract import JobSpec, parse_job_spec
 from dpsynth_trainer.data import TrainingRows, parse_rows
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rotten_tomatoes_600.csv"
+LABELS = ("fresh", "rotten")  # the fixture's label column, declared as every test's public label set
 REPO = Path(__file__).resolve().parents[3]
 # One model cache for every test and subprocess: the tiny models are materialised once.
 MODEL_CACHE = REPO / ".dpsynth" / "test-model-cache"
@@ -56,6 +57,7 @@ def raw_spec(n_rows: int, **overrides: Any) -> dict[str, Any]:
             "holdoutUri": "file:///nonexistent/holdout.csv",
             "textColumn": "review",
             "labelColumn": "label",
+            "labels": [{"value": label, "description": label} for label in LABELS],
             "trainRows": n_rows,
         },
         "outputUri": "file:///nonexistent/out/",
@@ -81,7 +83,7 @@ def csv_bytes(records: list[dict[str, str]]) -> bytes:
 
 
 def training_rows(n: int) -> TrainingRows:
-    return parse_rows(csv_bytes(fixture_rows(n)), text_column="review", label_column="label")
+    return parse_rows(csv_bytes(fixture_rows(n)), text_column="review", label_column="label", labels=LABELS)
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:

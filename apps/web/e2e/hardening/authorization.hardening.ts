@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { account, csvForm, request, type TAccount, type TAnswer } from "./support/stack.ts";
+import { account, csvForm, declaredLabels, request, type TAccount, type TAnswer } from "./support/stack.ts";
 
 /**
  * The authorization matrix: every route of the OpenAPI document × every role (nobody, the owner, another owner,
@@ -28,7 +28,12 @@ beforeAll(async () => {
   const dataset = await request("/api/v1/datasets", {
     method: "POST",
     headers: owner.auth,
-    body: csvForm(csv, { name: "matrix", textColumn: "text", labelColumn: "label" }),
+    body: csvForm(csv, {
+      name: "matrix",
+      textColumn: "text",
+      labelColumn: "label",
+      labels: declaredLabels("up", "down"),
+    }),
   });
   mine.dataset = (dataset.json as { id: string }).id;
   const job = await request("/api/v1/jobs", {
@@ -67,7 +72,14 @@ function requestFor(path: string, method: string, operationId: string, target: s
     url,
     method,
     json,
-    body: multipart ? csvForm("text,label\nx,y\n", { name: "m", textColumn: "text", labelColumn: "label" }) : undefined,
+    body: multipart
+      ? csvForm("text,label\nx,y\n", {
+          name: "m",
+          textColumn: "text",
+          labelColumn: "label",
+          labels: declaredLabels("y", "n"),
+        })
+      : undefined,
   };
 }
 

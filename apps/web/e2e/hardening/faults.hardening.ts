@@ -5,7 +5,17 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownServers } from "../../../../scripts/lib/own-servers.mjs";
 import { type E2EBrowser, launchBrowser } from "../support/browser.ts";
-import { account, csvForm, errorCode, eventually, request, signIn, stackEnv, type TAccount } from "./support/stack.ts";
+import {
+  account,
+  csvForm,
+  declaredLabels,
+  errorCode,
+  eventually,
+  request,
+  signIn,
+  stackEnv,
+  type TAccount,
+} from "./support/stack.ts";
 import { tally } from "./support/tally.ts";
 
 /**
@@ -97,7 +107,13 @@ beforeAll(async () => {
   const uploaded = await request("/api/v1/datasets", {
     method: "POST",
     headers: owner.auth,
-    body: csvForm(`${rows}\n`, { name: "faults", textColumn: "review", labelColumn: "label", holdoutFraction: "0.2" }),
+    body: csvForm(`${rows}\n`, {
+      name: "faults",
+      textColumn: "review",
+      labelColumn: "label",
+      labels: declaredLabels("fresh", "rotten"),
+      holdoutFraction: "0.2",
+    }),
   });
   expect(uploaded.status, uploaded.text).toBe(201);
   datasetId = (uploaded.json as { id: string }).id;
@@ -283,7 +299,12 @@ async function waiterDataset(waiter: TAccount): Promise<string> {
   const uploaded = await request("/api/v1/datasets", {
     method: "POST",
     headers: waiter.auth,
-    body: csvForm(csv, { name: "waiting", textColumn: "text", labelColumn: "label" }),
+    body: csvForm(csv, {
+      name: "waiting",
+      textColumn: "text",
+      labelColumn: "label",
+      labels: declaredLabels("up", "down"),
+    }),
   });
   return (uploaded.json as { id: string }).id;
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { account, csvForm, errorCode, request, type TAccount } from "./support/stack.ts";
+import { account, csvForm, declaredLabels, errorCode, request, type TAccount } from "./support/stack.ts";
 
 /**
  * The upload bounds over real HTTP: the issue's 100,000-column file (12.7 MB under the 50 MB limit) froze the app
@@ -12,7 +12,7 @@ beforeAll(async () => {
   owner = await account("OWNER");
 });
 
-const fields = { name: "bounds", textColumn: "text", labelColumn: "label" };
+const fields = { name: "bounds", textColumn: "text", labelColumn: "label", labels: declaredLabels("up", "down") };
 const upload = (csv: string, form: Record<string, string> = fields) =>
   request("/api/v1/datasets", { method: "POST", headers: owner.auth, body: csvForm(csv, form) });
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { datasetRow, ingestCsv } from "@dpsynth/datasets";
 import { smallCsv, sourceOf } from "@dpsynth/datasets/testing";
-import type { Role } from "@dpsynth/db";
+import { createLedger, type Role } from "@dpsynth/db";
 import { createTestDatabase } from "@dpsynth/db/testing";
 import { encode } from "next-auth/jwt";
 import { createApiToken } from "./auth/api-tokens.ts";
@@ -15,6 +15,12 @@ import type { TNextRouteContext } from "./http/route.ts";
 import { withDeadline } from "./http/unavailable.ts";
 
 const SECRET = "test-secret-test-secret-test-secret";
+
+/** The declared labels of `smallCsv`'s two classes. */
+export const SMALL_LABELS = [
+  { value: "pos", description: "a glowing review" },
+  { value: "neg", description: "a scathing review" },
+];
 
 /**
  * A real server context for one test file: its own PostgreSQL schema, its own BullMQ prefix and blob
@@ -63,19 +69,35 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
     };
   }
 
-  /** A dataset of `rows` small rows owned by `ownerId`, ingested the way an upload is. */
-  async function dataset(ownerId: string, { epsilonTotal = 10, deltaTotal = 1e-5, rows = 40 } = {}) {
-    const result = await ingestCsv(sourceOf(smallCsv(rows)), {
+  /**
+   * A dataset of `rows` small rows (labels pos and neg, declared with descriptions) owned by `ownerId`, ingested
+   * the way an upload is; `csv` and `labels` replace the file and the declared set.
+   */
+  async function dataset(
+    ownerId: string,
+    {
+      epsilonTotal = 10,
+      deltaTotal = 1e-5,
+      rows = 40,
+      csv = smallCsv(rows),
+      labels = SMALL_LABELS,
+      subject = "product review",
+      syntheticColumns = [] as string[],
+    } = {},
+  ) {
+    const result = await ingestCsv(sourceOf(csv), {
       textColumn: "text",
       labelColumn: "label",
+      labels,
+      syntheticColumns,
       holdoutFraction: 0.2,
       splitSeed: 1,
       store: ctx.blobs,
       keyPrefix: `datasets/${randomBytes(6).toString("hex")}`,
     });
-    return ctx.prisma.dataset.create({
-      data: datasetRow(result, { ownerId, name: "small", epsilonTotal, deltaTotal }),
-    });
+    // A ledger of its own, unlike an upload (the same small CSV every time would share one).
+    const ledgerId = await createLedger(ctx.prisma, { epsilonTotal, deltaTotal });
+    return ctx.prisma.dataset.create({ data: datasetRow(result, { ownerId, name: "small", subject, ledgerId }) });
   }
 
   async function close() {

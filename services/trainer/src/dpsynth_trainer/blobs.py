@@ -85,6 +85,60 @@ def read_bytes(uri: str) -> bytes:
         return download(uri, Path(tmp) / "blob").read_bytes()
 
 
+def read_if_exists(uri: str) -> bytes | None:
+    """The blob's bytes, or None when there is no blob at `uri`."""
+    scheme = urlparse(uri).scheme
+    if scheme == "file":
+        path = local_path(uri)
+        return path.read_bytes() if path.is_file() else None
+    if scheme == "s3":
+        client = _s3_client()  # first: it says clearly when boto3 is not installed
+        from botocore.exceptions import ClientError
+
+        bucket, key = _s3_location(uri)
+        try:
+            return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
+    raise BadInputError(f"Unsupported blob URI scheme '{scheme}'; use file:/// or s3://.")
+
+
+def write_bytes(uri: str, data: bytes) -> None:
+    """Write a small blob durably: for `file://`, fsynced and renamed into place, so a reader sees all or nothing."""
+    scheme = urlparse(uri).scheme
+    if scheme == "file":
+        target = local_path(uri)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        with open(partial, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    elif scheme == "s3":
+        bucket, key = _s3_location(uri)
+        _s3_client().put_object(Bucket=bucket, Key=key, Body=data)
+    else:
+        raise InternalError(f"Unsupported blob URI scheme '{scheme}' for a blob write.")
+
+
+def list_names(prefix_uri: str) -> list[str]:
+    """Names of the blobs directly under `prefix_uri` (a folder), sorted."""
+    scheme = urlparse(prefix_uri).scheme
+    if scheme == "file":
+        directory = local_path(prefix_uri)
+        return sorted(p.name for p in directory.iterdir() if p.is_file()) if directory.is_dir() else []
+    if scheme == "s3":
+        bucket, prefix = _s3_location(prefix_uri.rstrip("/") + "/")
+        names: list[str] = []
+        for page in _s3_client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix, Delimiter="/"):
+            names += [item["Key"][len(prefix) :] for item in page.get("Contents", [])]
+        return sorted(names)
+    raise BadInputError(f"Unsupported blob URI scheme '{scheme}'; use file:/// or s3://.")
+
+
 def upload(path: Path, uri: str) -> BlobInfo:
     """Write a local file to a blob URI (atomically for `file://`), returning its size and sha256."""
     size, sha256 = file_digest(path)

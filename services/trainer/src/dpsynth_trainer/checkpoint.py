@@ -1,13 +1,20 @@
 """Checkpoints that let a run resume exactly, and the crash rule that keeps its privacy accounting honest.
 
-Layout under `<out>/checkpoints/`:
+Layout under `<out>/checkpoints/` (mode 0700, its files 0600: the sampler and noise states would let whoever
+reads them predict the rest of the run's batches and noise, so they are never world-readable, and the web never
+serves them):
 
-- `progress.json`: the run's plan (noise multiplier, sampling rate, planned steps, accountant, clipping) and
-  `startedStep`, the highest logical step ever *started*. It is rewritten (atomically, fsynced) before every
-  step, before any private data is touched for it.
+- `progress.json`: the run's identity (`runId`), its plan (noise multiplier, sampling rate, planned steps,
+  accountant, clipping) and `startedStep`, the highest logical step ever *started*. It is rewritten
+  (atomically, fsynced) before every step, before any private data is touched for it, and so is the run's
+  record in the job's release log (`releases.py`), which outlives the work directory.
 - `latest.pt`: trainable weights (the LoRA adapter or the whole model), optimizer state, the accountant's
   history, the Poisson sampler's and the noise generator's states, torch/numpy/python RNG states, the step and
   the job spec; written every `checkpointEvery` logical steps to a temporary file, then renamed over the old one.
+
+Runs. An attempt that finds `progress.json` resumes its run and keeps its `runId`; one that finds none starts a
+new run with a new `runId`, whose accountant begins with the steps of every earlier run in the release log, so
+the job's charges (per run, added up by the ledger) cover every step ever taken.
 
 Crash rule. Steps taken after the last checkpoint were still taken: their noise was drawn and their gradients
 computed on private data, and a loss may have been reported. On `--resume` the accountant therefore gets the
@@ -24,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,9 +39,13 @@ from typing import Any
 import numpy as np
 import torch
 
+from .releases import ReleaseLog, RunRecord
+
 CHECKPOINT_DIR = "checkpoints"
 PROGRESS_FILE = "progress.json"
 STATE_FILE = "latest.pt"
+#: Run ids of progress files written before runs had one.
+LEGACY_RUN_ID = "run-legacy"
 
 
 @dataclass(frozen=True)
@@ -54,11 +66,23 @@ class RunPlan:
 class Progress:
     plan: RunPlan
     startedStep: int
+    runId: str = LEGACY_RUN_ID
+
+
+def new_run_id() -> str:
+    return f"run-{secrets.token_hex(6)}"
+
+
+def _private_file(path: Path):
+    """A file only the trainer's user can read or write (0600), whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "wb")
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
     partial = path.with_name(f".{path.name}.partial")
-    with open(partial, "wb") as handle:
+    with _private_file(partial) as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
@@ -66,29 +90,63 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 class CheckpointStore:
-    """Reads and writes one run's progress marker and latest checkpoint."""
+    """Reads and writes one run's progress marker, its release-log record and latest checkpoint.
 
-    def __init__(self, out_dir: Path) -> None:
+    `run_id` is the run found in the progress marker, or a new one once `start_new_run` was called.
+    """
+
+    def __init__(self, out_dir: Path, releases: ReleaseLog | None = None) -> None:
         self.directory = Path(out_dir) / CHECKPOINT_DIR
+        self.releases = releases or ReleaseLog(Path(out_dir).resolve().as_uri())
+        self.run_id: str | None = None
+        self.run_index = 0
+
+    def _ensure_directory(self) -> None:
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.directory, 0o700)
 
     def read_progress(self) -> Progress | None:
         path = self.directory / PROGRESS_FILE
         if not path.exists():
             return None
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return Progress(RunPlan(**raw["plan"]), int(raw["startedStep"]))
+        progress = Progress(RunPlan(**raw["plan"]), int(raw["startedStep"]), raw.get("runId", LEGACY_RUN_ID))
+        self.run_id = progress.runId
+        return progress
+
+    def earlier_runs(self) -> list[RunRecord]:
+        """The job's runs that started before this one (all recorded runs, for a run not yet started)."""
+        runs = self.releases.runs()
+        own = next((record for record in runs if record.runId == self.run_id), None)
+        self.run_index = own.index if own else len([r for r in runs if r.runId != self.run_id])
+        return [record for record in runs if record.runId != self.run_id and record.index < self.run_index]
+
+    def start_new_run(self) -> str:
+        self.run_id = new_run_id()
+        return self.run_id
 
     def mark_started(self, step: int, plan: RunPlan) -> None:
-        """Record that `step` is about to run; call before the step touches private data."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        body = json.dumps({"plan": asdict(plan), "startedStep": step}, indent=2).encode()
+        """Record that `step` is about to run, here and in the release log; call before the step touches data."""
+        assert self.run_id is not None, "read_progress or start_new_run first"
+        self._ensure_directory()
+        body = json.dumps({"runId": self.run_id, "plan": asdict(plan), "startedStep": step}, indent=2).encode()
         _write_atomically(self.directory / PROGRESS_FILE, body)
+        self.releases.record_run(
+            RunRecord(
+                runId=self.run_id,
+                index=self.run_index,
+                noiseMultiplier=plan.noiseMultiplier,
+                sampleRate=plan.sampleRate,
+                startedStep=step,
+            )
+        )
 
     def save(self, state: dict[str, Any]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self._ensure_directory()
         partial = self.directory / f".{STATE_FILE}.partial"
-        torch.save(state, partial)
-        with open(partial, "rb") as handle:
+        with _private_file(partial) as handle:
+            torch.save(state, handle)
+            handle.flush()
             os.fsync(handle.fileno())
         os.replace(partial, self.directory / STATE_FILE)
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .cli_pipeline import add_evaluate, add_run, add_sample
+from .demo_data import add_demo_data
 from .errors import InternalError, TrainerError
 
 EXIT_TRAINER_ERROR = 2
@@ -34,7 +35,7 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
 def run_train(args: argparse.Namespace) -> int:
     # Imported here so that `--help` and other subcommands do not pay for torch.
     from .config import load_settings
-    from .contract import load_job_spec
+    from .contract import label_values, load_job_spec
     from .data import read_rows
     from .events import EventEmitter
 
@@ -43,7 +44,13 @@ def run_train(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     emitter = EventEmitter.to_jsonl(args.out / "events.jsonl", job_id=spec.jobId, attempt=args.attempt)
     try:
-        rows = read_rows(args.data, text_column=spec.data.textColumn, label_column=spec.data.labelColumn)
+        rows = read_rows(
+            args.data,
+            text_column=spec.data.textColumn,
+            label_column=spec.data.labelColumn,
+            labels=label_values(spec.data),
+            columns=spec.data.columns,
+        )
         from .training import CancelWatch, train  # the slow import (transformers, peft, opacus) once data is good
 
         redis = _redis_client(settings.REDIS_URL)
@@ -87,6 +94,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_sample,
     add_evaluate,
     add_worker,
+    add_demo_data,
 ]
 
 

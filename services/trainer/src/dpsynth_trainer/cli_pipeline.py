@@ -65,7 +65,7 @@ def add_sample(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--run", type=Path, required=True, help="the run's directory (holds model/, label-mix.json)")
     parser.add_argument("--out", type=Path, required=True, help="synthetic CSV to write")
     parser.add_argument("--rows", type=int, help="rows to generate (default: the spec's sampling.rows)")
-    parser.add_argument("--batch-size", type=int, help="rows per generate call (default: the spec's)")
+    parser.add_argument("--batch-size", type=int, help="candidates per batch (default: the spec's)")
     parser.set_defaults(handler=run_sample)
 
 
@@ -74,31 +74,38 @@ def run_sample(args: argparse.Namespace) -> int:
     from .contract import load_job_spec
     from .label_counts import LabelMix
     from .models import load_trained_model
-    from .pipeline import LABEL_MIX_FILE, read_split, sample_synthetic
+    from .pipeline import sample_synthetic
+    from .records import RowFormat
+    from .releases import LABEL_MIX_FILE
     from .sampling import write_synthetic_csv
     from .training import select_device
 
     settings = load_settings()
     spec = load_job_spec(args.spec)
+    if args.batch_size:
+        spec = spec.model_copy(update={"sampling": spec.sampling.model_copy(update={"batchSize": args.batch_size})})
     mix_path = args.run / LABEL_MIX_FILE
     if not mix_path.exists():
         raise BadInputError(f"{mix_path} is missing: sample from the directory of a finished `run`.")
     mix = LabelMix(**json.loads(mix_path.read_text(encoding="utf-8"))["mix"])
-    rows = read_split(spec.data.trainUri, spec)  # for the label set and the column layout only
     device = select_device(settings.DPSYNTH_DEVICE)
     trained = load_trained_model(args.run / "model", cache_dir=settings.model_cache, device=device)
-    result = sample_synthetic(spec, trained, rows, mix, count=args.rows, batch_size=args.batch_size)
+    row_format = RowFormat.for_spec(spec, trained.tokenizer)
+    result = sample_synthetic(spec, trained.model, row_format, mix, count=args.rows)
     write_synthetic_csv(
         args.out,
         result.rows,
-        text_column=rows.text_column,
-        label_column=rows.label_column,
-        extra_columns=rows.extra_columns,
+        text_column=spec.data.textColumn,
+        label_column=spec.data.labelColumn,
+        extra_columns=row_format.columns,
+        escape_formulas=spec.sampling.escapeFormulas,
     )
     summary = {
         "requested": result.requested,
-        "parsed": len(result.rows),
-        "failedToParse": result.failed,
+        "delivered": len(result.rows),
+        "candidates": result.generated,
+        "empty": result.failed,
+        "rejected": result.rejected,
         "seconds": result.seconds,
         "rowsPerSecond": result.rows_per_second,
     }
@@ -117,12 +124,14 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from .config import load_settings
-    from .contract import TrainingSummary, load_job_spec
-    from .data import ParsedRow, read_rows
+    from .contract import TrainingSummary, label_values, load_job_spec
+    from .data import read_rows
     from .label_counts import LabelMix
     from .models import load_trained_model
-    from .pipeline import CURVE_FILE, LABEL_MIX_FILE, evaluate_and_report, read_curve, read_split, write_report
-    from .sampling import SamplingResult
+    from .pipeline import CURVE_FILE, evaluate_and_report, read_curve, read_split, write_report
+    from .records import RowFormat
+    from .releases import LABEL_MIX_FILE
+    from .sampling import SamplingResult, SyntheticRow
     from .training import select_device
 
     settings = load_settings()
@@ -133,19 +142,29 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise BadInputError(f"{', '.join(missing)} missing: evaluate against the directory of a finished `run`.")
     summary = TrainingSummary.model_validate_json((args.run / "training-summary.json").read_text(encoding="utf-8"))
     mix = LabelMix(**json.loads((args.run / LABEL_MIX_FILE).read_text(encoding="utf-8"))["mix"])
-    synthetic = read_rows(args.synthetic, text_column=spec.data.textColumn, label_column=spec.data.labelColumn)
-    parsed = [ParsedRow(row.label, row.text, row.extras) for row in synthetic.rows]
+    synthetic = read_rows(
+        args.synthetic,
+        text_column=spec.data.textColumn,
+        label_column=spec.data.labelColumn,
+        labels=label_values(spec.data),
+        columns=spec.data.columns,
+    )
+    rows = [SyntheticRow(row.label, row.text, row.extras) for row in synthetic.rows]
     device = select_device(settings.DPSYNTH_DEVICE)
+    trained = load_trained_model(args.run / "model", cache_dir=settings.model_cache, device=device)
     report = evaluate_and_report(
         spec,
-        trained=load_trained_model(args.run / "model", cache_dir=settings.model_cache, device=device),
+        model=trained.model,
+        row_format=RowFormat.for_spec(spec, trained.tokenizer),
         summary=summary,
         mix=mix,
         train_rows=read_split(spec.data.trainUri, spec),
-        sampled=SamplingResult(rows=parsed, requested=len(parsed), generated=len(parsed)),
+        sampled=SamplingResult(rows=rows, requested=len(rows), generated=len(rows), kept=len(rows)),
+        baseline=None,
         curve=read_curve(args.run / CURVE_FILE),
         notes=[
-            "The synthetic rows were read from a CSV file; rows that failed to parse when it was made are not counted."
+            "The synthetic rows were read from a CSV file: how many candidates it took to make them is not known, "
+            "and the prior-only baseline was not run."
         ],
         device=device,
     )

@@ -29,6 +29,10 @@ class TrainerSettings(BaseSettings):
     DPSYNTH_MODEL_CACHE: Path | None = None
     #: Absolute directories, separated by ':', under which a job may name a local model or encoder directory.
     DPSYNTH_MODEL_ROOTS: str | None = None
+    #: Where jobs' work directories (checkpoints, the model being trained) go: `<dir>/<jobId>`. Unset: the job's
+    #: output directory for file:// stores (shared by every trainer, so any can resume a job), else
+    #: `$DPSYNTH_HOME/jobs`. What a job released is kept with its output either way (`releases.py`).
+    DPSYNTH_WORK_DIR: Path | None = None
     DPSYNTH_DEVICE: Literal["auto", "cpu", "cuda"] = "auto"
     TRAINER_CONCURRENCY: int = Field(default=1, ge=1, le=64)
 

@@ -16,13 +16,44 @@ import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from .errors import BadInputError
+from .generated.catalog_model import CatalogModel
+from .generated.job_spec import (
+    DataSpec,
+    EvaluationSpec,
+    JobSpec,
+    LabelSpec,
+    LoraSpec,
+    ModelSpec,
+    PrivacyShare,
+    PrivacySpec,
+    PromptSpec,
+    SamplingSpec,
+    TrainingSpec,
+)
+from .generated.trainer_event import TrainingSummary
+
+__all__ = [
+    "CatalogModel",
+    "DataSpec",
+    "EvaluationSpec",
+    "JobSpec",
+    "LabelSpec",
+    "LoraSpec",
+    "ModelSpec",
+    "PrivacyShare",
+    "PrivacySpec",
+    "PromptSpec",
+    "SamplingSpec",
+    "TrainingSpec",
+    "TrainingSummary",
+]
 
 ContractName = Literal["job-spec", "trainer-event", "report"]
 
@@ -110,103 +141,22 @@ def fill_defaults(schema: dict[str, Any], instance: Any) -> Any:
     return instance
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+def is_private(privacy: PrivacySpec) -> bool:
+    """Whether a job runs DP-SGD at all (epsilon "inf" is the non-private baseline)."""
+    return privacy.epsilon != "inf"
 
 
-class LoraSpec(_Model):
-    r: int
-    alpha: float
-    dropout: float
-    targetModules: list[str]
+def label_values(data: DataSpec) -> list[str]:
+    """The declared label set's values, in the owner's order."""
+    return [label.value for label in data.labels]
 
 
-class ModelSpec(_Model):
-    id: str
-    revision: str | None = None
-    finetune: Literal["lora", "full", "qlora"]
-    lora: LoraSpec
-
-
-class PrivacyShare(_Model):
-    epsilon: float
-    delta: float
-
-
-class PrivacySpec(_Model):
-    epsilon: Literal["inf"] | float = Field(union_mode="left_to_right")
-    delta: float
-    labelCounts: PrivacyShare | None
-    accountant: Literal["prv", "rdp"]
-    maxGradNorm: float
-    clipping: Literal["auto", "ghost", "hooks"]
-
-    @property
-    def is_private(self) -> bool:
-        return self.epsilon != "inf"
-
-
-class TrainingSpec(_Model):
-    epochs: float
-    learningRate: float
-    logicalBatchSize: int
-    physicalBatchSize: int
-    maxSeqLen: int
-    seed: int
-    checkpointEvery: int
-
-
-class DpCountsMix(_Model):
-    kind: Literal["dp-counts"]
-
-
-class UniformMix(_Model):
-    kind: Literal["uniform"]
-
-
-class CustomMix(_Model):
-    kind: Literal["custom"]
-    weights: dict[str, float]
-
-
-class SamplingSpec(_Model):
-    rows: int
-    labelMix: DpCountsMix | UniformMix | CustomMix = Field(discriminator="kind")
-    temperature: float
-    topP: float
-    maxNewTokens: int
-    batchSize: int
-    seed: int
-
-
-class EvaluationSpec(_Model):
-    classifiers: list[Literal["tfidf", "embedding", "transformer"]]
-    encoder: str
-    transformerClassifier: str
-
-
-class DataSpec(_Model):
-    trainUri: str
-    holdoutUri: str
-    textColumn: str
-    labelColumn: str
-    separator: str
-    trainRows: int
-
-
-class JobSpec(_Model):
-    """Everything a trainer needs to run one job (`ZJobSpec`), with the contract's defaults filled in."""
-
-    schemaVersion: int
-    jobId: str
-    datasetId: str
-    model: ModelSpec
-    privacy: PrivacySpec
-    training: TrainingSpec
-    sampling: SamplingSpec
-    evaluation: EvaluationSpec
-    data: DataSpec
-    outputUri: str
+def literal_values(model: type[BaseModel], field: str) -> tuple[str, ...]:
+    """The values a generated model's Literal field allows: an enumeration as the contract defines it."""
+    annotation = model.model_fields[field].annotation
+    while get_origin(annotation) is not Literal:
+        annotation = get_args(annotation)[0]  # through Annotated[...] and Optional[...]
+    return get_args(annotation)
 
 
 def parse_job_spec(data: Any) -> JobSpec:
@@ -221,20 +171,6 @@ def load_job_spec(path: Path) -> JobSpec:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadInputError(f"The job spec file {path} could not be read as JSON ({type(exc).__name__}).") from exc
     return parse_job_spec(raw)
-
-
-class TrainingSummary(_Model):
-    """What a training run released and how (`ZTrainingSummary`); the `result` event carries it."""
-
-    noiseMultiplier: float
-    sampleRate: float
-    steps: int
-    epochs: float
-    maxGradNorm: float
-    accountant: Literal["prv", "rdp", "none"]
-    epsilon: Literal["inf"] | float = Field(union_mode="left_to_right")
-    delta: float
-    clipping: Literal["ghost", "hooks", "none"]
 
 
 @dataclass(frozen=True)
@@ -264,15 +200,6 @@ def constants() -> Constants:
         cancel_prefix=raw["redisKeys"]["cancelPrefix"],
         event_field=raw["redisKeys"]["eventField"],
     )
-
-
-class CatalogModel(_Model):
-    key: str
-    label: str
-    source: Literal["config", "package", "hub"]
-    runsOn: Literal["cpu", "gpu"]
-    defaultFinetune: Literal["lora", "full", "qlora"]
-    parameters: float
 
 
 @cache

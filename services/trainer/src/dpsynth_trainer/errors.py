@@ -7,9 +7,10 @@ column, a row number or a setting, and they never quote a record's content.
 
 from __future__ import annotations
 
-from typing import Literal
+from .generated.trainer_event import ErrorEvent
 
-ErrorCode = Literal["bad_input", "unknown_model", "budget_exceeded", "out_of_memory", "cancelled", "internal"]
+#: The contract's error codes (`ZTrainerErrorCode`), read off the generated `error` event.
+ErrorCode = ErrorEvent.model_fields["code"].annotation
 
 
 class TrainerError(Exception):
@@ -59,6 +60,12 @@ class CancelledError(TrainerError):
     """The job was cancelled by its owner or an admin; a checkpoint was saved first."""
 
     code = "cancelled"
+
+
+class NoRowsError(TrainerError):
+    """Not one usable synthetic row came out within the candidate budget: the job cannot deliver anything."""
+
+    code = "no_rows"
 
 
 class InternalError(TrainerError):

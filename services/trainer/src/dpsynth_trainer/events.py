@@ -12,13 +12,15 @@ import json
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from .contract import TrainingSummary, constants, validate_instance
 from .errors import TrainerError
+from .generated.trainer_event import LogEvent, StageEvent
 
-Stage = Literal["loading", "training", "sampling", "evaluating", "done"]
-LogLevel = Literal["debug", "info", "warning", "error"]
+#: The contract's stages and log levels, read off the generated event models.
+Stage = StageEvent.model_fields["stage"].annotation
+LogLevel = LogEvent.model_fields["level"].annotation
 
 
 class EventSink(Protocol):
@@ -141,14 +143,30 @@ class EventEmitter:
     def log(self, level: LogLevel, message: str) -> None:
         self.emit("log", level=level, message=message[:2000])
 
-    def privacy(self, *, mechanism: str, epsilon: float, delta: float, steps: int) -> None:
-        self.emit("privacy", mechanism=mechanism, epsilon=epsilon, delta=delta, steps=steps)
+    def privacy(self, *, mechanism: str, run_id: str, epsilon: float, delta: float, steps: int) -> None:
+        """What run `run_id` has released through `mechanism` so far (cumulative within the run)."""
+        self.emit("privacy", mechanism=mechanism, runId=run_id, epsilon=epsilon, delta=delta, steps=steps)
 
     def artifact(self, *, name: str, uri: str, bytes_: int, sha256: str) -> None:
         self.emit("artifact", name=name, uri=uri, bytes=bytes_, sha256=sha256)
 
-    def result(self, *, training: TrainingSummary, metrics: dict[str, float], artifacts: list[str]) -> None:
-        self.emit("result", training=training.model_dump(), metrics=metrics, artifacts=artifacts)
+    def result(
+        self,
+        *,
+        training: TrainingSummary,
+        metrics: dict[str, float],
+        artifacts: list[str],
+        rows: dict[str, int],
+        warnings: list[str],
+    ) -> None:
+        self.emit(
+            "result",
+            training=training.model_dump(),
+            metrics=metrics,
+            artifacts=artifacts,
+            rows=rows,
+            warnings=[warning[:2000] for warning in warnings],
+        )
 
     def error(self, error: TrainerError) -> None:
         self.emit("error", code=error.code, message=error.message[:2000], retryable=error.retryable)

@@ -8,6 +8,9 @@ part of the schema the owner declared); only the counts are protected.
 
 The noisy counts are clamped at 0 and normalised to a mix: post-processing, free of further privacy cost.
 A uniform or owner-given mix reads no private data and costs nothing.
+
+A job releases its counts at most once (`release_label_mix_once`): the released mix is kept in the job's release
+log in the blob store, so every later attempt reuses it for free, even one that finds its work directory gone.
 """
 
 from __future__ import annotations
@@ -15,16 +18,18 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 from scipy.special import log_ndtr, ndtr
 
+from dpsynth_trainer.contract import is_private
 from dpsynth_trainer.errors import BadInputError
 
 if TYPE_CHECKING:
-    from dpsynth_trainer.contract import PrivacySpec, SamplingSpec
+    from dpsynth_trainer.contract import JobSpec, PrivacySpec, SamplingSpec
+    from dpsynth_trainer.releases import ReleaseLog
 
 MECHANISM = "gaussian-label-counts"
 SENSITIVITY = 1.0
@@ -33,9 +38,28 @@ MixSource = Literal["dp-counts", "exact-counts", "uniform", "custom"]
 
 
 class PrivacyCharger(Protocol):
-    """The part of the event emitter that charges a release to the ledger."""
+    """Charges one release to the ledger."""
 
     def privacy(self, *, mechanism: str, epsilon: float, delta: float, steps: int) -> object: ...
+
+
+class RunCharger(Protocol):
+    """The part of the event emitter that charges a run of a mechanism to the ledger."""
+
+    def privacy(self, *, mechanism: str, run_id: str, epsilon: float, delta: float, steps: int) -> object: ...
+
+
+@dataclass(frozen=True)
+class _Release:
+    """A `PrivacyCharger` for one release: its charges carry the release's id, so repeating one charges nothing."""
+
+    charger: RunCharger
+    release_id: str
+
+    def privacy(self, *, mechanism: str, epsilon: float, delta: float, steps: int) -> object:
+        return self.charger.privacy(
+            mechanism=mechanism, run_id=self.release_id, epsilon=epsilon, delta=delta, steps=steps
+        )
 
 
 @dataclass(frozen=True)
@@ -184,7 +208,7 @@ def choose_label_mix(
             delta=share.delta,
             rng=rng,
         ), None
-    if not privacy.is_private:
+    if not is_private(privacy):
         return exact_mix(
             labels, label_set
         ), "A non-private run without a label-count share used the exact label counts."
@@ -193,3 +217,43 @@ def choose_label_mix(
         "The spec asked for DP label counts but gave them no share of the budget (privacy.labelCounts), "
         "so the label mix is uniform and cost nothing."
     )
+
+
+def release_label_mix_once(
+    spec: JobSpec,
+    labels: Sequence[str],
+    label_set: Sequence[str],
+    charger: RunCharger,
+    releases: ReleaseLog,
+) -> tuple[LabelMix, str | None]:
+    """The job's label mix, released at most once across all attempts, wherever they run.
+
+    A released mix is read back from the job's release log and reused (reuse is free post-processing), its charge
+    emitted again under the same release id, so the ledger has it whatever happened to the first attempt's events.
+    "releasing" is logged before any count is drawn: a release that an attempt started but did not finish (a crash
+    mid-release) was charged already; it is not repeated, since a second release would exceed the approved budget:
+    that job samples with the free uniform mix instead.
+    """
+    saved = releases.read_label_mix()
+    if saved is not None:
+        release = _Release(charger, saved["releaseId"])
+        if saved["state"] == "released":
+            mix = LabelMix(**saved["mix"])
+            if mix.source == "dp-counts":
+                release.privacy(mechanism=MECHANISM, epsilon=mix.epsilon, delta=mix.delta, steps=1)
+            return mix, saved.get("note")
+        share = spec.privacy.labelCounts
+        release.privacy(mechanism=MECHANISM, epsilon=share.epsilon, delta=share.delta, steps=1)
+        note = (
+            "An earlier attempt was interrupted while releasing the DP label counts; they were charged but not "
+            "kept, and releasing them again would exceed the budget, so the label mix is uniform."
+        )
+        mix = uniform_mix(label_set)
+        releases.write_label_mix({**saved, "state": "released", "mix": asdict(mix), "note": note})
+        return mix, note
+    release = _Release(charger, f"labels-{secrets.token_hex(6)}")
+    if spec.sampling.labelMix.kind == "dp-counts" and spec.privacy.labelCounts is not None:
+        releases.write_label_mix({"state": "releasing", "releaseId": release.release_id})
+    mix, note = choose_label_mix(spec.sampling, spec.privacy, labels, label_set, release)
+    releases.write_label_mix({"state": "released", "releaseId": release.release_id, "mix": asdict(mix), "note": note})
+    return mix, note

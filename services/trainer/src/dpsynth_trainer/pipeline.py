@@ -13,10 +13,11 @@ see the training split only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -25,30 +26,22 @@ import torch
 
 from .blobs import BlobInfo, join_uri, local_path, read_bytes, upload
 from .config import TrainerSettings
-from .contract import JobSpec, TrainingSummary
+from .contract import JobSpec, TrainingSummary, label_values
 from .data import TrainingRows, parse_rows
+from .errors import NoRowsError
 from .evaluation import Rows, evaluate
 from .evaluation.membership import membership_attack_auc
 from .events import EventEmitter
-from .label_counts import (
-    MECHANISM,
-    LabelMix,
-    allocate_rows,
-    choose_label_mix,
-    uniform_mix,
-)
+from .label_counts import LabelMix, allocate_rows, release_label_mix_once
+from .models import create_model
+from .records import RowFormat
+from .releases import ReleaseLog
 from .report import CurvePoint, build_report, headline_metrics, render_html
-from .sampling import (
-    GenerationConfig,
-    SamplingResult,
-    generate_rows,
-    plan_labels,
-    write_synthetic_csv,
-)
+from .sampling import SamplingConfig, SamplingResult, generate_rows, write_synthetic_csv
 from .training import CancelWatch, select_device, train, training_budget
+from .training.precision import compute_dtype
 
 ARTIFACTS = ("synthetic.csv", "report.json", "report.html")
-LABEL_MIX_FILE = "label-mix.json"
 CURVE_FILE = "curve.jsonl"
 
 
@@ -63,16 +56,21 @@ class JobResult:
 
 def work_dir_for(spec: JobSpec, settings: TrainerSettings) -> Path:
     """Where the job's files live while it runs: the output directory itself for file:// outputs."""
+    if settings.DPSYNTH_WORK_DIR is not None:
+        return settings.DPSYNTH_WORK_DIR / spec.jobId
     if urlparse(spec.outputUri).scheme == "file":
         return local_path(spec.outputUri)
     return settings.DPSYNTH_HOME / "jobs" / spec.jobId
 
 
 def read_split(uri: str, spec: JobSpec) -> TrainingRows:
+    """A split's rows of the declared labels, with the columns the spec synthesises."""
     return parse_rows(
         read_bytes(uri),
         text_column=spec.data.textColumn,
         label_column=spec.data.labelColumn,
+        labels=label_values(spec.data),
+        columns=spec.data.columns,
     )
 
 
@@ -136,117 +134,107 @@ def _write_json(path: Path, data: Any) -> None:
     os.replace(partial, path)
 
 
-def label_mix_once(
-    spec: JobSpec, rows: TrainingRows, emitter: EventEmitter, work_dir: Path
-) -> tuple[LabelMix, str | None]:
-    """The job's label mix, released at most once across all attempts.
-
-    A released mix is kept in the work directory and reused (reuse is free post-processing) with its charge
-    emitted again, so the ledger has it whatever happened to the first attempt's events. A release that an
-    attempt started but did not record (a crash mid-release) was charged already; it is not repeated, since
-    a second release would exceed the approved budget: that job samples with the free uniform mix instead.
-    """
-    path = work_dir / LABEL_MIX_FILE
-    saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-    if saved is not None:
-        if saved["state"] == "released":
-            mix = LabelMix(**saved["mix"])
-            if mix.source == "dp-counts":
-                emitter.privacy(mechanism=MECHANISM, epsilon=mix.epsilon, delta=mix.delta, steps=1)
-            return mix, saved.get("note")
-        share = spec.privacy.labelCounts
-        emitter.privacy(mechanism=MECHANISM, epsilon=share.epsilon, delta=share.delta, steps=1)
-        note = (
-            "An earlier attempt was interrupted while releasing the DP label counts; they were charged but not "
-            "kept, and releasing them again would exceed the budget, so the label mix is uniform."
-        )
-        mix = uniform_mix(rows.labels)
-        _write_json(path, {"state": "released", "mix": asdict(mix), "note": note})
-        return mix, note
-    if spec.sampling.labelMix.kind == "dp-counts" and spec.privacy.labelCounts is not None:
-        _write_json(path, {"state": "releasing"})
-    mix, note = choose_label_mix(
-        spec.sampling,
-        spec.privacy,
-        [row.label for row in rows.rows],
-        rows.labels,
-        emitter,
+def sampling_config(spec: JobSpec) -> SamplingConfig:
+    sampling = spec.sampling
+    return SamplingConfig(
+        temperature=sampling.temperature,
+        top_p=sampling.topP,
+        max_new_tokens=sampling.maxNewTokens,
+        batch_size=sampling.batchSize,
+        seed=sampling.seed,
+        guidance=sampling.guidance,
+        rescoring=sampling.rescoring,
+        min_posterior=sampling.minPosterior,
+        max_candidates_per_row=sampling.maxCandidatesPerRow,
     )
-    _write_json(path, {"state": "released", "mix": asdict(mix), "note": note})
-    return mix, note
 
 
 def sample_synthetic(
     spec: JobSpec,
-    trained: Any,
-    rows: TrainingRows,
+    model: Any,
+    row_format: RowFormat,
     mix: LabelMix,
     *,
     count: int | None = None,
-    batch_size: int | None = None,
+    metric_prefix: str = "sampling",
     emitter: EventEmitter | None = None,
     cancel_check: Callable[[], bool] = lambda: False,
 ) -> SamplingResult:
-    """Generate `count` rows (default: the spec's) from a trained model, following the label mix."""
-    sampling = spec.sampling
-    labels = plan_labels(allocate_rows(mix.weights, count or sampling.rows), sampling.seed)
+    """Generate `count` rows (default: the spec's) from `model`, following the label mix.
 
-    def progress(batch: int, done: int, per_s: float) -> None:
+    The label mix is the prior of the re-scoring as well as the plan, so both read only DP outputs.
+    """
+    quotas = allocate_rows(mix.weights, spec.sampling.rows if count is None else count)
+
+    def progress(candidates: int, done: int, per_s: float) -> None:
         if emitter is not None:
-            emitter.metric(step=batch, epoch=0.0, values={"sampling/rows_done": done, "sampling/rows_per_s": per_s})
+            values = {f"{metric_prefix}/rows_done": done, f"{metric_prefix}/candidates": candidates}
+            emitter.metric(step=candidates, epoch=0.0, values={**values, f"{metric_prefix}/rows_per_s": per_s})
 
     return generate_rows(
-        trained.model,
-        trained.tokenizer,
-        labels,
-        separator=spec.data.separator,
-        label_set=rows.labels,
-        extra_columns=rows.extra_columns,
-        config=GenerationConfig(
-            temperature=sampling.temperature,
-            top_p=sampling.topP,
-            max_new_tokens=sampling.maxNewTokens,
-            batch_size=batch_size or sampling.batchSize,
-            seed=sampling.seed,
-        ),
+        model,
+        row_format,
+        quotas,
+        prior=mix.weights,
+        config=sampling_config(spec),
         progress=progress,
         cancel_check=cancel_check,
     )
+
+
+@contextlib.contextmanager
+def untrained_model(trained: Any, spec: JobSpec, settings: TrainerSettings, device: torch.device) -> Iterator[Any]:
+    """The model before fine-tuning: the adapter switched off, or (full fine-tuning) the base loaded again."""
+    if hasattr(trained.model, "disable_adapter"):
+        with trained.model.disable_adapter():
+            yield trained.model
+        return
+    base = create_model(spec.model, cache_dir=settings.model_cache, device=device).model
+    try:
+        yield base.to(next(trained.model.parameters()).dtype).eval()
+    finally:
+        del base
 
 
 def _as_rows(rows: TrainingRows) -> Rows:
     return Rows([row.text for row in rows.rows], [row.label for row in rows.rows])
 
 
+def _synthetic_rows(sampled: SamplingResult) -> Rows:
+    return Rows([row.text for row in sampled.rows], [row.label for row in sampled.rows])
+
+
 def evaluate_and_report(
     spec: JobSpec,
     *,
-    trained: Any,
+    model: Any,
+    row_format: RowFormat,
     summary: TrainingSummary,
     mix: LabelMix,
     train_rows: TrainingRows,
     sampled: SamplingResult,
+    baseline: SamplingResult | None,
     curve: list[CurvePoint],
     notes: list[str],
     device: torch.device,
     on_step: Callable[[str], None] = lambda _name: None,
 ) -> dict[str, Any]:
-    """Every metric and the report. The only reader of the holdout split; `trained` has `.model`, `.tokenizer`."""
+    """Every metric and the report. The only reader of the holdout split."""
     holdout_rows = read_split(spec.data.holdoutUri, spec)
     mia = membership_attack_auc(
-        trained.model,
-        trained.tokenizer,
+        model,
+        row_format,
         train_rows.rows,
         holdout_rows.rows,
-        separator=spec.data.separator,
         max_seq_len=spec.training.maxSeqLen,
         seed=spec.training.seed,
     )
     evaluation = evaluate(
         _as_rows(train_rows),
         _as_rows(holdout_rows),
-        Rows([row.text for row in sampled.rows], [row.label for row in sampled.rows]),
-        label_set=train_rows.labels,
+        _synthetic_rows(sampled),
+        baseline=_synthetic_rows(baseline) if baseline is not None else None,
+        label_set=row_format.labels,
         classifiers=spec.evaluation.classifiers,
         encoder=spec.evaluation.encoder,
         transformer_model=spec.evaluation.transformerClassifier,
@@ -259,14 +247,34 @@ def evaluate_and_report(
         spec=spec,
         summary=summary,
         mix=mix,
-        label_set=train_rows.labels,
+        row_format=row_format,
         train_rows=len(train_rows.rows),
         holdout_rows=len(holdout_rows.rows),
+        outside_label_set=train_rows.outside_label_set,
         sampling=sampled,
+        baseline=baseline,
         evaluation=evaluation,
         curve=curve,
         notes=notes,
     )
+
+
+def sampling_warnings(sampled: SamplingResult) -> list[str]:
+    """What the owner must hear about the sampling: a shortfall, or rows kept below the re-scoring threshold."""
+    warnings = []
+    if sampled.shortfall:
+        warnings.append(
+            f"Only {len(sampled.rows)} of the {sampled.requested} rows asked for could be generated within "
+            f"{sampled.generated} candidates ({sampled.failed} empty, {sampled.rejected} judged closer to another "
+            "label or not clear enough); synthetic.csv holds the rows that were."
+        )
+    if sampled.below_threshold:
+        warnings.append(
+            f"{sampled.below_threshold} of the {len(sampled.rows)} rows read less clearly as their label than "
+            f"sampling.minPosterior {sampled.min_posterior:g} asks: too few candidates passed it within the "
+            "candidate budget, so the clearest of the others were kept."
+        )
+    return warnings
 
 
 def write_report(report: dict[str, Any], directory: Path) -> None:
@@ -289,7 +297,9 @@ def run_job(
     train_rows = read_split(spec.data.trainUri, spec)
     # A budget that cannot work fails here, before the label counts spend any of it.
     training_budget(spec.privacy, len(train_rows.rows))
-    mix, mix_note = label_mix_once(spec, train_rows, emitter, work_dir)
+    releases = ReleaseLog(spec.outputUri)
+    labels = [row.label for row in train_rows.rows]
+    mix, mix_note = release_label_mix_once(spec, labels, label_values(spec.data), emitter, releases)
 
     recorder = _CurveRecorder(emitter, work_dir / CURVE_FILE)
     trained = train(
@@ -300,37 +310,67 @@ def run_job(
         resume=resume,
         settings=settings,
         cancel=_CancelEither(work_dir, cancel_check),
+        releases=releases,
     )
 
     emitter.stage("sampling")
-    sampled = sample_synthetic(spec, trained, train_rows, mix, emitter=emitter, cancel_check=cancel_check)
+    device = select_device(settings.DPSYNTH_DEVICE)
+    # Nothing trains after this point: sampling and evaluation run in the training precision's dtype.
+    model = trained.model.to(compute_dtype(spec.training.precision, device))
+    row_format = RowFormat.for_spec(spec, trained.tokenizer)
+    sampled = sample_synthetic(spec, model, row_format, mix, emitter=emitter, cancel_check=cancel_check)
+    if not sampled.rows:
+        raise NoRowsError(
+            f"No usable synthetic row came out of {sampled.generated} candidates ({sampled.failed} empty, "
+            f"{sampled.rejected} judged closer to another label). The privacy budget spent on training stays "
+            "charged; try more training epochs, a larger model, or sampling.rescoring off."
+        )
     write_synthetic_csv(
         work_dir / "synthetic.csv",
         sampled.rows,
         text_column=train_rows.text_column,
         label_column=train_rows.label_column,
-        extra_columns=train_rows.extra_columns,
+        extra_columns=row_format.columns,
+        escape_formulas=spec.sampling.escapeFormulas,
     )
-    if sampled.failed:
-        emitter.log(
-            "warning",
-            f"{sampled.failed} of {sampled.generated} generated rows could not be parsed.",
-        )
+    warnings = sampling_warnings(sampled)
+    for warning in warnings:
+        emitter.log("warning", warning)
+
+    baseline = None
+    baseline_rows = min(spec.evaluation.baselineRows, spec.sampling.rows)
+    if baseline_rows:
+        emitter.log("info", f"Sampling {baseline_rows} prior-only rows from the untrained model (no privacy cost).")
+        with untrained_model(trained, spec, settings, device) as untrained:
+            baseline = sample_synthetic(
+                spec,
+                untrained,
+                row_format,
+                mix,
+                count=baseline_rows,
+                metric_prefix="baseline",
+                emitter=emitter,
+                cancel_check=cancel_check,
+            )
 
     emitter.stage("evaluating")
     report = evaluate_and_report(
         spec,
-        trained=trained,
+        model=model,
+        row_format=row_format,
         summary=trained.summary,
         mix=mix,
         train_rows=train_rows,
         sampled=sampled,
+        baseline=baseline,
         curve=recorder.points(),
         notes=[mix_note] if mix_note else [],
-        device=select_device(settings.DPSYNTH_DEVICE),
+        device=device,
         on_step=lambda name: emitter.log("info", f"Evaluating: {name}."),
     )
     write_report(report, work_dir)
+    if report["summary"]["verdict"] == "not-useful":
+        warnings.append(report["summary"]["headline"])
 
     artifacts = []
     for name in ARTIFACTS:
@@ -338,6 +378,12 @@ def run_job(
         emitter.artifact(name=name, uri=blob.uri, bytes_=blob.bytes, sha256=blob.sha256)
         artifacts.append(blob)
     metrics = headline_metrics(report)
-    emitter.result(training=trained.summary, metrics=metrics, artifacts=list(ARTIFACTS))
+    emitter.result(
+        training=trained.summary,
+        metrics=metrics,
+        artifacts=list(ARTIFACTS),
+        rows={"requested": sampled.requested, "produced": len(sampled.rows)},
+        warnings=warnings,
+    )
     emitter.stage("done")
     return JobResult(report, trained.summary, metrics, artifacts, work_dir)

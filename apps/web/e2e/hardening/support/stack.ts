@@ -169,6 +169,11 @@ export async function signIn(
   return { error, cookie: error ? null : (session ?? null), ms: performance.now() - started };
 }
 
+/** The upload form's `labels` field: the label values a table declares, each its own description. */
+export function declaredLabels(...values: string[]): string {
+  return JSON.stringify(values.map((value) => ({ value })));
+}
+
 /** A multipart form with a CSV file, as the upload page sends it. */
 export function csvForm(csv: string | Uint8Array, fields: Record<string, string>): FormData {
   const form = new FormData();

@@ -1,26 +1,31 @@
-import type { JobStatus } from "@dpsynth/db";
+import type { TJobWire } from "@/components/api/wire-types";
 
-const LOOK: Record<JobStatus, { label: string; tone: string }> = {
-  PENDING_APPROVAL: { label: "Needs approval", tone: "badge-warning" },
-  QUEUED: { label: "Queued", tone: "badge-info" },
-  RUNNING: { label: "Running", tone: "badge-accent badge-running" },
-  SUCCEEDED: { label: "Succeeded", tone: "badge-success" },
-  FAILED: { label: "Failed", tone: "badge-danger" },
-  CANCELLED: { label: "Cancelled", tone: "" },
-  REJECTED: { label: "Rejected", tone: "badge-danger" },
+type TOutcome = TJobWire["outcome"];
+
+const LOOK: Record<TOutcome, { label: string; tone: string }> = {
+  "pending-approval": { label: "Needs approval", tone: "badge-warning" },
+  queued: { label: "Queued", tone: "badge-info" },
+  running: { label: "Running", tone: "badge-accent badge-running" },
+  succeeded: { label: "Succeeded", tone: "badge-success" },
+  "succeeded-with-warnings": { label: "Succeeded with warnings", tone: "badge-warning" },
+  failed: { label: "Failed", tone: "badge-danger" },
+  cancelled: { label: "Cancelled", tone: "" },
+  rejected: { label: "Rejected", tone: "badge-danger" },
 };
 
-export function statusLabel(status: JobStatus): string {
-  return LOOK[status]?.label ?? status;
+/** How the dashboard names an outcome: a shortfall reads "Succeeded with warnings", never "Succeeded". */
+export function outcomeLabel(outcome: TOutcome): string {
+  return LOOK[outcome]?.label ?? outcome;
 }
 
-export function StatusBadge({ status, stage }: { status: JobStatus; stage?: string | null }) {
-  const look = LOOK[status] ?? { label: status, tone: "" };
-  const showStage = status === "RUNNING" && stage && stage !== "done";
+/** A job's outcome as a badge; `data-status` keeps the stored status, `data-outcome` what it means. */
+export function StatusBadge({ job }: { job: Pick<TJobWire, "status" | "outcome" | "stage"> }) {
+  const look = LOOK[job.outcome] ?? { label: job.outcome, tone: "" };
+  const showStage = job.status === "RUNNING" && job.stage && job.stage !== "done";
   return (
-    <span className={`badge ${look.tone}`} data-status={status}>
+    <span className={`badge ${look.tone}`} data-status={job.status} data-outcome={job.outcome}>
       {look.label}
-      {showStage ? ` · ${stage}` : ""}
+      {showStage ? ` · ${job.stage}` : ""}
     </span>
   );
 }

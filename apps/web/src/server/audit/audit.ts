@@ -1,5 +1,5 @@
 import "server-only";
-import type { Prisma, PrismaClient } from "@dpsynth/db";
+import type { CHARGE_REFUSED_ACTION, Prisma, PrismaClient } from "@dpsynth/db";
 
 /** What the trail records; the UI may filter on these names. */
 export type TAuditAction =
@@ -11,7 +11,9 @@ export type TAuditAction =
   | "job.cancel"
   | "artifact.download"
   | "user.update"
-  | "token.create";
+  | "token.create"
+  /** Written by the ledger itself (packages/db), with no actor: a trainer reported more than a job reserved. */
+  | typeof CHARGE_REFUSED_ACTION;
 
 export interface TAuditEntry {
   actorId: string | null;

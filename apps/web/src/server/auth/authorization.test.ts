@@ -40,7 +40,12 @@ const jobRequest = () => ({ datasetId: ids.dataset, model: "tiny-gpt2", epsilon:
 const probes: Record<keyof typeof ENDPOINTS, () => TProbe> = {
   listDatasets: () => ({ expect: "own" }),
   uploadDataset: () => ({
-    form: csvForm(smallCsv(12), { name: "m", textColumn: "text", labelColumn: "label" }),
+    form: csvForm(smallCsv(12), {
+      name: "m",
+      textColumn: "text",
+      labelColumn: "label",
+      labels: JSON.stringify([{ value: "pos" }, { value: "neg" }]),
+    }),
     expect: "own",
   }),
   previewDataset: () => ({ form: csvForm(smallCsv(12), {}), expect: "own" }),

@@ -17,7 +17,19 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const fields = { name: "reviews", textColumn: "text", labelColumn: "label" };
+const LABELS = JSON.stringify([
+  { value: "pos", description: "a glowing review" },
+  { value: "neg", description: "a scathing review" },
+]);
+const fields = { name: "reviews", textColumn: "text", labelColumn: "label", labels: LABELS };
+/** Product reviews with an ID-like column, a star rating and a third label the owner may leave undeclared. */
+const PRODUCTS = [
+  "product,text,stars,label",
+  ...Array.from(
+    { length: 30 },
+    (_, i) => `B0${1000 + i},review number ${i} says something,${(i % 5) + 1},${["pos", "neg", "mixed"][i % 3]}`,
+  ),
+].join("\n");
 
 function upload(csv: string | Uint8Array, form: Record<string, string> = fields, headers = owner.auth) {
   return call(datasetsRoute.POST, { method: "POST", headers, body: csvForm(csv, form) });
@@ -35,9 +47,21 @@ function storedFiles(): string[] {
 describe("POST /api/v1/datasets", () => {
   it("stores the Rotten Tomatoes fixture with its split, label counts and default budget", async () => {
     const csv = readFileSync(ROTTEN_TOMATOES_CSV);
-    const { status, body } = await upload(csv, { name: "rt", textColumn: "review", labelColumn: "label" });
+    const labels = [
+      { value: "fresh", description: "a positive review" },
+      { value: "rotten", description: "a negative review" },
+    ];
+    const { status, body } = await upload(csv, {
+      name: "rt",
+      textColumn: "review",
+      labelColumn: "label",
+      labels: JSON.stringify(labels),
+      subject: "  movie review snippet ",
+    });
     expect(status).toBe(201);
     expect(body).toMatchObject({ name: "rt", textColumn: "review", labelColumn: "label", delimiter: "," });
+    expect(body).toMatchObject({ labels, subject: "movie review snippet", syntheticColumns: [] });
+    expect(body.rowsOutsideLabelSet).toEqual({ train: 0, holdout: 0 });
     expect(body.trainRows + body.holdoutRows).toBe(600);
     expect(body.holdoutRows).toBe(120);
     expect(Object.keys(body.labelCounts).sort()).toEqual(["fresh", "rotten"]);
@@ -92,7 +116,102 @@ describe("POST /api/v1/datasets", () => {
       "too_large",
       /larger than the 1 MB upload limit/,
     ],
-    ["a missing name", smallCsv(20), { textColumn: "text", labelColumn: "label" }, 400, "validation_failed", /name/],
+    [
+      "a missing name",
+      smallCsv(20),
+      { textColumn: "text", labelColumn: "label", labels: LABELS },
+      400,
+      "validation_failed",
+      /name/,
+    ],
+    [
+      "no declared label set",
+      smallCsv(20),
+      { name: "x", textColumn: "text", labelColumn: "label" },
+      400,
+      "validation_failed",
+      /^Invalid form: labels: give a list of \{"value", "description"\}, at least two as JSON\.$/,
+    ],
+    [
+      "a label set that is not JSON",
+      smallCsv(20),
+      { ...fields, labels: "pos, neg" },
+      400,
+      "validation_failed",
+      /labels: must be JSON: a list of \{"value", "description"\}/,
+    ],
+    [
+      "an empty label set",
+      smallCsv(20),
+      { ...fields, labels: "[]" },
+      400,
+      "validation_failed",
+      /labels: declare at least two labels/,
+    ],
+    [
+      "a single declared label",
+      smallCsv(20),
+      { ...fields, labels: JSON.stringify([{ value: "pos" }]) },
+      400,
+      "validation_failed",
+      /labels: declare at least two labels/,
+    ],
+    [
+      "a duplicated label",
+      smallCsv(20),
+      { ...fields, labels: JSON.stringify([{ value: "pos" }, { value: "neg" }, { value: " pos" }]) },
+      400,
+      "validation_failed",
+      /labels: label values must be unique/,
+    ],
+    [
+      "a label without a value",
+      smallCsv(20),
+      { ...fields, labels: JSON.stringify([{ value: "pos" }, { value: " ", description: "blank" }]) },
+      400,
+      "validation_failed",
+      /labels\.1\.value: a label needs a value/,
+    ],
+    [
+      "a declared label the file does not hold",
+      smallCsv(20),
+      { ...fields, labels: JSON.stringify([{ value: "pos" }, { value: "negative" }]) },
+      400,
+      "unknown_label",
+      /^labels: "negative" is not a value of the label column "label"/,
+    ],
+    [
+      "a column to synthesise that is not in the header",
+      smallCsv(20),
+      { ...fields, columns: JSON.stringify(["stars"]) },
+      400,
+      "unknown_column",
+      /no column named "stars" to use as the column to synthesise \(columns\)/,
+    ],
+    [
+      "the label column as a column to synthesise",
+      smallCsv(20),
+      { ...fields, columns: JSON.stringify(["label"]) },
+      400,
+      "bad_options",
+      /^columns: "label" is the label column, which is always synthesised/,
+    ],
+    [
+      "a column to synthesise named twice",
+      PRODUCTS,
+      { ...fields, columns: JSON.stringify(["stars", "stars"]) },
+      400,
+      "validation_failed",
+      /columns: name each column once/,
+    ],
+    [
+      "a subject over 200 characters",
+      smallCsv(20),
+      { ...fields, subject: "s".repeat(201) },
+      400,
+      "validation_failed",
+      /subject: /,
+    ],
   ];
 
   it.each(refused)(
@@ -119,6 +238,23 @@ describe("POST /api/v1/datasets", () => {
       vi.restoreAllMocks();
     },
   );
+
+  it("keeps rows with an undeclared label but counts them, defaults descriptions to the value, stores the columns", async () => {
+    const labels = JSON.stringify([{ value: "pos", description: "praise for the product" }, { value: "neg" }]);
+    const { status, body } = await upload(PRODUCTS, { ...fields, labels, columns: JSON.stringify(["stars"]) });
+    expect(status).toBe(201);
+    expect(body.labels).toEqual([
+      { value: "pos", description: "praise for the product" },
+      { value: "neg", description: "neg" },
+    ]);
+    expect(body).toMatchObject({ subject: "record", syntheticColumns: ["stars"] });
+    expect(body.rowsOutsideLabelSet.train + body.rowsOutsideLabelSet.holdout).toBe(10);
+    expect(body.columns.find((column: { name: string }) => column.name === "product").idLike).toBe(true);
+    const row = await server.ctx.prisma.dataset.findUniqueOrThrow({ where: { id: body.id } });
+    expect(row.trainRowsOutsideLabels).toBe(body.rowsOutsideLabelSet.train);
+    const trail = await server.ctx.prisma.auditEvent.findFirstOrThrow({ where: { subjectId: body.id } });
+    expect(trail.detail).toMatchObject({ labels: 2, syntheticColumns: ["stars"] });
+  });
 
   it("refuses a request without a file", async () => {
     const form = new FormData();
@@ -150,6 +286,23 @@ describe("POST /api/v1/datasets/preview", () => {
     expect(body.preview).toHaveLength(5);
     expect(storedFiles()).toEqual(before);
   });
+
+  it("shows the owner the detected labels and marks ID-like columns, proposing the others for synthesis", async () => {
+    const { status, body } = await call(previewRoute.POST, {
+      method: "POST",
+      headers: owner.cookie,
+      body: csvForm(PRODUCTS, {}),
+    });
+    expect(status).toBe(200);
+    expect(body.columns.map((c: { name: string; idLike: boolean }) => [c.name, c.idLike])).toEqual([
+      ["product", true],
+      ["text", false],
+      ["stars", false],
+      ["label", false],
+    ]);
+    expect(body.columns[3].values).toEqual({ pos: 10, neg: 10, mixed: 10 });
+    expect(body.proposed).toEqual({ textColumn: "text", labelColumn: "label", syntheticColumns: ["stars"] });
+  });
 });
 
 describe("GET and PUT budget", () => {
@@ -175,5 +328,48 @@ describe("GET and PUT budget", () => {
       json: { epsilonTotal: 40 },
     });
     expect(denied.status).toBe(403);
+  });
+});
+
+describe("a re-upload of the same file", () => {
+  it("shares the first upload's budget and ledger, whoever uploads it, so the budget cannot be reset", async () => {
+    const csv = smallCsv(26).replace("review number 0", "a file uploaded twice");
+    const { body: first } = await upload(csv, { ...fields, name: "first" });
+    const jobs = await import("../../../app/api/v1/jobs/route.ts");
+    const job = await call(jobs.POST, {
+      method: "POST",
+      headers: owner.auth,
+      json: { datasetId: first.id, model: "tiny-gpt2", epsilon: 2, syntheticRows: 10, labelMix: { kind: "uniform" } },
+    });
+    expect(job.status).toBe(201);
+
+    const someoneElse = await server.user("OWNER");
+    const { status, body: second } = await upload(
+      csv,
+      { ...fields, name: "second", holdoutFraction: "0.3" },
+      someoneElse.auth,
+    );
+    expect(status).toBe(201);
+    expect(second.id).not.toBe(first.id);
+    expect(second.budget).toMatchObject({ epsilonTotal: 10, reserved: 2, remaining: 8, sharedBy: 2 });
+    const detail = await call(datasetRoute.GET, { headers: someoneElse.auth, params: { id: second.id } });
+    expect(detail.body.ledger).toMatchObject([{ kind: "RESERVE", jobId: job.body.id, datasetId: first.id }]);
+    const trail = await server.ctx.prisma.auditEvent.findFirstOrThrow({ where: { subjectId: second.id } });
+    expect(trail.detail).toMatchObject({ sharedLedger: true });
+
+    // An admin's budget is the ledger's: set on one upload, it holds for both.
+    const admin = await server.user("ADMIN");
+    await call(budgetRoute.PUT, {
+      method: "PUT",
+      headers: admin.auth,
+      params: { id: second.id },
+      json: { epsilonTotal: 5 },
+    });
+    const again = await call(datasetRoute.GET, { headers: owner.auth, params: { id: first.id } });
+    expect(again.body.budget).toMatchObject({ epsilonTotal: 5, remaining: 3, sharedBy: 2 });
+
+    // One byte more is another file, with a budget of its own.
+    const { body: other } = await upload(`${csv}one more row says something,pos\n`, { ...fields, name: "other" });
+    expect(other.budget).toMatchObject({ epsilonTotal: 10, reserved: 0, sharedBy: 1 });
   });
 });

@@ -1,5 +1,5 @@
 import "server-only";
-import type { Prisma } from "@dpsynth/db";
+import { ledgerEntriesOf, type Prisma, setTotalIn, withDatasetLedger } from "@dpsynth/db";
 import { audit } from "../audit/audit.ts";
 import { datasetsVisibleTo } from "../auth/access.ts";
 import type { TCaller } from "../auth/authenticate.ts";
@@ -31,18 +31,14 @@ export async function findDataset<S extends Prisma.DatasetSelect = typeof DATASE
 
 export async function getDataset(ctx: TServerContext, caller: TCaller, id: string): Promise<TDatasetDetail> {
   const row = await findDataset(ctx, caller, id);
-  const ledger = await ctx.prisma.ledgerEntry.findMany({ where: { datasetId: id }, orderBy: { createdAt: "asc" } });
-  return {
-    ...(await datasetWire(ctx.prisma, row)),
-    ledger: ledger.map(({ id, jobId, kind, mechanism, epsilon, delta, note, createdAt }) =>
-      ledgerWire({ id, jobId, kind, mechanism, epsilon, delta, note, createdAt }),
-    ),
-  };
+  const ledger = await ledgerEntriesOf(ctx.prisma, id);
+  return { ...(await datasetWire(ctx.prisma, row)), ledger: ledger.map(ledgerWire) };
 }
 
 /**
- * Sets a dataset's total budget (admins only). Lowering it below what is spent and reserved is allowed:
- * nothing new fits until jobs settle, and nothing already charged is undone.
+ * Sets the total budget of a dataset's ledger (admins only), which every upload of the same file shares. Lowering
+ * it below what is spent and reserved is allowed: nothing new fits until jobs settle, and nothing already charged
+ * is undone.
  */
 export async function setBudget(
   ctx: TServerContext,
@@ -51,13 +47,10 @@ export async function setBudget(
   update: { epsilonTotal: number; delta?: number },
 ): Promise<TDataset> {
   await findDataset(ctx, caller, id);
-  // The UPDATE takes the dataset row's lock, which every ledger change holds: a concurrent reservation
-  // sees the old total or the new one, never a mix.
-  await ctx.prisma.$transaction(async (tx) => {
-    await tx.dataset.update({
-      where: { id },
-      data: { epsilonTotal: update.epsilonTotal, ...(update.delta === undefined ? {} : { deltaTotal: update.delta }) },
-    });
+  // Under the ledger's lock, which every ledger change holds: a concurrent reservation sees the old total or the
+  // new one, never a mix.
+  await withDatasetLedger(ctx.prisma, id, async (tx, ref) => {
+    await setTotalIn(tx, ref, update);
     await audit(tx, {
       actorId: caller.id,
       action: "dataset.budget",

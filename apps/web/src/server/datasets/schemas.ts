@@ -1,3 +1,4 @@
+import { ZDataSpec, ZLabelSpec } from "@dpsynth/contracts";
 import { z } from "zod";
 
 /** Wire shapes of the dataset routes; the OpenAPI document and the dashboard's types come from these. */
@@ -8,9 +9,19 @@ const ZDate = z.iso.datetime();
 
 export const ZColumnType = z.enum(["text", "category", "integer", "number", "boolean", "empty"]);
 
-export const ZColumn = z.object({ name: z.string(), type: ZColumnType, distinct: z.int(), empty: z.int() });
+export const ZColumn = z.object({
+  name: z.string(),
+  type: ZColumnType,
+  distinct: z.int(),
+  empty: z.int(),
+  /** A different short value in every row, like an ID: never proposed as a column to synthesise. */
+  idLike: z.boolean(),
+});
 
-/** The privacy budget of a dataset, in epsilon (and delta), all mechanisms composed by addition. */
+/**
+ * The privacy budget of a dataset, in epsilon (and delta), all mechanisms composed by addition. Every upload of
+ * the same file shares one budget.
+ */
 export const ZBudget = z.object({
   epsilonTotal: z.number(),
   delta: z.number(),
@@ -20,13 +31,19 @@ export const ZBudget = z.object({
   deltaSpent: z.number(),
   deltaReserved: z.number(),
   deltaRemaining: z.number(),
+  /** Datasets (uploads of the same file) sharing this budget; 1 when it is this dataset's alone. */
+  sharedBy: z.int().min(1),
 });
 
 export const ZLedgerEntry = z.object({
   id: z.string(),
   jobId: z.string().nullable(),
+  /** The dataset of the entry's job: another upload of the same file when the budget is shared. */
+  datasetId: z.string().nullable(),
   kind: z.enum(["RESERVE", "CHARGE", "RELEASE"]),
   mechanism: z.string(),
+  /** The run a charge belongs to (a training run, or the release of label counts). */
+  runId: z.string().nullable(),
   epsilon: z.number(),
   delta: z.number(),
   note: z.string().nullable(),
@@ -43,11 +60,19 @@ export const ZDataset = z.object({
   columns: z.array(ZColumn),
   textColumn: z.string(),
   labelColumn: z.string(),
+  /** The declared label set, in the owner's order: the public schema of the synthetic data. */
+  labels: z.array(ZLabelSpec),
+  /** What one row is, in a few words; public, written into prompts. */
+  subject: z.string(),
+  /** Columns synthesised besides the text and the label, in order. */
+  syntheticColumns: z.array(z.string()),
   delimiter: z.string(),
   trainRows: z.int(),
   holdoutRows: z.int(),
   /** Exact counts of the train split: the owner's own data, never put in a job spec. */
   labelCounts: z.record(z.string(), z.int()),
+  /** Rows whose label is not declared, per split: they stay in the files but are never trained on. */
+  rowsOutsideLabelSet: z.object({ train: z.int(), holdout: z.int() }),
   holdoutFraction: z.number(),
   splitSeed: z.int(),
   createdAt: ZDate,
@@ -57,11 +82,80 @@ export const ZDataset = z.object({
 export const ZDatasetDetail = ZDataset.extend({ ledger: z.array(ZLedgerEntry) });
 export const ZDatasetList = z.object({ datasets: z.array(ZDataset) });
 
+/** A multipart field holding JSON, parsed, then checked by `schema`. */
+function jsonField<T extends z.ZodType>(schema: T, shape: string) {
+  return z
+    .string({ error: `give ${shape} as JSON` })
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: `must be JSON: ${shape}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+const LABEL_SHAPE = 'a list of {"value", "description"}, at least two';
+
+/** One declared label as an owner sends it: the description defaults to the value itself, never to a guess. */
+const ZDeclaredLabel = z
+  .object({
+    value: z.string().trim().min(1, "a label needs a value"),
+    description: z.string().trim().optional(),
+  })
+  .transform(({ value, description }) => ({ value, description: description || value }))
+  .pipe(ZLabelSpec);
+
+/**
+ * The declared label set: the classes of the label column, declared by the owner as public schema. The contract's
+ * own rules (count, unique values) have the last word; the first check gives an owner the plainer message.
+ */
+export const ZDeclaredLabels = z
+  .array(ZDeclaredLabel)
+  .min(2, "declare at least two labels: the classes rows are generated for")
+  .pipe(ZDataSpec.shape.labels);
+
 /** Multipart form fields of `POST /datasets` (the file itself is the `file` part). */
 export const ZUploadFields = z.object({
   name: z.string().trim().min(1, "give the dataset a name").max(200),
   textColumn: z.string().min(1, "name the text column"),
   labelColumn: z.string().min(1, "name the label column"),
+  /**
+   * JSON `[{ "value": "fresh", "description": "a positive review" }, …]`: the label set, declared as public schema
+   * (each value must occur in the label column; rows with other labels are kept but not trained on). A missing or
+   * empty description is the value itself.
+   */
+  labels: jsonField(ZDeclaredLabels, LABEL_SHAPE).meta({
+    description:
+      'JSON list of the declared labels, e.g. [{"value":"fresh","description":"a positive review"},{"value":"rotten"}]: ' +
+      "at least two unique values, each one the label column holds. They become the public schema of the synthetic " +
+      "data: only these are generated. A missing description is the value itself. Rows with any other label stay in " +
+      "the file but are not trained on (the answer's rowsOutsideLabelSet counts them).",
+  }),
+  /** What one row is, in a few words ("movie review snippet"); public. Default "record". */
+  subject: z
+    .string()
+    .trim()
+    .optional()
+    .transform((subject) => subject || undefined)
+    .pipe(ZDataSpec.shape.subject)
+    .meta({ description: 'What one row is, in a few words ("movie review snippet"); public. Default "record".' }),
+  /** JSON list of other columns to synthesise, in order (text and label always are); none by default. */
+  columns: jsonField(
+    z
+      .array(z.string().trim().min(1))
+      .refine((names) => new Set(names).size === names.length, { error: "name each column once" })
+      .pipe(ZDataSpec.shape.columns.unwrap()),
+    "a list of column names",
+  )
+    .optional()
+    .meta({
+      description:
+        'JSON list of other columns to synthesise, in order, e.g. ["stars"]; the text and label columns always are. ' +
+        "Default none. ID-like columns (a different value in every row) teach the model nothing: leave them out.",
+    }),
   holdoutFraction: z.coerce.number().gt(0).max(0.5).default(0.2),
 });
 
@@ -79,7 +173,12 @@ export const ZPreview = z.object({
   rows: z.int(),
   /** The first rows of the owner's own file, shown back to them only. */
   preview: z.array(z.array(z.string())),
-  proposed: z.object({ textColumn: z.string().nullable(), labelColumn: z.string().nullable() }),
+  /** What the upload page proposes: text and label columns, and the other columns to synthesise (none ID-like). */
+  proposed: z.object({
+    textColumn: z.string().nullable(),
+    labelColumn: z.string().nullable(),
+    syntheticColumns: z.array(z.string()),
+  }),
 });
 
 export const ZBudgetUpdate = z.object({

@@ -1,5 +1,5 @@
 import "server-only";
-import { budgetOf, type Prisma, type PrismaClient } from "@dpsynth/db";
+import { budgetOf, type ledgerEntriesOf, type Prisma, type PrismaClient } from "@dpsynth/db";
 import type { TDataset, TLedgerEntry } from "./schemas.ts";
 
 /** The Dataset columns the API shows, with its owner. */
@@ -11,10 +11,15 @@ export const DATASET_SELECT = {
   columns: true,
   textColumn: true,
   labelColumn: true,
+  labels: true,
+  subject: true,
+  syntheticColumns: true,
   delimiter: true,
   trainRows: true,
   holdoutRows: true,
   labelCounts: true,
+  trainRowsOutsideLabels: true,
+  holdoutRowsOutsideLabels: true,
   holdoutFraction: true,
   splitSeed: true,
   createdAt: true,
@@ -24,15 +29,26 @@ type TDatasetRow = Prisma.DatasetGetPayload<{ select: typeof DATASET_SELECT }>;
 
 /** A dataset as the API answers it, with its current budget. */
 export async function datasetWire(prisma: PrismaClient, row: TDatasetRow): Promise<TDataset> {
+  const { trainRowsOutsideLabels, holdoutRowsOutsideLabels, ...rest } = row;
   return {
-    ...row,
-    columns: row.columns as TDataset["columns"],
+    ...rest,
+    // Datasets stored before ID-like columns were marked have no such flag.
+    columns: (row.columns as Omit<TDataset["columns"][number], "idLike">[]).map((column) => ({
+      idLike: false,
+      ...column,
+    })),
+    labels: row.labels as TDataset["labels"],
+    syntheticColumns: row.syntheticColumns as string[],
     labelCounts: row.labelCounts as TDataset["labelCounts"],
+    rowsOutsideLabelSet: { train: trainRowsOutsideLabels, holdout: holdoutRowsOutsideLabels },
     createdAt: row.createdAt.toISOString(),
     budget: await budgetOf(prisma, row.id),
   };
 }
 
-export function ledgerWire(entry: Omit<TLedgerEntry, "createdAt"> & { createdAt: Date }): TLedgerEntry {
-  return { ...entry, createdAt: entry.createdAt.toISOString() };
+type TLedgerRow = Awaited<ReturnType<typeof ledgerEntriesOf>>[number];
+
+/** A ledger entry as the API answers it, with the dataset of its job (another upload's, on a shared ledger). */
+export function ledgerWire({ job, createdAt, ...entry }: TLedgerRow): TLedgerEntry {
+  return { ...entry, datasetId: job?.datasetId ?? null, createdAt: createdAt.toISOString() };
 }

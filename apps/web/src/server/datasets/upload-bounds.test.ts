@@ -27,7 +27,12 @@ afterAll(async () => {
   await server.close();
 });
 
-const fields = { name: "big", textColumn: "text", labelColumn: "label" };
+const fields = {
+  name: "big",
+  textColumn: "text",
+  labelColumn: "label",
+  labels: JSON.stringify([{ value: "fresh" }, { value: "rotten" }]),
+};
 
 /**
  * A CSV file of review-like rows, `bytes` long: what a data owner at the limit uploads. On disk, as a browser

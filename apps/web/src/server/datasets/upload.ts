@@ -2,7 +2,8 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
-import { datasetRow, ingestCsv, proposeColumns, scanCsv } from "@dpsynth/datasets";
+import { datasetRow, ingestCsv, proposeColumns, proposeSyntheticColumns, scanCsv } from "@dpsynth/datasets";
+import { ledgerForContent } from "@dpsynth/db";
 import { audit } from "../audit/audit.ts";
 import type { TCaller } from "../auth/authenticate.ts";
 import type { TServerContext } from "../context.ts";
@@ -19,6 +20,7 @@ function uploadOptions(ctx: TServerContext) {
 export function previewUpload(ctx: TServerContext, request: Request): Promise<TPreview> {
   return withUpload(request, uploadOptions(ctx), async ({ file }) => {
     const scan = await scanCsv(() => createReadStream(file.path));
+    const proposed = proposeColumns(scan.columns);
     return {
       encoding: scan.encoding,
       delimiter: scan.delimiter,
@@ -26,7 +28,10 @@ export function previewUpload(ctx: TServerContext, request: Request): Promise<TP
       columns: scan.columns,
       rows: scan.rows,
       preview: scan.preview,
-      proposed: proposeColumns(scan.columns),
+      proposed: {
+        ...proposed,
+        syntheticColumns: proposeSyntheticColumns(scan.columns, proposed.textColumn ?? "", proposed.labelColumn ?? ""),
+      },
     };
   });
 }
@@ -44,16 +49,25 @@ export function uploadDataset(ctx: TServerContext, caller: TCaller, request: Req
     }
     const form = parsed.data;
     const keyPrefix = `datasets/${randomBytes(12).toString("hex")}`;
-    const result = await ingestCsv(() => createReadStream(file.path), { ...form, keyPrefix, store: ctx.blobs });
+    const result = await ingestCsv(() => createReadStream(file.path), {
+      textColumn: form.textColumn,
+      labelColumn: form.labelColumn,
+      labels: form.labels,
+      syntheticColumns: form.columns ?? [],
+      holdoutFraction: form.holdoutFraction,
+      keyPrefix,
+      store: ctx.blobs,
+    });
     try {
       const row = await ctx.prisma.$transaction(async (tx) => {
+        // A file uploaded before (the same bytes) keeps its ledger: one budget for both uploads.
+        const { ledgerId, shared } = await ledgerForContent(tx, {
+          contentSha256: result.contentSha256,
+          epsilonTotal: ctx.config.defaultBudget.epsilon,
+          deltaTotal: ctx.config.defaultBudget.delta,
+        });
         const created = await tx.dataset.create({
-          data: datasetRow(result, {
-            ownerId: caller.id,
-            name: form.name,
-            epsilonTotal: ctx.config.defaultBudget.epsilon,
-            deltaTotal: ctx.config.defaultBudget.delta,
-          }),
+          data: datasetRow(result, { ownerId: caller.id, name: form.name, subject: form.subject, ledgerId }),
           select: DATASET_SELECT,
         });
         await audit(tx, {
@@ -66,6 +80,10 @@ export function uploadDataset(ctx: TServerContext, caller: TCaller, request: Req
             trainRows: result.trainRows,
             holdoutRows: result.holdoutRows,
             splitSeed: result.splitSeed,
+            sharedLedger: shared,
+            labels: result.labels.length,
+            syntheticColumns: result.syntheticColumns,
+            rowsOutsideLabelSet: result.rowsOutsideLabelSet,
           },
         });
         return created;

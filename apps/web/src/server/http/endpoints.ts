@@ -184,7 +184,7 @@ export const ENDPOINTS = {
     method: "PUT",
     path: "/users/{id}",
     access: "admin",
-    summary: "Change a user's role or per-job epsilon allowance",
+    summary: "Change a user's role or epsilon allowance (per dataset, all their jobs on it together)",
     params: ZUserParams,
     body: ZUserUpdate,
     response: ZUser,

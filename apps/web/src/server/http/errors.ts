@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
   cell_too_large: 400,
   malformed_csv: 400,
   unknown_column: 400,
+  unknown_label: 400,
   empty_labels: 400,
   empty_text: 400,
   one_label_class: 400,

@@ -30,7 +30,8 @@ function receive(request: Request, path: string, limitBytes: number): Promise<TU
     try {
       parser = busboy({
         headers: { "content-type": request.headers.get("content-type") ?? "" },
-        limits: { files: 1, fileSize: limitBytes, fields: 20, fieldSize: 64 * 1024 },
+        // A declared label set of 200 labels with long descriptions is the largest field.
+        limits: { files: 1, fileSize: limitBytes, fields: 20, fieldSize: 256 * 1024 },
       });
     } catch {
       reject(new AppError("unsupported_media_type", "Send the file as multipart/form-data with a `file` field."));

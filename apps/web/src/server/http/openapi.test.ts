@@ -64,10 +64,18 @@ describe("GET /api/v1/openapi.json", async () => {
     const create = doc.paths["/jobs"].post;
     const body = create.requestBody.content["application/json"].schema;
     expect(body.required).toEqual(expect.arrayContaining(["datasetId", "model", "epsilon", "syntheticRows"]));
-    expect(body.properties.preset.enum).toEqual(["quick-demo", "reference"]);
+    expect(body.properties.preset.enum).toEqual(["cpu", "reference", "smoke"]);
+    expect(body.properties.preset.default).toBe("cpu");
+    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(["labelDescriptions", "prompt"]));
     expect(create.responses["201"].content["application/json"].schema.properties.spec.properties.privacy).toBeTruthy();
     const upload = doc.paths["/datasets"].post.requestBody.content["multipart/form-data"].schema;
-    expect(upload.required).toEqual(["file", "name", "textColumn", "labelColumn"]);
+    expect(upload.required).toEqual(["file", "name", "textColumn", "labelColumn", "labels"]);
+    // The declared schema's fields say what they take.
+    for (const field of ["labels", "subject", "columns"]) {
+      expect(upload.properties[field].type, field).toBe("string");
+      expect(upload.properties[field].description, field).toMatch(/\w+ \w+ \w+/);
+    }
+    expect(upload.properties.labels.description).toMatch(/public schema/);
     expect(endpointEntries().every(([, e]) => e.summary.length > 5)).toBe(true);
   });
 });

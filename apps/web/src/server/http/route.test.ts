@@ -6,6 +6,9 @@ import * as tokensRoute from "../../../app/api/v1/tokens/route.ts";
 import { call, createTestServer, csvForm, type TTestServer } from "../testing.ts";
 import { JSON_BODY_LIMIT_BYTES } from "./body.ts";
 
+/** The labels field of a one-row upload that is refused before its file is read. */
+const ONE_ROW_LABELS = JSON.stringify([{ value: "b" }, { value: "c" }]);
+
 /** What every /api/v1 route inherits from the one wrapper: CSRF checks, body limits, NUL refusal. */
 
 let server: TTestServer;
@@ -40,7 +43,12 @@ describe("CSRF: a signed-in browser changes things only from dpsynth's own pages
     const upload = await call(datasetsRoute.POST, {
       method: "POST",
       headers: { ...session(), origin: "http://evil.example" },
-      body: csvForm("text,label\na,b\n", { name: "x", textColumn: "text", labelColumn: "label" }),
+      body: csvForm("text,label\na,b\n", {
+        name: "x",
+        textColumn: "text",
+        labelColumn: "label",
+        labels: ONE_ROW_LABELS,
+      }),
     });
     expect(upload.status).toBe(403);
     expect(await server.ctx.prisma.apiToken.count({ where: { userId: owner.id } })).toBe(before);
@@ -135,7 +143,12 @@ describe("request bodies", () => {
     const inForm = await call(datasetsRoute.POST, {
       method: "POST",
       headers: owner.auth,
-      body: csvForm("text,label\na,b\n", { name: "x\u0000y", textColumn: "text", labelColumn: "label" }),
+      body: csvForm("text,label\na,b\n", {
+        name: "x\u0000y",
+        textColumn: "text",
+        labelColumn: "label",
+        labels: ONE_ROW_LABELS,
+      }),
     });
     expect([inForm.status, inForm.body.error.code]).toEqual([400, "bad_request"]);
   });

@@ -79,6 +79,22 @@ describe("GET /api/v1/jobs/:id/artifacts/:name", () => {
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.code).toBe("not_found");
   });
+
+  it("serves only synthetic.csv, report.html and report.json: never a checkpoint or a release record", async () => {
+    // The trainer's work files beside the artifacts: the checkpoint holds the sampler and noise states.
+    for (const name of ["checkpoints/latest.pt", "checkpoints/progress.json", "label-mix.json", "runs/run-1.json"]) {
+      const stored = await server.ctx.blobs.put(`jobs/${jobId}/${name}`, Readable.from(["private state"]));
+      await server.ctx.prisma.artifact.create({
+        data: { jobId, name, blobKey: stored.uri, bytes: stored.bytes, sha256: stored.sha256 },
+      });
+    }
+    for (const name of ["checkpoints/latest.pt", "latest.pt", "label-mix.json", "runs/run-1.json", "../latest.pt"]) {
+      const { status, body } = await download(name);
+      expect([400, 404]).toContain(status);
+      expect(JSON.stringify(body)).not.toContain("private state");
+      expect(body.error.code).toMatch(/^(not_found|validation_failed|bad_request)$/);
+    }
+  });
 });
 
 /** A queued job created through the API, and the spec the trainer receives for it. */

@@ -1,5 +1,6 @@
-import { PRESETS, SCHEMA_VERSION, type TJobSpec, ZJobSpec } from "@dpsynth/contracts";
+import { PRESETS, SCHEMA_VERSION, type TJobSpec, type TLabelSpec, ZJobSpec } from "@dpsynth/contracts";
 import type { BlobStore } from "@dpsynth/datasets";
+import { PROMPT_PLACEHOLDERS, unknownPlaceholders } from "../../lib/prompt-template.ts";
 import { AppError } from "../http/errors.ts";
 import { resolveModel } from "./model-id.ts";
 import type { TCreateJob } from "./schemas.ts";
@@ -7,65 +8,123 @@ import type { TCreateJob } from "./schemas.ts";
 /** Share of a job's epsilon and delta spent on the DP label counts that set the synthetic label mix. */
 export const LABEL_COUNTS_SHARE = 0.05;
 
-/** The dataset fields a spec is built from. */
+/**
+ * The dataset fields a spec is built from: public schema and blob locations. The exact label counts are not
+ * among them, so nothing read off the rows can reach a spec.
+ */
 export const SPEC_DATASET_SELECT = {
   id: true,
   textColumn: true,
   labelColumn: true,
+  labels: true,
+  subject: true,
+  syntheticColumns: true,
   trainRows: true,
+  trainRowsOutsideLabels: true,
   trainBlobKey: true,
   holdoutBlobKey: true,
-  deltaTotal: true,
-  labelCounts: true,
+  /** The delta budget of the dataset's ledger (shared by every upload of the same file). */
+  ledger: { select: { deltaTotal: true } },
 } as const;
 
-export type TSpecDataset = {
-  [K in keyof typeof SPEC_DATASET_SELECT]: K extends "labelCounts"
-    ? unknown
-    : K extends "trainRows" | "deltaTotal"
-      ? number
-      : string;
-};
+export interface TSpecDataset {
+  id: string;
+  textColumn: string;
+  labelColumn: string;
+  labels: unknown;
+  subject: string;
+  syntheticColumns: unknown;
+  trainRows: number;
+  trainRowsOutsideLabels: number;
+  trainBlobKey: string;
+  holdoutBlobKey: string;
+  ledger: { deltaTotal: number };
+}
+
+/** Training rows the trainer learns from: those whose label is declared. */
+export function trainedRows(dataset: TSpecDataset): number {
+  return dataset.trainRows - dataset.trainRowsOutsideLabels;
+}
 
 /**
  * The job's delta: the owner's, else the preset's capped at a tenth of the dataset's delta budget (so one
  * job does not take it all). Either way it must stay below 1/n, or DP would allow releasing a whole record.
  */
 export function jobDelta(request: TCreateJob, dataset: TSpecDataset): number {
-  const fallback = Number(Math.min(PRESETS[request.preset].privacy.delta, dataset.deltaTotal / 10).toPrecision(6));
+  const fallback = Number(
+    Math.min(PRESETS[request.preset].privacy.delta, dataset.ledger.deltaTotal / 10).toPrecision(6),
+  );
   const delta = request.delta ?? fallback;
-  if (delta >= 1 / dataset.trainRows) {
+  const n = trainedRows(dataset);
+  if (delta >= 1 / n) {
     throw new AppError(
       "validation_failed",
-      `delta must be below 1/n = ${(1 / dataset.trainRows).toExponential(2)} for ${dataset.trainRows} training rows.`,
+      `delta must be below 1/n = ${(1 / n).toExponential(2)} for ${n} training rows.`,
     );
   }
   return delta;
 }
 
-function checkLabelMix(request: TCreateJob, dataset: TSpecDataset): void {
-  if (request.labelMix.kind !== "custom") return;
-  const labels = new Set(Object.keys(dataset.labelCounts as Record<string, number>));
-  const unknown = Object.keys(request.labelMix.weights).filter((label) => !labels.has(label));
+const quoted = (values: readonly string[]) => values.map((value) => JSON.stringify(value)).join(", ");
+
+/** Refuses keys of `field` that are not declared labels (declared labels are public, so naming them is safe). */
+function checkDeclared(field: string, keys: string[], declared: readonly TLabelSpec[]): void {
+  const values = new Set(declared.map((label) => label.value));
+  const unknown = keys.filter((key) => !values.has(key));
   if (unknown.length) {
     throw new AppError(
       "validation_failed",
-      `labelMix.weights names ${unknown.length} label(s) the dataset does not have.`,
+      `${field} names ${unknown.length === 1 ? "a label" : "labels"} this dataset does not declare: ${quoted(unknown)}. Its labels are ${quoted([...values])}.`,
     );
   }
 }
 
+/** The dataset's declared labels with this job's description edits. */
+function declaredLabels(request: TCreateJob, dataset: TSpecDataset): TLabelSpec[] {
+  const labels = dataset.labels as TLabelSpec[];
+  if (labels.length < 2) {
+    throw new AppError(
+      "validation_failed",
+      "This dataset was uploaded before label sets were declared, so it has none: upload the file again and declare its labels.",
+    );
+  }
+  const descriptions = request.labelDescriptions ?? {};
+  checkDeclared("labelDescriptions", Object.keys(descriptions), labels);
+  // One rule for the label mix, whoever asks (the quote builds the spec too): declared labels only.
+  if (request.labelMix.kind === "custom")
+    checkDeclared("labelMix.weights", Object.keys(request.labelMix.weights), labels);
+  return labels.map((label) => ({ value: label.value, description: descriptions[label.value] ?? label.description }));
+}
+
+function checkInstruction(instruction: string | undefined): void {
+  const unknown = instruction === undefined ? [] : unknownPlaceholders(instruction);
+  if (unknown.length) {
+    throw new AppError(
+      "validation_failed",
+      `prompt.instruction uses ${unknown.map((name) => `{${name}}`).join(", ")}, which the trainer does not fill; the placeholders are ${PROMPT_PLACEHOLDERS.map((name) => `{${name}}`).join(", ")}.`,
+    );
+  }
+}
+
+/** The preset's LoRA settings (SmolLM2's CPU preset adapts only the last layers), under the owner's overrides. */
+function loraOf(request: TCreateJob): Record<string, unknown> {
+  const preset = PRESETS[request.preset].model;
+  return { ...("lora" in preset ? preset.lora : {}), ...(request.hyperparameters?.model?.lora as object | undefined) };
+}
+
 /**
  * The full job spec: the preset, then the caller's overrides, then what the platform fixes (ids, data
- * locations, the privacy split), validated by the contract. The split of epsilon between the DP label
- * counts and training is written into the spec, so the trainer and the ledger read the same numbers.
+ * locations, the declared schema, the privacy split), validated by the contract. The split of epsilon between the
+ * DP label counts and training is written into the spec, so the trainer and the ledger read the same numbers.
+ * The quote builds it too, so a request is judged by one set of rules whether it is quoted or made.
  */
 export function buildSpec(
   request: TCreateJob,
   { dataset, jobId, blobs }: { dataset: TSpecDataset; jobId: string; blobs: BlobStore },
 ): TJobSpec {
   const model = resolveModel(request.model);
-  checkLabelMix(request, dataset);
+  const labels = declaredLabels(request, dataset);
+  checkInstruction(request.prompt?.instruction as string | undefined);
   const preset = PRESETS[request.preset];
   const overrides = request.hyperparameters ?? {};
   const delta = jobDelta(request, dataset);
@@ -80,6 +139,7 @@ export function buildSpec(
     model: {
       ...(model.kind === "catalog" ? { finetune: model.entry.defaultFinetune } : {}),
       ...overrides.model,
+      lora: loraOf(request),
       id: request.model,
     },
     privacy: {
@@ -89,6 +149,7 @@ export function buildSpec(
       delta,
       labelCounts,
     },
+    prompt: request.prompt ?? {},
     training: { ...preset.training, ...overrides.training },
     sampling: { ...preset.sampling, ...overrides.sampling, rows: request.syntheticRows, labelMix: request.labelMix },
     evaluation: overrides.evaluation ?? {},
@@ -97,7 +158,10 @@ export function buildSpec(
       holdoutUri: blobs.uri(dataset.holdoutBlobKey),
       textColumn: dataset.textColumn,
       labelColumn: dataset.labelColumn,
-      trainRows: dataset.trainRows,
+      labels,
+      subject: dataset.subject,
+      columns: dataset.syntheticColumns,
+      trainRows: trainedRows(dataset),
     },
     outputUri: blobs.uri(`jobs/${jobId}`),
   });

@@ -40,21 +40,22 @@ export async function enqueueOrFail(ctx: TServerContext, job: { id: string; spec
 }
 
 /**
- * Requests a job: within the caller's allowance it is queued at once, above it it waits for an admin; either
- * way its (epsilon, delta) is reserved together with the Job row in one serialisable transaction, and a
- * request that does not fit the remaining budget is refused (409 with the numbers).
+ * Requests a job: the ledger decides, inside its lock, whether it runs at once or waits for an admin (the caller's
+ * allowance counts every job they hold on the dataset), and reserves its (epsilon, delta) together with the Job
+ * row; a request that does not fit the remaining budget is refused (409 with the numbers).
  */
 export async function createJob(ctx: TServerContext, caller: TCaller, request: TCreateJob): Promise<TJob> {
   const dataset = await findDataset(ctx, caller, request.datasetId, SPEC_DATASET_SELECT);
   const jobId = randomUUID();
   const spec = buildSpec(request, { dataset, jobId, blobs: ctx.blobs });
-  const status = request.epsilon > caller.epsilonAllowance ? "PENDING_APPROVAL" : "QUEUED";
-  const job = await createJobWithReservation(ctx.prisma, {
+  const { job } = await createJobWithReservation(ctx.prisma, {
     datasetId: dataset.id,
+    requester: caller,
     epsilon: spec.privacy.epsilon as number,
     delta: spec.privacy.delta,
-    job: { id: jobId, requesterId: caller.id, spec, status, epsilon: request.epsilon, delta: spec.privacy.delta },
+    job: { id: jobId, spec, epsilon: request.epsilon, delta: spec.privacy.delta },
   });
+  const status = job.status;
   await audit(ctx.prisma, {
     actorId: caller.id,
     action: "job.request",

@@ -1,9 +1,10 @@
-import { QUEUE, ZJobSpec } from "@dpsynth/contracts";
+import { PRESETS, QUEUE, ZJobSpec } from "@dpsynth/contracts";
 import { budgetOf } from "@dpsynth/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as jobRoute from "../../../app/api/v1/jobs/[id]/route.ts";
 import * as quoteRoute from "../../../app/api/v1/jobs/quote/route.ts";
 import * as jobsRoute from "../../../app/api/v1/jobs/route.ts";
-import { call, createTestServer, type TTestServer } from "../testing.ts";
+import { call, createTestServer, SMALL_LABELS, type TTestServer } from "../testing.ts";
 import { LABEL_COUNTS_SHARE } from "./build-spec.ts";
 
 let server: TTestServer;
@@ -15,11 +16,13 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+/** Tests run the smoke preset (a tiny random model), which the API accepts and the dashboard never offers. */
 const request = (datasetId: string, epsilon: number, extra: Record<string, unknown> = {}) => ({
   datasetId,
   model: "tiny-gpt2",
   epsilon,
   syntheticRows: 50,
+  preset: "smoke",
   ...extra,
 });
 
@@ -121,7 +124,7 @@ describe("POST /api/v1/jobs", () => {
     expect(body.spec.model).toMatchObject({ id: "HuggingFaceTB/SmolLM2-135M", finetune: "lora" });
   });
 
-  it("accepts exactly 5 of 50 concurrent requests at a dataset with budget for 5", async () => {
+  it("accepts exactly 5 of 50 concurrent requests at a dataset with budget for 5, queueing the allowance's 3", async () => {
     const dataset = await server.dataset(owner.id, { epsilonTotal: 5, deltaTotal: 1 / 100 });
     const answers = await Promise.all(Array.from({ length: 50 }, () => post(request(dataset.id, 1, { delta: 1e-6 }))));
     const statuses = answers.map((answer) => answer.status);
@@ -131,9 +134,13 @@ describe("POST /api/v1/jobs", () => {
     const budget = await budgetOf(server.ctx.prisma, dataset.id);
     expect(budget.reserved).toBeCloseTo(5);
     expect(budget.remaining).toBeCloseTo(0);
+    // The allowance (3) counts the owner's jobs together, so however the requests race, 3 run and 2 wait.
+    const accepted = answers.filter((a) => a.status === 201).map((a) => a.body);
+    expect(accepted.filter((job) => job.status === "QUEUED")).toHaveLength(3);
+    expect(accepted.filter((job) => job.status === "PENDING_APPROVAL")).toHaveLength(2);
     const queued = await server.ctx.queue.getJobs(["waiting"]);
-    const ids = new Set(answers.filter((a) => a.status === 201).map((a) => a.body.id));
-    expect(queued.filter((job) => ids.has(job.id as string))).toHaveLength(5);
+    const ids = new Set(accepted.map((job) => job.id));
+    expect(queued.filter((job) => ids.has(job.id as string))).toHaveLength(3);
   }, 60_000);
 });
 
@@ -145,8 +152,185 @@ describe("POST /api/v1/jobs/quote", () => {
     expect(await quote(4)).toMatchObject({ outcome: "needs-approval", remaining: 6, allowance: 3 });
     const over = await quote(7);
     expect(over).toMatchObject({ outcome: "over-budget", remaining: 6 });
-    expect(over.message).toMatch(/more than the 6 left/);
+    expect(over.message).toMatch(/asks for epsilon 7, but the dataset has epsilon 6 left of 6/);
     expect(await server.ctx.prisma.job.count({ where: { datasetId: dataset.id } })).toBe(0);
-    expect(await server.ctx.prisma.ledgerEntry.count({ where: { datasetId: dataset.id } })).toBe(0);
+    expect(await server.ctx.prisma.ledgerEntry.count({ where: { job: { datasetId: dataset.id } } })).toBe(0);
+  });
+
+  it("says what the request itself would say: the same spec checks, the same decision, the same words", async () => {
+    const dataset = await server.dataset(owner.id, { epsilonTotal: 6 });
+    const unknownLabel = request(dataset.id, 1, { labelMix: { kind: "custom", weights: { "no such label": 1 } } });
+    const [quoted, requested] = [await post(unknownLabel, quoteRoute.POST), await post(unknownLabel)];
+    expect(quoted.status).toBe(400);
+    expect(quoted.body).toEqual(requested.body);
+    const overDelta = request(dataset.id, 1, { delta: 1e-4 }); // the dataset's delta budget is 1e-5
+    const [quote, refusal] = [await post(overDelta, quoteRoute.POST), await post(overDelta)];
+    expect(quote.body.outcome).toBe("over-budget");
+    expect(quote.body.message).toMatch(/asks for delta 1.00e-4, but the dataset has delta 1.00e-5 left/);
+    expect(refusal.body.error.message).toBe(quote.body.message);
+  });
+
+  it("counts what the owner already holds on the dataset: small jobs add up to an approval", async () => {
+    const dataset = await server.dataset(owner.id, { epsilonTotal: 10 });
+    const first = await post(request(dataset.id, 2));
+    expect(first.body.status).toBe("QUEUED");
+    const quote = (await post(request(dataset.id, 2), quoteRoute.POST)).body;
+    expect(quote).toMatchObject({ outcome: "needs-approval", held: 2, allowance: 3 });
+    expect(quote.message).toMatch(
+      /plus the 2 your jobs already hold on this dataset .* comes to 4, above your allowance/,
+    );
+    const second = await post(request(dataset.id, 2));
+    expect(second.body).toMatchObject({ status: "PENDING_APPROVAL", decisionNote: quote.message });
+    expect(await server.ctx.queue.getJob(second.body.id)).toBeUndefined();
+  });
+});
+
+/** A file with a third label, "mixed", that the owner does not declare; and a star column they synthesise. */
+const threeLabels = [
+  "text,stars,label",
+  ...Array.from(
+    { length: 45 },
+    (_, i) => `review number ${i} says something,${(i % 5) + 1},${["pos", "neg", "mixed"][i % 3]}`,
+  ),
+].join("\n");
+
+describe("the declared schema in the job spec", () => {
+  it("carries exactly the declared labels, the subject and the synthesised columns, never the exact counts", async () => {
+    const dataset = await server.dataset(owner.id, { csv: threeLabels, syntheticColumns: ["stars"] });
+    const { status, body } = await post(request(dataset.id, 1));
+    expect(status).toBe(201);
+    const spec = ZJobSpec.parse(body.spec);
+    expect(spec.data.labels).toEqual(SMALL_LABELS);
+    expect(spec.data).toMatchObject({ subject: "product review", columns: ["stars"], labelColumn: "label" });
+    // The rows trained on are those with a declared label: n for delta < 1/n and for the trainer's check.
+    expect(spec.data.trainRows).toBe(dataset.trainRows - dataset.trainRowsOutsideLabels);
+    expect(dataset.trainRowsOutsideLabels).toBeGreaterThan(0);
+    // Nothing of the undeclared label, which only the rows know, reaches the spec.
+    expect(JSON.stringify(spec)).not.toMatch(/mixed/);
+    expect(spec.sampling.labelMix).toEqual({ kind: "dp-counts" });
+  });
+
+  it("takes this job's descriptions of declared labels, and refuses one for a label the dataset does not declare", async () => {
+    const dataset = await server.dataset(owner.id, { csv: threeLabels });
+    const edited = await post(request(dataset.id, 1, { labelDescriptions: { neg: "an angry one-star review" } }));
+    expect(edited.status).toBe(201);
+    expect(edited.body.spec.data.labels).toEqual([
+      SMALL_LABELS[0],
+      { value: "neg", description: "an angry one-star review" },
+    ]);
+    for (const handler of [quoteRoute.POST, jobsRoute.POST]) {
+      const refused = await post(request(dataset.id, 1, { labelDescriptions: { mixed: "lukewarm" } }), handler);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toBe(
+        'labelDescriptions names a label this dataset does not declare: "mixed". Its labels are "pos", "neg".',
+      );
+    }
+    expect(await server.ctx.prisma.job.count({ where: { datasetId: dataset.id } })).toBe(1);
+  });
+
+  it("lets a custom label mix name declared labels only, with one rule for the quote and the request", async () => {
+    const dataset = await server.dataset(owner.id, { csv: threeLabels });
+    const mix = (weights: Record<string, number>) => ({ labelMix: { kind: "custom", weights } });
+    for (const handler of [quoteRoute.POST, jobsRoute.POST]) {
+      const refused = await post(request(dataset.id, 1, mix({ pos: 1, mixed: 1 })), handler);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toMatch(
+        /^labelMix\.weights names a label this dataset does not declare: "mixed"/,
+      );
+    }
+    expect(await server.ctx.prisma.job.count({ where: { datasetId: dataset.id } })).toBe(0);
+    expect((await post(request(dataset.id, 1, mix({ pos: 3, neg: 1 })), quoteRoute.POST)).status).toBe(200);
+    const made = await post(request(dataset.id, 1, mix({ pos: 3, neg: 1 })));
+    expect(made.status).toBe(201);
+    expect(made.body.spec.privacy.labelCounts).toBeNull(); // no DP counts released for a custom mix
+  });
+
+  it("takes a prompt style and instruction, and refuses a placeholder the trainer does not fill", async () => {
+    const dataset = await server.dataset(owner.id);
+    const instruction = "A {subject} whose {labelColumn} is {value}: {label}.";
+    const { status, body } = await post(request(dataset.id, 1, { prompt: { style: "plain", instruction } }));
+    expect(status).toBe(201);
+    expect(body.spec.prompt).toEqual({ style: "plain", instruction });
+    const refused = await post(request(dataset.id, 1, { prompt: { instruction: "Write a {subject} about {topic}." } }));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/^prompt\.instruction uses \{topic\}, which the trainer does not fill/);
+    const unknownStyle = await post(request(dataset.id, 1, { prompt: { style: "poem" } }), quoteRoute.POST);
+    expect(unknownStyle.status).toBe(400);
+    expect(unknownStyle.body.error.message).toMatch(/prompt\.style/);
+  });
+
+  it("refuses a dataset uploaded before label sets were declared, in the quote and the request", async () => {
+    const dataset = await server.dataset(owner.id);
+    await server.ctx.prisma.dataset.update({ where: { id: dataset.id }, data: { labels: [] } });
+    for (const handler of [quoteRoute.POST, jobsRoute.POST]) {
+      const refused = await post(request(dataset.id, 1), handler);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toMatch(/uploaded before label sets were declared.*upload the file again/);
+    }
+  });
+});
+
+describe("presets and hyper-parameters", () => {
+  it("defaults to the CPU preset, SmolLM2 with LoRA on its last layers, and overrides one LoRA field alone", async () => {
+    const dataset = await server.dataset(owner.id);
+    const { model: _model, preset: _preset, ...rest } = request(dataset.id, 1);
+    const plain = await post({ ...rest, model: "smollm2-135m" });
+    expect(plain.status).toBe(201);
+    expect(plain.body.spec.model).toMatchObject({ id: "smollm2-135m", finetune: "lora", lora: PRESETS.cpu.model.lora });
+    expect(plain.body.spec.training).toMatchObject(PRESETS.cpu.training);
+    const overridden = await post({
+      ...rest,
+      model: "smollm2-135m",
+      hyperparameters: {
+        model: { lora: { r: 16 } },
+        training: { precision: "fp32" },
+        sampling: { guidance: 0, rescoring: false, maxCandidatesPerRow: 2 },
+      },
+    });
+    expect(overridden.status).toBe(201);
+    expect(overridden.body.spec.model.lora).toMatchObject({ r: 16, lastLayers: PRESETS.cpu.model.lora.lastLayers });
+    expect(overridden.body.spec.training.precision).toBe("fp32");
+    expect(overridden.body.spec.sampling).toMatchObject({ guidance: 0, rescoring: false, maxCandidatesPerRow: 2 });
+    const bad = await post({ ...rest, model: "smollm2-135m", hyperparameters: { model: { lora: { lastLayer: 2 } } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/hyperparameters\.model\.lora/);
+  });
+
+  it("offers presets for tests (the smoke preset) to the API only, under the contract's flag", () => {
+    expect(
+      Object.entries(PRESETS)
+        .filter(([, preset]) => preset.forTests)
+        .map(([name]) => name),
+    ).toEqual(["smoke"]);
+  });
+});
+
+describe("a job's outcome", () => {
+  async function finished(data: { rowsRequested: number; rowsProduced: number; warnings: string[] }) {
+    const dataset = await server.dataset(owner.id);
+    const { body } = await post(request(dataset.id, 1));
+    await server.ctx.prisma.job.update({
+      where: { id: body.id },
+      data: { status: "SUCCEEDED", stage: "done", finishedAt: new Date(), ...data },
+    });
+    const one = await call(jobRoute.GET, { headers: owner.auth, params: { id: body.id } });
+    const list = await call(jobsRoute.GET, { headers: owner.auth, path: `/api/v1/jobs?datasetId=${dataset.id}` });
+    return { one: one.body, listed: list.body.jobs.find((job: { id: string }) => job.id === body.id) };
+  }
+
+  it("says succeeded-with-warnings, with the rows and warnings, when fewer rows came than were asked", async () => {
+    const warnings = ["Only 12 of the 50 rows asked for passed the re-scoring."];
+    const { one, listed } = await finished({ rowsRequested: 50, rowsProduced: 12, warnings });
+    for (const job of [one, listed]) {
+      expect(job).toMatchObject({ status: "SUCCEEDED", outcome: "succeeded-with-warnings", warnings });
+      expect(job.rows).toEqual({ requested: 50, produced: 12 });
+    }
+  });
+
+  it("says plain succeeded only when every row came and nothing needs saying", async () => {
+    const { one } = await finished({ rowsRequested: 50, rowsProduced: 50, warnings: [] });
+    expect(one).toMatchObject({ status: "SUCCEEDED", outcome: "succeeded", rows: { requested: 50, produced: 50 } });
+    const queued = await post(request((await server.dataset(owner.id)).id, 1));
+    expect(queued.body).toMatchObject({ status: "QUEUED", outcome: "queued", rows: null, warnings: [] });
   });
 });

@@ -6,24 +6,28 @@ import {
   ZLabelMix,
   ZModelSpec,
   ZPrivacySpec,
+  ZPromptSpec,
   ZSamplingSpec,
   ZTrainingSpec,
 } from "@dpsynth/contracts";
 import { z } from "zod";
 import { ZBudget, ZId, ZUserRef } from "../datasets/schemas.ts";
+import { ZJobOutcome, ZJobStatus } from "./outcome.ts";
 
 /**
  * Overrides of one section of the job spec: the contract's own fields, all optional and without their
  * defaults (a default here would silently replace the preset's value). The merged spec is validated by
  * ZJobSpec itself, so no rule is restated.
  */
-function overridesOf(schema: z.ZodObject, omit: readonly string[] = []) {
+function overridesOf(schema: z.ZodObject, omit: readonly string[] = []): z.ZodObject {
   const shape: Record<string, z.ZodType> = {};
   for (const [key, field] of Object.entries(schema.shape)) {
     if (omit.includes(key)) continue;
     let inner = field as z.ZodType;
     while (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault) inner = inner.unwrap() as z.ZodType;
-    shape[key] = inner.optional();
+    // A nested section (model.lora) is overridden field by field too, so `{ lora: { r: 16 } }` keeps the preset's
+    // other LoRA settings instead of resetting them to the contract's defaults.
+    shape[key] = (inner instanceof z.ZodObject ? overridesOf(inner) : inner).optional();
   }
   return z.strictObject(shape);
 }
@@ -51,9 +55,18 @@ export const ZCreateJob = z.object({
   /** Defaults to the preset's delta, capped at a tenth of the dataset's delta budget. */
   delta: z.number().positive().lt(1).optional(),
   syntheticRows: z.int().min(1).max(1_000_000),
-  preset: ZPresetName.default("quick-demo"),
+  /** Presets marked for tests (tiny random models) are accepted here; the dashboard never offers them. */
+  preset: ZPresetName.default("cpu"),
   hyperparameters: ZHyperparameters.optional(),
+  /** Over the declared label set only; a custom mix may name declared labels only. */
   labelMix: ZLabelMix.default({ kind: "dp-counts" }),
+  /**
+   * This job's descriptions of declared labels, `{ value: description }`, in place of the dataset's (the words the
+   * model is prompted with; public). Labels left out keep the dataset's description.
+   */
+  labelDescriptions: z.record(z.string(), z.string().trim().min(1).max(500)).optional(),
+  /** How a row becomes a prompt: the style and the instruction template (see the job spec's `prompt`). */
+  prompt: overridesOf(ZPromptSpec).optional(),
 });
 
 export const ZQuoteOutcome = z.enum(["runs-now", "needs-approval", "over-budget"]);
@@ -65,22 +78,14 @@ export const ZQuote = z.object({
   requested: z.object({ epsilon: z.number(), delta: z.number() }),
   /** Epsilon left on the dataset. */
   remaining: z.number(),
-  /** The caller's largest epsilon per job without approval. */
+  /** The caller's largest epsilon on one dataset without approval, all their jobs on it together. */
   allowance: z.number(),
+  /** Epsilon the caller's jobs already hold on this dataset: charged plus reserved. */
+  held: z.number(),
   budget: ZBudget,
 });
 
 const ZDate = z.iso.datetime();
-
-export const ZJobStatus = z.enum([
-  "PENDING_APPROVAL",
-  "QUEUED",
-  "RUNNING",
-  "SUCCEEDED",
-  "FAILED",
-  "CANCELLED",
-  "REJECTED",
-]);
 
 export const ZJob = z.object({
   id: z.string(),
@@ -88,10 +93,21 @@ export const ZJob = z.object({
   dataset: z.object({ id: z.string(), name: z.string() }),
   requester: ZUserRef,
   status: ZJobStatus,
+  /**
+   * What the owner should read from the status: a SUCCEEDED job that delivered fewer rows than asked, or has
+   * warnings, is "succeeded-with-warnings", never plain "succeeded".
+   */
+  outcome: ZJobOutcome,
+  /** Synthetic rows asked for and delivered, once the trainer reported its result. */
+  rows: z.object({ requested: z.int(), produced: z.int() }).nullable(),
+  /** What the owner must know about the outcome (a shortfall, a skipped metric). */
+  warnings: z.array(z.string()),
   stage: z.enum(["loading", "training", "sampling", "evaluating", "done"]).nullable(),
   epsilon: z.number().nullable(),
   delta: z.number(),
   epsilonSpent: z.number(),
+  /** Why the request ran at once or waited for an admin, in the ledger's words at the time it was made. */
+  decisionNote: z.string().nullable(),
   attempts: z.int(),
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),

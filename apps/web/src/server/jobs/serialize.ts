@@ -2,6 +2,7 @@ import "server-only";
 import type { TJobSpec } from "@dpsynth/contracts";
 import type { BlobStore } from "@dpsynth/datasets";
 import type { Prisma } from "@dpsynth/db";
+import { jobOutcome } from "./outcome.ts";
 import type { TJob } from "./schemas.ts";
 
 /** What a job answer reads from the database. */
@@ -48,16 +49,25 @@ export function jobWire(
   row: TJobRow,
   { blobs, waitingForTrainer }: { blobs: BlobStore; waitingForTrainer: boolean | null },
 ): TJob {
+  const rows =
+    row.rowsRequested === null || row.rowsProduced === null
+      ? null
+      : { requested: row.rowsRequested, produced: row.rowsProduced };
+  const warnings = row.warnings as string[];
   return {
     id: row.id,
     datasetId: row.datasetId,
     dataset: row.dataset,
     requester: row.requester,
     status: row.status,
+    outcome: jobOutcome({ status: row.status, rows, warnings }),
+    rows,
+    warnings,
     stage: row.stage,
     epsilon: row.epsilon,
     delta: row.delta,
     epsilonSpent: row.epsilonSpent,
+    decisionNote: row.decisionNote,
     attempts: row.attempts,
     errorCode: row.errorCode,
     errorMessage: row.errorMessage,

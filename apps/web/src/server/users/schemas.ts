@@ -9,7 +9,7 @@ export const ZUser = z.object({
   email: z.string(),
   name: z.string(),
   role: ZRole,
-  /** Largest epsilon one job may spend without an admin's approval. */
+  /** Largest epsilon the user's jobs may hold on one dataset, spent and reserved together, without approval. */
   epsilonAllowance: z.number(),
   createdAt: ZDate,
 });

@@ -30,18 +30,34 @@ from dpsynth_trainer.evaluation.memorisation import (
 from dpsynth_trainer.evaluation.utility import (
     Comparison,
     Rows,
+    Score,
     compare,
     label_faithfulness,
+    score,
 )
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class BaselineEvaluation:
+    """The prior-only baseline's rows, judged like the synthetic rows: same classifiers, same holdout."""
+
+    rows: int
+    utility: dict[str, Score]
+    faithfulness: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Evaluation:
     utility: list[Comparison]
+    #: The judge of faithfulness: the real-data classifier that scores best on the holdout.
     faithfulness_classifier: str
     faithfulness: float
+    faithfulness_by_classifier: dict[str, float]
+    baseline: BaselineEvaluation | None
+    #: The share of the holdout's most frequent label: what always guessing that label scores.
+    majority_rate: float
     real_balance: dict[str, float]
     synthetic_balance: dict[str, float]
     balance_tv: float
@@ -66,9 +82,13 @@ def evaluate(
     device: str = "cpu",
     seed: int = 0,
     membership_auc: float | None = None,
+    baseline: Rows | None = None,
     on_step: Callable[[str], None] = lambda _name: None,
 ) -> Evaluation:
-    """Every metric of the report, computed on the rows given; `on_step` hears each step's name."""
+    """Every metric of the report, computed on the rows given; `on_step` hears each step's name.
+
+    `baseline` holds the prior-only rows (the untrained model, same prompts): they get the same classifiers.
+    """
     notes: list[str] = []
     load_encoder = cache(lambda: SentenceEncoder(encoder, device=device))
     options = ClassifierOptions(
@@ -79,6 +99,7 @@ def evaluate(
     )
 
     utility: list[Comparison] = []
+    baseline_utility: dict[str, Score] = {}
     real_classifiers = {}
     for name in classifiers:
         reason = unavailable_reason(name, device)
@@ -94,14 +115,25 @@ def evaluate(
             notes.append(f"The {name} classifier could not load its model and was skipped.")
             continue
         utility.append(comparison)
+        if baseline is not None:
+            on_baseline = fit_classifier(name, options, baseline.texts, baseline.labels)
+            baseline_utility[name] = score(holdout.labels, on_baseline.predict(holdout.texts))
 
-    # TF-IDF is the default judge of faithfulness: it is always available and fast, so it judges even when
-    # none of the requested classifiers could run.
-    judge = "tfidf" if "tfidf" in real_classifiers or not real_classifiers else next(iter(real_classifiers))
-    if judge not in real_classifiers:
-        real_classifiers[judge] = fit_classifier(judge, options, train.texts, train.labels)
+    # The judge of faithfulness is the real-data classifier that tells the holdout's labels best; TF-IDF,
+    # always available and fast, judges when none of the requested classifiers could run.
+    if not real_classifiers:
+        real_classifiers["tfidf"] = fit_classifier("tfidf", options, train.texts, train.labels)
+    best = max(utility, key=lambda c: c.real.accuracy, default=None)
+    judge = best.classifier if best is not None else "tfidf"
     on_step("faithfulness")
-    faithfulness = label_faithfulness(real_classifiers[judge], synthetic)
+    faithfulness_by = {name: label_faithfulness(clf, synthetic) for name, clf in real_classifiers.items()}
+    baseline_result = None
+    if baseline is not None:
+        baseline_result = BaselineEvaluation(
+            rows=len(baseline.texts),
+            utility=baseline_utility,
+            faithfulness={name: label_faithfulness(clf, baseline) for name, clf in real_classifiers.items()},
+        )
 
     on_step("fidelity")
     real_balance = label_distribution(train.labels, label_set)
@@ -116,7 +148,10 @@ def evaluate(
     return Evaluation(
         utility=utility,
         faithfulness_classifier=judge,
-        faithfulness=faithfulness,
+        faithfulness=faithfulness_by[judge],
+        faithfulness_by_classifier=faithfulness_by,
+        baseline=baseline_result,
+        majority_rate=max(label_distribution(holdout.labels, label_set).values(), default=0.0),
         real_balance=real_balance,
         synthetic_balance=synthetic_balance,
         balance_tv=total_variation(real_balance, synthetic_balance),

@@ -13,8 +13,10 @@ from typing import Any
 
 import torch
 
-from dpsynth_trainer.data import Row, SequenceDataset, encode_rows, make_collate
+from dpsynth_trainer.data import Row
 from dpsynth_trainer.evaluation.memorisation import membership_inference_auc
+from dpsynth_trainer.records import IGNORE_INDEX, RowFormat
+from dpsynth_trainer.training.batches import SequenceDataset, make_collate
 
 #: Rows per side: enough for a stable AUC, cheap enough to run after every job.
 ATTACK_ROWS = 256
@@ -23,10 +25,9 @@ ATTACK_ROWS = 256
 @torch.inference_mode()
 def row_losses(
     model: Any,
-    tokenizer: Any,
+    row_format: RowFormat,
     rows: Sequence[Row],
     *,
-    separator: str,
     max_seq_len: int,
     batch_size: int = 16,
 ) -> list[float]:
@@ -34,7 +35,8 @@ def row_losses(
     if not rows:
         return []
     device = next(model.parameters()).device
-    dataset = SequenceDataset(encode_rows(rows, tokenizer, separator=separator, max_seq_len=max_seq_len))
+    tokenizer = row_format.tokenizer
+    dataset = SequenceDataset(row_format.encode_rows(rows, max_seq_len=max_seq_len))
     collate = make_collate(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id)
     was_training = model.training
     model.eval()
@@ -47,9 +49,9 @@ def row_losses(
             logits = model(input_ids=input_ids, attention_mask=attention).logits[:, :-1].float()
             targets = labels[:, 1:]
             per_token = torch.nn.functional.cross_entropy(
-                logits.transpose(1, 2), targets, ignore_index=-100, reduction="none"
+                logits.transpose(1, 2), targets, ignore_index=IGNORE_INDEX, reduction="none"
             )
-            counted = (targets != -100).sum(dim=1).clamp(min=1)
+            counted = (targets != IGNORE_INDEX).sum(dim=1).clamp(min=1)
             losses.extend((per_token.sum(dim=1) / counted).tolist())
     finally:
         model.train(was_training)
@@ -58,11 +60,10 @@ def row_losses(
 
 def membership_attack_auc(
     model: Any,
-    tokenizer: Any,
+    row_format: RowFormat,
     train: Sequence[Row],
     holdout: Sequence[Row],
     *,
-    separator: str,
     max_seq_len: int,
     seed: int = 0,
 ) -> float | None:
@@ -72,8 +73,7 @@ def membership_attack_auc(
     rng = random.Random(seed)
     members = rng.sample(list(train), min(ATTACK_ROWS, len(train)))
     non_members = rng.sample(list(holdout), min(ATTACK_ROWS, len(holdout)))
-    kwargs = {"separator": separator, "max_seq_len": max_seq_len}
     return membership_inference_auc(
-        row_losses(model, tokenizer, members, **kwargs),
-        row_losses(model, tokenizer, non_members, **kwargs),
+        row_losses(model, row_format, members, max_seq_len=max_seq_len),
+        row_losses(model, row_format, non_members, max_seq_len=max_seq_len),
     )

@@ -31,6 +31,18 @@ def quantization_config_for(spec: ModelSpec, device: torch.device) -> Any | None
     )
 
 
+def _last_layers(model: PreTrainedModel, last: int | None) -> list[int] | None:
+    """Indices of the last `last` transformer blocks (None: all). Frozen blocks below the lowest adapted one need
+    no backward pass at all, which is most of a LoRA step's cost on a CPU."""
+    if last is None:
+        return None
+    config = model.config
+    total = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layer", None)
+    if not total:
+        raise BadInputError("model.lora.lastLayers needs a model whose config says how many layers it has.")
+    return list(range(max(0, total - last), total))
+
+
 def apply_finetune(model: PreTrainedModel, spec: ModelSpec) -> torch.nn.Module:
     """Make the parameters `spec.finetune` trains trainable, freeze the rest; the model is left in train mode."""
     model.train()
@@ -45,6 +57,7 @@ def apply_finetune(model: PreTrainedModel, spec: ModelSpec) -> torch.nn.Module:
         lora_alpha=spec.lora.alpha,
         lora_dropout=spec.lora.dropout,
         target_modules=spec.lora.targetModules or None,  # None: peft's default for the architecture
+        layers_to_transform=_last_layers(model, spec.lora.lastLayers),
         task_type="CAUSAL_LM",
         fan_in_fan_out=getattr(model.config, "model_type", "") == "gpt2",  # GPT-2's Conv1D stores W transposed
     )

@@ -13,11 +13,12 @@ from dpsynth_trainer.contract import (
     constants,
     validate_instance,
 )
-from dpsynth_trainer.data import ParsedRow
 from dpsynth_trainer.evaluation import Evaluation
 from dpsynth_trainer.label_counts import MECHANISM as LABEL_COUNTS_MECHANISM
 from dpsynth_trainer.label_counts import LabelMix
-from dpsynth_trainer.sampling import SamplingResult
+from dpsynth_trainer.records import RowFormat
+from dpsynth_trainer.report.verdict import summarise
+from dpsynth_trainer.sampling import SamplingResult, SyntheticRow
 
 EXAMPLES_PER_LABEL = 5
 
@@ -94,14 +95,14 @@ def privacy_statement(
             + ". The total adds the mechanisms up (basic composition)."
         )
     return (
-        guarantee + " The set of labels is taken as public (it is part of the dataset schema the owner declared); "
-        "only the rows and the label counts are protected. This report itself is NOT differentially private: it "
-        "reads the real holdout split and the training rows to compute its metrics, so it is for the dataset "
-        "owner's and admins' eyes only."
+        guarantee + " The set of labels is public: the owner declared it as part of the dataset's schema, and "
+        "only declared labels are sampled; the rows and the label counts are what is protected. This report "
+        "itself is NOT differentially private: it reads the real holdout split and the training rows to compute "
+        "its metrics, so it is for the dataset owner's and admins' eyes only."
     )
 
 
-def examples_by_label(rows: Sequence[ParsedRow], label_set: Sequence[str]) -> dict[str, list[str]]:
+def examples_by_label(rows: Sequence[SyntheticRow], label_set: Sequence[str]) -> dict[str, list[str]]:
     """The first few synthetic texts per label (synthetic only: real rows are never shown)."""
     examples: dict[str, list[str]] = {label: [] for label in label_set}
     for row in rows:
@@ -110,15 +111,53 @@ def examples_by_label(rows: Sequence[ParsedRow], label_set: Sequence[str]) -> di
     return examples
 
 
+def _score(score: Any) -> dict[str, float]:
+    return {"accuracy": score.accuracy, "macroF1": score.macro_f1}
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else 0.0
+
+
+def baseline_section(evaluation: Evaluation, sampled: SamplingResult | None) -> dict[str, Any] | None:
+    """The prior-only baseline beside the real-data scores, or None when it was not run."""
+    b = evaluation.baseline
+    if b is None or sampled is None:
+        return None
+    real = {c.classifier: c.real for c in evaluation.utility}
+    return {
+        "rows": b.rows,
+        "acceptanceRate": sampled.acceptance_rate,
+        "utility": [
+            {
+                "classifier": name,
+                "synthetic": _score(score),
+                "ratio": {
+                    "accuracy": _ratio(score.accuracy, real[name].accuracy),
+                    "macroF1": _ratio(score.macro_f1, real[name].macro_f1),
+                },
+            }
+            for name, score in b.utility.items()
+        ],
+        "labelFaithfulness": {
+            "classifier": evaluation.faithfulness_classifier,
+            "agreement": b.faithfulness[evaluation.faithfulness_classifier],
+            "byClassifier": b.faithfulness,
+        },
+    }
+
+
 def build_report(
     *,
     spec: JobSpec,
     summary: TrainingSummary,
     mix: LabelMix,
-    label_set: Sequence[str],
+    row_format: RowFormat,
     train_rows: int,
     holdout_rows: int,
+    outside_label_set: int,
     sampling: SamplingResult,
+    baseline: SamplingResult | None,
     evaluation: Evaluation,
     curve: Sequence[CurvePoint],
     notes: Sequence[str] = (),
@@ -126,23 +165,48 @@ def build_report(
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict, validated against the contract before it is returned."""
     e = evaluation
+    label_set = row_format.labels
+    all_notes = [*notes, *e.notes]
+    verdict = summarise(
+        e,
+        delivered=len(sampling.rows),
+        requested=sampling.requested,
+        holdout_rows=holdout_rows,
+        exact_copies=e.copies.exact,
+        notes=all_notes,
+    )
     report = {
         "schemaVersion": constants().schema_version,
         "jobId": spec.jobId,
         "datasetId": spec.datasetId,
         "createdAt": (created_at or datetime.now(UTC)).isoformat(timespec="seconds"),
         "model": {"id": spec.model.id, "finetune": spec.model.finetune},
+        "summary": verdict.as_dict(),
+        "prompt": {
+            "style": row_format.style,
+            "instruction": row_format.instruction,
+            "examples": {label: row_format.prompt_text(label) for label in label_set},
+        },
         "privacy": privacy_section(summary, mix),
         "data": {
             "trainRows": train_rows,
             "holdoutRows": holdout_rows,
             "labels": list(label_set),
+            "columns": list(row_format.columns),
+            "rowsOutsideLabelSet": outside_label_set,
         },
         "sampling": {
             "requested": sampling.requested,
             "generated": sampling.generated,
             "parsed": len(sampling.rows),
             "failedToParse": sampling.failed,
+            "rejected": sampling.rejected,
+            "acceptanceRate": sampling.acceptance_rate,
+            "shortfall": sampling.shortfall,
+            "guidance": sampling.guidance,
+            "rescoring": sampling.rescoring,
+            "minPosterior": sampling.min_posterior,
+            "belowThreshold": sampling.below_threshold,
             "labelMix": mix.weights,
             "labelMixSource": mix.source,
         },
@@ -161,7 +225,9 @@ def build_report(
         "labelFaithfulness": {
             "classifier": e.faithfulness_classifier,
             "agreement": e.faithfulness,
+            "byClassifier": e.faithfulness_by_classifier,
         },
+        "baseline": baseline_section(e, baseline),
         "fidelity": {
             "labelBalance": {
                 "real": e.real_balance,
@@ -191,7 +257,7 @@ def build_report(
         },
         "curve": [{"step": p.step, "epsilon": p.epsilon, "loss": p.loss} for p in curve],
         "examples": examples_by_label(sampling.rows, label_set),
-        "notes": [*notes, *e.notes],
+        "notes": all_notes,
     }
     validate_instance("report", report)
     return report
@@ -216,6 +282,14 @@ def headline_metrics(report: dict[str, Any]) -> dict[str, float]:
         metrics["eval/membership_inference_auc"] = diagnostics["membershipInferenceAuc"]
     metrics["sampling/parsed"] = report["sampling"]["parsed"]
     metrics["sampling/failed_to_parse"] = report["sampling"]["failedToParse"]
+    metrics["sampling/rejected"] = report["sampling"]["rejected"]
+    metrics["sampling/acceptance_rate"] = report["sampling"]["acceptanceRate"]
+    baseline = report["baseline"]
+    if baseline is not None:
+        for c in baseline["utility"]:
+            metrics[f"eval/baseline_accuracy_{c['classifier']}"] = c["synthetic"]["accuracy"]
+            metrics[f"eval/baseline_ratio_accuracy_{c['classifier']}"] = c["ratio"]["accuracy"]
+        metrics["eval/baseline_label_faithfulness"] = baseline["labelFaithfulness"]["agreement"]
     total = report["privacy"]["total"]["epsilon"]
     if total != "inf":
         metrics["privacy/epsilon_total"] = total

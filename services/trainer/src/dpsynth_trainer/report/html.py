@@ -25,8 +25,14 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .charts{display:flex;flex-wrap:wrap;gap:12px}
 svg{max-width:100%;height:auto}
 .examples li{margin:4px 0}.label{font-weight:600}
-.muted{color:#64748b}
+.muted{color:#475569}
+.verdict{border-left:6px solid #64748b}.verdict-useful{border-left-color:#15803d}
+.verdict-weak{border-left-color:#b45309}.verdict-not-useful,.verdict-no-rows{border-left-color:#b91c1c}
+.headline{font-size:16px;font-weight:600;margin:0 0 8px}
+pre{white-space:pre-wrap;background:#f1f5f9;padding:8px;border-radius:6px;font-size:13px}
 """
+
+_VERDICT_WORDS = {"useful": "Useful", "weak": "Weak", "not-useful": "Not useful", "no-rows": "No rows"}
 
 
 def _cell(value: Any, *, numeric: bool = False) -> str:
@@ -85,40 +91,72 @@ def _privacy(report: dict[str, Any]) -> str:
     )
 
 
+def _summary(report: dict[str, Any]) -> str:
+    summary = report["summary"]
+    verdict = summary["verdict"]
+    points = "".join(f"<li>{escape(point)}</li>" for point in summary["points"])
+    return _section(
+        f"Verdict: {_VERDICT_WORDS[verdict]}",
+        f'<p class="headline">{escape(summary["headline"])}</p><ul>{points}</ul>',
+        css=f"verdict verdict-{verdict}",
+    )
+
+
 def _utility(report: dict[str, Any]) -> str:
+    baseline = {c["classifier"]: c for c in (report["baseline"] or {}).get("utility", [])}
     rows = [
         (
             c["classifier"],
             _number(c["real"]["accuracy"]),
             _number(c["synthetic"]["accuracy"]),
             _number(c["ratio"]["accuracy"]),
+            _number(baseline[c["classifier"]]["synthetic"]["accuracy"]) if c["classifier"] in baseline else "n/a",
             _number(c["real"]["macroF1"]),
             _number(c["synthetic"]["macroF1"]),
-            _number(c["ratio"]["macroF1"]),
         )
         for c in report["utility"]
     ]
     faith = report["labelFaithfulness"]
+    prior = report["baseline"]
+    prior_faith = (
+        f" Rows of the untrained model agree on {escape(_number(prior['labelFaithfulness']['agreement']))}."
+        if prior
+        else ""
+    )
     return _section(
         "Utility: train on synthetic, test on real",
-        "<p>Each classifier is trained once on the real training rows and once on the synthetic rows, and both "
-        "are tested on the same real holdout rows. A ratio near 1 means the synthetic rows teach as much as the "
-        "real ones.</p>"
+        "<p>Each classifier is trained on the real training rows, on the synthetic rows, and on rows the untrained "
+        "model writes with the same prompts (the prior-only baseline, which costs no privacy), and all are tested "
+        "on the same real holdout rows. A ratio near 1 means the synthetic rows teach as much as the real ones; "
+        "the baseline shows what fine-tuning on your data added.</p>"
         + _table(
             [
                 "Classifier",
                 "Accuracy real",
                 "Accuracy synthetic",
                 "Ratio",
+                "Accuracy prior-only",
                 "Macro-F1 real",
                 "Macro-F1 synthetic",
-                "Ratio",
             ],
             rows,
         )
         + f"<p>Label faithfulness: the real-data {escape(faith['classifier'])} classifier agrees with the label a "
         f"synthetic row was generated for on <strong>{escape(_number(faith['agreement']))}</strong> of the rows "
-        f"(1/number of labels is chance).</p>",
+        f"(1/number of labels is chance).{prior_faith}</p>",
+    )
+
+
+def _prompt(report: dict[str, Any]) -> str:
+    prompt = report["prompt"]
+    examples = "".join(
+        f'<p class="label">{escape(label)}</p><pre>{escape(text)}</pre>' for label, text in prompt["examples"].items()
+    )
+    return _section(
+        "Prompt",
+        f"<p>Rows were written after this prompt ({escape(prompt['style'])} style), built from public inputs only: "
+        "the subject, each label's description and the column names. Template: "
+        f"<code>{escape(prompt['instruction'])}</code></p>" + examples,
     )
 
 
@@ -211,14 +249,27 @@ def _sampling(report: dict[str, Any]) -> str:
     s = report["sampling"]
     counts = [
         ("Requested", s["requested"]),
-        ("Generated", s["generated"]),
-        ("Parsed into rows", s["parsed"]),
-        ("Failed to parse (counted, not in synthetic.csv)", s["failedToParse"]),
+        ("Delivered in synthetic.csv", s["parsed"]),
+        ("Missing (could not be generated within the candidate budget)", s["shortfall"]),
+        ("Candidates generated", s["generated"]),
+        ("Candidates with an empty text (dropped)", s["failedToParse"]),
+        ("Candidates the re-scoring judged closer to another label or not clear enough", s["rejected"]),
+        ("Delivered rows below the re-scoring threshold (too few candidates passed it)", s["belowThreshold"]),
     ]
+    settings = (
+        f"<p>Guidance weight {escape(_number(s['guidance']))}; re-scoring "
+        + (
+            f"on (a row's own label needs a posterior of at least {escape(_number(s['minPosterior']))})"
+            if s["rescoring"]
+            else "off"
+        )
+        + f"; {escape(_number(s['acceptanceRate']))} of the candidates were kept.</p>"
+    )
     mix = [(label, _number(weight)) for label, weight in s["labelMix"].items()]
     return _section(
         "Sampling",
         _table(["Rows", "Count"], counts)
+        + settings
         + f"<p>Label mix ({escape(s['labelMixSource'])}):</p>"
         + _table(["Label", "Weight"], mix),
     )
@@ -260,15 +311,17 @@ def render_html(report: dict[str, Any]) -> str:
     body = "".join(
         [
             header,
+            _summary(report),
+            _notes(report),
             notice,
-            _privacy(report),
             _utility(report),
+            _privacy(report),
             _training_chart(report),
+            _sampling(report),
+            _prompt(report),
             _fidelity(report),
             _diagnostics(report),
-            _sampling(report),
             _examples(report),
-            _notes(report),
         ]
     )
     return (

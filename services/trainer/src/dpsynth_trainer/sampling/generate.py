@@ -1,115 +1,236 @@
-"""Batched sampling with the KV cache: left-padded prompts, one `generate` call per batch.
+"""Synthetic rows until every label's quota is met: guided decoding, field by field, then re-scoring.
 
-`batch_size=1` runs the same code one row at a time (the benchmark compares the two).
+A batch of candidates is decoded one field at a time (the sampler writes each field's name; the model writes
+the value, see `records.py`), each row against the other labels' prompts when guidance is on. Candidates with
+an empty text are dropped; with re-scoring on, so is every candidate whose posterior under the fine-tuned
+model favours another label or gives its own less than `min_posterior`. Batches follow the labels still short
+of their quota, weighted by how often each label's candidates are kept, until the quotas are met or
+`max_candidates_per_row` candidates per requested row have been tried: then the result says plainly how many
+rows are missing.
+
+Nothing here reads a private row: only the model, the public prompts and the planned quotas.
 """
 
 from __future__ import annotations
 
+import math
+import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
-from dpsynth_trainer.data import ParsedRow, encode_prompt, serialize_prompt
-from dpsynth_trainer.errors import CancelledError
-from dpsynth_trainer.sampling.output import parse_row
+from ..errors import CancelledError
+from ..label_counts import allocate_rows
+from ..records import RowFormat
+from .decode import DecodeOptions, decode_field
+from .rescore import continuation_log_likelihoods, label_posteriors
+
+#: At most this many other labels' prompts per row for guidance (a random subset when there are more), so
+#: that a table with many labels does not multiply the cost of decoding by their number.
+MAX_CONTRASTS = 4
 
 
 @dataclass(frozen=True)
-class GenerationConfig:
+class SamplingConfig:
     temperature: float = 1.0
-    top_p: float = 1.0
+    top_p: float = 0.95
     max_new_tokens: int = 128
-    batch_size: int = 16
+    batch_size: int = 32
     seed: int = 0
+    guidance: float = 0.0
+    rescoring: bool = False
+    min_posterior: float = 0.5
+    max_candidates_per_row: float = 4.0
+
+
+@dataclass(frozen=True)
+class SyntheticRow:
+    label: str
+    text: str
+    extras: dict[str, str]
 
 
 @dataclass
 class SamplingResult:
-    """Parsed rows (each with the label it was conditioned on) and what failed to parse."""
+    """Accepted rows (each with the label it was conditioned on) and what happened to the other candidates."""
 
-    rows: list[ParsedRow] = field(default_factory=list)
+    rows: list[SyntheticRow] = field(default_factory=list)
     requested: int = 0
     generated: int = 0
     failed: int = 0
+    rejected: int = 0
+    kept: int = 0
+    #: Rows delivered although below `min_posterior`, because too few candidates passed it.
+    below_threshold: int = 0
     seconds: float = 0.0
+    guidance: float = 0.0
+    rescoring: bool = False
+    min_posterior: float = 0.5
+
+    @property
+    def shortfall(self) -> int:
+        return max(0, self.requested - len(self.rows))
+
+    @property
+    def acceptance_rate(self) -> float:
+        """Candidates kept (non-empty and, with re-scoring, judged of their own label) over candidates tried."""
+        return self.kept / self.generated if self.generated else 0.0
 
     @property
     def rows_per_second(self) -> float:
-        return self.generated / self.seconds if self.seconds > 0 else 0.0
+        return len(self.rows) / self.seconds if self.seconds > 0 else 0.0
 
 
 Progress = Callable[[int, int, float], None]
-"""(batches done, rows done, rows per second so far)."""
+"""(candidates generated, rows accepted, rows accepted per second so far)."""
 
 
-def _left_padded(prompts: Sequence[list[int]], pad_id: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(ids) for ids in prompts)
-    input_ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
-    attention = torch.zeros((len(prompts), width), dtype=torch.long)
-    for i, ids in enumerate(prompts):
-        input_ids[i, width - len(ids) :] = torch.tensor(ids, dtype=torch.long)
-        attention[i, width - len(ids) :] = 1
-    return input_ids.to(device), attention.to(device)
+def _clean(value: str) -> str:
+    """A value as it may go into a CSV cell: no NUL, no lone surrogate."""
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+class _Sampler:
+    def __init__(self, model: Any, row_format: RowFormat, config: SamplingConfig, prior: Mapping[str, float]):
+        self.model, self.fmt, self.config, self.prior = model, row_format, config, prior
+        self.labels = row_format.labels
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.rng = random.Random(config.seed)
+        tokenizer = row_format.tokenizer
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+    def contrasts(self, label: str) -> list[str]:
+        others = [other for other in self.labels if other != label]
+        return others if len(others) <= MAX_CONTRASTS else self.rng.sample(others, MAX_CONTRASTS)
+
+    def candidates(self, batch: Sequence[str]) -> list[list[list[int]]]:
+        """Field values (canonical tokens, as training writes them) of one candidate per label in `batch`."""
+        fmt = self.fmt
+        values: list[list[list[int]]] = [[] for _ in batch]
+        streams = [[label, *self.contrasts(label)] for label in batch]
+        options = DecodeOptions(
+            temperature=self.config.temperature,
+            top_p=self.config.top_p,
+            max_new_tokens=self.config.max_new_tokens,
+            guidance=self.config.guidance,
+        )
+        prompts = [fmt.prompt_ids(label) for label in self.labels]
+        position = {label: k for k, label in enumerate(self.labels)}
+        for index in range(len(fmt.fields)):
+            rows = []
+            for row, labels in enumerate(streams):
+                done = [token for j, value in enumerate(values[row]) for token in (*fmt.field_prefix_ids(j), *value)]
+                tail = [*done, *fmt.field_prefix_ids(index)]
+                rows.append([(position[label], tail) for label in labels])
+            decoded = decode_field(
+                self.model,
+                prompts,
+                rows,
+                stop_ids=fmt.stop_ids(index),
+                pad_id=self.pad_id,
+                options=options,
+                generator=self.generator,
+            )
+            for row, out in enumerate(decoded):
+                values[row].append(fmt.value_ids(index, _clean(fmt.decode_value(out.ids))))
+        return values
+
+    def judge(self, batch: Sequence[str], values: Sequence[list[list[int]]]) -> list[tuple[str, float]]:
+        """Each candidate's fate and its own label's posterior: "empty", "kept", "reserve" (its own label wins, below
+        `min_posterior`) or "rejected" (another label wins). Without re-scoring every non-empty candidate is kept."""
+        verdicts: list[tuple[str, float]] = [
+            ("kept", 1.0) if self.fmt.decode_value(row[-1]) else ("empty", 0.0) for row in values
+        ]
+        scored = [i for i, (fate, _) in enumerate(verdicts) if fate == "kept"]
+        if not self.config.rescoring or not scored:
+            return verdicts
+        continuations = [self.fmt.continuation_ids(values[i]) for i in scored]
+        likelihoods = continuation_log_likelihoods(
+            self.model, self.fmt, continuations, self.labels, batch_size=self.config.batch_size
+        )
+        posteriors = label_posteriors(likelihoods, self.labels, self.prior)
+        for row, i in enumerate(scored):
+            own = self.labels.index(batch[i])
+            mine = float(posteriors[row, own])
+            if int(posteriors[row].argmax()) != own:
+                verdicts[i] = ("rejected", mine)
+            else:
+                verdicts[i] = ("kept" if mine >= self.config.min_posterior else "reserve", mine)
+        return verdicts
+
+    def row(self, label: str, values: Sequence[list[int]]) -> SyntheticRow:
+        decoded = [self.fmt.decode_value(value) for value in values]
+        return SyntheticRow(label, decoded[-1], dict(zip(self.fmt.columns, decoded[:-1], strict=True)))
+
+
+def _next_batch(need: Mapping[str, int], kept: Mapping[str, float], size: int) -> list[str]:
+    """Labels for the next batch: each in proportion to what it still needs over how often it is kept."""
+    weights = {label: n / kept[label] for label, n in need.items() if n > 0}
+    total = sum(weights.values())
+    allocation = allocate_rows({label: w / total for label, w in weights.items()}, size)
+    return [label for label, count in allocation.items() for _ in range(count)]
 
 
 @torch.inference_mode()
 def generate_rows(
     model: Any,
-    tokenizer: Any,
-    labels: Sequence[str],
+    row_format: RowFormat,
+    quotas: Mapping[str, int],
     *,
-    separator: str,
-    label_set: Sequence[str],
-    extra_columns: Sequence[str] = (),
-    config: GenerationConfig,
+    prior: Mapping[str, float],
+    config: SamplingConfig,
     progress: Progress = lambda *_: None,
     cancel_check: Callable[[], bool] = lambda: False,
 ) -> SamplingResult:
-    """Generate one row per entry of `labels` (the conditioning label of each row), `config.batch_size` at a time."""
-    device = next(model.parameters()).device
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    prompt_ids = {label: encode_prompt(tokenizer, label, separator) for label in set(labels)}
-    torch.manual_seed(config.seed)
+    """Rows for each label up to its quota, within `max_candidates_per_row` candidates per requested row."""
+    requested = sum(quotas.values())
+    result = SamplingResult(
+        requested=requested, guidance=config.guidance, rescoring=config.rescoring, min_posterior=config.min_posterior
+    )
+    budget = math.ceil(requested * config.max_candidates_per_row)
+    need = {label: count for label, count in quotas.items() if count > 0}
+    tried = dict.fromkeys(need, 0)
+    accepted = dict.fromkeys(need, 0)
+    reserve: dict[str, list[tuple[float, SyntheticRow]]] = {label: [] for label in need}
+    sampler = _Sampler(model, row_format, config, prior)
     was_training = model.training
     model.eval()
-    result = SamplingResult(requested=len(labels))
     start = time.perf_counter()
     try:
-        for batch_number, first in enumerate(range(0, len(labels), config.batch_size), start=1):
+        while any(need.values()) and result.generated < budget:
             if cancel_check():
                 raise CancelledError("The job was cancelled during sampling.")
-            batch = labels[first : first + config.batch_size]
-            input_ids, attention = _left_padded([prompt_ids[label] for label in batch], pad_id, device)
-            output = model.generate(
-                input_ids=input_ids,
-                attention_mask=attention,
-                do_sample=True,
-                temperature=config.temperature,
-                top_p=config.top_p,
-                max_new_tokens=config.max_new_tokens,
-                use_cache=True,
-                pad_token_id=pad_id,
-                eos_token_id=tokenizer.eos_token_id,
-            )
-            continuations = tokenizer.batch_decode(output[:, input_ids.shape[1] :], skip_special_tokens=True)
-            for label, continuation in zip(batch, continuations, strict=True):
-                parsed = parse_row(
-                    serialize_prompt(label, separator),
-                    continuation,
-                    separator=separator,
-                    labels=label_set,
-                    extra_columns=extra_columns,
-                )
-                if parsed is None:
-                    result.failed += 1
-                else:
-                    result.rows.append(parsed)
+            kept = {label: (accepted[label] + 1) / (tried[label] + 2) for label in need}
+            batch = _next_batch(need, kept, min(config.batch_size, budget - result.generated))
+            values = sampler.candidates(batch)
+            for label, row_values, (fate, posterior) in zip(batch, values, sampler.judge(batch, values), strict=True):
+                tried[label] += 1
+                result.failed += fate == "empty"
+                if fate == "reserve":
+                    reserve[label].append((posterior, sampler.row(label, row_values)))
+                if fate != "kept":
+                    continue
+                accepted[label] += 1
+                if need[label] > 0:
+                    need[label] -= 1
+                    result.rows.append(sampler.row(label, row_values))
             result.generated += len(batch)
+            result.kept = sum(accepted.values())
+            result.rejected = result.generated - result.failed - result.kept
             result.seconds = time.perf_counter() - start
-            progress(batch_number, result.generated, result.rows_per_second)
+            progress(result.generated, len(result.rows), result.rows_per_second)
+        # The budget is spent and labels are short: their own-label winners below the threshold, clearest first,
+        # rather than no row at all. The result counts them.
+        for label, short in need.items():
+            best = sorted(reserve[label], key=lambda item: -item[0])[:short]
+            result.rows.extend(row for _, row in best)
+            result.below_threshold += len(best)
+        if result.below_threshold:
+            progress(result.generated, len(result.rows), result.rows_per_second)
     finally:
         model.train(was_training)
+    sampler.rng.shuffle(result.rows)  # batches are grouped by label; the file should not be
     return result

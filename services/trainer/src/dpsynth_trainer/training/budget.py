@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..contract import PrivacySpec
+from ..contract import PrivacySpec, is_private
 from ..errors import BadInputError
 
 
@@ -32,7 +32,7 @@ class TrainingBudget:
 
 def training_budget(privacy: PrivacySpec, n_rows: int) -> TrainingBudget:
     """Subtract the label-count share and check delta < 1/n (a larger delta allows leaking a whole record)."""
-    if not privacy.is_private:
+    if not is_private(privacy):
         return TrainingBudget(epsilon=None, delta=0.0)
     share = privacy.labelCounts
     epsilon = float(privacy.epsilon) - (share.epsilon if share else 0.0)

@@ -38,7 +38,7 @@ from ..checkpoint import (
 )
 from ..config import TrainerSettings, load_settings
 from ..contract import JobSpec, TrainingSummary
-from ..data import SequenceDataset, TrainingRows, encode_rows, make_collate
+from ..data import TrainingRows
 from ..errors import BadInputError, CancelledError, OutOfMemoryError
 from ..events import EventEmitter
 from ..models import (
@@ -49,12 +49,16 @@ from ..models import (
     register_grad_samplers,
     save_trained_model,
 )
+from ..records import RowFormat
+from ..releases import ReleaseLog
 from .accounting import BudgetGuard, PrivacyMeter
+from .batches import SequenceDataset, length_grouped, make_collate
 from .budget import TrainingBudget, training_budget
 from .cancel import CancelWatch
-from .forward import next_token_logits
-from .loss import row_loss_sum
-from .privacy import Trainable, completed_logical_step, make_trainable, zero_gradients_for_empty_batch
+from .precision import compute_dtype
+from .privacy import Trainable, completed_logical_step, make_trainable
+from .runs import RunAccounts
+from .step import physical_pass
 
 MODEL_DIR = "model"
 # Opacus registers full backward hooks on layers whose inputs need no gradient (the first LoRA layer sees the
@@ -103,6 +107,7 @@ def train(
     cancel: CancelWatch | None = None,
     noise_multiplier: float | None = None,
     show_progress: bool | None = None,
+    releases: ReleaseLog | None = None,
 ) -> TrainingResult:
     """Fine-tune `spec.model` on `rows` (the training split only) within the job's training budget.
 
@@ -110,12 +115,13 @@ def train(
     log, metric and privacy events. `resume=True` continues a run found in `out_dir` (and starts one when there
     is none); without it a started run in `out_dir` is refused, since starting over would spend epsilon twice.
     `noise_multiplier` fixes the noise instead of calibrating it (benchmarks, accounting tests); the guard
-    still stops the run at the approved epsilon.
+    still stops the run at the approved epsilon. `releases` is the job's release log (default: beside the
+    checkpoints); a run that starts over after earlier runs of the job composes its accounting with theirs.
     """
     settings = settings or load_settings()
     out_dir = Path(out_dir)
     cancel = cancel or CancelWatch(out_dir)
-    store = CheckpointStore(out_dir)
+    store = CheckpointStore(out_dir, releases)
     progress = store.read_progress()
     if progress is not None and not resume:
         raise BadInputError(
@@ -123,7 +129,15 @@ def train(
             "directory. Starting it over would spend its privacy budget twice."
         )
     budget = training_budget(spec.privacy, len(rows.rows))
+    run = RunAccounts(store.run_id or store.start_new_run(), store.earlier_runs())
     emitter.stage("loading")
+    if progress is None and run.prior_history:
+        emitter.log(
+            "warning",
+            f"No checkpoint of this job's earlier {len(run.earlier)} run(s) was found here, so a new run starts. "
+            f"Its accounting continues theirs: the {sum(s for _, _, s in run.prior_history)} step(s) they started "
+            "count against the approved epsilon, and its noise is calibrated to what is left.",
+        )
     if spec.data.trainRows != len(rows.rows):
         emitter.log(
             "warning",
@@ -147,9 +161,7 @@ def train(
         )
     model = apply_finetune(loaded.model, spec.model)
     model.train()
-    encoded = encode_rows(
-        rows.rows, loaded.tokenizer, separator=spec.data.separator, max_seq_len=spec.training.maxSeqLen
-    )
+    encoded = RowFormat.for_spec(spec, loaded.tokenizer).encode_rows(rows.rows, max_seq_len=spec.training.maxSeqLen)
     if encoded.truncated:
         emitter.log(
             "warning",
@@ -175,7 +187,11 @@ def train(
         noise_generator=noise_rng,
         noise_multiplier=progress.plan.noiseMultiplier if progress else noise_multiplier,
         accountant_mechanism=progress.plan.accountant if progress else None,
+        prior_history=run.prior_history,
     )
+    trainable.loader = length_grouped(trainable.loader, [len(ids) for ids in encoded.input_ids])
+    if trainable.accountant is not None:
+        trainable.accountant.history = list(run.prior_history)  # a checkpoint's history (which has them) replaces it
     plan = RunPlan(
         noiseMultiplier=trainable.noise_multiplier,
         sampleRate=trainable.sample_rate,
@@ -200,6 +216,7 @@ def train(
     )
     runner = _StepRunner(
         spec=spec,
+        run=run,
         trainable=trainable,
         plan=plan,
         budget=budget,
@@ -220,6 +237,7 @@ def train(
 
     model_dir = save_trained_model(model, loaded.tokenizer, out_dir / MODEL_DIR, spec.model)
     summary = TrainingSummary(
+        runId=run.run_id,
         noiseMultiplier=plan.noiseMultiplier,
         sampleRate=plan.sampleRate,
         steps=runner.step,
@@ -279,6 +297,7 @@ class _StepRunner:
         self,
         *,
         spec: JobSpec,
+        run: RunAccounts,
         trainable: Trainable,
         plan: RunPlan,
         budget: TrainingBudget,
@@ -287,17 +306,20 @@ class _StepRunner:
         generators: dict[str, torch.Generator],
         cancel: CancelWatch,
     ) -> None:
-        self.spec, self.t, self.plan, self.budget = spec, trainable, plan, budget
+        self.spec, self.accounts, self.t, self.plan, self.budget = spec, run, trainable, plan, budget
         self.store, self.emitter, self.generators, self.cancel = store, emitter, generators, cancel
         self.meter = PrivacyMeter(plan.accountant, budget.delta) if budget.private else None
         self.guard = BudgetGuard(self.meter, target_epsilon=budget.epsilon) if self.meter else None
         self.step = 0
         self.epsilon = 0.0
+        self.earlier_epsilon = 0.0  # of the job's earlier runs, which this run's accountant composes with
         self.device = next(trainable.model.parameters()).device
+        self.dtype = compute_dtype(spec.training.precision, self.device)
 
     def run(self, start: int, *, show_progress: bool) -> float | None:
         self.step = start
         if self.meter is not None:
+            self.earlier_epsilon = self.accounts.charge_earlier(self.emitter, self.meter, delta=self.budget.delta)
             self.epsilon = self.meter.epsilon(self.t.accountant.history)
             if start:
                 self._report_privacy()
@@ -320,7 +342,7 @@ class _StepRunner:
             self._before_step()
             window = _StepWindow()
             for input_ids, attention, labels in batches:
-                window.add(*self._forward_backward(input_ids, attention, labels))
+                window.add(*physical_pass(self.t, (input_ids, attention, labels), dtype=self.dtype))
                 self.t.optimizer.step()
                 self.t.optimizer.zero_grad()
                 if not completed_logical_step(self.t.optimizer):
@@ -334,18 +356,6 @@ class _StepRunner:
                     self._before_step()
         bar.close()
         return loss
-
-    def _forward_backward(
-        self, input_ids: torch.Tensor, attention: torch.Tensor, labels: torch.Tensor
-    ) -> tuple[int, int, float]:
-        if input_ids.shape[0] == 0:
-            zero_gradients_for_empty_batch(self.t)
-            return 0, 0, 0.0
-        input_ids, attention, labels = (x.to(self.device) for x in (input_ids, attention, labels))
-        logits, targets = next_token_logits(self.t.model, input_ids, attention, labels)
-        loss = self.t.criterion(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), shape=logits.shape)
-        loss.backward()
-        return input_ids.shape[0], int(attention.sum()), row_loss_sum(logits.detach(), targets)
 
     def _before_step(self) -> None:
         next_step = self.step + 1
@@ -380,7 +390,13 @@ class _StepRunner:
         return loss
 
     def _report_privacy(self) -> None:
-        self.emitter.privacy(mechanism="dp-sgd", epsilon=self.epsilon, delta=self.budget.delta, steps=self.step)
+        self.accounts.report(
+            self.emitter,
+            epsilon=self.epsilon,
+            earlier_epsilon=self.earlier_epsilon,
+            delta=self.budget.delta,
+            steps=self.step,
+        )
 
     def _save(self) -> None:
         self.store.save(

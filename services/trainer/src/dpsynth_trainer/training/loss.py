@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..data import IGNORE_INDEX
+from ..records import IGNORE_INDEX
 
 
 class SequenceCrossEntropy(nn.Module):

@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader
 from ..contract import PrivacySpec
 from ..errors import BadInputError
 from ..models import ghost_clipping_blockers
-from .accounting import NUMERICAL_FAILURES
+from .accounting import History, PrivacyMeter, calibrate_noise
 from .budget import TrainingBudget
 from .loss import SequenceCrossEntropy
 
@@ -87,7 +87,7 @@ class Trainable:
     sample_rate: float
     noise_multiplier: float
     accountant: IAccountant | None
-    accountant_mechanism: Literal["prv", "rdp", "none"]
+    accountant_mechanism: str  # a registered accountant (accountants.py), or "none"
     clipping: Clipping
     hooks: Any | None = None
 
@@ -115,7 +115,8 @@ def choose_clipping(model: torch.nn.Module, requested: str) -> Literal["ghost", 
 
 def _engine(mechanism: str) -> PrivacyEngine:
     with warnings.catch_warnings():
-        # Opacus warns that its noise is not from a CSPRNG; ours is seeded from OS entropy (see loop.py).
+        # Opacus warns that its noise is not from a CSPRNG: its secure mode needs torchcsprng, which publishes no
+        # build for this torch and Python (README, privacy model). Ours is seeded from OS entropy (see loop.py).
         warnings.simplefilter("ignore")
         return PrivacyEngine(accountant=mechanism)
 
@@ -131,11 +132,13 @@ def make_trainable(
     noise_generator: torch.Generator,
     noise_multiplier: float | None = None,
     accountant_mechanism: str | None = None,
+    prior_history: History | None = None,
 ) -> Trainable:
     """Attach DP-SGD to the training objects, or leave it out for the non-private baseline.
 
-    A new private run calibrates its noise with `make_private_with_epsilon` to `budget`; a resumed run (or a
-    benchmark) passes the recorded `noise_multiplier` and `accountant_mechanism` instead.
+    A new private run calibrates its noise to `budget` over `epochs`, after the steps of the job's earlier runs
+    (`prior_history`) when it starts over; a resumed run (or a benchmark) passes the recorded `noise_multiplier`
+    and `accountant_mechanism` instead.
     """
     sample_rate = 1 / len(data_loader)
     expected_batch_size = int(len(data_loader.dataset) * sample_rate)  # Opacus' own definition
@@ -166,12 +169,21 @@ def make_trainable(
         "noise_generator": noise_generator,
     }
     if noise_multiplier is None:
-        attached, mechanism = _calibrated(common, budget, epochs, privacy.accountant)
+        meter = PrivacyMeter(privacy.accountant, budget.delta)
+        noise_multiplier = calibrate_noise(
+            meter,
+            target_epsilon=budget.epsilon,
+            sample_rate=sample_rate,
+            steps=int(epochs / sample_rate),  # the steps make_private_with_epsilon would plan
+            prior=prior_history or [],
+        )
+        mechanism = meter.mechanism  # the accountant that could compute it, down the fallback chain
     else:
         mechanism = accountant_mechanism or privacy.accountant
-        engine = _engine(mechanism)
-        attached = engine, engine.make_private(noise_multiplier=noise_multiplier, **common)
-    engine, parts = attached
+    engine = _engine(mechanism)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parts = engine.make_private(noise_multiplier=noise_multiplier, **common)
     if clipping == "ghost":
         hooks, dp_optimizer, criterion, loader = parts
     else:
@@ -188,34 +200,4 @@ def make_trainable(
         accountant_mechanism=mechanism,
         clipping=clipping,
         hooks=hooks,
-    )
-
-
-def _calibrated(
-    common: dict[str, Any], budget: TrainingBudget, epochs: float, mechanism: str
-) -> tuple[tuple[PrivacyEngine, tuple], str]:
-    """`make_private_with_epsilon`, retried with RDP where PRV's calibration fails numerically.
-
-    The search fails before Opacus touches the model, so a retry starts from clean objects.
-    """
-    for candidate in [mechanism, "rdp"] if mechanism == "prv" else [mechanism]:
-        engine = _engine(candidate)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                parts = engine.make_private_with_epsilon(
-                    target_epsilon=budget.epsilon, target_delta=budget.delta, epochs=epochs, **common
-                )
-            return (engine, parts), candidate
-        except ValueError as exc:
-            if "budget is too low" in str(exc):
-                break
-            if candidate == "rdp":
-                raise
-        except NUMERICAL_FAILURES:
-            if candidate == "rdp":
-                raise
-    raise BadInputError(
-        f"No noise level reaches epsilon {budget.epsilon:g} for training in {epochs:g} epochs; raise the "
-        "epsilon, train fewer epochs, or use a larger logical batch."
     )

@@ -136,10 +136,10 @@ export function AccountSettings() {
           <dd>{me.data.email}</dd>
           <dt>Role</dt>
           <dd>{me.data.role === "ADMIN" ? "Administrator" : "Data owner"}</dd>
-          <dt>Per-job allowance</dt>
+          <dt>Allowance per dataset</dt>
           <dd>
             ε {formatEpsilon(me.data.epsilonAllowance)}{" "}
-            <span className="muted">(requests above it wait for an admin)</span>
+            <span className="muted">(all your jobs on one dataset together; requests past it wait for an admin)</span>
           </dd>
         </dl>
       </Card>

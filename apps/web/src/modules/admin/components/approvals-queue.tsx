@@ -102,6 +102,11 @@ function RequestCard({ request, onReject }: { request: TApprovalRequestWire; onR
       </div>
       <div className="card-body grid grid-2" style={{ alignItems: "start" }}>
         <div className="stack">
+          {job.decisionNote ? (
+            <p className="alert alert-warning" data-testid="approval-reason" style={{ margin: 0 }}>
+              {job.decisionNote}
+            </p>
+          ) : null}
           <h3>Dataset budget</h3>
           <BudgetBar budget={dataset.budget} />
           <p className="muted" style={{ fontSize: 12.5 }}>
@@ -155,7 +160,7 @@ function RequestCard({ request, onReject }: { request: TApprovalRequestWire; onR
   );
 }
 
-/** Requests above their owner's per-job allowance, waiting for an admin. */
+/** Requests above their owner's allowance (all their jobs on a dataset together), waiting for an admin. */
 export function ApprovalsQueue() {
   const approvals = useApprovals();
   const [rejecting, setRejecting] = useState<TApprovalRequestWire | null>(null);
@@ -163,7 +168,7 @@ export function ApprovalsQueue() {
     <div className="page">
       <PageHeader
         title="Approvals"
-        subtitle="Jobs that ask for more ε than their owner's per-job allowance. Their budget is already reserved."
+        subtitle="Jobs that would take their owner past their ε allowance on a dataset, counting what their other jobs there spent or hold. Their budget is already reserved."
       />
       {approvals.isPending || approvals.isError ? (
         <div className="card">

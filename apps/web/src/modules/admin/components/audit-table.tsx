@@ -9,6 +9,8 @@ import { EmptyState, QueryStatus } from "@/components/ui/states";
 import { type TAuditSubject, useAudit } from "../hooks/use-admin";
 
 const SUBJECT_PATHS: Record<string, string> = { job: "/jobs/", dataset: "/datasets/" };
+/** Actions that need an admin's attention: the ledger refused a charge (a trainer reported more than reserved). */
+const ALERTS = new Set(["ledger.charge_refused"]);
 
 function Subject({ event }: { event: TAuditEventWire }) {
   const base = SUBJECT_PATHS[event.subjectType];
@@ -42,7 +44,10 @@ export function AuditTable() {
   const audit = useAudit({ subjectType: subjectType || undefined });
   return (
     <div className="page">
-      <PageHeader title="Audit trail" subtitle="Every action on datasets, jobs, budgets and accounts." />
+      <PageHeader
+        title="Audit trail"
+        subtitle="Every action on datasets, jobs, budgets and accounts, and every charge the privacy ledger refused."
+      />
       <Card
         flush
         title="Events"
@@ -88,13 +93,15 @@ export function AuditTable() {
               </thead>
               <tbody>
                 {audit.data.map((event) => (
-                  <tr key={event.id}>
+                  <tr key={event.id} data-action={event.action}>
                     <td className="muted" style={{ whiteSpace: "nowrap" }}>
                       {formatDateTime(event.createdAt)}
                     </td>
                     <td>{event.actor?.email ?? <span className="faint">system</span>}</td>
                     <td>
-                      <span className="badge plain">{event.action}</span>
+                      <span className={`badge plain${ALERTS.has(event.action) ? " badge-danger" : ""}`}>
+                        {event.action}
+                      </span>
                     </td>
                     <td>
                       <Subject event={event} />

@@ -46,7 +46,7 @@ function UserRow({ user, isSelf }: { user: TUserWire; isSelf: boolean }) {
           }}
         >
           <label htmlFor={allowanceId} className="visually-hidden">
-            Per-job ε allowance of {user.email}
+            ε allowance per dataset of {user.email}
           </label>
           <input
             id={allowanceId}
@@ -77,7 +77,7 @@ export function UsersTable() {
     <div className="page">
       <PageHeader
         title="Users and roles"
-        subtitle="Owners upload data and request jobs; admins approve requests above an owner's per-job allowance."
+        subtitle="Owners upload data and request jobs; admins approve requests that would take an owner past their ε allowance on a dataset (all their jobs there together)."
       />
       <Card flush>
         {users.isPending || users.isError ? (
@@ -91,7 +91,7 @@ export function UsersTable() {
                 <tr>
                   <th scope="col">User</th>
                   <th scope="col">Role</th>
-                  <th scope="col">Per-job ε allowance</th>
+                  <th scope="col">ε allowance per dataset</th>
                   <th scope="col" className="hide-narrow">
                     Since
                   </th>

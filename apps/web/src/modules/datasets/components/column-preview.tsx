@@ -47,6 +47,11 @@ export function ColumnTable({ columns, roles }: { columns: TColumnSummary[]; rol
               <td className="right hide-narrow">{column.meanLength}</td>
               <td>
                 {roles[column.name] ? <span className="badge plain badge-success">{roles[column.name]}</span> : null}
+                {!roles[column.name] && column.idLike ? (
+                  <span className="badge plain badge-warning" title="A different value in every row">
+                    ID-like
+                  </span>
+                ) : null}
               </td>
             </tr>
           ))}

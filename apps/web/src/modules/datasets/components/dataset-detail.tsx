@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import type { TDatasetWire } from "@/components/api/wire-types";
 import { BudgetBar } from "@/components/ui/budget-bar";
 import { formatDateTime, formatEpsilon, formatInteger, formatPercent } from "@/components/ui/format";
 import { Card, PageHeader, Stat } from "@/components/ui/page-header";
@@ -11,7 +12,65 @@ import { useDataset } from "../hooks/use-datasets";
 import { LabelCounts } from "./label-counts";
 import { LedgerTable } from "./ledger-table";
 
-/** One dataset: its privacy budget, its jobs, and the ledger that explains the budget. */
+/** The labels, subject and columns the owner declared as the public schema of the synthetic data. */
+function DeclaredSchema({ dataset }: { dataset: TDatasetWire }) {
+  const outside = dataset.rowsOutsideLabelSet;
+  if (dataset.labels.length === 0) {
+    return (
+      <div className="alert alert-warning" role="status">
+        <div>
+          <div className="alert-title">No declared label set</div>
+          This dataset was uploaded before owners declared their labels, so no job can run on it. Upload the file again
+          and declare its labels.
+        </div>
+      </div>
+    );
+  }
+  return (
+    <Card title="Public schema" labelledBy="dataset-schema-heading">
+      <div className="stack">
+        <p className="muted">
+          Declared at upload: the synthetic rows carry exactly these labels, and the prompts use these words.
+        </p>
+        <dl className="kv">
+          <dt>Subject</dt>
+          <dd>{dataset.subject}</dd>
+          <dt>Columns synthesised</dt>
+          <dd className="mono">{[dataset.textColumn, dataset.labelColumn, ...dataset.syntheticColumns].join(", ")}</dd>
+        </dl>
+        <div className="table-wrap">
+          <table className="table" aria-label="Declared labels">
+            <thead>
+              <tr>
+                <th scope="col">Label</th>
+                <th scope="col">Description</th>
+              </tr>
+            </thead>
+            <tbody>
+              {dataset.labels.map((label) => (
+                <tr key={label.value}>
+                  <th scope="row" className="mono">
+                    {label.value}
+                  </th>
+                  <td>{label.description}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {outside.train + outside.holdout > 0 && (
+          <p className="muted" data-testid="rows-outside">
+            {formatInteger(outside.train + outside.holdout)} rows ({formatInteger(outside.train)} in training,{" "}
+            {formatInteger(outside.holdout)} in the holdout) carry a label outside this set: they stay in the file but
+            are never trained on.
+          </p>
+        )}
+      </div>
+    </Card>
+  );
+}
+
+/** One dataset: its declared schema, its privacy budget, its jobs, and the ledger that explains the budget. */
 export function DatasetDetail({ datasetId }: { datasetId: string }) {
   const query = useDataset(datasetId);
   const jobs = useJobs(datasetId);
@@ -48,6 +107,12 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
       <Card title="Privacy budget" labelledBy="budget-heading">
         <div className="stack" style={{ gap: 16 }}>
           <BudgetBar budget={dataset.budget} />
+          {dataset.budget.sharedBy > 1 ? (
+            <p className="alert alert-info" data-testid="shared-budget" style={{ margin: 0 }}>
+              This file was uploaded {dataset.budget.sharedBy} times. The uploads share one privacy budget: the same
+              rows cannot get a fresh budget by being uploaded again, and the ledger below holds every upload's jobs.
+            </p>
+          ) : null}
           <div className="grid grid-4">
             <Stat
               label="Total ε"
@@ -64,6 +129,8 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
           </div>
         </div>
       </Card>
+
+      <DeclaredSchema dataset={dataset} />
 
       <div className="grid grid-main">
         <Card title="Jobs" labelledBy="dataset-jobs-heading" flush>

@@ -8,7 +8,7 @@ const KIND_TONE: Record<TLedgerEntryWire["kind"], string> = {
   RELEASE: "",
 };
 
-/** The append-only privacy ledger, newest first. */
+/** The append-only privacy ledger, newest first; a charge names the run it belongs to (runs of a job add up). */
 export function LedgerTable({ entries }: { entries: TLedgerEntryWire[] }) {
   const sorted = [...entries].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   return (
@@ -19,6 +19,9 @@ export function LedgerTable({ entries }: { entries: TLedgerEntryWire[] }) {
             <th scope="col">When</th>
             <th scope="col">Entry</th>
             <th scope="col">Mechanism</th>
+            <th scope="col" className="hide-narrow">
+              Run
+            </th>
             <th scope="col" className="right">
               ε
             </th>
@@ -41,6 +44,9 @@ export function LedgerTable({ entries }: { entries: TLedgerEntryWire[] }) {
                 <span className={`badge plain ${KIND_TONE[entry.kind]}`}>{entry.kind.toLowerCase()}</span>
               </td>
               <td className="mono">{entry.mechanism}</td>
+              <td className="mono hide-narrow" title={entry.runId ?? undefined}>
+                {entry.runId ? entry.runId.slice(-6) : ""}
+              </td>
               <td className="right">{formatEpsilon(entry.epsilon, 4)}</td>
               <td className="right hide-narrow">{entry.delta ? entry.delta.toExponential(1) : "0"}</td>
               <td>

@@ -7,9 +7,19 @@ import { formatInteger } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { ErrorAlert } from "@/components/ui/states";
 import { useCreateDataset, usePreviewDataset } from "../hooks/use-datasets";
+import {
+  columnChoices,
+  declaredLabels,
+  hasProblems,
+  labelChoices,
+  schemaProblems,
+  type TLabelChoice,
+} from "../lib/declared-schema";
 import { ColumnTable, RowPreview } from "./column-preview";
 import { Dropzone } from "./dropzone";
 import { LabelCounts } from "./label-counts";
+import { LabelsStep } from "./labels-step";
+import { SyntheticColumnsStep } from "./synthetic-columns-step";
 import { UploadProgress } from "./upload-progress";
 
 const DEFAULT_HOLDOUT_PERCENT = 20;
@@ -67,7 +77,16 @@ function columnProblems(preview: TPreviewWire, textColumn: string, labelColumn: 
   return problems;
 }
 
-/** Drop a CSV → see what was detected → choose columns and holdout → upload with progress. */
+/** The API's refusal of one part of the declared schema, to show beside that part (its message names the field). */
+function refusalOf(error: unknown, field: "labels" | "columns"): string | undefined {
+  const message = error instanceof Error ? error.message : "";
+  return message.startsWith(`${field}:`) || message.startsWith(`${field}.`) ? message : undefined;
+}
+
+/**
+ * Drop a CSV → see what was detected → choose columns and holdout → declare the labels and subject → choose the
+ * columns to synthesise → upload with progress.
+ */
 export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
   const router = useRouter();
   const [file, setFile] = useState<File | null>(null);
@@ -78,6 +97,10 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
   const [textColumn, setTextColumn] = useState("");
   const [labelColumn, setLabelColumn] = useState("");
   const [holdoutPercent, setHoldoutPercent] = useState(DEFAULT_HOLDOUT_PERCENT);
+  const [labels, setLabels] = useState<TLabelChoice[]>([]);
+  const [subject, setSubject] = useState("");
+  /** Columns whose box the owner changed; the rest follow the proposal for the chosen text and label columns. */
+  const [columnOverrides, setColumnOverrides] = useState<Record<string, boolean>>({});
   const previewMutation = usePreviewDataset(setPreviewProgress);
   const createMutation = useCreateDataset(setUploadProgress);
 
@@ -95,17 +118,46 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
       onSuccess: (result) => {
         setPreview(result);
         setTextColumn(result.proposed.textColumn ?? "");
-        setLabelColumn(result.proposed.labelColumn ?? "");
+        chooseLabelColumn(result.proposed.labelColumn ?? "", result);
+        setSubject("");
       },
     });
   }
 
+  function chooseLabelColumn(column: string, from: TPreviewWire | null = preview) {
+    setLabelColumn(column);
+    setLabels(from ? labelChoices(from, column) : []);
+    setColumnOverrides({});
+  }
+
+  function chooseTextColumn(column: string) {
+    setTextColumn(column);
+    setColumnOverrides({});
+  }
+
+  const synthetic = preview
+    ? columnChoices(preview, textColumn, labelColumn).map((choice) => ({
+        ...choice,
+        chosen: columnOverrides[choice.name] ?? choice.chosen,
+      }))
+    : [];
+  const schema = schemaProblems(labels, subject);
+
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (!file || !preview) return;
+    if (!file || !preview || hasProblems(schema)) return;
     setUploadProgress(0);
     createMutation.mutate(
-      { file, name: name.trim() || nameFromFile(file), textColumn, labelColumn, holdoutFraction: holdoutPercent / 100 },
+      {
+        file,
+        name: name.trim() || nameFromFile(file),
+        textColumn,
+        labelColumn,
+        holdoutFraction: holdoutPercent / 100,
+        labels: declaredLabels(labels),
+        subject: subject.trim(),
+        columns: synthetic.filter((choice) => choice.chosen).map((choice) => choice.name),
+      },
       { onSuccess: (dataset) => router.push(`/datasets/${dataset.id}`) },
     );
   }
@@ -117,6 +169,7 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
   const roles: Record<string, string> = {};
   if (textColumn) roles[textColumn] = "text";
   if (labelColumn) roles[labelColumn] = "label";
+  for (const choice of synthetic) if (choice.chosen) roles[choice.name] = "synthesised";
   const busy = previewMutation.isPending || createMutation.isPending;
 
   return (
@@ -181,7 +234,7 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
                   label="Text column"
                   hint="The free text the model learns to write."
                   value={textColumn}
-                  onChange={setTextColumn}
+                  onChange={chooseTextColumn}
                   columns={preview.columns}
                 />
                 <ColumnSelect
@@ -189,7 +242,7 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
                   label="Label column"
                   hint="The class each row belongs to; synthetic rows are generated per label."
                   value={labelColumn}
-                  onChange={setLabelColumn}
+                  onChange={(column) => chooseLabelColumn(column)}
                   columns={preview.columns}
                 />
                 <div className="field">
@@ -223,6 +276,24 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
             </div>
           </Card>
 
+          <LabelsStep
+            labelColumn={labelColumn}
+            choices={labels}
+            onChoicesChange={setLabels}
+            subject={subject}
+            onSubjectChange={setSubject}
+            problems={schema}
+            serverProblem={refusalOf(createMutation.error, "labels")}
+          />
+
+          <SyntheticColumnsStep
+            textColumn={textColumn}
+            labelColumn={labelColumn}
+            choices={synthetic}
+            onChange={(column, chosen) => setColumnOverrides({ ...columnOverrides, [column]: chosen })}
+            serverProblem={refusalOf(createMutation.error, "columns")}
+          />
+
           {problems.length > 0 && (
             <div className="alert alert-warning" role="status">
               <ul style={{ margin: 0, paddingLeft: 18 }}>
@@ -238,7 +309,7 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
             <button
               type="submit"
               className="btn btn-primary"
-              disabled={busy || !textColumn || !labelColumn || problems.length > 0}
+              disabled={busy || !textColumn || !labelColumn || problems.length > 0 || hasProblems(schema)}
             >
               {createMutation.isPending && <span className="spinner" aria-hidden="true" />}
               Upload dataset

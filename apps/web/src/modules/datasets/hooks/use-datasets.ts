@@ -44,6 +44,11 @@ export type TCreateDatasetInput = {
   textColumn: string;
   labelColumn: string;
   holdoutFraction: number;
+  /** The declared label set; a missing description is the value itself. */
+  labels: { value: string; description?: string }[];
+  subject: string;
+  /** Other columns to synthesise, in order. */
+  columns: string[];
 };
 
 export function useCreateDataset(onProgress: (fraction: number) => void) {
@@ -56,6 +61,9 @@ export function useCreateDataset(onProgress: (fraction: number) => void) {
       form.append("textColumn", input.textColumn);
       form.append("labelColumn", input.labelColumn);
       form.append("holdoutFraction", String(input.holdoutFraction));
+      form.append("labels", JSON.stringify(input.labels));
+      if (input.subject) form.append("subject", input.subject);
+      form.append("columns", JSON.stringify(input.columns));
       form.append("file", input.file);
       return uploadWithProgress<TDatasetWire>("/datasets", form, onProgress);
     },

@@ -13,6 +13,7 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
 import { artifactUrl } from "../hooks/use-job-report";
 import { jobKeys, useJobs } from "../hooks/use-jobs";
+import { rowsText } from "./job-table";
 import { LossEpsilonChart, SERIES_COLORS, type TCurveSeries } from "./loss-epsilon-chart";
 
 const MAX_COMPARED = SERIES_COLORS.length;
@@ -197,7 +198,7 @@ export function CompareView({ datasetId, jobIds }: { datasetId?: string; jobIds:
                         <input type="checkbox" checked={selectedIds.includes(job.id)} onChange={() => toggle(job.id)} />
                         <span className="choice-title mono">{seriesName(job)}</span>
                         <span className="choice-meta row">
-                          <StatusBadge status={job.status} /> {formatInteger(job.spec.sampling.rows)} rows
+                          <StatusBadge job={job} /> rows {rowsText(job)}
                         </span>
                       </label>
                     ))}

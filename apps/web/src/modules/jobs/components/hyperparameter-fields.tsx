@@ -1,21 +1,32 @@
 "use client";
 
-import { PRESETS, type TPresetName } from "@dpsynth/contracts";
+import { PRESETS, type TPresetName, ZPrivacySpec, ZSamplingSpec, ZTrainingSpec } from "@dpsynth/contracts";
 import type { z } from "zod";
 import type { ZHyperparameters } from "@/server/jobs/schemas";
 
 export type THyperparameters = z.input<typeof ZHyperparameters>;
 
-/** One overridable field: where it goes in the request and the preset value it replaces. */
+type TSection = "training" | "privacy" | "sampling";
+const SECTIONS = { training: ZTrainingSpec, privacy: ZPrivacySpec, sampling: ZSamplingSpec } as const;
+
+/** One overridable field: where it goes in the request; the value it replaces is the preset's. */
 type TField = {
   id: string;
   label: string;
   hint: string;
-  section: "training" | "privacy" | "sampling";
+  section: TSection;
   key: string;
   integer?: boolean;
-  presetValue: (preset: TPresetName) => number;
+  /** The smallest value allowed; above 0 when unset. */
+  min?: number;
 };
+
+/** The value a field keeps when left empty: the preset's, else the contract's default. */
+function presetValue(preset: TPresetName, field: TField): number {
+  const section = PRESETS[preset][field.section] as Record<string, unknown>;
+  if (typeof section[field.key] === "number") return section[field.key] as number;
+  return (SECTIONS[field.section].shape as Record<string, z.ZodType>)[field.key]?.parse(undefined) as number;
+}
 
 const FIELDS: TField[] = [
   {
@@ -24,7 +35,6 @@ const FIELDS: TField[] = [
     hint: "More epochs take more steps, so the same ε buys more noise per step.",
     section: "training",
     key: "epochs",
-    presetValue: (preset) => PRESETS[preset].training.epochs,
   },
   {
     id: "hp-learning-rate",
@@ -32,7 +42,6 @@ const FIELDS: TField[] = [
     hint: "AdamW's step size.",
     section: "training",
     key: "learningRate",
-    presetValue: (preset) => PRESETS[preset].training.learningRate,
   },
   {
     id: "hp-batch",
@@ -41,7 +50,6 @@ const FIELDS: TField[] = [
     section: "training",
     key: "logicalBatchSize",
     integer: true,
-    presetValue: (preset) => PRESETS[preset].training.logicalBatchSize,
   },
   {
     id: "hp-seq-len",
@@ -50,7 +58,6 @@ const FIELDS: TField[] = [
     section: "training",
     key: "maxSeqLen",
     integer: true,
-    presetValue: (preset) => PRESETS[preset].training.maxSeqLen,
   },
   {
     id: "hp-clip",
@@ -58,7 +65,6 @@ const FIELDS: TField[] = [
     hint: "Each row's gradient is clipped to this norm before noise is added.",
     section: "privacy",
     key: "maxGradNorm",
-    presetValue: (preset) => PRESETS[preset].privacy.maxGradNorm,
   },
   {
     id: "hp-new-tokens",
@@ -67,25 +73,64 @@ const FIELDS: TField[] = [
     section: "sampling",
     key: "maxNewTokens",
     integer: true,
-    presetValue: (preset) => PRESETS[preset].sampling.maxNewTokens,
+  },
+  {
+    id: "hp-guidance",
+    label: "Label guidance",
+    hint: "Pushes each row towards its own label against the others' prompts; 0 turns it off. No privacy cost.",
+    section: "sampling",
+    key: "guidance",
+    min: 0,
+  },
+  {
+    id: "hp-candidates",
+    label: "Candidates per row, at most",
+    hint: "Rows re-scored as another label are generated again, up to this many tries per row asked for.",
+    section: "sampling",
+    key: "maxCandidatesPerRow",
   },
 ];
 
+/** Switches the owner may flip: re-scoring, for one, is worth turning off for a model that knows nothing yet. */
+const SWITCHES: Omit<TField, "integer" | "min">[] = [
+  {
+    id: "hp-rescoring",
+    label: "Re-score candidates",
+    hint: "Keep a row only when the fine-tuned model reads it as its own label. No privacy cost.",
+    section: "sampling",
+    key: "rescoring",
+  },
+];
+
+function presetSwitch(preset: TPresetName, field: Omit<TField, "integer" | "min">): boolean {
+  const section = PRESETS[preset][field.section] as Record<string, unknown>;
+  if (typeof section[field.key] === "boolean") return section[field.key] as boolean;
+  return (SECTIONS[field.section].shape as Record<string, z.ZodType>)[field.key]?.parse(undefined) as boolean;
+}
+
+/** What the owner typed or ticked, by field id: numbers as typed, switches as "on" or "off". */
 export type THyperparameterText = Record<string, string>;
 
 /** Overrides the owner typed, as the API's `hyperparameters`; empty fields keep the preset's value. */
 export function hyperparametersOf(text: THyperparameterText): { value?: THyperparameters; problems: string[] } {
-  const value: Record<string, Record<string, number>> = {};
+  const value: Record<string, Record<string, number | boolean>> = {};
   const problems: string[] = [];
   for (const field of FIELDS) {
     const raw = text[field.id]?.trim();
     if (!raw) continue;
     const number = Number(raw);
-    if (!(number > 0) || (field.integer && !Number.isInteger(number))) {
-      problems.push(`${field.label}: enter a ${field.integer ? "whole " : ""}number above 0.`);
+    const tooSmall = field.min === undefined ? !(number > 0) : !(number >= field.min);
+    if (Number.isNaN(number) || tooSmall || (field.integer && !Number.isInteger(number))) {
+      const bound = field.min === undefined ? "above 0" : `of at least ${field.min}`;
+      problems.push(`${field.label}: enter a ${field.integer ? "whole " : ""}number ${bound}.`);
       continue;
     }
     value[field.section] = { ...value[field.section], [field.key]: number };
+  }
+  for (const field of SWITCHES) {
+    const state = text[field.id];
+    if (state === "on" || state === "off")
+      value[field.section] = { ...value[field.section], [field.key]: state === "on" };
   }
   return { value: Object.keys(value).length ? (value as THyperparameters) : undefined, problems };
 }
@@ -114,11 +159,27 @@ export function HyperparameterFields({
               id={field.id}
               className="input num"
               inputMode="decimal"
-              placeholder={String(field.presetValue(preset))}
+              placeholder={String(presetValue(preset, field))}
               value={text[field.id] ?? ""}
               onChange={(event) => onChange({ ...text, [field.id]: event.target.value })}
             />
             <span className="hint">{field.hint}</span>
+          </div>
+        ))}
+        {SWITCHES.map((field) => (
+          <div className="field" key={field.id}>
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={text[field.id] ? text[field.id] === "on" : presetSwitch(preset, field)}
+                onChange={(event) => onChange({ ...text, [field.id]: event.target.checked ? "on" : "off" })}
+                aria-describedby={`${field.id}-hint`}
+              />
+              {field.label}
+            </label>
+            <span className="hint" id={`${field.id}-hint`}>
+              {field.hint}
+            </span>
           </div>
         ))}
       </div>

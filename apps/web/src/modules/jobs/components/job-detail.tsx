@@ -19,6 +19,7 @@ import { useJobEvents } from "../hooks/use-job-events";
 import { useJobReport } from "../hooks/use-job-report";
 import { isTerminal, useCancelJob, useJob } from "../hooks/use-jobs";
 import { ArtifactDownloads } from "./artifact-downloads";
+import { rowsText } from "./job-table";
 import { LossEpsilonChart, SERIES_COLORS } from "./loss-epsilon-chart";
 import { ReportView } from "./report-view";
 import { StageProgress } from "./stage-progress";
@@ -96,7 +97,8 @@ function JobOutcome({ job }: { job: TJobWire }) {
       <div className="alert alert-warning" role="status">
         <div>
           <div className="alert-title">Waiting for an administrator</div>
-          This job asks for more epsilon than your per-job allowance. Its budget is reserved; it starts once approved.
+          {job.decisionNote ?? "This job asks for more epsilon than your allowance on this dataset."} Its budget is
+          reserved; it starts once approved.
         </div>
       </div>
     );
@@ -134,11 +136,49 @@ function JobOutcome({ job }: { job: TJobWire }) {
   return null;
 }
 
-function FinishedReport({ job }: { job: TJobWire }) {
-  const report = useJobReport(
+/** The finished job's report.json, when it has one (one query, shared by the notices and the report). */
+function useFinishedReport(job: TJobWire) {
+  return useJobReport(
     job.id,
     job.status === "SUCCEEDED" && job.artifacts.some((artifact) => artifact.name === "report.json"),
   );
+}
+
+/**
+ * What the owner must know before reading any number: a shortfall (rows made against rows asked), the trainer's
+ * warnings and the report's notes on what was skipped or degraded.
+ */
+function JobNotices({ job }: { job: TJobWire }) {
+  const notes = useFinishedReport(job).data?.notes ?? [];
+  if (job.status !== "SUCCEEDED") return null;
+  const withWarnings = job.outcome === "succeeded-with-warnings";
+  if (!withWarnings && notes.length === 0) return null;
+  const shortfall = job.rows && job.rows.produced < job.rows.requested ? job.rows : null;
+  return (
+    <div className={`alert ${withWarnings ? "alert-warning" : "alert-info"}`} role="status" data-testid="job-notices">
+      <div className="stack" style={{ gap: 6 }}>
+        <div className="alert-title">{withWarnings ? "Succeeded with warnings" : "Notes"}</div>
+        {shortfall && (
+          <p style={{ margin: 0 }} data-testid="rows-made">
+            Only <strong className="num">{formatInteger(shortfall.produced)}</strong> of the{" "}
+            <strong className="num">{formatInteger(shortfall.requested)}</strong> rows asked for were produced.
+            synthetic.csv holds those {formatInteger(shortfall.produced)}.
+          </p>
+        )}
+        {job.warnings.length + notes.length > 0 && (
+          <ul style={{ margin: 0, paddingLeft: 18 }} aria-label="Warnings and notes">
+            {[...new Set([...job.warnings, ...notes])].map((text) => (
+              <li key={text}>{text}</li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function FinishedReport({ job }: { job: TJobWire }) {
+  const report = useFinishedReport(job);
   if (job.status !== "SUCCEEDED") return null;
   return (
     <section className="stack" style={{ gap: 16 }} aria-labelledby="report-heading">
@@ -156,6 +196,39 @@ function FinishedReport({ job }: { job: TJobWire }) {
         <ReportView report={report.data} />
       )}
     </section>
+  );
+}
+
+/**
+ * The declared schema and the prompt a job ran with, as rows of the request's list. Jobs requested before owners
+ * declared labels carry neither in their stored spec, so they show none.
+ */
+function SchemaRows({ spec }: { spec: TJobWire["spec"] }) {
+  const stored = spec as Omit<TJobWire["spec"], "prompt"> & { prompt?: TJobWire["spec"]["prompt"] };
+  if (!Array.isArray(stored.data.labels) || !stored.prompt) return null;
+  return (
+    <>
+      <dt>Labels</dt>
+      <dd>
+        {stored.data.labels.map((label) => (
+          <span key={label.value} style={{ display: "block" }}>
+            <span className="mono">{label.value}</span>: {label.description}
+          </span>
+        ))}
+      </dd>
+      <dt>Subject · other columns</dt>
+      <dd>
+        {stored.data.subject} · {stored.data.columns.length ? stored.data.columns.join(", ") : "none"}
+      </dd>
+      <dt>Prompt</dt>
+      <dd>
+        {stored.prompt.style} · <span className="mono">{stored.prompt.instruction}</span>
+      </dd>
+      <dt>Label guidance · re-scoring</dt>
+      <dd>
+        {stored.sampling.guidance} · {stored.sampling.rescoring ? "on" : "off"}
+      </dd>
+    </>
   );
 }
 
@@ -178,7 +251,7 @@ export function JobDetail({ jobId }: { jobId: string }) {
       <PageHeader
         title={
           <span className="row" style={{ gap: 10 }}>
-            {jobTitle(job)} <StatusBadge status={job.status} stage={job.stage} />
+            {jobTitle(job)} <StatusBadge job={job} />
           </span>
         }
         subtitle={
@@ -209,6 +282,7 @@ export function JobDetail({ jobId }: { jobId: string }) {
       </div>
 
       <JobOutcome job={job} />
+      <JobNotices job={job} />
 
       {reachedQueue && (
         <div className="grid grid-4">
@@ -289,7 +363,8 @@ export function JobDetail({ jobId }: { jobId: string }) {
             {job.spec.privacy.maxGradNorm} · {job.spec.privacy.accountant.toUpperCase()}
           </dd>
           <dt>Synthetic rows</dt>
-          <dd>{formatInteger(job.spec.sampling.rows)}</dd>
+          <dd>{job.rows ? `${rowsText(job)} made` : formatInteger(job.spec.sampling.rows)}</dd>
+          <SchemaRows spec={job.spec} />
         </dl>
       </Card>
 

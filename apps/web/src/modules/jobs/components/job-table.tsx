@@ -3,7 +3,13 @@ import type { TJobWire } from "@/components/api/wire-types";
 import { formatEpsilon, formatInteger, formatRelative } from "@/components/ui/format";
 import { StatusBadge } from "@/components/ui/status-badge";
 
-/** Jobs with their status, stage and epsilon spent; each row links to the job page. */
+/** Rows delivered against rows asked once the job reported them; until then, rows asked. */
+export function rowsText(job: Pick<TJobWire, "rows" | "spec">): string {
+  if (!job.rows) return `${formatInteger(job.spec.sampling.rows)} asked`;
+  return `${formatInteger(job.rows.produced)} of ${formatInteger(job.rows.requested)}`;
+}
+
+/** Jobs with their outcome, stage and epsilon spent; each row links to the job page. */
 export function JobTable({ jobs, showDataset = true }: { jobs: TJobWire[]; showDataset?: boolean }) {
   return (
     <div className="table-wrap">
@@ -17,7 +23,7 @@ export function JobTable({ jobs, showDataset = true }: { jobs: TJobWire[]; showD
               ε spent / approved
             </th>
             <th scope="col" className="right hide-narrow">
-              Rows
+              Rows made
             </th>
             <th scope="col" className="hide-narrow">
               Requested
@@ -38,12 +44,16 @@ export function JobTable({ jobs, showDataset = true }: { jobs: TJobWire[]; showD
                 </td>
               )}
               <td>
-                <StatusBadge status={job.status} stage={job.stage} />
+                <StatusBadge job={job} />
               </td>
               <td className="right num">
                 {formatEpsilon(job.epsilonSpent, 3)} / {formatEpsilon(job.epsilon ?? "inf")}
               </td>
-              <td className="right hide-narrow">{formatInteger(job.spec.sampling.rows)}</td>
+              <td
+                className={`right hide-narrow${job.rows && job.rows.produced < job.rows.requested ? " text-warning" : ""}`}
+              >
+                {rowsText(job)}
+              </td>
               <td className="hide-narrow muted">{formatRelative(job.createdAt)}</td>
             </tr>
           ))}

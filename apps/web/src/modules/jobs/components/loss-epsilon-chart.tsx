@@ -124,7 +124,7 @@ export function LossEpsilonChart({
       <figcaption className="faint" style={{ fontSize: 12 }}>
         {pointCount === 0
           ? "No training steps yet."
-          : `${pointCount} ${pointCount === 1 ? "point" : "points"}; x: cumulative ε from the privacy accountant, y: training loss.`}
+          : `${pointCount} ${pointCount === 1 ? "point" : "points"}; x: cumulative ε from the privacy accountant, y: training loss. The loss is measured on the private rows without noise, so it is not differentially private: only the owner and admins see it.`}
       </figcaption>
     </figure>
   );

@@ -5,6 +5,9 @@ import { formatParameters } from "@/components/ui/format";
 
 export const CUSTOM_MODEL = "__custom__";
 
+/** Catalog models the dashboard offers: tiny random models for tests are never among them (the API takes them). */
+export const OFFERED_MODELS = MODEL_CATALOG.filter((model) => !model.forTests);
+
 /** The catalog as cards (what runs on a CPU, what needs a GPU), plus any Hugging Face id or local path. */
 export function ModelPicker({
   value,
@@ -21,7 +24,7 @@ export function ModelPicker({
     <fieldset>
       <legend className="visually-hidden">Model</legend>
       <div className="choice-grid" role="radiogroup" aria-label="Model">
-        {MODEL_CATALOG.map((model) => (
+        {OFFERED_MODELS.map((model) => (
           <label key={model.key} className="choice">
             <input
               type="radio"

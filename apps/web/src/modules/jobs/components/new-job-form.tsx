@@ -10,20 +10,15 @@ import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
 import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
 import { type TCreateJobInput, useCreateJob, useJobQuote } from "../hooks/use-jobs";
+import { EMPTY_PROMPT_TEXT, promptRequest, type TPromptText } from "../lib/prompt-request";
 import { HyperparameterFields, hyperparametersOf, type THyperparameterText } from "./hyperparameter-fields";
 import { CUSTOM_MODEL, ModelPicker } from "./model-picker";
+import { PromptFields } from "./prompt-fields";
 import { QuotePanel } from "./quote-panel";
 
-const PRESET_TEXT: Record<TPresetName, { title: string; meta: string }> = {
-  "quick-demo": {
-    title: "Quick demo",
-    meta: "A tiny model on the CPU: minutes. Shows the whole pipeline, not quality.",
-  },
-  reference: {
-    title: "Reference",
-    meta: "The reference study's settings: Llama-2 7B with QLoRA, 5 epochs, batch 1024. Needs a GPU; hours.",
-  },
-};
+/** The presets the dashboard offers: those meant for tests (tiny random models) never are. */
+export const OFFERED_PRESETS = (Object.keys(PRESETS) as TPresetName[]).filter((name) => !PRESETS[name].forTests);
+const DEFAULT_PRESET: TPresetName = "cpu";
 
 function presetValues(name: TPresetName) {
   const preset = PRESETS[name];
@@ -39,16 +34,17 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
   const router = useRouter();
   const datasets = useDatasets();
   const createJob = useCreateJob();
-  const quick = presetValues("quick-demo");
+  const initial = presetValues(DEFAULT_PRESET);
   const [datasetId, setDatasetId] = useState(initialDatasetId ?? "");
-  const [preset, setPreset] = useState<TPresetName>("quick-demo");
+  const [preset, setPreset] = useState<TPresetName>(DEFAULT_PRESET);
   const [hyperText, setHyperText] = useState<THyperparameterText>({});
-  const [model, setModel] = useState(quick.model);
+  const [promptText, setPromptText] = useState<TPromptText>(EMPTY_PROMPT_TEXT);
+  const [model, setModel] = useState(initial.model);
   const [customModel, setCustomModel] = useState("");
-  const [epsilon, setEpsilon] = useState(String(quick.epsilon));
+  const [epsilon, setEpsilon] = useState(String(initial.epsilon));
   // Empty means the server's default: the preset's delta, capped at a tenth of the dataset's delta budget.
   const [delta, setDelta] = useState("");
-  const [rows, setRows] = useState(String(quick.rows));
+  const [rows, setRows] = useState(String(initial.rows));
 
   // A stale or foreign id in the link falls back to choosing (or to the only dataset there is).
   const known = datasets.data?.some((candidate) => candidate.id === datasetId);
@@ -79,6 +75,8 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
   if (!modelId) problems.model = "Enter a model id.";
   const hyperparameters = hyperparametersOf(hyperText);
   if (hyperparameters.problems.length) problems.hyperparameters = hyperparameters.problems.join(" ");
+  const { problem: promptProblem, ...promptFields } = promptRequest(dataset, promptText);
+  if (promptProblem) problems.prompt = promptProblem;
 
   const request: TCreateJobInput | null =
     selectedDatasetId && Object.keys(problems).length === 0
@@ -90,6 +88,7 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
           syntheticRows: rowsValue,
           preset,
           ...(hyperparameters.value ? { hyperparameters: hyperparameters.value } : {}),
+          ...promptFields,
         }
       : null;
   const debouncedRequest = useDebouncedValue(request);
@@ -179,7 +178,7 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
               <fieldset>
                 <legend>Preset</legend>
                 <div className="choice-grid" role="radiogroup" aria-label="Preset">
-                  {(Object.keys(PRESET_TEXT) as TPresetName[]).map((name) => (
+                  {OFFERED_PRESETS.map((name) => (
                     <label key={name} className="choice">
                       <input
                         type="radio"
@@ -188,8 +187,8 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
                         checked={preset === name}
                         onChange={() => choosePreset(name)}
                       />
-                      <span className="choice-title">{PRESET_TEXT[name].title}</span>
-                      <span className="choice-meta">{PRESET_TEXT[name].meta}</span>
+                      <span className="choice-title">{PRESETS[name].label}</span>
+                      <span className="choice-meta">{PRESETS[name].description}</span>
                     </label>
                   ))}
                 </div>
@@ -263,6 +262,17 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
               </div>
             </div>
           </Card>
+          {dataset && dataset.labels.length >= 2 && (
+            <Card title="Labels and prompt" labelledBy="job-prompt">
+              <PromptFields dataset={dataset} text={promptText} onChange={setPromptText} problem={problems.prompt} />
+            </Card>
+          )}
+          {dataset && dataset.labels.length < 2 && (
+            <div className="alert alert-warning" role="alert">
+              This dataset has no declared label set (it was uploaded before owners declared labels): upload the file
+              again to run jobs on it.
+            </div>
+          )}
           <Card title="Model" labelledBy="job-model">
             <ModelPicker value={model} customId={customModel} onChange={setModel} onCustomIdChange={setCustomModel} />
             {problems.model && model === CUSTOM_MODEL && customModel !== "" && (

@@ -44,7 +44,10 @@ export function QuotePanel({
       <div className="stack" style={{ gap: 6 }}>
         <div className="spread muted" style={{ fontSize: 12.5 }}>
           <span>Dataset budget</span>
-          <span className="num">your per-job allowance: ε {formatEpsilon(quote.allowance)}</span>
+          <span className="num" data-testid="quote-allowance">
+            your allowance on this dataset: ε {formatEpsilon(quote.allowance)}
+            {quote.held > 0 ? `, ε ${formatEpsilon(quote.held)} of it held by your jobs` : ""}
+          </span>
         </div>
         <BudgetBar budget={quote.budget} />
       </div>

@@ -1,12 +1,13 @@
 import type { TReport } from "@dpsynth/contracts";
 import { formatEpsilon, formatInteger, formatNumber, formatPercent } from "@/components/ui/format";
 import { Card, Stat } from "@/components/ui/page-header";
-
-const CLASSIFIER_NAMES: Record<string, string> = {
-  tfidf: "TF-IDF + logistic regression",
-  embedding: "MiniLM embeddings + logistic regression",
-  transformer: "Fine-tuned transformer",
-};
+import {
+  classifierInWords,
+  classifierName,
+  faithfulnessSentence,
+  utilitySentence,
+  verdictLook,
+} from "../lib/report-words";
 
 function ratioTone(ratio: number): string {
   if (ratio >= 0.9) return "badge-success";
@@ -14,7 +15,31 @@ function ratioTone(ratio: number): string {
   return "badge-danger";
 }
 
+/** The report's verdict, its headline and reasons: the first thing an owner reads. */
+function Summary({ report }: { report: TReport }) {
+  const look = verdictLook(report.summary.verdict);
+  return (
+    <section className="card card-body stack" aria-labelledby="report-summary" data-verdict={report.summary.verdict}>
+      <div className="row" style={{ gap: 10, flexWrap: "wrap" }}>
+        <span className={`badge ${look.tone}`}>{look.label}</span>
+        <h3 id="report-summary" style={{ margin: 0 }}>
+          {report.summary.headline}
+        </h3>
+      </div>
+      {report.summary.points.length > 0 && (
+        <ul style={{ margin: 0, paddingLeft: 18 }} className="stack">
+          {report.summary.points.map((point) => (
+            <li key={point}>{point}</li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** TSTR beside TRTR and the prior-only baseline, per classifier, on the same real holdout. */
 function UtilityTable({ report }: { report: TReport }) {
+  const baselineOf = (classifier: string) => report.baseline?.utility.find((row) => row.classifier === classifier);
   return (
     <div className="table-wrap">
       <table className="table wrap-head" aria-label="Real versus synthetic utility">
@@ -22,39 +47,78 @@ function UtilityTable({ report }: { report: TReport }) {
           <tr>
             <th scope="col">Classifier</th>
             <th scope="col" className="right">
-              Accuracy (real)
+              Trained on real rows
             </th>
             <th scope="col" className="right">
-              Accuracy (synthetic)
+              Trained on synthetic rows
             </th>
             <th scope="col" className="right">
-              Macro-F1 (real)
+              Synthetic / real
             </th>
             <th scope="col" className="right">
-              Macro-F1 (synthetic)
-            </th>
-            <th scope="col" className="right">
-              Synthetic / real F1
+              Prior-only baseline (no training)
             </th>
           </tr>
         </thead>
         <tbody>
-          {report.utility.map((row) => (
-            <tr key={row.classifier}>
-              <th scope="row">{CLASSIFIER_NAMES[row.classifier] ?? row.classifier}</th>
-              <td className="right">{formatPercent(row.real.accuracy)}</td>
-              <td className="right">{formatPercent(row.synthetic.accuracy)}</td>
-              <td className="right">{formatNumber(row.real.macroF1)}</td>
-              <td className="right">{formatNumber(row.synthetic.macroF1)}</td>
-              <td className="right">
-                <span className={`badge plain ${ratioTone(row.ratio.macroF1)}`}>
-                  {formatPercent(row.ratio.macroF1, 0)}
-                </span>
-              </td>
-            </tr>
-          ))}
+          {report.utility.map((row) => {
+            const baseline = baselineOf(row.classifier);
+            return (
+              <tr key={row.classifier}>
+                <th scope="row">{classifierName(row.classifier)}</th>
+                <td className="right">
+                  {formatPercent(row.real.accuracy)}
+                  <div className="muted">F1 {formatNumber(row.real.macroF1, 2)}</div>
+                </td>
+                <td className="right">
+                  {formatPercent(row.synthetic.accuracy)}
+                  <div className="muted">F1 {formatNumber(row.synthetic.macroF1, 2)}</div>
+                </td>
+                <td className="right">
+                  <span className={`badge plain ${ratioTone(row.ratio.accuracy)}`}>
+                    {formatPercent(row.ratio.accuracy, 0)}
+                  </span>
+                </td>
+                <td className="right">
+                  {baseline ? (
+                    <>
+                      {formatPercent(baseline.synthetic.accuracy)}
+                      <div className="muted">F1 {formatNumber(baseline.synthetic.macroF1, 2)}</div>
+                    </>
+                  ) : (
+                    <span className="muted">not run</span>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+function Faithfulness({ report }: { report: TReport }) {
+  const judges = Object.entries(report.labelFaithfulness.byClassifier);
+  const baseline = report.baseline?.labelFaithfulness.byClassifier ?? {};
+  return (
+    <div className="stack">
+      <p>{faithfulnessSentence(report)}</p>
+      {judges.length > 0 && (
+        <dl className="kv">
+          {judges.map(([classifier, agreement]) => (
+            <span key={classifier} style={{ display: "contents" }}>
+              <dt>Judged by {classifierInWords(classifier)}</dt>
+              <dd>
+                {formatPercent(agreement)}
+                {baseline[classifier] === undefined ? null : (
+                  <span className="muted"> · baseline {formatPercent(baseline[classifier])}</span>
+                )}
+              </dd>
+            </span>
+          ))}
+        </dl>
+      )}
     </div>
   );
 }
@@ -106,46 +170,44 @@ function FidelityList({ report }: { report: TReport }) {
   );
 }
 
-/** report.json, rendered: utility first, then faithfulness, fidelity and the privacy side. */
+/**
+ * report.json, rendered: the verdict first, then whether the synthetic rows train a useful classifier (beside real
+ * rows and the prior-only baseline) and keep their labels; then the details.
+ */
 export function ReportView({ report }: { report: TReport }) {
-  const best = report.utility.reduce<TReport["utility"][number] | null>(
-    (top, row) => (!top || row.real.accuracy > top.real.accuracy ? row : top),
-    null,
-  );
   const training = report.privacy.training;
+  const sentence = utilitySentence(report);
   return (
     <div className="stack" style={{ gap: 16 }}>
-      <div className="grid grid-4">
-        <Stat
-          label="Accuracy, trained on real"
-          value={best ? formatPercent(best.real.accuracy) : "—"}
-          hint={best ? CLASSIFIER_NAMES[best.classifier] : undefined}
-        />
-        <Stat
-          label="Accuracy, trained on synthetic"
-          value={best ? formatPercent(best.synthetic.accuracy) : "—"}
-          hint={best ? `${formatPercent(best.ratio.accuracy, 0)} of real` : undefined}
-        />
-        <Stat
-          label="Label faithfulness"
-          value={formatPercent(report.labelFaithfulness.agreement)}
-          hint="real-data classifier agrees with the requested label"
-        />
-        <Stat
-          label="Privacy spent"
-          value={`ε ${formatEpsilon(report.privacy.total.epsilon)}`}
-          hint={`δ ${report.privacy.total.delta.toExponential(0)}`}
-        />
-      </div>
+      <Summary report={report} />
 
-      <Card title="Utility: real versus synthetic" labelledBy="report-utility" flush>
+      <Card title="Utility: do the synthetic rows train a useful classifier?" labelledBy="report-utility" flush>
+        {sentence && <p style={{ padding: "12px 18px 0", margin: 0 }}>{sentence}</p>}
         <UtilityTable report={report} />
         <p className="muted" style={{ padding: "10px 18px 14px", fontSize: 12.5 }}>
-          Both classifiers are tested on the same real holdout ({formatInteger(report.data.holdoutRows)} rows), one
-          trained on {formatInteger(report.data.trainRows)} real rows, the other on{" "}
-          {formatInteger(report.sampling.parsed)} synthetic rows.
+          Every classifier is tested on the same real holdout ({formatInteger(report.data.holdoutRows)} rows), trained
+          on {formatInteger(report.data.trainRows)} real rows, on {formatInteger(report.sampling.parsed)} synthetic rows
+          {report.baseline ? `, or on ${formatInteger(report.baseline.rows)} rows of the untrained model` : ""}.
         </p>
       </Card>
+
+      <div className="grid grid-2">
+        <Card title="Label faithfulness" labelledBy="report-faithfulness">
+          <Faithfulness report={report} />
+        </Card>
+        <div className="grid grid-2">
+          <Stat
+            label="Privacy spent"
+            value={`ε ${formatEpsilon(report.privacy.total.epsilon)}`}
+            hint={`δ ${report.privacy.total.delta.toExponential(0)}`}
+          />
+          <Stat
+            label="Rows delivered"
+            value={`${formatInteger(report.sampling.parsed)} / ${formatInteger(report.sampling.requested)}`}
+            hint={`${formatPercent(report.sampling.acceptanceRate, 0)} of candidates kept`}
+          />
+        </div>
+      </div>
 
       <div className="grid grid-2">
         <Card title="Fidelity" labelledBy="report-fidelity">
@@ -188,12 +250,22 @@ export function ReportView({ report }: { report: TReport }) {
           <dl className="kv">
             <dt>Rows requested</dt>
             <dd>{formatInteger(report.sampling.requested)}</dd>
-            <dt>Rows generated</dt>
+            <dt>Candidates generated</dt>
             <dd>{formatInteger(report.sampling.generated)}</dd>
-            <dt>Parsed into CSV rows</dt>
+            <dt>Rows delivered</dt>
             <dd>{formatInteger(report.sampling.parsed)}</dd>
-            <dt>Failed to parse</dt>
+            <dt>Short of the request</dt>
+            <dd>
+              <span className={report.sampling.shortfall > 0 ? "text-warning" : undefined}>
+                {formatInteger(report.sampling.shortfall)}
+              </span>
+            </dd>
+            <dt>Candidates rejected by re-scoring</dt>
+            <dd>{report.sampling.rescoring ? formatInteger(report.sampling.rejected) : "re-scoring off"}</dd>
+            <dt>Candidates with an empty value</dt>
             <dd>{formatInteger(report.sampling.failedToParse)}</dd>
+            <dt>Label guidance</dt>
+            <dd>{report.sampling.guidance === 0 ? "off" : formatNumber(report.sampling.guidance, 2)}</dd>
             <dt>Label mix</dt>
             <dd>
               {Object.entries(report.sampling.labelMix)
@@ -204,6 +276,22 @@ export function ReportView({ report }: { report: TReport }) {
           </dl>
         </Card>
       </div>
+
+      <Card title="Prompts" labelledBy="report-prompts">
+        <div className="stack">
+          <p className="muted">
+            Each label's rows were conditioned on this prompt ({report.prompt.style}), built from public words only.
+          </p>
+          {Object.entries(report.prompt.examples).map(([label, prompt]) => (
+            <div key={label} className="stack" style={{ gap: 4 }}>
+              <span className="badge plain badge-accent" style={{ alignSelf: "flex-start" }}>
+                {label}
+              </span>
+              <pre className="prompt-example">{prompt}</pre>
+            </div>
+          ))}
+        </div>
+      </Card>
 
       {Object.keys(report.examples).length > 0 && (
         <Card title="Synthetic examples" labelledBy="report-examples">

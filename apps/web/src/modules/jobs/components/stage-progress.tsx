@@ -37,7 +37,8 @@ export function StageProgress({ job, live }: { job: TJobWire; live: TJobLiveStat
   const lastPoint = live.points.at(-1);
   const epochs = job.spec.training.epochs;
   const rowsTarget = job.spec.sampling.rows;
-  const rowsDone = reached > 2 ? rowsTarget : live.rowsDone;
+  // Once the trainer reported its result, the rows it made; sampling may end short of the target.
+  const rowsDone = job.rows ? job.rows.produced : reached > 2 ? (live.rowsDone ?? rowsTarget) : live.rowsDone;
   // A failed or cancelled job will not reach the stages ahead of it.
   const idle = job.status === "FAILED" || job.status === "CANCELLED" ? "not run" : "waiting";
   return (

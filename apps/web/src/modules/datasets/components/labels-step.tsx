@@ -1,0 +1,140 @@
+"use client";
+
+import { formatInteger } from "@/components/ui/format";
+import { Card } from "@/components/ui/page-header";
+import { rowsOutside, type TLabelChoice, type TSchemaProblems } from "../lib/declared-schema";
+
+/**
+ * The owner declares the label set: which detected labels are classes of the synthetic data, each described in
+ * words a language model understands, and what one row is. All of it becomes public schema.
+ */
+export function LabelsStep({
+  labelColumn,
+  choices,
+  onChoicesChange,
+  subject,
+  onSubjectChange,
+  problems,
+  serverProblem,
+}: {
+  labelColumn: string;
+  choices: TLabelChoice[];
+  onChoicesChange: (choices: TLabelChoice[]) => void;
+  subject: string;
+  onSubjectChange: (subject: string) => void;
+  problems: TSchemaProblems;
+  /** The API's refusal of the labels, shown beside them. */
+  serverProblem?: string;
+}) {
+  const update = (value: string, change: Partial<TLabelChoice>) =>
+    onChoicesChange(choices.map((choice) => (choice.value === value ? { ...choice, ...change } : choice)));
+  const outside = rowsOutside(choices);
+  const setProblem = problems.labels ?? serverProblem;
+  return (
+    <Card title="4. Labels" labelledBy="upload-step-labels">
+      <div className="stack" style={{ gap: 14 }}>
+        <p id="labels-public">
+          The labels you keep, their descriptions and the subject become the <strong>public schema</strong> of the
+          synthetic data: anyone who gets the synthetic rows sees them, so describe classes, never a person or a record.
+        </p>
+        {choices.length === 0 ? (
+          <p className="muted">Choose a label column with a few classes to declare its labels.</p>
+        ) : (
+          <fieldset aria-describedby={`labels-public${setProblem ? " labels-error" : ""}`}>
+            <legend>Labels found in “{labelColumn}”</legend>
+            <div className="table-wrap">
+              <table className="table" aria-label="Declared labels">
+                <thead>
+                  <tr>
+                    <th scope="col">Keep</th>
+                    <th scope="col">Label</th>
+                    <th scope="col" className="right">
+                      Rows
+                    </th>
+                    <th scope="col">Description (the words the model is prompted with)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {choices.map((choice, index) => {
+                    const problem = problems.descriptions[choice.value];
+                    const id = `label-${index}`;
+                    return (
+                      <tr key={choice.value} data-label={choice.value}>
+                        <td>
+                          <label className="check">
+                            <input
+                              type="checkbox"
+                              checked={choice.keep}
+                              onChange={(event) => update(choice.value, { keep: event.target.checked })}
+                            />
+                            <span className="visually-hidden">Keep {choice.value}</span>
+                          </label>
+                        </td>
+                        <th scope="row" className="mono">
+                          {choice.value}
+                        </th>
+                        <td className="right num">{formatInteger(choice.rows)}</td>
+                        <td>
+                          <label htmlFor={`${id}-description`} className="visually-hidden">
+                            Description of {choice.value}
+                          </label>
+                          <input
+                            id={`${id}-description`}
+                            className="input"
+                            value={choice.description}
+                            placeholder={choice.value}
+                            disabled={!choice.keep}
+                            onChange={(event) => update(choice.value, { description: event.target.value })}
+                            aria-invalid={problem ? true : undefined}
+                            aria-describedby={problem ? `${id}-error` : undefined}
+                          />
+                          {problem && (
+                            <span className="field-error" id={`${id}-error`} style={{ fontSize: 12.5 }}>
+                              {problem}
+                            </span>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            {setProblem && (
+              <p className="field-error" id="labels-error" role="alert" style={{ marginTop: 8 }}>
+                {setProblem}
+              </p>
+            )}
+          </fieldset>
+        )}
+        {outside > 0 && (
+          <p className="muted" data-testid="rows-outside">
+            <strong className="num">{formatInteger(outside)}</strong> rows carry a label you did not keep: they stay in
+            your file but are never trained on, and no synthetic row gets that label.
+          </p>
+        )}
+        <div className="field" style={{ maxWidth: 480 }}>
+          <label htmlFor="dataset-subject">Subject: what one row is</label>
+          <input
+            id="dataset-subject"
+            className="input"
+            value={subject}
+            placeholder="record"
+            onChange={(event) => onSubjectChange(event.target.value)}
+            aria-invalid={problems.subject ? true : undefined}
+            aria-describedby={`dataset-subject-hint${problems.subject ? " dataset-subject-error" : ""}`}
+          />
+          <span className="hint" id="dataset-subject-hint">
+            A few words, such as “movie review snippet” or “support ticket”. It goes into every prompt; empty means
+            “record”.
+          </span>
+          {problems.subject && (
+            <span className="field-error" id="dataset-subject-error">
+              {problems.subject}
+            </span>
+          )}
+        </div>
+      </div>
+    </Card>
+  );
+}

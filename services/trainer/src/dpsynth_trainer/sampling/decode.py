@@ -1,0 +1,199 @@
+"""Batched, KV-cached decoding of one field, with optional contrastive (classifier-free-guidance-style) guidance.
+
+Each row decodes from its own label's prompt (stream 0) and, when guidance is on, from the prompts of other
+labels (the contrast streams); every stream continues with the same tail (the fields written so far). All
+streams of all rows run in one batch; at every step the row's next-token scores are
+
+    cond + guidance * (cond - contrast),    contrast = log mean_l p_l(token)   over the contrast labels l,
+
+restricted to tokens the conditional distribution itself finds plausible (probability at least
+`plausibility` times its most likely token's, the constraint of contrastive decoding, Li et al. 2023), so that
+guidance sharpens the label without writing tokens the model would never write. The sampled token is fed to
+every stream of its row. A row stops at one of `stop_ids`; the stop token is not part of the value.
+
+Rows share a handful of prompts (one per label), so each prompt runs through the model once and its KV cache
+is copied to every stream that starts with it (`shared_prefill`); only the tails and the new tokens are
+computed per stream. This module reads nothing but the model and the token ids it is given: prompts are built
+from public inputs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_new_tokens: int = 128
+    guidance: float = 0.0
+    plausibility: float = 0.1
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One row's generated token ids (stop token excluded) and whether it ended at a stop token."""
+
+    ids: list[int]
+    stopped: bool
+
+
+Stream = tuple[int, Sequence[int]]
+"""(index of the prompt it starts with, the tail of token ids after that prompt)."""
+
+
+def pad(sequences: Sequence[Sequence[int]], pad_id: int, *, side: str = "left") -> tuple[torch.Tensor, torch.Tensor]:
+    """(ids, attention) of `sequences` padded to one width, on the `side` given."""
+    width = max(len(ids) for ids in sequences)
+    input_ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    attention = torch.zeros((len(sequences), width), dtype=torch.long)
+    for i, ids in enumerate(sequences):
+        if ids:
+            span = slice(width - len(ids), width) if side == "left" else slice(0, len(ids))
+            input_ids[i, span] = torch.tensor(list(ids), dtype=torch.long)
+            attention[i, span] = 1
+    return input_ids, attention
+
+
+@dataclass
+class StreamState:
+    """The KV cache of a batch of streams after their prompt and tail, and what the model predicts next."""
+
+    cache: Any
+    attention: torch.Tensor  # (streams, cached length): 1 where a real token sits
+    last_position: torch.Tensor  # (streams,)
+    prompt_logits: torch.Tensor  # (streams, vocab): the model's prediction after each stream's prompt
+    next_logits: torch.Tensor  # (streams, vocab): after each stream's last token (left-padded tails only)
+    tail_logits: torch.Tensor | None  # (streams, tail width, vocab): after each tail position
+
+
+def shared_prefill(
+    model: Any, prompts: Sequence[Sequence[int]], streams: Sequence[Stream], *, pad_id: int, tail_padding: str = "left"
+) -> StreamState:
+    """Run every distinct prompt once, copy its cache to the streams that start with it, then run the tails.
+
+    Tails are padded in a segment of their own (padding is masked out, and position ids continue from each
+    prompt's own length), so streams of different prompt and tail lengths share a batch. Left padding puts each
+    stream's last token at the end, for decoding on; right padding lines tails up from their first token, for
+    scoring them (`tail_logits` is then kept).
+    """
+    device = next(model.parameters()).device
+    prompt_ids, prompt_mask = (t.to(device) for t in pad(prompts, pad_id))
+    prompt_positions = (prompt_mask.cumsum(dim=-1) - 1).clamp(min=0)
+    out = model(input_ids=prompt_ids, attention_mask=prompt_mask, position_ids=prompt_positions, use_cache=True)
+    index = torch.tensor([k for k, _ in streams], dtype=torch.long, device=device)
+    cache = out.cache
+    cache.reorder_cache(index)  # a copy of each prompt's keys and values per stream
+    attention = prompt_mask[index]
+    prompt_lengths = prompt_mask.sum(dim=-1)[index]
+    prompt_logits = next_logits = out.logits[:, -1, :][index]
+    last_position = prompt_lengths - 1
+    tail_logits = None
+    tails = [list(tail) for _, tail in streams]
+    if any(tails):
+        padded = pad([t or [pad_id] for t in tails], pad_id, side=tail_padding)
+        tail_ids, tail_mask = (t.to(device) for t in padded)
+        empty = torch.tensor([not t for t in tails], device=device)
+        tail_mask = tail_mask.masked_fill(empty.unsqueeze(-1), 0)
+        positions = prompt_lengths.unsqueeze(-1) + tail_mask.cumsum(dim=-1) - 1
+        attention = torch.cat([attention, tail_mask], dim=-1)
+        out = model(input_ids=tail_ids, attention_mask=attention, position_ids=positions, cache=cache, use_cache=True)
+        cache = out.cache
+        next_logits = torch.where(empty.unsqueeze(-1), next_logits, out.logits[:, -1, :])
+        last_position = last_position + tail_mask.sum(dim=-1)
+        if tail_padding == "right":
+            tail_logits = out.logits
+    return StreamState(cache, attention, last_position, prompt_logits, next_logits, tail_logits)
+
+
+def _top_p_filter(scores: torch.Tensor, top_p: float) -> torch.Tensor:
+    if top_p >= 1.0:
+        return scores
+    sorted_scores, order = scores.sort(dim=-1, descending=True)
+    probs = sorted_scores.softmax(dim=-1)
+    drop = probs.cumsum(dim=-1) - probs > top_p  # keep the smallest prefix reaching top_p
+    sorted_scores = sorted_scores.masked_fill(drop, float("-inf"))
+    return torch.full_like(scores, float("-inf")).scatter(-1, order, sorted_scores)
+
+
+def next_scores(logits: torch.Tensor, streams: int, options: DecodeOptions) -> torch.Tensor:
+    """Sampling scores per row from the last-position logits of its `streams` streams, shape (rows, vocab)."""
+    logp = torch.log_softmax(logits.float().view(-1, streams, logits.shape[-1]), dim=-1)
+    cond = logp[:, 0]
+    if streams == 1 or options.guidance == 0:
+        scores = cond
+    else:
+        contrast = torch.logsumexp(logp[:, 1:], dim=1) - math.log(streams - 1)
+        scores = cond + options.guidance * (cond - contrast)
+        floor = cond.max(dim=-1, keepdim=True).values + math.log(options.plausibility)
+        scores = scores.masked_fill(cond < floor, float("-inf"))
+    scores = scores / options.temperature
+    return _top_p_filter(scores, options.top_p)
+
+
+@torch.inference_mode()
+def decode_field(
+    model: Any,
+    prompts: Sequence[Sequence[int]],
+    rows: Sequence[Sequence[Stream]],
+    *,
+    stop_ids: Sequence[int],
+    pad_id: int,
+    options: DecodeOptions,
+    generator: torch.Generator,
+) -> list[Decoded]:
+    """Decode one value per row. `rows[i]` holds row i's streams: its own first, then its contrasts.
+
+    Every row must have the same number of streams. Without guidance only the first stream is run.
+    """
+    width = len(rows[0]) if options.guidance else 1
+    if any(len(row) < width for row in rows):
+        raise ValueError("every row needs the same number of contrast streams")
+    state = shared_prefill(model, prompts, [stream for row in rows for stream in row[:width]], pad_id=pad_id)
+    device = state.next_logits.device
+    vocab = state.next_logits.shape[-1]
+    stop = torch.zeros(vocab, dtype=torch.bool, device=device)
+    stop[[i for i in stop_ids if i < vocab]] = True
+    count = len(rows)
+    generated = torch.full((count, options.max_new_tokens), pad_id, dtype=torch.long, device=device)
+    done = torch.zeros(count, dtype=torch.bool, device=device)
+    stopped = torch.zeros(count, dtype=torch.bool, device=device)
+    lengths = torch.zeros(count, dtype=torch.long, device=device)
+    alive = torch.arange(count, device=device)  # the rows still in the batch, in batch order
+    logits, cache, attention, position = state.next_logits, state.cache, state.attention, state.last_position
+    for step in range(options.max_new_tokens):
+        finished = done[alive]
+        token = torch.multinomial(next_scores(logits, width, options).softmax(dim=-1), 1, generator=generator)
+        token = token.squeeze(-1).masked_fill(finished, pad_id)
+        hit = stop[token] & ~finished
+        lengths[alive] += (~finished & ~hit).long()
+        stopped[alive] |= hit
+        generated[alive, step] = token
+        done[alive] |= hit
+        if bool(done.all()):
+            break
+        keep = ~done[alive]
+        if int((~keep).sum()) * 4 >= len(alive):
+            # A quarter of the batch has finished: drop those rows' streams from the cache instead of feeding them.
+            streams = (keep.nonzero().squeeze(-1).unsqueeze(-1) * width + torch.arange(width, device=device)).reshape(
+                -1
+            )
+            cache.reorder_cache(streams)
+            attention, position, token, alive = attention[streams], position[streams], token[keep], alive[keep]
+        position = position + 1
+        attention = torch.cat([attention, attention.new_ones((attention.shape[0], 1))], dim=-1)
+        output = model(
+            input_ids=token.repeat_interleave(width).unsqueeze(-1),
+            attention_mask=attention,
+            position_ids=position.unsqueeze(-1),
+            cache=cache,
+            use_cache=True,
+        )
+        cache, logits = output.cache, output.logits[:, -1, :]
+    return [Decoded(generated[row, : int(lengths[row])].tolist(), bool(stopped[row])) for row in range(count)]
