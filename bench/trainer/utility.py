@@ -359,19 +359,65 @@ def main(argv: list[str] | None = None) -> None:
     train, holdout = parts["train"], parts["holdout"]
     print(f"{len(train)} training and {len(holdout)} holdout rows from {source}; {asdict(size)}", flush=True)
     started = time.perf_counter()
-    runs, ablation = [], []
+    runs: list[dict] = []
+    ablation: list[dict] = []
+
+    def report(still_to_run: list[str]) -> None:
+        # Written after every run: a two-hour measurement that is stopped keeps what it measured.
+        body = result_body(
+            size,
+            runs,
+            ablation,
+            source=source,
+            train_rows=len(train),
+            holdout_rows=len(holdout),
+            total=time.perf_counter() - started,
+        )
+        if still_to_run:
+            body["notes"].insert(0, f"Partial: not run (yet) at the time of writing: {', '.join(still_to_run)}.")
+        publish("utility", body, args)
+
     with tempfile.TemporaryDirectory(prefix="utility-", dir=settings.DPSYNTH_HOME) as tmp:
         work = Path(tmp)
         _write_csv(work / "train.csv", train)
         _write_csv(work / "holdout.csv", holdout)
-        for epsilon in size.epsilons:
-            runs.append(run_one(size, epsilon, work, len(train), settings, style="auto"))
-        at8 = next(r for r in runs if r["epsilon"] == 8)
-        ablation += post_processing_ablation(at8, size, settings)
-        for style in size.ablation_prompts:
-            ablation.append(run_one(size, 8, work, len(train), settings, style=style))
+        plan = run_plan(size)
+        for index, (kind, value) in enumerate(plan):
+            if kind == "epsilon":
+                runs.append(run_one(size, value, work, len(train), settings, style="auto"))
+            elif kind == "post-processing":
+                ablation += post_processing_ablation(_at8(runs), size, settings)
+            else:
+                ablation.append(run_one(size, 8, work, len(train), settings, style=value))
+            report([f"{k} {v}" for k, v in plan[index + 1 :]])
+
+
+def run_plan(size: Size) -> list[tuple[str, Any]]:
+    """Epsilon 8 first (the aim's figures, and the prior-only baseline), then the others, then the ablation."""
+    epsilons = sorted(size.epsilons, key=lambda epsilon: epsilon != 8)
+    return [
+        *(("epsilon", epsilon) for epsilon in epsilons),
+        ("post-processing", "off, re-scoring, guidance, both"),
+        *(("prompt", style) for style in size.ablation_prompts),
+    ]
+
+
+def _at8(runs: list[dict]) -> dict:
+    return next(r for r in runs if r["epsilon"] == 8)
+
+
+def result_body(
+    size: Size,
+    runs: list[dict],
+    ablation: list[dict],
+    *,
+    source: str,
+    train_rows: int,
+    holdout_rows: int,
+    total: float,
+) -> dict[str, Any]:
+    at8 = _at8(runs)
     prior = at8["baseline"]
-    total = time.perf_counter() - started
     spec = at8["spec"]
     body = {
         "title": "Synthetic data utility (utility)",
@@ -381,9 +427,9 @@ def main(argv: list[str] | None = None) -> None:
         "then the prompt and the post-processing ablated at epsilon 8.",
         "parameters": {
             "data": source,
-            "training rows": len(train),
-            "holdout rows": len(holdout),
-            "synthetic rows per run": len(train),
+            "training rows": train_rows,
+            "holdout rows": holdout_rows,
+            "synthetic rows per run": train_rows,
             "prior-only rows": size.baseline_rows,
             "post-processing ablation rows": size.ablation_rows,
             "model": size.model,
@@ -436,7 +482,7 @@ def main(argv: list[str] | None = None) -> None:
         ],
         "measurements": [{k: v for k, v in r.items() if k not in ("spec", "work_dir")} for r in runs + ablation],
     }
-    publish("utility", body, args)
+    return body
 
 
 if __name__ == "__main__":

@@ -102,6 +102,9 @@ export const PRESETS = {
    * SmolLM2-135M with LoRA on its last layers, sized so that 2,000 training rows go from upload to report in
    * about 15 minutes on 2 CPU cores (bf16 autocast). Tuned on Rotten Tomatoes snippets that the utility
    * benchmark never evaluates on (bench/trainer/utility.py, its "dev" split); see bench/results/utility.md.
+   * The learning rate is what moved the model on that split at ε = 8 (16 steps of 256): at 2e-3 the held-out
+   * loss went 4.62 → 4.53, at 5e-3 4.68 → 4.28. The chat prompt and guidance came from the untrained model
+   * on the same split: label faithfulness 0.53 without guidance, 0.80 with weight 1.
    */
   cpu: {
     label: "CPU (SmolLM2 135M)",
@@ -111,7 +114,7 @@ export const PRESETS = {
     privacy: { epsilon: 8, delta: 1e-5, maxGradNorm: 1.0 },
     training: {
       epochs: 2,
-      learningRate: 2e-3,
+      learningRate: 5e-3,
       logicalBatchSize: 256,
       physicalBatchSize: 16,
       maxSeqLen: 80,

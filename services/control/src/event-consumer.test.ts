@@ -96,6 +96,7 @@ describe("EventConsumer", () => {
     jobIds.push(job.id);
     const warnings = ["Only 12 of the 40 rows asked for were produced within 2 candidates per row."];
     const summary = {
+      runId: "run-1",
       noiseMultiplier: 1.1,
       sampleRate: 0.2,
       steps: 1,
