@@ -233,7 +233,14 @@ describe("persistEvent", () => {
     const job = await seedJob(prisma, { epsilon: 2 });
     await persistEvent(
       prisma,
-      trainerEvent(job.id, 0, { type: "privacy", mechanism: "dp-sgd", runId: "run-1", epsilon: 1.2, delta: 1e-5, steps: 4 }),
+      trainerEvent(job.id, 0, {
+        type: "privacy",
+        mechanism: "dp-sgd",
+        runId: "run-1",
+        epsilon: 1.2,
+        delta: 1e-5,
+        steps: 4,
+      }),
     );
     const message = "No synthetic row passed within 80 candidates: train longer or turn re-scoring off.";
     await persistEvent(prisma, trainerEvent(job.id, 1, { type: "error", code: "no_rows", message, retryable: false }));
