@@ -55,6 +55,12 @@ export const ZPrivacySpec = z
     delta: ZDelta,
     /** The share of (epsilon, delta) spent on releasing label counts; null when the label mix is not DP. */
     labelCounts: ZPrivacyShare.nullable().default(null),
+    /**
+     * The share of (epsilon, delta) spent on releasing the label set with a thresholded noisy histogram, for a
+     * dataset whose owner did not declare its labels (`data.labelSource` "dp-histogram"); null otherwise. Its
+     * noisy counts also give the label mix, so such a job has no separate `labelCounts` share.
+     */
+    labelSet: ZPrivacyShare.nullable().default(null),
     accountant: ZAccountant.default("prv"),
     maxGradNorm: ZPositive.max(1000).default(0.01),
     /** "ghost" is fast gradient clipping; "hooks" per-sample gradients; "auto" picks ghost where the layers allow. */
@@ -172,6 +178,13 @@ export const ZPromptSpec = z
   })
   .meta({ title: "PromptSpec" });
 
+/**
+ * Where the label set comes from: "declared" by the owner as public schema at upload, or "dp-histogram", released
+ * by the trainer from the training split with a thresholded noisy histogram charged to the ledger (labels held by
+ * too few rows never appear in any output).
+ */
+export const ZLabelSource = z.enum(["declared", "dp-histogram"]).meta({ title: "LabelSource" });
+
 export const ZDataSpec = z
   .object({
     /** Blob URIs (`file:///…` or `s3://…`) of the train and holdout splits, fixed at upload. */
@@ -179,10 +192,13 @@ export const ZDataSpec = z
     holdoutUri: z.string().min(1),
     textColumn: z.string().min(1).max(200),
     labelColumn: z.string().min(1).max(200),
-    /** The declared label set, in the owner's order: sampling and the DP label counts use exactly these. */
+    labelSource: ZLabelSource.default("declared"),
+    /**
+     * The declared label set, in the owner's order: sampling and the DP label counts use exactly these. Empty when
+     * `labelSource` is "dp-histogram": the trainer then uses only the labels its DP release lets through.
+     */
     labels: z
       .array(ZLabelSpec)
-      .min(2)
       .max(200)
       .refine((labels) => new Set(labels.map((label) => label.value)).size === labels.length, {
         error: "label values must be unique",
@@ -195,6 +211,31 @@ export const ZDataSpec = z
     trainRows: z.int().min(1),
   })
   .meta({ title: "DataSpec" });
+
+/**
+ * The label-set rule, checked by zod in `labelSetRule` and by the trainer's JSON Schema validation in this form
+ * (zod cannot emit a refinement; the contract fixtures pin that both agree): a declared set has at least two labels
+ * and no label-set share; a DP-released one declares none, has its share and no separate label-count share (the
+ * histogram's noisy counts are the label mix).
+ */
+const LABEL_SET_JSON_RULE = {
+  if: {
+    properties: { data: { properties: { labelSource: { const: "dp-histogram" } }, required: ["labelSource"] } },
+    required: ["data"],
+  },
+  then: {
+    properties: {
+      data: { properties: { labels: { maxItems: 0 } } },
+      privacy: { properties: { labelSet: { type: "object" }, labelCounts: { type: "null" } }, required: ["labelSet"] },
+    },
+  },
+  else: {
+    properties: {
+      data: { properties: { labels: { minItems: 2 } } },
+      privacy: { properties: { labelSet: { type: "null" } } },
+    },
+  },
+};
 
 /** Everything a trainer needs to run one job; validated by the producer and again by the worker. */
 export const ZJobSpec = z
@@ -212,7 +253,25 @@ export const ZJobSpec = z
     /** Blob URI prefix under which the trainer writes checkpoints and artifacts for this job. */
     outputUri: z.string().min(1),
   })
-  .meta({ title: "JobSpec" });
+  .superRefine((spec, ctx) => labelSetRule(spec.data, spec.privacy, ctx))
+  .meta({ title: "JobSpec", ...LABEL_SET_JSON_RULE });
+
+function labelSetRule(
+  data: z.infer<typeof ZDataSpec>,
+  privacy: z.infer<typeof ZPrivacySpec>,
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  if (data.labelSource === "declared") {
+    if (data.labels.length < 2) issue(["data", "labels"], "declare at least two labels");
+    if (privacy.labelSet !== null) issue(["privacy", "labelSet"], "only a label set released with DP has this share");
+    return;
+  }
+  if (data.labels.length > 0) issue(["data", "labels"], "a label set released with DP declares no labels");
+  if (privacy.labelSet === null) issue(["privacy", "labelSet"], "a label set released with DP needs its share");
+  if (privacy.labelCounts !== null)
+    issue(["privacy", "labelCounts"], "the label set's noisy counts are the label mix: no separate share");
+}
 
 export type TJobSpec = z.infer<typeof ZJobSpec>;
 /** The spec as a producer may write it, before defaults are filled in. */
@@ -222,4 +281,5 @@ export type TPrivacySpec = z.infer<typeof ZPrivacySpec>;
 export type TSamplingSpec = z.infer<typeof ZSamplingSpec>;
 export type TLabelMix = z.infer<typeof ZLabelMix>;
 export type TLabelSpec = z.infer<typeof ZLabelSpec>;
+export type TLabelSource = z.infer<typeof ZLabelSource>;
 export type TPromptSpec = z.infer<typeof ZPromptSpec>;

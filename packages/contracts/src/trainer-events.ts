@@ -45,7 +45,9 @@ export const ZArtifactEvent = ZEventBase.extend({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 }).meta({ title: "ArtifactEvent" });
 
-export const ZPrivacyMechanism = z.enum(["dp-sgd", "gaussian-label-counts"]).meta({ title: "PrivacyMechanism" });
+export const ZPrivacyMechanism = z
+  .enum(["dp-sgd", "gaussian-label-counts", "gaussian-label-set"])
+  .meta({ title: "PrivacyMechanism" });
 
 /**
  * One run of a mechanism: a training run (kept by every attempt that resumes its checkpoint; an attempt that

@@ -48,6 +48,7 @@ class PrivacySpec(ContractModel):
     epsilon: Epsilon | Literal["inf"]
     delta: Literal[0] | Delta
     labelCounts: PrivacyShare | None
+    labelSet: PrivacyShare | None
     accountant: Annotated[Literal["prv", "pld", "rdp"], Field(title="Accountant")]
     maxGradNorm: Annotated[float, Field(gt=0.0, le=1000.0)]
     clipping: Literal["auto", "ghost", "hooks"]
@@ -129,7 +130,8 @@ class DataSpec(ContractModel):
     holdoutUri: Annotated[str, Field(min_length=1)]
     textColumn: Annotated[str, Field(max_length=200, min_length=1)]
     labelColumn: Annotated[str, Field(max_length=200, min_length=1)]
-    labels: Annotated[list[LabelSpec], Field(max_length=200, min_length=2)]
+    labelSource: Annotated[Literal["declared", "dp-histogram"], Field(title="LabelSource")]
+    labels: Annotated[list[LabelSpec], Field(max_length=200)]
     subject: Annotated[str, Field(max_length=200, min_length=1)]
     columns: Annotated[list[Column], Field(max_length=50)]
     trainRows: Annotated[int, Field(ge=1, le=9007199254740991)]

@@ -66,7 +66,9 @@ class PrivacyEvent(ContractModel):
     ts: AwareDatetime
     attempt: Annotated[int, Field(ge=1, le=9007199254740991)]
     type: Literal["privacy"]
-    mechanism: Annotated[Literal["dp-sgd", "gaussian-label-counts"], Field(title="PrivacyMechanism")]
+    mechanism: Annotated[
+        Literal["dp-sgd", "gaussian-label-counts", "gaussian-label-set"], Field(title="PrivacyMechanism")
+    ]
     runId: Annotated[str, Field(pattern="^[A-Za-z0-9_-]{1,64}$")]
     epsilon: Annotated[float, Field(ge=0.0)]
     delta: Annotated[float, Field(ge=0.0, lt=1.0)]
