@@ -223,6 +223,7 @@ const LABEL_SET_JSON_RULE = {
     properties: { data: { properties: { labelSource: { const: "dp-histogram" } }, required: ["labelSource"] } },
     required: ["data"],
   },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword in a plain object, never awaited.
   then: {
     properties: {
       data: { properties: { labels: { maxItems: 0 } } },
