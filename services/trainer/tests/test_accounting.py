@@ -19,7 +19,7 @@ from dpsynth_trainer.training.accounting import BudgetGuard, PrivacyMeter, calib
 
 
 def privacy(**fields) -> PrivacySpec:
-    base = {"epsilon": 8, "delta": 1e-5, "labelCounts": None, "accountant": "prv", "maxGradNorm": 1.0}
+    base = {"epsilon": 8, "delta": 1e-5, "labelCounts": None, "labelSet": None, "accountant": "prv", "maxGradNorm": 1.0}
     return PrivacySpec.model_validate({**base, "clipping": "auto", **fields})
 
 

@@ -38,12 +38,14 @@ def run_train(args: argparse.Namespace) -> int:
     from .contract import label_values, load_job_spec
     from .data import read_rows
     from .events import EventEmitter
+    from .label_set import require_declared
 
     settings = load_settings()
     spec = load_job_spec(args.spec)
     args.out.mkdir(parents=True, exist_ok=True)
     emitter = EventEmitter.to_jsonl(args.out / "events.jsonl", job_id=spec.jobId, attempt=args.attempt)
     try:
+        require_declared(spec, "train")
         rows = read_rows(
             args.data,
             text_column=spec.data.textColumn,

@@ -73,6 +73,7 @@ def run_sample(args: argparse.Namespace) -> int:
     from .config import load_settings
     from .contract import load_job_spec
     from .label_counts import LabelMix
+    from .label_set import require_declared
     from .models import load_trained_model
     from .pipeline import sample_synthetic
     from .records import RowFormat
@@ -82,6 +83,7 @@ def run_sample(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     spec = load_job_spec(args.spec)
+    require_declared(spec, "sample")
     if args.batch_size:
         spec = spec.model_copy(update={"sampling": spec.sampling.model_copy(update={"batchSize": args.batch_size})})
     mix_path = args.run / LABEL_MIX_FILE
@@ -127,6 +129,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from .contract import TrainingSummary, label_values, load_job_spec
     from .data import read_rows
     from .label_counts import LabelMix
+    from .label_set import require_declared
     from .models import load_trained_model
     from .pipeline import CURVE_FILE, evaluate_and_report, read_curve, read_split, write_report
     from .records import RowFormat
@@ -136,6 +139,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     spec = load_job_spec(args.spec)
+    require_declared(spec, "evaluate")
     needed = [args.run / name for name in ("training-summary.json", LABEL_MIX_FILE, "model")]
     missing = [str(path) for path in needed if not path.exists()]
     if missing:

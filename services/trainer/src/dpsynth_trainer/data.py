@@ -52,13 +52,14 @@ def parse_rows(
     *,
     text_column: str,
     label_column: str,
-    labels: Sequence[str],
+    labels: Sequence[str] | None,
     columns: Sequence[str] = (),
 ) -> TrainingRows:
     """Parse and validate CSV bytes: a header naming every column used, and rows of the declared `labels`.
 
     `columns` are the other columns to keep, in order (the rest of the file is not read into rows). Rows whose
-    label is not declared are counted and left out.
+    label is not declared are counted and left out. `labels` None keeps every row: the input of a DP release of the
+    label set, never of anything else.
     """
     if not raw.strip():
         raise BadInputError("The file is empty; it needs a header line and at least one row.")
@@ -78,7 +79,7 @@ def parse_rows(
         raise BadInputError("The header names a column twice; column names must be unique.")
     text_at, label_at = header.index(text_column), header.index(label_column)
     extra = [(header.index(name), name) for name in columns]
-    declared = set(labels)
+    declared = None if labels is None else set(labels)
     outside = 0
 
     rows: list[Row] = []
@@ -95,7 +96,7 @@ def parse_rows(
             label = values[label_at].strip()
             if not label:
                 raise BadInputError(f"Row {number} has an empty value in the label column '{label_column}'.")
-            if label not in declared:
+            if declared is not None and label not in declared:
                 outside += 1
                 continue
             rows.append(Row(label, values[text_at], {name: values[i] for i, name in extra}))

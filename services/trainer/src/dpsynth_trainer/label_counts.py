@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 MECHANISM = "gaussian-label-counts"
 SENSITIVITY = 1.0
 
-MixSource = Literal["dp-counts", "exact-counts", "uniform", "custom"]
+MixSource = Literal["dp-counts", "dp-label-set", "exact-counts", "uniform", "custom"]
 
 
 class PrivacyCharger(Protocol):
@@ -50,7 +50,7 @@ class RunCharger(Protocol):
 
 
 @dataclass(frozen=True)
-class _Release:
+class ReleaseCharger:
     """A `PrivacyCharger` for one release: its charges carry the release's id, so repeating one charges nothing."""
 
     charger: RunCharger
@@ -236,7 +236,7 @@ def release_label_mix_once(
     """
     saved = releases.read_label_mix()
     if saved is not None:
-        release = _Release(charger, saved["releaseId"])
+        release = ReleaseCharger(charger, saved["releaseId"])
         if saved["state"] == "released":
             mix = LabelMix(**saved["mix"])
             if mix.source == "dp-counts":
@@ -251,7 +251,7 @@ def release_label_mix_once(
         mix = uniform_mix(label_set)
         releases.write_label_mix({**saved, "state": "released", "mix": asdict(mix), "note": note})
         return mix, note
-    release = _Release(charger, f"labels-{secrets.token_hex(6)}")
+    release = ReleaseCharger(charger, f"labels-{secrets.token_hex(6)}")
     if spec.sampling.labelMix.kind == "dp-counts" and spec.privacy.labelCounts is not None:
         releases.write_label_mix({"state": "releasing", "releaseId": release.release_id})
     mix, note = choose_label_mix(spec.sampling, spec.privacy, labels, label_set, release)

@@ -33,6 +33,7 @@ from .evaluation import Rows, evaluate
 from .evaluation.membership import membership_attack_auc
 from .events import EventEmitter
 from .label_counts import LabelMix, allocate_rows, release_label_mix_once
+from .label_set import LabelSetRelease, mix_from_release, release_label_set_once, with_released_labels
 from .models import create_model
 from .records import RowFormat
 from .releases import ReleaseLog
@@ -64,13 +65,48 @@ def work_dir_for(spec: JobSpec, settings: TrainerSettings) -> Path:
 
 
 def read_split(uri: str, spec: JobSpec) -> TrainingRows:
-    """A split's rows of the declared labels, with the columns the spec synthesises."""
+    """A split's rows of the spec's labels, with the columns the spec synthesises.
+
+    A spec whose label set is still to be released with DP has no labels yet: then every row is read, as the
+    release's input only (`resolve_label_set`).
+    """
     return parse_rows(
         read_bytes(uri),
         text_column=spec.data.textColumn,
         label_column=spec.data.labelColumn,
-        labels=label_values(spec.data),
+        labels=label_values(spec.data) or None,
         columns=spec.data.columns,
+    )
+
+
+@dataclass(frozen=True)
+class ResolvedLabels:
+    """The spec with the label set the job samples, its training rows, the label mix, and the DP label-set release."""
+
+    spec: JobSpec
+    train_rows: TrainingRows
+    mix: LabelMix
+    note: str | None
+    label_set: LabelSetRelease | None
+
+
+def resolve_label_set(spec: JobSpec, emitter: EventEmitter, releases: ReleaseLog) -> ResolvedLabels:
+    """The declared label set, or the one released with DP; either way released (and charged) once per job.
+
+    With a DP label set, the rows of labels under the threshold are read only by the release itself: the returned
+    spec names the released labels, so training, prompts, sampling, the holdout and the report see nothing else.
+    """
+    train_rows = read_split(spec.data.trainUri, spec)
+    # A budget that cannot work fails here, before the label release spends any of it.
+    training_budget(spec.privacy, len(train_rows.rows))
+    labels = [row.label for row in train_rows.rows]
+    if spec.data.labelSource != "dp-histogram":
+        mix, note = release_label_mix_once(spec, labels, label_values(spec.data), emitter, releases)
+        return ResolvedLabels(spec, train_rows, mix, note, None)
+    release = release_label_set_once(spec, labels, emitter, releases)
+    released = with_released_labels(spec, release)
+    return ResolvedLabels(
+        released, read_split(spec.data.trainUri, released), mix_from_release(released, release), None, release
     )
 
 
@@ -217,6 +253,7 @@ def evaluate_and_report(
     curve: list[CurvePoint],
     notes: list[str],
     device: torch.device,
+    label_set: LabelSetRelease | None = None,
     on_step: Callable[[str], None] = lambda _name: None,
 ) -> dict[str, Any]:
     """Every metric and the report. The only reader of the holdout split."""
@@ -256,6 +293,7 @@ def evaluate_and_report(
         evaluation=evaluation,
         curve=curve,
         notes=notes,
+        label_set=label_set,
     )
 
 
@@ -294,12 +332,9 @@ def run_job(
     work_dir = work_dir_for(spec, settings)
     work_dir.mkdir(parents=True, exist_ok=True)
     emitter.stage("loading")
-    train_rows = read_split(spec.data.trainUri, spec)
-    # A budget that cannot work fails here, before the label counts spend any of it.
-    training_budget(spec.privacy, len(train_rows.rows))
     releases = ReleaseLog(spec.outputUri)
-    labels = [row.label for row in train_rows.rows]
-    mix, mix_note = release_label_mix_once(spec, labels, label_values(spec.data), emitter, releases)
+    resolved = resolve_label_set(spec, emitter, releases)
+    spec, train_rows, mix, mix_note = resolved.spec, resolved.train_rows, resolved.mix, resolved.note
 
     recorder = _CurveRecorder(emitter, work_dir / CURVE_FILE)
     trained = train(
@@ -365,6 +400,7 @@ def run_job(
         baseline=baseline,
         curve=recorder.points(),
         notes=[mix_note] if mix_note else [],
+        label_set=resolved.label_set,
         device=device,
         on_step=lambda name: emitter.log("info", f"Evaluating: {name}."),
     )

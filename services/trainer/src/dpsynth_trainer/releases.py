@@ -8,11 +8,14 @@ under the job's `outputUri`, read and written through `blobs`:
 - `label-mix.json`: the label mix, released at most once per job: `{"state": "releasing" | "released",
   "releaseId", "mix", "note"}`. "releasing" is written before the release, so an attempt that died during it
   is known.
+- `label-set.json`: the label set released with DP (a dataset whose owner did not declare it), at most once per
+  job, in the same two states: `{"state", "releaseId", "labelSet"}`. Only the released labels and their noisy
+  counts are kept; labels under the threshold are never written.
 - `runs/<runId>.json`: one per training run, rewritten before each of its steps touches private data:
   `{"runId", "index", "noiseMultiplier", "sampleRate", "startedStep"}`. A run that starts over (its
   predecessor's checkpoint is gone) composes its accountant with every earlier run's steps.
 
-Neither holds data or randomness: the mix is DP output, a run record its schedule.
+None holds data or randomness: the mix and the label set are DP output, a run record its schedule.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 from .blobs import join_uri, list_names, read_if_exists, write_bytes
 
 LABEL_MIX_FILE = "label-mix.json"
+LABEL_SET_FILE = "label-set.json"
 RUNS_DIR = "runs"
 
 
@@ -52,6 +56,13 @@ class ReleaseLog:
 
     def write_label_mix(self, state: dict[str, Any]) -> None:
         write_bytes(join_uri(self.uri, LABEL_MIX_FILE), json.dumps(state, indent=2).encode())
+
+    def read_label_set(self) -> dict[str, Any] | None:
+        raw = read_if_exists(join_uri(self.uri, LABEL_SET_FILE))
+        return json.loads(raw) if raw is not None else None
+
+    def write_label_set(self, state: dict[str, Any]) -> None:
+        write_bytes(join_uri(self.uri, LABEL_SET_FILE), json.dumps(state, indent=2).encode())
 
     def runs(self) -> list[RunRecord]:
         """Every training run recorded for the job, in the order they started."""

@@ -16,6 +16,8 @@ from dpsynth_trainer.contract import (
 from dpsynth_trainer.evaluation import Evaluation
 from dpsynth_trainer.label_counts import MECHANISM as LABEL_COUNTS_MECHANISM
 from dpsynth_trainer.label_counts import LabelMix
+from dpsynth_trainer.label_set import MECHANISM as LABEL_SET_MECHANISM
+from dpsynth_trainer.label_set import LabelSetRelease
 from dpsynth_trainer.records import RowFormat
 from dpsynth_trainer.report.verdict import summarise
 from dpsynth_trainer.sampling import SamplingResult, SyntheticRow
@@ -34,7 +36,9 @@ def _format_epsilon(value: float) -> str:
     return f"{value:.3g}"
 
 
-def privacy_section(summary: TrainingSummary, mix: LabelMix) -> dict[str, Any]:
+def privacy_section(
+    summary: TrainingSummary, mix: LabelMix, label_set: LabelSetRelease | None = None
+) -> dict[str, Any]:
     """Per-mechanism (epsilon, delta), their basic-composition total, and the statement in plain words."""
     mechanisms = []
     private = summary.epsilon != "inf"
@@ -54,13 +58,15 @@ def privacy_section(summary: TrainingSummary, mix: LabelMix) -> dict[str, Any]:
                 "delta": mix.delta,
             }
         )
+    if label_set is not None:
+        mechanisms.append({"mechanism": LABEL_SET_MECHANISM, "epsilon": label_set.epsilon, "delta": label_set.delta})
     total_epsilon: float | str = sum(m["epsilon"] for m in mechanisms) if private else "inf"
     total_delta = sum(m["delta"] for m in mechanisms)
     return {
         "mechanisms": mechanisms,
         "total": {"epsilon": total_epsilon, "delta": total_delta},
         "training": summary.model_dump(),
-        "statement": privacy_statement(summary, mix, total_epsilon, total_delta),
+        "statement": privacy_statement(summary, mix, total_epsilon, total_delta, label_set),
     }
 
 
@@ -69,6 +75,7 @@ def privacy_statement(
     mix: LabelMix,
     total_epsilon: float | str,
     total_delta: float,
+    label_set: LabelSetRelease | None = None,
 ) -> str:
     if total_epsilon == "inf":
         guarantee = (
@@ -88,15 +95,30 @@ def privacy_statement(
                 f"the label counts behind the label mix spent epsilon {_format_epsilon(mix.epsilon)} at delta "
                 f"{mix.delta:.2g} (analytic Gaussian mechanism, noise scale {mix.sigma:.3g})"
             )
+        if label_set is not None:
+            parts.append(
+                f"the label set spent epsilon {_format_epsilon(label_set.epsilon)} at delta {label_set.delta:.2g} "
+                f"(thresholded noisy histogram, noise scale {label_set.sigma:.3g}, threshold {label_set.threshold:.3g})"
+            )
         guarantee = (
             f"The synthetic rows are ({_format_epsilon(float(total_epsilon))}, {total_delta:.2g})-differentially "
             "private with respect to adding or removing one training row: "
             + "; ".join(parts)
             + ". The total adds the mechanisms up (basic composition)."
         )
+    if label_set is None:
+        labels = (
+            " The set of labels is public: the owner declared it as part of the dataset's schema, and "
+            "only declared labels are sampled; the rows and the label counts are what is protected."
+        )
+    else:
+        labels = (
+            " The set of labels was released with differential privacy: a label appears only when its noisy count "
+            "cleared the threshold, which a label held by a single row does with probability at most delta, and "
+            "only released labels are sampled; their noisy counts set the label mix at no further cost."
+        )
     return (
-        guarantee + " The set of labels is public: the owner declared it as part of the dataset's schema, and "
-        "only declared labels are sampled; the rows and the label counts are what is protected. This report "
+        guarantee + labels + " This report "
         "itself is NOT differentially private: it reads the real holdout split and the training rows to compute "
         "its metrics, so it is for the dataset owner's and admins' eyes only."
     )
@@ -161,6 +183,7 @@ def build_report(
     evaluation: Evaluation,
     curve: Sequence[CurvePoint],
     notes: Sequence[str] = (),
+    label_set: LabelSetRelease | None = None,
     created_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict, validated against the contract before it is returned."""
@@ -187,7 +210,7 @@ def build_report(
             "instruction": row_format.instruction,
             "examples": {label: row_format.prompt_text(label) for label in label_set},
         },
-        "privacy": privacy_section(summary, mix),
+        "privacy": privacy_section(summary, mix, label_set),
         "data": {
             "trainRows": train_rows,
             "holdoutRows": holdout_rows,

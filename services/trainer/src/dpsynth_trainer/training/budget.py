@@ -1,8 +1,8 @@
 """The training share of a job's approved (epsilon, delta).
 
 A job's approved budget covers every mechanism that touches private data. DP label counts (when the label mix
-is released with the Gaussian mechanism) take their share first; DP-SGD is calibrated to what remains, so the
-mechanisms together never exceed what was approved.
+is released with the Gaussian mechanism) or the DP label set (when the owner did not declare it) take their share
+first; DP-SGD is calibrated to what remains, so the mechanisms together never exceed what was approved.
 """
 
 from __future__ import annotations
@@ -31,20 +31,20 @@ class TrainingBudget:
 
 
 def training_budget(privacy: PrivacySpec, n_rows: int) -> TrainingBudget:
-    """Subtract the label-count share and check delta < 1/n (a larger delta allows leaking a whole record)."""
+    """Subtract the label shares and check delta < 1/n (a larger delta allows leaking a whole record)."""
     if not is_private(privacy):
         return TrainingBudget(epsilon=None, delta=0.0)
-    share = privacy.labelCounts
-    epsilon = float(privacy.epsilon) - (share.epsilon if share else 0.0)
-    delta = privacy.delta - (share.delta if share else 0.0)
+    shares = [share for share in (privacy.labelCounts, privacy.labelSet) if share is not None]
+    epsilon = float(privacy.epsilon) - sum(share.epsilon for share in shares)
+    delta = privacy.delta - sum(share.delta for share in shares)
     if epsilon <= 0:
         raise BadInputError(
-            "The label-count share of epsilon uses the whole approved epsilon, leaving nothing for training; "
-            "lower privacy.labelCounts.epsilon or raise privacy.epsilon."
+            "The label shares of epsilon (privacy.labelCounts, privacy.labelSet) use the whole approved epsilon, "
+            "leaving nothing for training; lower them or raise privacy.epsilon."
         )
     if delta <= 0:
         raise BadInputError(
-            f"DP-SGD needs a positive delta for training (after the label-count share); "
+            f"DP-SGD needs a positive delta for training (after the label shares); "
             f"a value such as {default_delta(n_rows):.1e} suits {n_rows} rows."
         )
     if delta >= 1 / n_rows:
