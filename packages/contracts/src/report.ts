@@ -89,7 +89,8 @@ export const ZReport = z.object({
     belowThreshold: z.int().min(0),
     labelMix: z.record(z.string(), z.number().min(0)),
     /** "exact-counts" only in a non-private run (epsilon "inf") that was given no label-count share. */
-    labelMixSource: z.enum(["dp-counts", "exact-counts", "uniform", "custom"]),
+    /** "dp-label-set": the noisy counts of the DP label-set release, reused for free. */
+    labelMixSource: z.enum(["dp-counts", "dp-label-set", "exact-counts", "uniform", "custom"]),
   }),
   utility: z.array(ZClassifierComparison),
   labelFaithfulness: ZFaithfulness,

@@ -273,3 +273,66 @@ def test_evaluate_rebuilds_the_report_for_any_synthetic_csv(run, tmp_path, capsy
     assert report["privacyDiagnostics"]["exactCopies"] == len(run["train"])
     assert report["privacyDiagnostics"]["dcr"]["syntheticToTrainMedian"] == pytest.approx(0.0, abs=1e-9)
     assert (tmp_path / "report.html").exists()
+
+
+# --- a label set released with DP ------------------------------------------------------------------------------
+
+RARE_LABEL = "zz-held-by-one-row"
+
+
+@pytest.fixture(scope="module")
+def dp_label_run(tmp_path_factory, monkeypatch_module):
+    """A job whose owner did not declare the labels: one training row carries a label no other row has."""
+    data_dir, out_dir = tmp_path_factory.mktemp("dp-data"), tmp_path_factory.mktemp("dp-out")
+    _, _, train, _ = write_splits(data_dir)
+    train[7] = {**train[7], "label": RARE_LABEL}
+    with (data_dir / "train.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["review", "label"])
+        writer.writeheader()
+        writer.writerows(train)
+    raw = raw_spec(
+        data_dir,
+        out_dir,
+        len(train),
+        privacy={"epsilon": 8, "delta": 1e-5, "labelSet": {"epsilon": 1.0, "delta": 1e-6}, "maxGradNorm": 1.0},
+        sampling={"rows": 12, "maxNewTokens": 12, "batchSize": 12, "labelMix": {"kind": "dp-counts"}},
+        evaluation={"classifiers": ["tfidf"], "baselineRows": 0},
+    )
+    raw["data"] = {**raw["data"], "labelSource": "dp-histogram", "labels": []}
+    raw["training"] = {**raw["training"], "epochs": 0.2}
+    spec_path = data_dir / "spec.json"
+    spec_path.write_text(json.dumps(raw), encoding="utf-8")
+    for name in ("DPSYNTH_HOME", "DPSYNTH_MODEL_CACHE"):
+        monkeypatch_module.setenv(name, str(tmp_path_factory.mktemp(name.lower())))
+    monkeypatch_module.setenv("DPSYNTH_DEVICE", "cpu")
+    monkeypatch_module.delenv("REDIS_URL", raising=False)
+    assert cli.main(["run", "--spec", str(spec_path), "--out", str(out_dir)]) == 0
+    return {"out": out_dir, "train": train}
+
+
+def test_a_label_under_the_threshold_reaches_no_output(dp_label_run):
+    out = dp_label_run["out"]
+    for name in ("synthetic.csv", "report.json", "report.html", "events.jsonl", "label-set.json"):
+        assert RARE_LABEL not in (out / name).read_text(encoding="utf-8"), name
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["data"]["labels"] == ["fresh", "rotten"]
+    assert set(report["prompt"]["examples"]) == {"fresh", "rotten"}
+    assert report["sampling"]["labelMixSource"] == "dp-label-set"
+    with (out / "synthetic.csv").open(encoding="utf-8", newline="") as handle:
+        assert {row["label"] for row in csv.DictReader(handle)} <= {"fresh", "rotten"}
+
+
+def test_the_label_set_release_is_charged_once_and_training_gets_the_rest(dp_label_run):
+    out = dp_label_run["out"]
+    events = [json.loads(line) for line in (out / "events.jsonl").read_text(encoding="utf-8").splitlines()]
+    charges = [e for e in events if e["type"] == "privacy"]
+    label_set = [e for e in charges if e["mechanism"] == "gaussian-label-set"]
+    assert [(e["epsilon"], e["delta"]) for e in label_set] == [(1.0, 1e-6)]
+    assert not [e for e in charges if e["mechanism"] == "gaussian-label-counts"]  # one release serves the mix
+    dp_sgd = [e for e in charges if e["mechanism"] == "dp-sgd"]
+    assert charges.index(label_set[0]) < charges.index(dp_sgd[0])
+    assert dp_sgd[-1]["epsilon"] <= 8 - 1.0 + 1e-9
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    mechanisms = {m["mechanism"]: m for m in report["privacy"]["mechanisms"]}
+    assert mechanisms["gaussian-label-set"] == {"mechanism": "gaussian-label-set", "epsilon": 1.0, "delta": 1e-6}
+    assert "released with differential privacy" in report["privacy"]["statement"]

@@ -293,7 +293,7 @@ def evaluate_and_report(
         evaluation=evaluation,
         curve=curve,
         notes=notes,
-        label_set=label_set,
+        label_release=label_set,
     )
 
 

@@ -183,7 +183,7 @@ def build_report(
     evaluation: Evaluation,
     curve: Sequence[CurvePoint],
     notes: Sequence[str] = (),
-    label_set: LabelSetRelease | None = None,
+    label_release: LabelSetRelease | None = None,
     created_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict, validated against the contract before it is returned."""
@@ -210,7 +210,7 @@ def build_report(
             "instruction": row_format.instruction,
             "examples": {label: row_format.prompt_text(label) for label in label_set},
         },
-        "privacy": privacy_section(summary, mix, label_set),
+        "privacy": privacy_section(summary, mix, label_release),
         "data": {
             "trainRows": train_rows,
             "holdoutRows": holdout_rows,
