@@ -13,14 +13,21 @@ export const MIN_ROWS = 10;
 /** One declared class of the label column: public schema, in words a language model understands. */
 export type TDeclaredLabel = { value: string; description: string };
 
+/**
+ * Where the label set comes from: declared by the owner, or released per job by the trainer with a thresholded
+ * noisy histogram (the owner could not declare it). The contract's `ZLabelSource` is the list.
+ */
+export type TLabelSource = "declared" | "dp-histogram";
+
 export interface TIngestOptions {
   textColumn: string;
   labelColumn: string;
   /**
    * The label set the owner declares as public schema (shape-checked by the caller: at least two, unique values).
    * Each must occur in the label column; rows with other labels stay in the files but are not trained on.
+   * Null when the owner lets each job release the label set with DP instead ("dp-histogram"): every row is kept.
    */
-  labels: readonly TDeclaredLabel[];
+  labels: readonly TDeclaredLabel[] | null;
   /** Other columns the synthetic rows carry, in order; none by default. */
   syntheticColumns?: readonly string[];
   /** Share of rows held out for evaluation, drawn once here. */
@@ -40,6 +47,8 @@ export interface TIngestResult {
   columns: TColumnSummary[];
   textColumn: string;
   labelColumn: string;
+  labelSource: TLabelSource;
+  /** Empty for a label set released with DP. */
   labels: TDeclaredLabel[];
   syntheticColumns: string[];
   trainRows: number;
@@ -140,7 +149,7 @@ function checkColumns(scan: TCsvScan, options: TIngestOptions): void {
       `The label column "${label.name}" has a single class. At least two are needed: rows are generated per label and a classifier is evaluated on them.`,
     );
   }
-  checkDeclaredLabels(label, options.labels);
+  if (options.labels !== null) checkDeclaredLabels(label, options.labels);
   checkSyntheticColumns(scan, options);
 }
 
@@ -177,11 +186,11 @@ export async function ingestCsv(open: TOpenSource, options: TIngestOptions): Pro
   const keys = { train: `${options.keyPrefix}/train.csv`, holdout: `${options.keyPrefix}/holdout.csv` };
   const [train, holdout] = await writeSplits(open, scan, { mask, labelIndex, keys, store: options.store });
   const labelCounts: Record<string, number> = {};
-  const declared = new Set(options.labels.map((label) => label.value));
+  const declared = options.labels && new Set(options.labels.map((label) => label.value));
   const rowsOutsideLabelSet = { train: 0, holdout: 0 };
   labels.forEach((label, row) => {
     if (!mask[row]) labelCounts[label] = (labelCounts[label] ?? 0) + 1;
-    if (!declared.has(label)) rowsOutsideLabelSet[mask[row] ? "holdout" : "train"]++;
+    if (declared && !declared.has(label)) rowsOutsideLabelSet[mask[row] ? "holdout" : "train"]++;
   });
   const holdoutRows = mask.reduce((sum, bit) => sum + bit, 0);
   return {
@@ -191,7 +200,8 @@ export async function ingestCsv(open: TOpenSource, options: TIngestOptions): Pro
     columns: scan.columns,
     textColumn: options.textColumn,
     labelColumn: options.labelColumn,
-    labels: options.labels.map(({ value, description }) => ({ value, description })),
+    labelSource: options.labels === null ? "dp-histogram" : "declared",
+    labels: (options.labels ?? []).map(({ value, description }) => ({ value, description })),
     syntheticColumns: [...(options.syntheticColumns ?? [])],
     trainRows: labels.length - holdoutRows,
     holdoutRows,
@@ -260,6 +270,7 @@ export function datasetRow(
     textColumn: result.textColumn,
     labelColumn: result.labelColumn,
     labels: result.labels,
+    labelSource: result.labelSource,
     subject,
     syntheticColumns: result.syntheticColumns,
     trainRowsOutsideLabels: result.rowsOutsideLabelSet.train,

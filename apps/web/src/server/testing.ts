@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { datasetRow, ingestCsv } from "@dpsynth/datasets";
+import { datasetRow, ingestCsv, type TDeclaredLabel } from "@dpsynth/datasets";
 import { smallCsv, sourceOf } from "@dpsynth/datasets/testing";
 import { createLedger, type Role } from "@dpsynth/db";
 import { createTestDatabase } from "@dpsynth/db/testing";
@@ -71,7 +71,7 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
 
   /**
    * A dataset of `rows` small rows (labels pos and neg, declared with descriptions) owned by `ownerId`, ingested
-   * the way an upload is; `csv` and `labels` replace the file and the declared set.
+   * the way an upload is; `csv` and `labels` replace the file and the declared set (null: found with DP per job).
    */
   async function dataset(
     ownerId: string,
@@ -80,7 +80,7 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
       deltaTotal = 1e-5,
       rows = 40,
       csv = smallCsv(rows),
-      labels = SMALL_LABELS,
+      labels = SMALL_LABELS as readonly TDeclaredLabel[] | null,
       subject = "product review",
       syntheticColumns = [] as string[],
     } = {},

@@ -256,6 +256,35 @@ describe("POST /api/v1/datasets", () => {
     expect(trail.detail).toMatchObject({ labels: 2, syntheticColumns: ["stars"] });
   });
 
+  it("lets the owner declare no labels and have each job find them with DP, keeping every row", async () => {
+    const { name, textColumn, labelColumn } = fields;
+    const form = { name, textColumn, labelColumn, labelSource: "dp-histogram" };
+    const { status, body } = await upload(PRODUCTS, form);
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ labelSource: "dp-histogram", labels: [] });
+    // Nothing is outside a set nobody declared; the detected labels are the owner's to see, as ever.
+    expect(body.rowsOutsideLabelSet).toEqual({ train: 0, holdout: 0 });
+    expect(Object.keys(body.labelCounts).sort()).toEqual(["mixed", "neg", "pos"]);
+    const row = await server.ctx.prisma.dataset.findUniqueOrThrow({ where: { id: body.id } });
+    expect(row.labelSource).toBe("dp-histogram");
+    // The default stays "declared": an upload with labels says so.
+    const declared = await upload(PRODUCTS, { ...fields, name: "declared" });
+    expect(declared.body).toMatchObject({ labelSource: "declared", labels: [{ value: "pos" }, { value: "neg" }] });
+  });
+
+  it("refuses declared labels beside the DP choice, and an unknown label source", async () => {
+    const datasetsBefore = await server.ctx.prisma.dataset.count();
+    const both = await upload(PRODUCTS, { ...fields, labelSource: "dp-histogram" });
+    expect(both.status).toBe(400);
+    expect(both.body.error.message).toMatch(
+      /labels: a label set found with differential privacy .* takes no declared labels/,
+    );
+    const unknown = await upload(PRODUCTS, { ...fields, labelSource: "guess" });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(/labelSource/);
+    expect(await server.ctx.prisma.dataset.count()).toBe(datasetsBefore);
+  });
+
   it("refuses a request without a file", async () => {
     const form = new FormData();
     form.set("name", "x");

@@ -1,4 +1,4 @@
-import { ZDataSpec, ZLabelSpec } from "@dpsynth/contracts";
+import { ZDataSpec, ZLabelSource, ZLabelSpec } from "@dpsynth/contracts";
 import { z } from "zod";
 
 /** Wire shapes of the dataset routes; the OpenAPI document and the dashboard's types come from these. */
@@ -60,7 +60,12 @@ export const ZDataset = z.object({
   columns: z.array(ZColumn),
   textColumn: z.string(),
   labelColumn: z.string(),
-  /** The declared label set, in the owner's order: the public schema of the synthetic data. */
+  /**
+   * "declared": `labels` is the owner's label set, the public schema of the synthetic data. "dp-histogram": no
+   * labels are declared; each job releases them from the train split with differential privacy (a share of its ε).
+   */
+  labelSource: ZLabelSource,
+  /** The declared label set, in the owner's order: the public schema of the synthetic data; empty for "dp-histogram". */
   labels: z.array(ZLabelSpec),
   /** What one row is, in a few words; public, written into prompts. */
   subject: z.string(),
@@ -118,46 +123,76 @@ export const ZDeclaredLabels = z
   .pipe(ZDataSpec.shape.labels);
 
 /** Multipart form fields of `POST /datasets` (the file itself is the `file` part). */
-export const ZUploadFields = z.object({
-  name: z.string().trim().min(1, "give the dataset a name").max(200),
-  textColumn: z.string().min(1, "name the text column"),
-  labelColumn: z.string().min(1, "name the label column"),
-  /**
-   * JSON `[{ "value": "fresh", "description": "a positive review" }, …]`: the label set, declared as public schema
-   * (each value must occur in the label column; rows with other labels are kept but not trained on). A missing or
-   * empty description is the value itself.
-   */
-  labels: jsonField(ZDeclaredLabels, LABEL_SHAPE).meta({
-    description:
-      'JSON list of the declared labels, e.g. [{"value":"fresh","description":"a positive review"},{"value":"rotten"}]: ' +
-      "at least two unique values, each one the label column holds. They become the public schema of the synthetic " +
-      "data: only these are generated. A missing description is the value itself. Rows with any other label stay in " +
-      "the file but are not trained on (the answer's rowsOutsideLabelSet counts them).",
-  }),
-  /** What one row is, in a few words ("movie review snippet"); public. Default "record". */
-  subject: z
-    .string()
-    .trim()
-    .optional()
-    .transform((subject) => subject || undefined)
-    .pipe(ZDataSpec.shape.subject)
-    .meta({ description: 'What one row is, in a few words ("movie review snippet"); public. Default "record".' }),
-  /** JSON list of other columns to synthesise, in order (text and label always are); none by default. */
-  columns: jsonField(
-    z
-      .array(z.string().trim().min(1))
-      .refine((names) => new Set(names).size === names.length, { error: "name each column once" })
-      .pipe(ZDataSpec.shape.columns.unwrap()),
-    "a list of column names",
-  )
-    .optional()
-    .meta({
+export const ZUploadFields = z
+  .object({
+    name: z.string().trim().min(1, "give the dataset a name").max(200),
+    textColumn: z.string().min(1, "name the text column"),
+    labelColumn: z.string().min(1, "name the label column"),
+    /**
+     * JSON `[{ "value": "fresh", "description": "a positive review" }, …]`: the label set, declared as public schema
+     * (each value must occur in the label column; rows with other labels are kept but not trained on). A missing or
+     * empty description is the value itself.
+     */
+    /**
+     * "declared" (default): the owner declares the label set in `labels`. "dp-histogram": the owner cannot declare it;
+     * each job releases it from the train split with a thresholded noisy histogram, charged to the budget.
+     */
+    labelSource: ZLabelSource.default("declared").meta({
       description:
-        'JSON list of other columns to synthesise, in order, e.g. ["stars"]; the text and label columns always are. ' +
-        "Default none. ID-like columns (a different value in every row) teach the model nothing: leave them out.",
+        '"declared" (default): give the label set in labels. "dp-histogram": declare no labels; each job finds them ' +
+        "in the training split with differential privacy (a thresholded noisy histogram, paid from the job's epsilon): " +
+        "labels held by too few rows are never generated or shown in any output.",
     }),
-  holdoutFraction: z.coerce.number().gt(0).max(0.5).default(0.2),
-});
+    labels: jsonField(ZDeclaredLabels, LABEL_SHAPE)
+      .optional()
+      .meta({
+        description:
+          'JSON list of the declared labels, e.g. [{"value":"fresh","description":"a positive review"},{"value":"rotten"}]: ' +
+          "at least two unique values, each one the label column holds. They become the public schema of the synthetic " +
+          "data: only these are generated. A missing description is the value itself. Rows with any other label stay in " +
+          'the file but are not trained on (the answer\'s rowsOutsideLabelSet counts them). Required unless labelSource is "dp-histogram", which takes none.',
+      }),
+    /** What one row is, in a few words ("movie review snippet"); public. Default "record". */
+    subject: z
+      .string()
+      .trim()
+      .optional()
+      .transform((subject) => subject || undefined)
+      .pipe(ZDataSpec.shape.subject)
+      .meta({ description: 'What one row is, in a few words ("movie review snippet"); public. Default "record".' }),
+    /** JSON list of other columns to synthesise, in order (text and label always are); none by default. */
+    columns: jsonField(
+      z
+        .array(z.string().trim().min(1))
+        .refine((names) => new Set(names).size === names.length, { error: "name each column once" })
+        .pipe(ZDataSpec.shape.columns.unwrap()),
+      "a list of column names",
+    )
+      .optional()
+      .meta({
+        description:
+          'JSON list of other columns to synthesise, in order, e.g. ["stars"]; the text and label columns always are. ' +
+          "Default none. ID-like columns (a different value in every row) teach the model nothing: leave them out.",
+      }),
+    holdoutFraction: z.coerce.number().gt(0).max(0.5).default(0.2),
+  })
+  .superRefine((form, ctx) => {
+    if (form.labelSource === "declared" && form.labels === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["labels"],
+        // The message a missing JSON field gets (the OpenAPI description names the "dp-histogram" alternative).
+        message: `give ${LABEL_SHAPE} as JSON`,
+      });
+    }
+    if (form.labelSource === "dp-histogram" && form.labels !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["labels"],
+        message: 'a label set found with differential privacy (labelSource "dp-histogram") takes no declared labels',
+      });
+    }
+  });
 
 export const ZPreview = z.object({
   encoding: z.enum(["utf-8", "utf-8-bom", "latin-1"]),

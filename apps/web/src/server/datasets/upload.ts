@@ -52,7 +52,7 @@ export function uploadDataset(ctx: TServerContext, caller: TCaller, request: Req
     const result = await ingestCsv(() => createReadStream(file.path), {
       textColumn: form.textColumn,
       labelColumn: form.labelColumn,
-      labels: form.labels,
+      labels: form.labelSource === "declared" ? (form.labels ?? []) : null,
       syntheticColumns: form.columns ?? [],
       holdoutFraction: form.holdoutFraction,
       keyPrefix,
@@ -82,6 +82,7 @@ export function uploadDataset(ctx: TServerContext, caller: TCaller, request: Req
             splitSeed: result.splitSeed,
             sharedLedger: shared,
             labels: result.labels.length,
+            labelSource: result.labelSource,
             syntheticColumns: result.syntheticColumns,
             rowsOutsideLabelSet: result.rowsOutsideLabelSet,
           },

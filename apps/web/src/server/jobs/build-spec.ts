@@ -9,6 +9,13 @@ import type { TCreateJob } from "./schemas.ts";
 export const LABEL_COUNTS_SHARE = 0.05;
 
 /**
+ * Share of a job's epsilon and delta spent releasing the label set of a dataset whose owner did not declare it
+ * (a thresholded noisy histogram whose counts also give the label mix). Larger than the counts' share: the
+ * threshold a label must clear grows as the share shrinks.
+ */
+export const LABEL_SET_SHARE = 0.1;
+
+/**
  * The dataset fields a spec is built from: public schema and blob locations. The exact label counts are not
  * among them, so nothing read off the rows can reach a spec.
  */
@@ -17,6 +24,7 @@ export const SPEC_DATASET_SELECT = {
   textColumn: true,
   labelColumn: true,
   labels: true,
+  labelSource: true,
   subject: true,
   syntheticColumns: true,
   trainRows: true,
@@ -32,6 +40,7 @@ export interface TSpecDataset {
   textColumn: string;
   labelColumn: string;
   labels: unknown;
+  labelSource: string;
   subject: string;
   syntheticColumns: unknown;
   trainRows: number;
@@ -79,8 +88,29 @@ function checkDeclared(field: string, keys: string[], declared: readonly TLabelS
   }
 }
 
-/** The dataset's declared labels with this job's description edits. */
+/**
+ * A dataset whose label set each job releases with DP has no labels anyone may name: descriptions and custom mix
+ * weights would have to name labels nobody declared.
+ */
+function checkNothingNamed(request: TCreateJob): void {
+  const named = [
+    ...(Object.keys(request.labelDescriptions ?? {}).length ? ["labelDescriptions"] : []),
+    ...(request.labelMix.kind === "custom" ? ["a custom labelMix"] : []),
+  ];
+  if (named.length) {
+    throw new AppError(
+      "validation_failed",
+      `This dataset's labels are found with differential privacy when the job runs, so ${named.join(" and ")} cannot name any: use a dp-counts or uniform label mix, or upload the file again and declare its labels.`,
+    );
+  }
+}
+
+/** The dataset's declared labels with this job's description edits; none for a label set released with DP. */
 function declaredLabels(request: TCreateJob, dataset: TSpecDataset): TLabelSpec[] {
+  if (dataset.labelSource === "dp-histogram") {
+    checkNothingNamed(request);
+    return [];
+  }
   const labels = dataset.labels as TLabelSpec[];
   if (labels.length < 2) {
     throw new AppError(
@@ -113,6 +143,16 @@ function loraOf(request: TCreateJob): Record<string, unknown> {
 }
 
 /**
+ * What the label releases take of the job's (epsilon, delta): the label set's share when the trainer releases it
+ * (its noisy counts are the mix too), else the label counts' share when the mix is DP counts. The rest is training's.
+ */
+function labelShares(request: TCreateJob, dataset: TSpecDataset, delta: number) {
+  const share = (fraction: number) => ({ epsilon: request.epsilon * fraction, delta: delta * fraction });
+  if (dataset.labelSource === "dp-histogram") return { labelCounts: null, labelSet: share(LABEL_SET_SHARE) };
+  return { labelCounts: request.labelMix.kind === "dp-counts" ? share(LABEL_COUNTS_SHARE) : null, labelSet: null };
+}
+
+/**
  * The full job spec: the preset, then the caller's overrides, then what the platform fixes (ids, data
  * locations, the declared schema, the privacy split), validated by the contract. The split of epsilon between the
  * DP label counts and training is written into the spec, so the trainer and the ledger read the same numbers.
@@ -128,10 +168,7 @@ export function buildSpec(
   const preset = PRESETS[request.preset];
   const overrides = request.hyperparameters ?? {};
   const delta = jobDelta(request, dataset);
-  const labelCounts =
-    request.labelMix.kind === "dp-counts"
-      ? { epsilon: request.epsilon * LABEL_COUNTS_SHARE, delta: delta * LABEL_COUNTS_SHARE }
-      : null;
+  const shares = labelShares(request, dataset, delta);
   const parsed = ZJobSpec.safeParse({
     schemaVersion: SCHEMA_VERSION,
     jobId,
@@ -147,7 +184,7 @@ export function buildSpec(
       ...overrides.privacy,
       epsilon: request.epsilon,
       delta,
-      labelCounts,
+      ...shares,
     },
     prompt: request.prompt ?? {},
     training: { ...preset.training, ...overrides.training },
@@ -158,6 +195,7 @@ export function buildSpec(
       holdoutUri: blobs.uri(dataset.holdoutBlobKey),
       textColumn: dataset.textColumn,
       labelColumn: dataset.labelColumn,
+      labelSource: dataset.labelSource,
       labels,
       subject: dataset.subject,
       columns: dataset.syntheticColumns,

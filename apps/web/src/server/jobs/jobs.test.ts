@@ -5,7 +5,7 @@ import * as jobRoute from "../../../app/api/v1/jobs/[id]/route.ts";
 import * as quoteRoute from "../../../app/api/v1/jobs/quote/route.ts";
 import * as jobsRoute from "../../../app/api/v1/jobs/route.ts";
 import { call, createTestServer, SMALL_LABELS, type TTestServer } from "../testing.ts";
-import { LABEL_COUNTS_SHARE } from "./build-spec.ts";
+import { LABEL_COUNTS_SHARE, LABEL_SET_SHARE } from "./build-spec.ts";
 
 let server: TTestServer;
 let owner: Awaited<ReturnType<TTestServer["user"]>>;
@@ -53,6 +53,43 @@ describe("POST /api/v1/jobs", () => {
     expect(spec.data.trainUri).toBe(server.ctx.blobs.uri(dataset.trainBlobKey));
     expect(spec.data.trainRows).toBe(dataset.trainRows);
     expect(await budgetOf(server.ctx.prisma, dataset.id)).toMatchObject({ reserved: 2, remaining: 8 });
+  });
+
+  it("on a dataset without declared labels, gives the DP label-set release its share and quotes it in the total", async () => {
+    const dataset = await server.dataset(owner.id, { epsilonTotal: 10, labels: null });
+    const quote = await post(request(dataset.id, 2), quoteRoute.POST);
+    expect(quote.status).toBe(200);
+    expect(quote.body.requested.epsilon).toBe(2);
+    expect(quote.body.split.labelSet.epsilon).toBeCloseTo(2 * LABEL_SET_SHARE);
+    expect(quote.body.split.labelCounts).toBeNull();
+    expect(quote.body.split.training.epsilon + quote.body.split.labelSet.epsilon).toBeCloseTo(2);
+    const { status, body } = await post(request(dataset.id, 2));
+    expect(status).toBe(201);
+    const spec = ZJobSpec.parse((await server.ctx.queue.getJob(body.id))?.data);
+    expect(spec.data).toMatchObject({ labelSource: "dp-histogram", labels: [] });
+    // One release: its noisy counts are the label mix, so there is no separate label-count share.
+    expect(spec.privacy.labelCounts).toBeNull();
+    expect(spec.privacy.labelSet?.epsilon).toBeCloseTo(2 * LABEL_SET_SHARE);
+    expect(spec.privacy.labelSet?.delta).toBeCloseTo(spec.privacy.delta * LABEL_SET_SHARE, 15);
+    // The reservation is the whole request, the release's share included.
+    expect(await budgetOf(server.ctx.prisma, dataset.id)).toMatchObject({ reserved: 2, remaining: 8 });
+    // A declared dataset's job has no label-set share.
+    const declared = await server.dataset(owner.id, { epsilonTotal: 10 });
+    const made = await post(request(declared.id, 1));
+    const declaredSpec = ZJobSpec.parse((await server.ctx.queue.getJob(made.body.id))?.data);
+    expect(declaredSpec.privacy.labelSet).toBeNull();
+    expect(declaredSpec.data.labelSource).toBe("declared");
+  });
+
+  it("refuses label descriptions or a custom mix on a dataset whose labels nobody declared", async () => {
+    const dataset = await server.dataset(owner.id, { epsilonTotal: 10, labels: null });
+    const custom = await post(request(dataset.id, 1, { labelMix: { kind: "custom", weights: { pos: 1 } } }));
+    expect(custom.status).toBe(400);
+    expect(custom.body.error.message).toMatch(/found with differential privacy .* a custom labelMix cannot name any/);
+    const described = await post(request(dataset.id, 1, { labelDescriptions: { pos: "praise" } }), quoteRoute.POST);
+    expect(described.status).toBe(400);
+    expect(described.body.error.message).toMatch(/labelDescriptions cannot name any/);
+    expect(await server.ctx.prisma.job.count({ where: { datasetId: dataset.id } })).toBe(0);
   });
 
   it("holds a job above the allowance for approval, reserved but not queued", async () => {

@@ -14,6 +14,13 @@ export async function quoteJob(ctx: TServerContext, caller: TCaller, request: TC
   const dataset = await findDataset(ctx, caller, request.datasetId, SPEC_DATASET_SELECT);
   const spec = buildSpec(request, { dataset, jobId: "quote", blobs: ctx.blobs });
   const requested = { epsilon: request.epsilon, delta: spec.privacy.delta };
+  const { labelCounts, labelSet } = spec.privacy;
+  const shares = [labelCounts, labelSet].filter((share) => share !== null);
+  const training = {
+    epsilon: request.epsilon - shares.reduce((sum, share) => sum + share.epsilon, 0),
+    delta: requested.delta - shares.reduce((sum, share) => sum + share.delta, 0),
+  };
   const { outcome, message, budget, allowance, held } = await quoteRequest(ctx.prisma, dataset.id, caller, requested);
-  return { outcome, message, requested, remaining: budget.remaining, allowance, held, budget };
+  const split = { training, labelCounts, labelSet };
+  return { outcome, message, requested, split, remaining: budget.remaining, allowance, held, budget };
 }

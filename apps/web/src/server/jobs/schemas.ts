@@ -34,7 +34,7 @@ function overridesOf(schema: z.ZodObject, omit: readonly string[] = []): z.ZodOb
 
 export const ZHyperparameters = z.strictObject({
   model: overridesOf(ZModelSpec, ["id"]).optional(),
-  privacy: overridesOf(ZPrivacySpec, ["epsilon", "delta", "labelCounts"]).optional(),
+  privacy: overridesOf(ZPrivacySpec, ["epsilon", "delta", "labelCounts", "labelSet"]).optional(),
   training: overridesOf(ZTrainingSpec).optional(),
   sampling: overridesOf(ZSamplingSpec, ["rows", "labelMix"]).optional(),
   evaluation: overridesOf(ZEvaluationSpec).optional(),
@@ -50,7 +50,7 @@ export const ZCreateJob = z.object({
    * the trainers' model roots (the trainer checks that; the web only checks the shape).
    */
   model: z.string().min(1).max(300),
-  /** Total epsilon for the job, every mechanism included (DP label counts take a share of it). */
+  /** Total epsilon for the job, every mechanism included (DP label counts or the DP label set take a share of it). */
   epsilon: z.number().positive().max(100),
   /** Defaults to the preset's delta, capped at a tenth of the dataset's delta budget. */
   delta: z.number().positive().lt(1).optional(),
@@ -69,6 +69,8 @@ export const ZCreateJob = z.object({
   prompt: overridesOf(ZPromptSpec).optional(),
 });
 
+const ZShare = z.object({ epsilon: z.number(), delta: z.number() });
+
 export const ZQuoteOutcome = z.enum(["runs-now", "needs-approval", "over-budget"]);
 
 export const ZQuote = z.object({
@@ -76,6 +78,15 @@ export const ZQuote = z.object({
   /** A sentence for the form: what submitting would do, with the numbers. */
   message: z.string(),
   requested: z.object({ epsilon: z.number(), delta: z.number() }),
+  /**
+   * How the requested (ε, δ) is split between the mechanisms: the label releases' shares (null when not used) and
+   * what training gets. The requested total includes every share.
+   */
+  split: z.object({
+    training: ZShare,
+    labelCounts: ZShare.nullable(),
+    labelSet: ZShare.nullable(),
+  }),
   /** Epsilon left on the dataset. */
   remaining: z.number(),
   /** The caller's largest epsilon on one dataset without approval, all their jobs on it together. */

@@ -15,6 +15,27 @@ import { LedgerTable } from "./ledger-table";
 /** The labels, subject and columns the owner declared as the public schema of the synthetic data. */
 function DeclaredSchema({ dataset }: { dataset: TDatasetWire }) {
   const outside = dataset.rowsOutsideLabelSet;
+  if (dataset.labelSource === "dp-histogram") {
+    return (
+      <Card title="Public schema" labelledBy="dataset-schema-heading">
+        <div className="stack">
+          <p data-testid="dp-label-set">
+            No labels were declared: each job finds them in the training rows with differential privacy (a thresholded
+            noisy histogram paid from the job's ε). A label held by too few rows never appears in synthetic rows,
+            reports or events. The exact counts below are your own data, shown to you only.
+          </p>
+          <dl className="kv">
+            <dt>Subject</dt>
+            <dd>{dataset.subject}</dd>
+            <dt>Columns synthesised</dt>
+            <dd className="mono">
+              {[dataset.textColumn, dataset.labelColumn, ...dataset.syntheticColumns].join(", ")}
+            </dd>
+          </dl>
+        </div>
+      </Card>
+    );
+  }
   if (dataset.labels.length === 0) {
     return (
       <div className="alert alert-warning" role="status">

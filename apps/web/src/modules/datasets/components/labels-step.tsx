@@ -1,14 +1,18 @@
 "use client";
 
+import type { TLabelSource } from "@dpsynth/contracts";
 import { formatInteger } from "@/components/ui/format";
 import { Card } from "@/components/ui/page-header";
 import { rowsOutside, type TLabelChoice, type TSchemaProblems } from "../lib/declared-schema";
 
 /**
  * The owner declares the label set: which detected labels are classes of the synthetic data, each described in
- * words a language model understands, and what one row is. All of it becomes public schema.
+ * words a language model understands, and what one row is. All of it becomes public schema. An owner who cannot
+ * declare the labels lets each job find them with differential privacy instead.
  */
 export function LabelsStep({
+  labelSource,
+  onLabelSourceChange,
   labelColumn,
   choices,
   onChoicesChange,
@@ -17,6 +21,8 @@ export function LabelsStep({
   problems,
   serverProblem,
 }: {
+  labelSource: TLabelSource;
+  onLabelSourceChange: (source: TLabelSource) => void;
   labelColumn: string;
   choices: TLabelChoice[];
   onChoicesChange: (choices: TLabelChoice[]) => void;
@@ -37,7 +43,36 @@ export function LabelsStep({
           The labels you keep, their descriptions and the subject become the <strong>public schema</strong> of the
           synthetic data: anyone who gets the synthetic rows sees them, so describe classes, never a person or a record.
         </p>
-        {choices.length === 0 ? (
+        <fieldset>
+          <legend>Where the labels come from</legend>
+          <label className="check">
+            <input
+              type="radio"
+              name="label-source"
+              value="declared"
+              checked={labelSource === "declared"}
+              onChange={() => onLabelSourceChange("declared")}
+            />
+            <span>I declare the labels (they are public, like a form's choices)</span>
+          </label>
+          <label className="check">
+            <input
+              type="radio"
+              name="label-source"
+              value="dp-histogram"
+              checked={labelSource === "dp-histogram"}
+              onChange={() => onLabelSourceChange("dp-histogram")}
+            />
+            <span>Let dpsynth find them with differential privacy</span>
+          </label>
+        </fieldset>
+        {labelSource === "dp-histogram" ? (
+          <p data-testid="dp-label-set-choice">
+            Nothing is declared. Each job counts the labels of the training rows, adds noise and keeps only labels whose
+            noisy count clears a threshold, paid from the job's ε: a label held by a few rows is never generated or
+            shown in any output. The labels found so far are shown to you only.
+          </p>
+        ) : choices.length === 0 ? (
           <p className="muted">Choose a label column with a few classes to declare its labels.</p>
         ) : (
           <fieldset aria-describedby={`labels-public${setProblem ? " labels-error" : ""}`}>
@@ -107,7 +142,7 @@ export function LabelsStep({
             )}
           </fieldset>
         )}
-        {outside > 0 && (
+        {labelSource === "declared" && outside > 0 && (
           <p className="muted" data-testid="rows-outside">
             <strong className="num">{formatInteger(outside)}</strong> rows carry a label you did not keep: they stay in
             your file but are never trained on, and no synthetic row gets that label.

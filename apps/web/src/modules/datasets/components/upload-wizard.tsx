@@ -1,5 +1,6 @@
 "use client";
 
+import type { TLabelSource } from "@dpsynth/contracts";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import type { TPreviewWire } from "@/components/api/wire-types";
@@ -98,6 +99,7 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
   const [labelColumn, setLabelColumn] = useState("");
   const [holdoutPercent, setHoldoutPercent] = useState(DEFAULT_HOLDOUT_PERCENT);
   const [labels, setLabels] = useState<TLabelChoice[]>([]);
+  const [labelSource, setLabelSource] = useState<TLabelSource>("declared");
   const [subject, setSubject] = useState("");
   /** Columns whose box the owner changed; the rest follow the proposal for the chosen text and label columns. */
   const [columnOverrides, setColumnOverrides] = useState<Record<string, boolean>>({});
@@ -141,7 +143,7 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
         chosen: columnOverrides[choice.name] ?? choice.chosen,
       }))
     : [];
-  const schema = schemaProblems(labels, subject);
+  const schema = schemaProblems(labels, subject, labelSource);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -154,7 +156,8 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
         textColumn,
         labelColumn,
         holdoutFraction: holdoutPercent / 100,
-        labels: declaredLabels(labels),
+        labelSource,
+        ...(labelSource === "declared" ? { labels: declaredLabels(labels) } : {}),
         subject: subject.trim(),
         columns: synthetic.filter((choice) => choice.chosen).map((choice) => choice.name),
       },
@@ -277,6 +280,8 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
           </Card>
 
           <LabelsStep
+            labelSource={labelSource}
+            onLabelSourceChange={setLabelSource}
             labelColumn={labelColumn}
             choices={labels}
             onChoicesChange={setLabels}

@@ -1,5 +1,6 @@
 "use client";
 
+import type { TLabelSource } from "@dpsynth/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { z } from "zod";
 import { apiFetch } from "@/components/api/api-client";
@@ -44,8 +45,10 @@ export type TCreateDatasetInput = {
   textColumn: string;
   labelColumn: string;
   holdoutFraction: number;
-  /** The declared label set; a missing description is the value itself. */
-  labels: { value: string; description?: string }[];
+  /** "dp-histogram": no labels are declared; each job finds them with differential privacy. */
+  labelSource: TLabelSource;
+  /** The declared label set (declared only); a missing description is the value itself. */
+  labels?: { value: string; description?: string }[];
   subject: string;
   /** Other columns to synthesise, in order. */
   columns: string[];
@@ -61,7 +64,8 @@ export function useCreateDataset(onProgress: (fraction: number) => void) {
       form.append("textColumn", input.textColumn);
       form.append("labelColumn", input.labelColumn);
       form.append("holdoutFraction", String(input.holdoutFraction));
-      form.append("labels", JSON.stringify(input.labels));
+      form.append("labelSource", input.labelSource);
+      if (input.labels) form.append("labels", JSON.stringify(input.labels));
       if (input.subject) form.append("subject", input.subject);
       form.append("columns", JSON.stringify(input.columns));
       form.append("file", input.file);

@@ -1,4 +1,4 @@
-import { ZDataSpec, ZLabelSpec } from "@dpsynth/contracts";
+import { type TLabelSource, ZDataSpec, ZLabelSpec } from "@dpsynth/contracts";
 import { proposeSyntheticColumns } from "@dpsynth/datasets/columns";
 import type { TPreviewWire } from "@/components/api/wire-types";
 
@@ -48,8 +48,15 @@ export interface TSchemaProblems {
 }
 
 /** The problems the API would refuse the declared schema for, by field. */
-export function schemaProblems(choices: TLabelChoice[], subject: string): TSchemaProblems {
+export function schemaProblems(
+  choices: TLabelChoice[],
+  subject: string,
+  labelSource: TLabelSource = "declared",
+): TSchemaProblems {
   const problems: TSchemaProblems = { descriptions: {} };
+  if (subject.trim().length > MAX_SUBJECT) problems.subject = `Keep the subject under ${MAX_SUBJECT} characters.`;
+  // Nothing is declared when the labels are found with DP, so there is nothing else to check.
+  if (labelSource === "dp-histogram") return problems;
   if (choices.filter((choice) => choice.keep).length < 2) {
     problems.labels =
       "Keep at least two labels: synthetic rows are generated for each, and a classifier tells them apart.";
@@ -59,7 +66,6 @@ export function schemaProblems(choices: TLabelChoice[], subject: string): TSchem
       problems.descriptions[choice.value] = `Keep the description under ${MAX_DESCRIPTION} characters.`;
     }
   }
-  if (subject.trim().length > MAX_SUBJECT) problems.subject = `Keep the subject under ${MAX_SUBJECT} characters.`;
   return problems;
 }
 

@@ -262,12 +262,19 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
               </div>
             </div>
           </Card>
-          {dataset && dataset.labels.length >= 2 && (
+          {dataset && (dataset.labels.length >= 2 || dataset.labelSource === "dp-histogram") && (
             <Card title="Labels and prompt" labelledBy="job-prompt">
+              {dataset.labelSource === "dp-histogram" && (
+                <p data-testid="dp-label-set-note">
+                  This dataset declares no labels: the job finds them in the training rows with differential privacy,
+                  paid from its ε (the quote shows the share). Labels held by too few rows are left out of every output;
+                  each released label is described by its own value.
+                </p>
+              )}
               <PromptFields dataset={dataset} text={promptText} onChange={setPromptText} problem={problems.prompt} />
             </Card>
           )}
-          {dataset && dataset.labels.length < 2 && (
+          {dataset && dataset.labelSource === "declared" && dataset.labels.length < 2 && (
             <div className="alert alert-warning" role="alert">
               This dataset has no declared label set (it was uploaded before owners declared labels): upload the file
               again to run jobs on it.

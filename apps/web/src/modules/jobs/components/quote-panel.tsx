@@ -9,6 +9,15 @@ const LOOK: Record<TQuoteWire["outcome"], { tone: string; title: string }> = {
   "over-budget": { tone: "alert-danger", title: "Exceeds the budget" },
 };
 
+/** The requested ε as the mechanisms share it: the label releases are paid from it, training gets the rest. */
+function splitInWords(quote: TQuoteWire): string {
+  const { training, labelCounts, labelSet } = quote.split;
+  const parts = [`ε ${formatEpsilon(training.epsilon)} trains the model`];
+  if (labelSet) parts.push(`ε ${formatEpsilon(labelSet.epsilon)} finds the labels with differential privacy`);
+  if (labelCounts) parts.push(`ε ${formatEpsilon(labelCounts.epsilon)} releases the label counts`);
+  return `Of the ε ${formatEpsilon(quote.requested.epsilon)} asked for: ${parts.join(", ")}.`;
+}
+
 /** What submitting would do, before it is submitted; refreshed as the request changes. */
 export function QuotePanel({
   quote,
@@ -51,6 +60,9 @@ export function QuotePanel({
         </div>
         <BudgetBar budget={quote.budget} />
       </div>
+      <p className="muted" style={{ fontSize: 12.5 }} data-testid="quote-split">
+        {splitInWords(quote)}
+      </p>
     </div>
   );
 }
