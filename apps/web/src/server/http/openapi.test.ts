@@ -69,7 +69,9 @@ describe("GET /api/v1/openapi.json", async () => {
     expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(["labelDescriptions", "prompt"]));
     expect(create.responses["201"].content["application/json"].schema.properties.spec.properties.privacy).toBeTruthy();
     const upload = doc.paths["/datasets"].post.requestBody.content["multipart/form-data"].schema;
-    expect(upload.required).toEqual(["file", "name", "textColumn", "labelColumn", "labels"]);
+    // labels is required unless labelSource is "dp-histogram" (the labels are then found with DP), so not always.
+    expect(upload.required).toEqual(["file", "name", "textColumn", "labelColumn"]);
+    expect(upload.properties.labelSource).toMatchObject({ enum: ["declared", "dp-histogram"], default: "declared" });
     // The declared schema's fields say what they take.
     for (const field of ["labels", "subject", "columns"]) {
       expect(upload.properties[field].type, field).toBe("string");
