@@ -132,6 +132,26 @@ describe("persistEvent", () => {
     expect((await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).epsilonSpent).toBeCloseTo(1.45, 12);
   });
 
+  it("charges the DP label-set release its epsilon and delta once, however many attempts report it", async () => {
+    const job = await seedJob(prisma);
+    // Every attempt re-emits the job's one release under its release id (a retry reuses the release, free).
+    const release = (seq: number, attempt: number) =>
+      trainerEvent(
+        job.id,
+        seq,
+        { type: "privacy", mechanism: "gaussian-label-set", runId: "labelset-1", epsilon: 0.3, delta: 1e-6, steps: 1 },
+        attempt,
+      );
+    await persistEvent(prisma, release(0, 1));
+    await persistEvent(prisma, release(0, 2));
+    await persistEvent(prisma, release(1, 3));
+    const ledger = await ledgerOf(prisma, job.id);
+    expect(ledger.chargedBy("gaussian-label-set")).toBeCloseTo(0.3, 12);
+    const charges = await prisma.ledgerEntry.findMany({ where: { jobId: job.id, kind: "CHARGE" } });
+    expect(charges.map((entry) => [entry.mechanism, entry.runId])).toEqual([["gaussian-label-set", "labelset-1"]]);
+    expect(charges.reduce((sum, entry) => sum + entry.delta, 0)).toBeCloseTo(1e-6, 15);
+  });
+
   it("charges a run that started over in addition to the runs before it, never instead", async () => {
     const job = await seedJob(prisma, { epsilon: 3 });
     const privacy = (seq: number, runId: string, epsilon: number, delta: number, attempt = 1) =>
