@@ -13,9 +13,7 @@ On one GPU (QLoRA needs CUDA)::
     CUDA_VISIBLE_DEVICES=0 DPSYNTH_DEVICE=cuda uv run python -m dpsynth_trainer train \\
         --spec spec.json --data train.csv --out runs/job_1
 
-Several GPUs under `torchrun` are NOT implemented yet: a job runs on one device per trainer process, and the
-DESIGN's multi-GPU path (Opacus' DPDDP with a distributed Poisson sampler) is still to be written. Scale out by
-running one trainer per GPU on the queue (`TRAINER_CONCURRENCY`).
+A job runs on one device: scale out with one trainer per GPU on the queue (`python -m dpsynth_trainer worker`).
 
 The run writes `<out>/events.jsonl` (contract trainer events), `<out>/checkpoints/`, `<out>/model/` (the LoRA
 adapter or the full model, with its tokenizer) and `<out>/training-summary.json`. Touch `<out>/CANCEL` (or

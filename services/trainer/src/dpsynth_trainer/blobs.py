@@ -156,12 +156,3 @@ def upload(path: Path, uri: str) -> BlobInfo:
     else:
         raise InternalError(f"Unsupported blob URI scheme '{scheme}' for an artifact.")
     return BlobInfo(uri, size, sha256)
-
-
-def upload_tree(directory: Path, uri_prefix: str) -> list[BlobInfo]:
-    """Upload every file under `directory` beneath `uri_prefix`, keeping relative paths."""
-    return [
-        upload(path, join_uri(uri_prefix, path.relative_to(directory).as_posix()))
-        for path in sorted(directory.rglob("*"))
-        if path.is_file()
-    ]

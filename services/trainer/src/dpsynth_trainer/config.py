@@ -68,10 +68,6 @@ class TrainerSettings(BaseSettings):
         """Where converted and downloaded models are kept (`$DPSYNTH_HOME/models` unless set)."""
         return self.DPSYNTH_MODEL_CACHE or self.DPSYNTH_HOME / "models"
 
-    @property
-    def blob_store_url(self) -> str:
-        return self.BLOB_STORE_URL or (self.DPSYNTH_HOME / "blobs").as_uri()
-
 
 def load_settings() -> TrainerSettings:
     """Read the environment; a bad variable raises `BadInputError` naming it and the rule, not its value."""

@@ -125,7 +125,8 @@ def train(
     progress = store.read_progress()
     if progress is not None and not resume:
         raise BadInputError(
-            f"{out_dir} already holds a started training run; resume it (--resume) or use a new output "
+            # Users read this message: it names no path of the server's.
+            "The output directory already holds a started training run; resume it (--resume) or use a new output "
             "directory. Starting it over would spend its privacy budget twice."
         )
     budget = training_budget(spec.privacy, len(rows.rows))
