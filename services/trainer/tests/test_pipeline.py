@@ -336,3 +336,22 @@ def test_the_label_set_release_is_charged_once_and_training_gets_the_rest(dp_lab
     mechanisms = {m["mechanism"]: m for m in report["privacy"]["mechanisms"]}
     assert mechanisms["gaussian-label-set"] == {"mechanism": "gaussian-label-set", "epsilon": 1.0, "delta": 1e-6}
     assert "released with differential privacy" in report["privacy"]["statement"]
+
+
+def test_a_model_that_cannot_load_spends_no_label_budget(tmp_path):
+    """The model is loaded before the DP label counts are released: a load failure wastes no epsilon."""
+    from dpsynth_trainer.config import TrainerSettings
+    from dpsynth_trainer.errors import TrainerError
+    from dpsynth_trainer.events import EventEmitter
+
+    _, _, train, _ = write_splits(tmp_path)
+    out = tmp_path / "out"
+    spec = make_spec(tmp_path, out, len(train), model={"id": str(tmp_path / "no-such-model")})
+    settings = TrainerSettings(DPSYNTH_HOME=tmp_path / "home", DPSYNTH_MODEL_CACHE=tmp_path / "models")
+    events_file = tmp_path / "events.jsonl"
+    emitter = EventEmitter.to_jsonl(events_file, job_id=spec.jobId, attempt=1)
+    with pytest.raises(TrainerError):
+        pipeline.run_job(spec, emitter, settings=settings)
+    events = [json.loads(line) for line in events_file.read_text(encoding="utf-8").splitlines()]
+    assert not [e for e in events if e["type"] == "privacy"]
+    assert not (out / "label-mix.json").exists()

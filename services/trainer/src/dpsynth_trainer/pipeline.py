@@ -1,4 +1,4 @@
-"""One job end to end: loading -> (DP label counts) -> training -> sampling -> evaluating -> done.
+"""One job end to end: loading (the model, then the label release) -> training -> sampling -> evaluating -> done.
 
 Without Redis, from a terminal::
 
@@ -39,7 +39,7 @@ from .records import RowFormat
 from .releases import ReleaseLog
 from .report import CurvePoint, build_report, headline_metrics, render_html
 from .sampling import SamplingConfig, SamplingResult, generate_rows, write_synthetic_csv
-from .training import CancelWatch, select_device, train, training_budget
+from .training import CancelWatch, load_for_training, select_device, train, training_budget
 from .training.precision import compute_dtype
 
 ARTIFACTS = ("synthetic.csv", "report.json", "report.html")
@@ -90,15 +90,14 @@ class ResolvedLabels:
     label_set: LabelSetRelease | None
 
 
-def resolve_label_set(spec: JobSpec, emitter: EventEmitter, releases: ReleaseLog) -> ResolvedLabels:
+def resolve_label_set(
+    spec: JobSpec, train_rows: TrainingRows, emitter: EventEmitter, releases: ReleaseLog
+) -> ResolvedLabels:
     """The declared label set, or the one released with DP; either way released (and charged) once per job.
 
     With a DP label set, the rows of labels under the threshold are read only by the release itself: the returned
     spec names the released labels, so training, prompts, sampling, the holdout and the report see nothing else.
     """
-    train_rows = read_split(spec.data.trainUri, spec)
-    # A budget that cannot work fails here, before the label release spends any of it.
-    training_budget(spec.privacy, len(train_rows.rows))
     labels = [row.label for row in train_rows.rows]
     if spec.data.labelSource != "dp-histogram":
         mix, note = release_label_mix_once(spec, labels, label_values(spec.data), emitter, releases)
@@ -333,7 +332,11 @@ def run_job(
     work_dir.mkdir(parents=True, exist_ok=True)
     emitter.stage("loading")
     releases = ReleaseLog(spec.outputUri)
-    resolved = resolve_label_set(spec, emitter, releases)
+    train_rows = read_split(spec.data.trainUri, spec)
+    # A budget that cannot work, or a model that cannot load, fails here, before the label release spends any of it.
+    training_budget(spec.privacy, len(train_rows.rows))
+    loaded = load_for_training(spec, settings)
+    resolved = resolve_label_set(spec, train_rows, emitter, releases)
     spec, train_rows, mix, mix_note = resolved.spec, resolved.train_rows, resolved.mix, resolved.note
 
     recorder = _CurveRecorder(emitter, work_dir / CURVE_FILE)
@@ -346,6 +349,7 @@ def run_job(
         settings=settings,
         cancel=_CancelEither(work_dir, cancel_check),
         releases=releases,
+        loaded=loaded,
     )
 
     emitter.stage("sampling")

@@ -2,13 +2,14 @@
 
 from .budget import TrainingBudget, default_delta, training_budget
 from .cancel import CancelWatch
-from .loop import TrainingResult, select_device, train
+from .loop import TrainingResult, load_for_training, select_device, train
 
 __all__ = [
     "CancelWatch",
     "TrainingBudget",
     "TrainingResult",
     "default_delta",
+    "load_for_training",
     "select_device",
     "train",
     "training_budget",

@@ -42,6 +42,7 @@ from ..data import TrainingRows
 from ..errors import BadInputError, CancelledError, OutOfMemoryError
 from ..events import EventEmitter
 from ..models import (
+    LoadedModel,
     apply_finetune,
     create_model,
     max_positions,
@@ -96,6 +97,28 @@ def _entropy_generator(device: torch.device) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(secrets.randbits(63))
 
 
+def load_for_training(spec: JobSpec, settings: TrainerSettings) -> LoadedModel:
+    """The base model and tokenizer, seeded as training seeds them, checked against `training.maxSeqLen`.
+
+    The pipeline loads it before the job's label release, so a model that cannot load spends no privacy budget.
+    """
+    device = select_device(settings.DPSYNTH_DEVICE)
+    register_grad_samplers()
+    seed_everything(spec.training.seed)
+    loaded = create_model(
+        spec.model,
+        cache_dir=settings.model_cache,
+        device=device,
+        quantization_config=quantization_config_for(spec.model, device),
+    )
+    limit = max_positions(loaded.model)
+    if limit is not None and spec.training.maxSeqLen > limit:
+        raise BadInputError(
+            f"training.maxSeqLen {spec.training.maxSeqLen} exceeds the {limit} positions model '{spec.model.id}' has."
+        )
+    return loaded
+
+
 def train(
     spec: JobSpec,
     rows: TrainingRows,
@@ -108,6 +131,7 @@ def train(
     noise_multiplier: float | None = None,
     show_progress: bool | None = None,
     releases: ReleaseLog | None = None,
+    loaded: LoadedModel | None = None,
 ) -> TrainingResult:
     """Fine-tune `spec.model` on `rows` (the training split only) within the job's training budget.
 
@@ -117,6 +141,7 @@ def train(
     `noise_multiplier` fixes the noise instead of calibrating it (benchmarks, accounting tests); the guard
     still stops the run at the approved epsilon. `releases` is the job's release log (default: beside the
     checkpoints); a run that starts over after earlier runs of the job composes its accounting with theirs.
+    `loaded` is the model `load_for_training` loaded for this spec (default: loaded here).
     """
     settings = settings or load_settings()
     out_dir = Path(out_dir)
@@ -146,20 +171,7 @@ def train(
             "is calibrated to the rows actually trained on.",
         )
     device = select_device(settings.DPSYNTH_DEVICE)
-    register_grad_samplers()
-    seed_everything(spec.training.seed)
-
-    loaded = create_model(
-        spec.model,
-        cache_dir=settings.model_cache,
-        device=device,
-        quantization_config=quantization_config_for(spec.model, device),
-    )
-    limit = max_positions(loaded.model)
-    if limit is not None and spec.training.maxSeqLen > limit:
-        raise BadInputError(
-            f"training.maxSeqLen {spec.training.maxSeqLen} exceeds the {limit} positions model '{spec.model.id}' has."
-        )
+    loaded = loaded or load_for_training(spec, settings)
     model = apply_finetune(loaded.model, spec.model)
     model.train()
     encoded = RowFormat.for_spec(spec, loaded.tokenizer).encode_rows(rows.rows, max_seq_len=spec.training.maxSeqLen)
