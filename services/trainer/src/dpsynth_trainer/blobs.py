@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from .errors import BadInputError, InternalError
+from .files import atomic_file, write_atomically
 
 
 @dataclass(frozen=True)
@@ -111,12 +112,7 @@ def write_bytes(uri: str, data: bytes) -> None:
     if scheme == "file":
         target = local_path(uri)
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial")
-        with open(partial, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
+        write_atomically(target, data)
     elif scheme == "s3":
         bucket, key = _s3_location(uri)
         _s3_client().put_object(Bucket=bucket, Key=key, Body=data)
@@ -147,9 +143,8 @@ def upload(path: Path, uri: str) -> BlobInfo:
         target = local_path(uri)
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.resolve() != Path(path).resolve():
-            partial = target.with_name(f".{target.name}.partial")
-            shutil.copyfile(path, partial)
-            os.replace(partial, target)
+            with open(path, "rb") as source, atomic_file(target) as handle:
+                shutil.copyfileobj(source, handle)
     elif scheme == "s3":
         bucket, key = _s3_location(uri)
         _s3_client().upload_file(str(path), bucket, key)

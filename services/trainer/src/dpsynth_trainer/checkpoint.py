@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .files import atomic_file, write_atomically
 from .releases import ReleaseLog, RunRecord
 
 CHECKPOINT_DIR = "checkpoints"
@@ -71,22 +72,6 @@ class Progress:
 
 def new_run_id() -> str:
     return f"run-{secrets.token_hex(6)}"
-
-
-def _private_file(path: Path):
-    """A file only the trainer's user can read or write (0600), whatever the umask."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    return os.fdopen(fd, "wb")
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    with _private_file(partial) as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, path)
 
 
 class CheckpointStore:
@@ -130,7 +115,7 @@ class CheckpointStore:
         assert self.run_id is not None, "read_progress or start_new_run first"
         self._ensure_directory()
         body = json.dumps({"runId": self.run_id, "plan": asdict(plan), "startedStep": step}, indent=2).encode()
-        _write_atomically(self.directory / PROGRESS_FILE, body)
+        write_atomically(self.directory / PROGRESS_FILE, body, private=True)
         self.releases.record_run(
             RunRecord(
                 runId=self.run_id,
@@ -143,12 +128,8 @@ class CheckpointStore:
 
     def save(self, state: dict[str, Any]) -> None:
         self._ensure_directory()
-        partial = self.directory / f".{STATE_FILE}.partial"
-        with _private_file(partial) as handle:
+        with atomic_file(self.directory / STATE_FILE, private=True) as handle:
             torch.save(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, self.directory / STATE_FILE)
 
     def load(self) -> dict[str, Any] | None:
         path = self.directory / STATE_FILE

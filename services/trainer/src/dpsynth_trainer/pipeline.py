@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from .errors import NoRowsError
 from .evaluation import Rows, evaluate
 from .evaluation.membership import membership_attack_auc
 from .events import EventEmitter
+from .files import write_atomically
 from .label_counts import LabelMix, allocate_rows, release_label_mix_once
 from .label_set import LabelSetRelease, mix_from_release, release_label_set_once, with_released_labels
 from .models import create_model
@@ -161,12 +161,6 @@ def read_curve(path: Path) -> list[CurvePoint]:
             continue  # a line cut short by a kill
         by_step[point.step] = point
     return [by_step[step] for step in sorted(by_step)]
-
-
-def _write_json(path: Path, data: Any) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    os.replace(partial, path)
 
 
 def sampling_config(spec: JobSpec) -> SamplingConfig:
@@ -315,7 +309,7 @@ def sampling_warnings(sampled: SamplingResult) -> list[str]:
 
 
 def write_report(report: dict[str, Any], directory: Path) -> None:
-    _write_json(directory / "report.json", report)
+    write_atomically(directory / "report.json", json.dumps(report, indent=2).encode())
     (directory / "report.html").write_text(render_html(report), encoding="utf-8")
 
 
