@@ -24,7 +24,7 @@ from bullmq import Queue
 from dpsynth_trainer.config import TrainerSettings
 from dpsynth_trainer.contract import constants
 from dpsynth_trainer.errors import BadInputError, BudgetExceededError, CancelledError, OutOfMemoryError
-from dpsynth_trainer.worker import TrainingWorker, WorkerSettings, parse_payload
+from dpsynth_trainer.worker import TrainingWorker, parse_payload
 
 FIXTURES = Path(__file__).resolve().parents[3] / "packages" / "contracts" / "fixtures"
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -91,8 +91,7 @@ class Harness:
     def __init__(self, run_job: Any, *, prefix: str | None = None) -> None:
         assert REDIS_URL
         self.prefix = prefix or f"test-{uuid.uuid4().hex[:10]}"
-        self.settings = TrainerSettings()
-        self.queue_settings = WorkerSettings(
+        self.settings = TrainerSettings(
             REDIS_URL=REDIS_URL,
             DPSYNTH_QUEUE_PREFIX=self.prefix,
             DPSYNTH_LOCK_DURATION_MS=5_000,
@@ -102,7 +101,7 @@ class Harness:
         self.redis = redis.Redis.from_url(REDIS_URL, decode_responses=True)
 
     def trainer(self) -> TrainingWorker:
-        return TrainingWorker(settings=self.settings, queue_settings=self.queue_settings, run_job=self.run_job)
+        return TrainingWorker(settings=self.settings, run_job=self.run_job)
 
     def queue(self) -> Queue:
         return Queue(constants().queue_name, {"connection": REDIS_URL, "prefix": self.prefix})

@@ -17,7 +17,7 @@ A job runs on one device: scale out with one trainer per GPU on the queue (`pyth
 
 The run writes `<out>/events.jsonl` (contract trainer events), `<out>/checkpoints/`, `<out>/model/` (the LoRA
 adapter or the full model, with its tokenizer) and `<out>/training-summary.json`. Touch `<out>/CANCEL` (or
-set the Redis key dpsynth:cancel:<jobId> when REDIS_URL is set) to stop after the current step.
+set the job's Redis cancel key, `contract.cancel_key`, when REDIS_URL is set) to stop after the current step.
 """
 
 import os

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .contract import constants
 from .errors import BadInputError
 
 _REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -35,6 +36,16 @@ class TrainerSettings(BaseSettings):
     DPSYNTH_WORK_DIR: Path | None = None
     DPSYNTH_DEVICE: Literal["auto", "cpu", "cuda"] = "auto"
     TRAINER_CONCURRENCY: int = Field(default=1, ge=1, le=64)
+    # The queue worker's settings. Every trainer on a queue should use the same lock and stalled settings: the
+    # stalled check of any one of them decides when a dead trainer's job goes back to the queue. Tests shorten them.
+    #: BullMQ key prefix; the contract's (`dpsynth`) unless a deployment or a test file gives its own.
+    DPSYNTH_QUEUE_PREFIX: str | None = None
+    #: How long a job's lock lives without renewal: a dead trainer's job is seen as stalled after this.
+    DPSYNTH_LOCK_DURATION_MS: int = Field(default=60_000, ge=1_000)
+    #: How often this worker looks for stalled jobs.
+    DPSYNTH_STALLED_INTERVAL_MS: int = Field(default=30_000, ge=500)
+    #: Restarts of a stalled job before BullMQ fails it (a job that kills its trainer every time).
+    DPSYNTH_MAX_STALLED_COUNT: int = Field(default=2, ge=0)
 
     @field_validator("REDIS_URL")
     @classmethod
@@ -62,6 +73,10 @@ class TrainerSettings(BaseSettings):
         """Where local model directories may be (symlinks resolved): DPSYNTH_MODEL_ROOTS and the model cache."""
         given = [Path(part) for part in (self.DPSYNTH_MODEL_ROOTS or "").split(os.pathsep) if part]
         return tuple(dict.fromkeys(root.resolve() for root in [self.model_cache, *given]))
+
+    @property
+    def queue_prefix(self) -> str:
+        return self.DPSYNTH_QUEUE_PREFIX or constants().queue_prefix
 
     @property
     def model_cache(self) -> Path:

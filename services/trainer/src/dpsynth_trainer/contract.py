@@ -202,6 +202,11 @@ def constants() -> Constants:
     )
 
 
+def cancel_key(job_id: str) -> str:
+    """The Redis key the control plane sets to cancel a job (its prefix from `constants.json`)."""
+    return f"{constants().cancel_prefix}{job_id}"
+
+
 @cache
 def catalog() -> dict[str, CatalogModel]:
     """The model catalog by key (`catalog.json`)."""

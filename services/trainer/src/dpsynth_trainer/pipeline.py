@@ -109,17 +109,6 @@ def resolve_label_set(
     )
 
 
-class _CancelEither(CancelWatch):
-    """The training loop's cancel watch (CANCEL file) or the caller's check (Redis key, SIGTERM)."""
-
-    def __init__(self, work_dir: Path, cancel_check: Callable[[], bool]) -> None:
-        super().__init__(work_dir)
-        self.cancel_check = cancel_check
-
-    def requested(self) -> bool:
-        return super().requested() or self.cancel_check()
-
-
 class _CurveRecorder:
     """Passes every event on, and keeps (step, epsilon, loss) of each training step for the report.
 
@@ -341,7 +330,7 @@ def run_job(
         recorder,
         resume=resume,
         settings=settings,
-        cancel=_CancelEither(work_dir, cancel_check),
+        cancel=CancelWatch(work_dir, also=cancel_check),
         releases=releases,
         loaded=loaded,
     )

@@ -8,8 +8,8 @@ Run one per GPU (TRAINER_CONCURRENCY jobs at a time, 1 by default)::
 For each job: the payload is validated against `job-spec.schema.json` (a bad one fails at once, unrecoverably,
 with an `error` event, before any GPU time); the pipeline runs in a thread, so the event loop keeps renewing
 the job's BullMQ lock however long a step takes; events go to the Redis stream `dpsynth:events:<jobId>`; the
-pipeline polls `dpsynth:cancel:<jobId>` between logical steps; an attempt after the first (a retry, or a
-restart after a trainer died and BullMQ found the job stalled) resumes from the job's checkpoint.
+pipeline polls the job's cancel key (`contract.cancel_key`) between logical steps; an attempt after the first (a
+retry, or a restart after a trainer died and BullMQ found the job stalled) resumes from the job's checkpoint.
 
 Errors: a non-retryable `TrainerError` (or a retryable one on the last attempt) ends the job: a final `error`
 event with the owner-facing message, then `UnrecoverableError`. A retryable one with attempts left is re-raised
@@ -34,40 +34,14 @@ from typing import Any, NoReturn, Protocol
 import redis
 from bullmq import Job, Worker
 from bullmq.custom_errors import DelayedError, UnrecoverableError
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .config import TrainerSettings, load_settings
-from .contract import JobSpec, constants, parse_job_spec
+from .contract import JobSpec, cancel_key, constants, parse_job_spec
 from .errors import BadInputError, CancelledError, InternalError, TrainerError
 from .events import EventEmitter, RedisSeqCounter, RedisStreamSink
 from .model_references import check_spec_references
 
 log = logging.getLogger("dpsynth_trainer.worker")
-
-
-class WorkerSettings(BaseSettings):
-    """Queue settings of a trainer process, on top of `TrainerSettings`.
-
-    Every trainer on a queue should use the same lock and stalled settings: the stalled check of any one of
-    them decides when a dead trainer's job goes back to the queue. Tests shorten them.
-    """
-
-    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
-
-    REDIS_URL: str
-    #: BullMQ key prefix; the contract's (`dpsynth`) unless a deployment or a test file gives its own.
-    DPSYNTH_QUEUE_PREFIX: str | None = None
-    #: How long a job's lock lives without renewal: a dead trainer's job is seen as stalled after this.
-    DPSYNTH_LOCK_DURATION_MS: int = Field(default=60_000, ge=1_000)
-    #: How often this worker looks for stalled jobs.
-    DPSYNTH_STALLED_INTERVAL_MS: int = Field(default=30_000, ge=500)
-    #: Restarts of a stalled job before BullMQ fails it (a job that kills its trainer every time).
-    DPSYNTH_MAX_STALLED_COUNT: int = Field(default=2, ge=0)
-
-    @property
-    def queue_prefix(self) -> str:
-        return self.DPSYNTH_QUEUE_PREFIX or constants().queue_prefix
 
 
 class RunJob(Protocol):
@@ -124,25 +98,26 @@ class TrainingWorker:
         self,
         *,
         settings: TrainerSettings,
-        queue_settings: WorkerSettings,
         run_job: RunJob | None = None,
     ) -> None:
+        if settings.REDIS_URL is None:
+            raise BadInputError("Invalid trainer worker configuration: REDIS_URL: Field required.")
         self.settings = settings
-        self.queue_settings = queue_settings
+        self.redis_url = settings.REDIS_URL
         self._run_job = run_job
-        self.redis = redis.Redis.from_url(queue_settings.REDIS_URL)
+        self.redis = redis.Redis.from_url(self.redis_url)
         #: Set on SIGTERM; the pipeline's cancel check reads it between steps.
         self.stopping = threading.Event()
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.worker: Worker | None = None
 
     def start(self) -> Worker:
-        qs = self.queue_settings
+        qs = self.settings
         self.worker = Worker(
             constants().queue_name,
             self.process,
             {
-                "connection": qs.REDIS_URL,
+                "connection": self.redis_url,
                 "prefix": qs.queue_prefix,
                 "concurrency": self.settings.TRAINER_CONCURRENCY,
                 "lockDuration": qs.DPSYNTH_LOCK_DURATION_MS,
@@ -165,7 +140,7 @@ class TrainingWorker:
         )
 
     def cancel_requested(self, job_id: str) -> bool:
-        return bool(self.redis.exists(f"{constants().cancel_prefix}{job_id}"))
+        return bool(self.redis.exists(cancel_key(job_id)))
 
     async def process(self, job: Job, token: str) -> dict[str, Any]:
         job_id = str(job.id)
@@ -259,7 +234,7 @@ class TrainingWorker:
         log.info(
             "trainer worker listening on queue %s (prefix %s, concurrency %d)",
             constants().queue_name,
-            self.queue_settings.queue_prefix,
+            self.settings.queue_prefix,
             self.settings.TRAINER_CONCURRENCY,
         )
         await closed.wait()
@@ -267,19 +242,11 @@ class TrainingWorker:
         log.info("trainer worker stopped")
 
 
-def load_worker_settings() -> WorkerSettings:
-    try:
-        return WorkerSettings()  # type: ignore[call-arg] - read from the environment
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
-        raise BadInputError(f"Invalid trainer worker configuration: {problems}.") from None
-
-
 def main() -> int:
     """`python -m dpsynth_trainer worker`: exits 0 after a clean shutdown, returns 2 on bad configuration."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        worker = TrainingWorker(settings=load_settings(), queue_settings=load_worker_settings())
+        worker = TrainingWorker(settings=load_settings())
     except BadInputError as exc:
         print(exc.message, file=sys.stderr)
         return 2
