@@ -1,9 +1,9 @@
 """Adapter: the trainer's own training objects for one configuration, and one logical step on fixed batches.
 
 Everything that decides what a step costs comes from `dpsynth_trainer`: the job-spec contract, the model
-registry (`create_model`), `apply_finetune` (LoRA, its last layers, or full), Opacus' grad samplers
-(`register_grad_samplers`), row encoding (`RowFormat`), `make_trainable`, the one place where a private and a
-non-private run differ, and `physical_pass`, the loop's own forward and backward under the run's precision.
+registry (`create_model`), Opacus' grad samplers (`register_grad_samplers`), `build_trainable` (the adapter, row
+encoding and `make_trainable`, the one place where a private and a non-private run differ, exactly as `train`
+builds them), and `physical_pass`, the loop's own forward and backward under the run's precision.
 What this file adds is BatchMemoryManager's skip signals, on fixed batches of exactly `seq_len` tokens, because
 Poisson-sampled batches vary in size from step to step, which would drown the difference being measured.
 """
@@ -19,15 +19,14 @@ import torch
 from dpsynth_trainer.contract import constants, parse_job_spec
 from dpsynth_trainer.data import Row
 from dpsynth_trainer.errors import BadInputError
-from dpsynth_trainer.models import apply_finetune, create_model, register_grad_samplers
-from dpsynth_trainer.records import RowFormat
-from dpsynth_trainer.training.batches import SequenceDataset, make_collate
+from dpsynth_trainer.models import create_model, register_grad_samplers
+from dpsynth_trainer.training.batches import SequenceDataset
 from dpsynth_trainer.training.budget import training_budget
+from dpsynth_trainer.training.build import build_trainable
 from dpsynth_trainer.training.loop import seed_everything
 from dpsynth_trainer.training.precision import compute_dtype
-from dpsynth_trainer.training.privacy import Trainable, make_trainable
+from dpsynth_trainer.training.privacy import Trainable
 from dpsynth_trainer.training.step import physical_pass
-from torch.utils.data import DataLoader
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 LABELS = ("fresh", "rotten")
@@ -135,27 +134,20 @@ def build(config: StepConfig, rows: list[Row], *, device: torch.device, cache_di
     register_grad_samplers()
     seed_everything(spec.training.seed)
     loaded = create_model(spec.model, cache_dir=cache_dir, device=device)
-    model = apply_finetune(loaded.model, spec.model)
-    model.train()
-    encoded = RowFormat.for_spec(spec, loaded.tokenizer).encode_rows(rows, max_seq_len=config.seq_len)
-    collate = make_collate(loaded.tokenizer.pad_token_id)
-    loader = DataLoader(SequenceDataset(encoded), batch_size=config.logical_batch, collate_fn=collate)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=spec.training.learningRate)
     try:
-        trainable = make_trainable(
-            model=model,
-            optimizer=optimizer,
-            data_loader=loader,
+        built = build_trainable(
+            spec,
+            rows,
+            loaded,
             budget=training_budget(spec.privacy, len(rows)),
-            privacy=spec.privacy,
-            epochs=spec.training.epochs,
             noise_generator=torch.Generator(device=device).manual_seed(0),
             noise_multiplier=FIXED_NOISE_MULTIPLIER,
             accountant_mechanism="rdp",
         )
     except BadInputError as exc:
         raise NotApplicable(str(exc)) from None
+    trainable, encoded, collate = built.trainable, built.encoded, built.collate
+    params = [p for p in built.model.parameters() if p.requires_grad]
     input_ids, attention, labels = collate([SequenceDataset(encoded)[i] for i in range(config.logical_batch)])
     chunks = [
         tuple(t[start : start + config.physical_batch].to(device) for t in (input_ids, attention, labels))

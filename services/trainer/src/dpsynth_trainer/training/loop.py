@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 import torch
 from opacus.utils.batch_memory_manager import BatchMemoryManager
-from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from ..checkpoint import (
@@ -43,21 +42,20 @@ from ..errors import BadInputError, CancelledError, OutOfMemoryError
 from ..events import EventEmitter
 from ..models import (
     LoadedModel,
-    apply_finetune,
     create_model,
     max_positions,
     quantization_config_for,
     register_grad_samplers,
     save_trained_model,
 )
-from ..records import RowFormat
 from ..releases import ReleaseLog
 from .accounting import BudgetGuard, PrivacyMeter
-from .batches import SequenceDataset, length_grouped, make_collate
+from .batches import length_grouped
 from .budget import TrainingBudget, training_budget
+from .build import build_trainable
 from .cancel import CancelWatch
 from .precision import compute_dtype
-from .privacy import Trainable, completed_logical_step, make_trainable
+from .privacy import Trainable, completed_logical_step
 from .runs import RunAccounts
 from .step import physical_pass
 
@@ -172,36 +170,25 @@ def train(
         )
     device = select_device(settings.DPSYNTH_DEVICE)
     loaded = loaded or load_for_training(spec, settings)
-    model = apply_finetune(loaded.model, spec.model)
-    model.train()
-    encoded = RowFormat.for_spec(spec, loaded.tokenizer).encode_rows(rows.rows, max_seq_len=spec.training.maxSeqLen)
+    sampler_rng, noise_rng = _entropy_generator(torch.device("cpu")), _entropy_generator(device)
+    built = build_trainable(
+        spec,
+        rows.rows,
+        loaded,
+        budget=budget,
+        noise_generator=noise_rng,
+        sampler_generator=sampler_rng,
+        noise_multiplier=progress.plan.noiseMultiplier if progress else noise_multiplier,
+        accountant_mechanism=progress.plan.accountant if progress else None,
+        prior_history=run.prior_history,
+    )
+    model, trainable, encoded = built.model, built.trainable, built.encoded
     if encoded.truncated:
         emitter.log(
             "warning",
             f"{encoded.truncated} of {len(rows.rows)} rows were longer than maxSeqLen={spec.training.maxSeqLen} "
             "tokens and were truncated.",
         )
-
-    sampler_rng, noise_rng = _entropy_generator(torch.device("cpu")), _entropy_generator(device)
-    data_loader = DataLoader(
-        SequenceDataset(encoded),
-        batch_size=min(spec.training.logicalBatchSize, len(encoded.input_ids)),
-        collate_fn=make_collate(loaded.tokenizer.pad_token_id),
-        generator=sampler_rng,
-    )
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=spec.training.learningRate)
-    trainable = make_trainable(
-        model=model,
-        optimizer=optimizer,
-        data_loader=data_loader,
-        budget=budget,
-        privacy=spec.privacy,
-        epochs=spec.training.epochs,
-        noise_generator=noise_rng,
-        noise_multiplier=progress.plan.noiseMultiplier if progress else noise_multiplier,
-        accountant_mechanism=progress.plan.accountant if progress else None,
-        prior_history=run.prior_history,
-    )
     trainable.loader = length_grouped(trainable.loader, [len(ids) for ids in encoded.input_ids])
     if trainable.accountant is not None:
         trainable.accountant.history = list(run.prior_history)  # a checkpoint's history (which has them) replaces it
