@@ -131,9 +131,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from .label_counts import LabelMix
     from .label_set import require_declared
     from .models import load_trained_model
-    from .pipeline import CURVE_FILE, evaluate_and_report, read_curve, read_split, write_report
+    from .pipeline import evaluate_and_report, read_split, write_report
     from .records import RowFormat
     from .releases import LABEL_MIX_FILE
+    from .report import CURVE_FILE, read_curve
     from .sampling import SamplingResult, SyntheticRow
     from .training import select_device
 

@@ -37,13 +37,12 @@ from .label_set import LabelSetRelease, mix_from_release, release_label_set_once
 from .models import create_model
 from .records import RowFormat
 from .releases import ReleaseLog
-from .report import CurvePoint, build_report, headline_metrics, render_html
+from .report import CURVE_FILE, CurvePoint, CurveRecorder, build_report, headline_metrics, render_html
 from .sampling import SamplingConfig, SamplingResult, generate_rows, write_synthetic_csv
 from .training import CancelWatch, load_for_training, select_device, train, training_budget
 from .training.precision import compute_dtype
 
 ARTIFACTS = ("synthetic.csv", "report.json", "report.html")
-CURVE_FILE = "curve.jsonl"
 
 
 @dataclass(frozen=True)
@@ -107,49 +106,6 @@ def resolve_label_set(
     return ResolvedLabels(
         released, read_split(spec.data.trainUri, released), mix_from_release(released, release), None, release
     )
-
-
-class _CurveRecorder:
-    """Passes every event on, and keeps (step, epsilon, loss) of each training step for the report.
-
-    The points are appended to a file in the work directory, so a resumed run's report still has the steps
-    an earlier attempt took.
-    """
-
-    def __init__(self, emitter: EventEmitter, path: Path) -> None:
-        self._emitter = emitter
-        self._path = path
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._emitter, name)
-
-    def metric(self, *, step: int, epoch: float, values: dict[str, float]) -> None:
-        self._emitter.metric(step=step, epoch=epoch, values=values)
-        if "train/loss" in values:
-            point = {
-                "step": step,
-                "epsilon": values.get("privacy/epsilon"),
-                "loss": values["train/loss"],
-            }
-            with open(self._path, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps(point) + "\n")
-
-    def points(self) -> list[CurvePoint]:
-        return read_curve(self._path)
-
-
-def read_curve(path: Path) -> list[CurvePoint]:
-    """The recorded training curve, one point per step (a step re-run after a crash replaces the lost one)."""
-    if not path.exists():
-        return []
-    by_step: dict[int, CurvePoint] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            point = CurvePoint(**json.loads(line))
-        except (ValueError, TypeError):
-            continue  # a line cut short by a kill
-        by_step[point.step] = point
-    return [by_step[step] for step in sorted(by_step)]
 
 
 def sampling_config(spec: JobSpec) -> SamplingConfig:
@@ -322,7 +278,7 @@ def run_job(
     resolved = resolve_label_set(spec, train_rows, emitter, releases)
     spec, train_rows, mix, mix_note = resolved.spec, resolved.train_rows, resolved.mix, resolved.note
 
-    recorder = _CurveRecorder(emitter, work_dir / CURVE_FILE)
+    recorder = CurveRecorder(emitter, work_dir / CURVE_FILE)
     trained = train(
         spec,
         train_rows,

@@ -1,6 +1,15 @@
 """The evaluation report: `report.json` (the contract) and `report.html` (rendered from it)."""
 
 from dpsynth_trainer.report.build import CurvePoint, build_report, headline_metrics
+from dpsynth_trainer.report.curve import CURVE_FILE, CurveRecorder, read_curve
 from dpsynth_trainer.report.html import render_html
 
-__all__ = ["CurvePoint", "build_report", "headline_metrics", "render_html"]
+__all__ = [
+    "CURVE_FILE",
+    "CurvePoint",
+    "CurveRecorder",
+    "build_report",
+    "headline_metrics",
+    "read_curve",
+    "render_html",
+]
