@@ -314,6 +314,8 @@ def test_a_label_under_the_threshold_reaches_no_output(dp_label_run):
     out = dp_label_run["out"]
     for name in ("synthetic.csv", "report.json", "report.html", "events.jsonl", "label-set.json"):
         assert RARE_LABEL not in (out / name).read_text(encoding="utf-8"), name
+    # Nor does any message count its rows (the spec's row count is that of the released labels).
+    assert "training rows but the data has" not in (out / "events.jsonl").read_text(encoding="utf-8")
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["data"]["labels"] == ["fresh", "rotten"]
     assert set(report["prompt"]["examples"]) == {"fresh", "rotten"}

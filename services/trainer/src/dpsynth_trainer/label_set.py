@@ -116,10 +116,15 @@ def mix_from_release(spec: JobSpec, release: LabelSetRelease) -> LabelMix:
     return LabelMix(normalise(release.noisy_counts), "dp-label-set", noisy_counts=dict(release.noisy_counts))
 
 
-def with_released_labels(spec: JobSpec, release: LabelSetRelease) -> JobSpec:
-    """The spec with the released labels as its label set (each described by its value: nobody wrote words)."""
+def with_released_labels(spec: JobSpec, release: LabelSetRelease, *, train_rows: int | None = None) -> JobSpec:
+    """The spec with the released labels as its label set (each described by its value: nobody wrote words).
+
+    `train_rows`, the rows of released labels, replaces `data.trainRows`, so no later message compares it with the
+    count of every row (their difference would count the rows of labels under the threshold).
+    """
     labels = [LabelSpec(value=label, description=label) for label in release.labels]
-    return spec.model_copy(update={"data": spec.data.model_copy(update={"labels": labels})})
+    data = {"labels": labels, **({"trainRows": train_rows} if train_rows is not None else {})}
+    return spec.model_copy(update={"data": spec.data.model_copy(update=data)})
 
 
 def require_declared(spec: JobSpec, command: str) -> None:

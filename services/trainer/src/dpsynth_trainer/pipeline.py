@@ -102,10 +102,10 @@ def resolve_label_set(
         mix, note = release_label_mix_once(spec, labels, label_values(spec.data), emitter, releases)
         return ResolvedLabels(spec, train_rows, mix, note, None)
     release = release_label_set_once(spec, labels, emitter, releases)
-    released = with_released_labels(spec, release)
-    return ResolvedLabels(
-        released, read_split(spec.data.trainUri, released), mix_from_release(released, release), None, release
-    )
+    released_rows = read_split(spec.data.trainUri, with_released_labels(spec, release))
+    released = with_released_labels(spec, release, train_rows=len(released_rows.rows))
+    mix = mix_from_release(released, release)
+    return ResolvedLabels(released, released_rows, mix, None, release)
 
 
 def sampling_config(spec: JobSpec) -> SamplingConfig:
