@@ -210,11 +210,13 @@ function SchemaRows({ spec }: { spec: TJobWire["spec"] }) {
     <>
       <dt>Labels</dt>
       <dd>
-        {stored.data.labels.map((label) => (
-          <span key={label.value} style={{ display: "block" }}>
-            <span className="mono">{label.value}</span>: {label.description}
-          </span>
-        ))}
+        {stored.data.labelSource === "dp-histogram"
+          ? `Found with differential privacy when the job ran (ε ${formatEpsilon(stored.privacy.labelSet?.epsilon)} of the job's); the report lists the released labels.`
+          : stored.data.labels.map((label) => (
+              <span key={label.value} style={{ display: "block" }}>
+                <span className="mono">{label.value}</span>: {label.description}
+              </span>
+            ))}
       </dd>
       <dt>Subject · other columns</dt>
       <dd>
