@@ -247,7 +247,9 @@ export function setTotalIn(tx: Tx, ref: TLedgerRef, update: { epsilonTotal: numb
 
 // --- the decision on a request ---------------------------------------------------------------------------------
 
-export type TRequestOutcome = "runs-now" | "needs-approval" | "over-budget";
+/** What a request does: the quote's answer and the API's `outcome` (apps/web's ZQuoteOutcome is this list). */
+export const REQUEST_OUTCOMES = ["runs-now", "needs-approval", "over-budget"] as const;
+export type TRequestOutcome = (typeof REQUEST_OUTCOMES)[number];
 
 export interface TRequestDecision {
   outcome: TRequestOutcome;
