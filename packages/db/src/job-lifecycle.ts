@@ -71,7 +71,7 @@ export function canTransition(from: JobStatus, to: JobStatus): boolean {
 /** The error code and message of a cancelled job, whoever asked (its owner or an admin) and whoever ended it. */
 export const CANCELLED_ERROR = { code: "cancelled", message: "Cancelled at the owner's request." } as const;
 /** The error code of a rejected job; its message is the admin's reason. */
-export const REJECTED_ERROR_CODE = "rejected";
+const REJECTED_ERROR_CODE = "rejected";
 
 /** What moving to a status always writes besides the status itself. */
 function implied(to: JobStatus): Prisma.JobUpdateManyMutationInput {
