@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { REDIS_KEYS, type TReport, type TResultEvent, type TTrainerEvent } from "@dpsynth/contracts";
+import { jobRedisKeys, REDIS_KEYS, type TReport, type TResultEvent, type TTrainerEvent } from "@dpsynth/contracts";
 import { createPrismaClient, type PrismaClient } from "@dpsynth/db";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -88,7 +88,7 @@ type TEventBody = TTrainerEvent extends infer E
 async function emit(jobId: string, bodies: TEventBody[]) {
   for (const [seq, body] of bodies.entries()) {
     const event = { schemaVersion: 1, jobId, seq, ts: new Date().toISOString(), attempt: 1, ...body };
-    await redis.xadd(`${REDIS_KEYS.eventsStreamPrefix}${jobId}`, "*", REDIS_KEYS.eventField, JSON.stringify(event));
+    await redis.xadd(jobRedisKeys(jobId).events, "*", REDIS_KEYS.eventField, JSON.stringify(event));
   }
 }
 

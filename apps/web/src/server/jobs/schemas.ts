@@ -10,6 +10,7 @@ import {
   ZSamplingSpec,
   ZTrainingSpec,
 } from "@dpsynth/contracts";
+import { REQUEST_OUTCOMES } from "@dpsynth/db";
 import { z } from "zod";
 import { ZBudget, ZId, ZUserRef } from "../datasets/schemas.ts";
 import { ZJobOutcome, ZJobStatus } from "./outcome.ts";
@@ -69,7 +70,7 @@ export const ZCreateJob = z.object({
   prompt: overridesOf(ZPromptSpec).optional(),
 });
 
-export const ZQuoteOutcome = z.enum(["runs-now", "needs-approval", "over-budget"]);
+export const ZQuoteOutcome = z.enum(REQUEST_OUTCOMES);
 
 export const ZQuote = z.object({
   outcome: ZQuoteOutcome,
