@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { REDIS_KEYS, type TReport } from "@dpsynth/contracts";
+import { jobRedisKeys, REDIS_KEYS, type TReport, type TResultEvent, type TTrainerEvent } from "@dpsynth/contracts";
 import { createPrismaClient, type PrismaClient } from "@dpsynth/db";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -78,15 +78,22 @@ async function jobNoTrainerTakes(): Promise<string> {
 }
 
 /** Appends trainer events, numbered from 0, to the job's stream. */
-async function emit(jobId: string, bodies: object[]) {
+/** A trainer event without what the trainer's emitter adds to every one (typed, so a contract change shows here). */
+type TEventBody = TTrainerEvent extends infer E
+  ? E extends unknown
+    ? Omit<E, "schemaVersion" | "jobId" | "seq" | "ts" | "attempt">
+    : never
+  : never;
+
+async function emit(jobId: string, bodies: TEventBody[]) {
   for (const [seq, body] of bodies.entries()) {
     const event = { schemaVersion: 1, jobId, seq, ts: new Date().toISOString(), attempt: 1, ...body };
-    await redis.xadd(`${REDIS_KEYS.eventsStreamPrefix}${jobId}`, "*", REDIS_KEYS.eventField, JSON.stringify(event));
+    await redis.xadd(jobRedisKeys(jobId).events, "*", REDIS_KEYS.eventField, JSON.stringify(event));
   }
 }
 
 /** A report.json in the blob store, as the trainer writes it, and the artifact event that announces it. */
-function reportArtifact(jobId: string, report: TReport) {
+function reportArtifact(jobId: string, report: TReport): TEventBody {
   const root = fileURLToPath(process.env.BLOB_STORE_URL ?? "");
   const dir = join(root, "jobs", jobId);
   mkdirSync(dir, { recursive: true });
@@ -101,7 +108,8 @@ function reportArtifact(jobId: string, report: TReport) {
   };
 }
 
-const training = {
+const training: TResultEvent["training"] = {
+  runId: "run-1",
   noiseMultiplier: 1.1,
   sampleRate: 0.1,
   steps: 4,
@@ -141,7 +149,7 @@ describe("outcomes that are not plain success", () => {
       { type: "stage", stage: "loading" },
       { type: "stage", stage: "training" },
       { type: "metric", step: 1, epoch: 0.5, values: { "train/loss": 3.1, "privacy/epsilon": 0.8 } },
-      { type: "privacy", mechanism: "dp-sgd", epsilon: 1.2, delta: 1e-6, steps: 4 },
+      { type: "privacy", mechanism: "dp-sgd", runId: "run-1", epsilon: 1.2, delta: 1e-6, steps: 4 },
       { type: "stage", stage: "sampling" },
       { type: "stage", stage: "evaluating" },
       reportArtifact(jobId, report),
@@ -196,7 +204,7 @@ describe("outcomes that are not plain success", () => {
     const jobId = await jobNoTrainerTakes();
     await emit(jobId, [
       { type: "stage", stage: "training" },
-      { type: "privacy", mechanism: "dp-sgd", epsilon: 1.2, delta: 1e-6, steps: 4 },
+      { type: "privacy", mechanism: "dp-sgd", runId: "run-1", epsilon: 1.2, delta: 1e-6, steps: 4 },
       { type: "stage", stage: "sampling" },
       { type: "error", code: "no_rows", message: NO_ROWS, retryable: false },
     ]);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { REDIS_KEYS } from "@dpsynth/contracts";
+import { jobRedisKeys, REDIS_KEYS } from "@dpsynth/contracts";
 import { parse } from "csv-parse/sync";
 import { Redis } from "ioredis";
 import type { Page } from "playwright-core";
@@ -66,7 +66,7 @@ async function reportAsTrainer(
 ) {
   const redis = new Redis(process.env.REDIS_URL ?? "");
   try {
-    const seq = (await redis.incr(`${REDIS_KEYS.eventSeqPrefix}${jobId}`)) - 1;
+    const seq = (await redis.incr(jobRedisKeys(jobId).seq)) - 1;
     const event = {
       schemaVersion: 1,
       jobId,
@@ -76,7 +76,7 @@ async function reportAsTrainer(
       type: "privacy",
       ...privacy,
     };
-    await redis.xadd(`${REDIS_KEYS.eventsStreamPrefix}${jobId}`, "*", REDIS_KEYS.eventField, JSON.stringify(event));
+    await redis.xadd(jobRedisKeys(jobId).events, "*", REDIS_KEYS.eventField, JSON.stringify(event));
   } finally {
     redis.disconnect();
   }

@@ -22,4 +22,21 @@ export const REDIS_KEYS = {
   eventField: "event",
 } as const;
 
+/** The Redis keys of one job, spelled from `REDIS_KEYS`: web and control build every job key through this. */
+export function jobRedisKeys(jobId: string): { events: string; seq: string; cancel: string } {
+  return {
+    events: `${REDIS_KEYS.eventsStreamPrefix}${jobId}`,
+    seq: `${REDIS_KEYS.eventSeqPrefix}${jobId}`,
+    cancel: `${REDIS_KEYS.cancelPrefix}${jobId}`,
+  };
+}
+
+/** How long a job's Redis keys live, in seconds (the trainer only reads them, so they are not in constants.json). */
+export const JOB_KEY_TTL_S = {
+  /** A raised cancel flag: long enough for any trainer to see it, short enough not to linger forever. */
+  cancelFlag: 7 * 24 * 3600,
+  /** A finished job's stream, counter and flag, kept for an SSE client that is still catching up. */
+  afterFinish: 24 * 3600,
+} as const;
+
 export const SCHEMA_VERSION = 1 as const;

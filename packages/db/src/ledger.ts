@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient } from "./generated/client.ts";
-import type { JobStatus } from "./generated/enums.ts";
+import type { TInitialJobStatus, TTerminalJobStatus } from "./job-lifecycle.ts";
 
 /**
  * The privacy ledgers: one per distinct uploaded file (every upload of identical bytes shares it, so a re-upload
@@ -247,7 +247,9 @@ export function setTotalIn(tx: Tx, ref: TLedgerRef, update: { epsilonTotal: numb
 
 // --- the decision on a request ---------------------------------------------------------------------------------
 
-export type TRequestOutcome = "runs-now" | "needs-approval" | "over-budget";
+/** What a request does: the quote's answer and the API's `outcome` (apps/web's ZQuoteOutcome is this list). */
+export const REQUEST_OUTCOMES = ["runs-now", "needs-approval", "over-budget"] as const;
+export type TRequestOutcome = (typeof REQUEST_OUTCOMES)[number];
 
 export interface TRequestDecision {
   outcome: TRequestOutcome;
@@ -370,7 +372,7 @@ export function createJobWithReservation(
     if (decision.outcome === "over-budget") {
       throw new BudgetExceededError(decision.message, { epsilon, delta }, state.budget);
     }
-    const status = decision.outcome === "needs-approval" ? "PENDING_APPROVAL" : "QUEUED";
+    const status: TInitialJobStatus = decision.outcome === "needs-approval" ? "PENDING_APPROVAL" : "QUEUED";
     const created = await tx.job.create({
       data: { ...job, datasetId, requesterId: requester.id, status, decisionNote: decision.message },
     });
@@ -544,12 +546,12 @@ export async function settleJobIn(
 }
 
 /**
- * Settles every job in one of `statuses` (the final ones) that reserved and was never settled (ended by a path
- * that crashed before settling); returns their ids.
+ * Settles every job in one of `statuses` (terminal ones: recovery passes all of them) that reserved and was never
+ * settled (ended by a path that crashed before settling); returns their ids.
  */
 export async function settleUnsettledJobs(
   prisma: PrismaClient,
-  statuses: readonly JobStatus[],
+  statuses: readonly TTerminalJobStatus[],
   note: string,
 ): Promise<string[]> {
   const unsettled = await prisma.job.findMany({

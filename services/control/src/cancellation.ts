@@ -1,17 +1,14 @@
-import type { PrismaClient } from "@dpsynth/db";
+import { JOB_KEY_TTL_S, jobRedisKeys } from "@dpsynth/contracts";
+import { IN_FLIGHT_JOB_STATUSES, type PrismaClient } from "@dpsynth/db";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { lostOutcome } from "./failures.ts";
 import { errorFields, type TLogger } from "./log.ts";
-import { jobKeys } from "./redis-keys.ts";
-import { closeJob, OPEN_STATUSES } from "./settlement.ts";
-
-/** Long enough for any trainer to see the flag; short enough that a stale flag does not linger forever. */
-const CANCEL_FLAG_TTL_S = 7 * 24 * 3600;
+import { closeJob } from "./settlement.ts";
 
 /** Tells the job's trainer to stop before its next logical step. */
 export async function raiseCancelFlag(redis: Redis, jobId: string): Promise<void> {
-  await redis.set(jobKeys(jobId).cancel, "1", "EX", CANCEL_FLAG_TTL_S);
+  await redis.set(jobRedisKeys(jobId).cancel, "1", "EX", JOB_KEY_TTL_S.cancelFlag);
 }
 /** Queue states a job can be taken out of before a trainer holds it. */
 const REMOVABLE = new Set(["waiting", "delayed", "prioritized", "paused", "waiting-children"]);
@@ -39,7 +36,7 @@ export class Cancellation {
   /** One pass over every open job with a cancel request. */
   async sweep(): Promise<void> {
     const requested = await this.deps.prisma.job.findMany({
-      where: { status: { in: [...OPEN_STATUSES] }, cancelRequestedAt: { not: null } },
+      where: { status: { in: [...IN_FLIGHT_JOB_STATUSES] }, cancelRequestedAt: { not: null } },
       select: { id: true },
     });
     for (const { id } of requested) {

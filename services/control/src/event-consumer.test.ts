@@ -1,11 +1,10 @@
-import { REDIS_KEYS } from "@dpsynth/contracts";
+import { jobRedisKeys, REDIS_KEYS } from "@dpsynth/contracts";
 import type { PrismaClient } from "@dpsynth/db";
 import { createTestDatabase, type TestDatabase } from "@dpsynth/db/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventConsumer } from "./event-consumer.ts";
 import { createLogger } from "./log.ts";
-import { jobKeys } from "./redis-keys.ts";
 import { ledgerOf, seedJob, trainerEvent } from "./test-support.ts";
 
 let db: TestDatabase;
@@ -20,7 +19,7 @@ beforeAll(async () => {
   redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 });
 afterAll(async () => {
-  for (const id of jobIds) await redis.del(...Object.values(jobKeys(id)));
+  for (const id of jobIds) await redis.del(...Object.values(jobRedisKeys(id)));
   for (const connection of connections) connection.disconnect();
   redis.disconnect();
   await db.drop();
@@ -34,7 +33,7 @@ function consumer() {
 
 async function append(jobId: string, events: object[]) {
   for (const event of events)
-    await redis.xadd(jobKeys(jobId).events, "*", REDIS_KEYS.eventField, JSON.stringify(event));
+    await redis.xadd(jobRedisKeys(jobId).events, "*", REDIS_KEYS.eventField, JSON.stringify(event));
 }
 
 async function state(jobId: string) {
@@ -125,8 +124,13 @@ describe("EventConsumer", () => {
   it("skips an entry that breaks the contract and goes on with the next", async () => {
     const job = await seedJob(prisma);
     jobIds.push(job.id);
-    await redis.xadd(jobKeys(job.id).events, "*", REDIS_KEYS.eventField, JSON.stringify({ type: "metric", seq: 0 }));
-    await redis.xadd(jobKeys(job.id).events, "*", REDIS_KEYS.eventField, "not json");
+    await redis.xadd(
+      jobRedisKeys(job.id).events,
+      "*",
+      REDIS_KEYS.eventField,
+      JSON.stringify({ type: "metric", seq: 0 }),
+    );
+    await redis.xadd(jobRedisKeys(job.id).events, "*", REDIS_KEYS.eventField, "not json");
     await append(job.id, [trainerEvent(job.id, 1, { type: "stage", stage: "loading" })]);
     await settle(consumer());
     expect(await state(job.id)).toMatchObject({ status: "RUNNING", stage: "loading", events: 1 });
@@ -139,7 +143,7 @@ describe("EventConsumer", () => {
     await append(job.id, [stage, metric, { ...privacy, epsilon: 1.4 }]); // more than the job reserved
     await settle(consumer());
     expect(await state(job.id)).toMatchObject({ status: "FAILED", epsilonSpent: 1 });
-    expect(await redis.get(jobKeys(job.id).cancel)).toBe("1");
+    expect(await redis.get(jobRedisKeys(job.id).cancel)).toBe("1");
   });
 
   it("drains what a job's stream holds on demand, so a settlement sees every charge first", async () => {

@@ -1,19 +1,16 @@
-import { REDIS_KEYS, type TTrainerEvent, ZTrainerEvent } from "@dpsynth/contracts";
-import type { PrismaClient } from "@dpsynth/db";
+import { JOB_KEY_TTL_S, jobRedisKeys, REDIS_KEYS, type TTrainerEvent, ZTrainerEvent } from "@dpsynth/contracts";
+import { IN_FLIGHT_JOB_STATUSES, type PrismaClient } from "@dpsynth/db";
 import type { Redis } from "ioredis";
 import { raiseCancelFlag } from "./cancellation.ts";
 import { persistEvent } from "./event-store.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { errorFields, type TLogger } from "./log.ts";
-import { jobKeys } from "./redis-keys.ts";
-import { OPEN_STATUSES } from "./settlement.ts";
 
 type TStreamEntry = [id: string, fields: string[]];
 type TXReadReply = [key: string, entries: TStreamEntry[]][] | null;
 
-/** How long a finished job's Redis keys stay, for an SSE client that is still catching up. */
-const FINISHED_KEY_TTL_S = 24 * 3600;
 const READ_COUNT = 500;
+/** How long a finished job is still followed: its trainer may still be writing its last events. */
 const FINISHED_GRACE_MS = 60_000;
 
 /** Orders Redis stream ids (`<ms>-<n>`) numerically. */
@@ -59,7 +56,10 @@ export class EventConsumer {
   async refreshJobs(): Promise<string[]> {
     const open = await this.deps.prisma.job.findMany({
       where: {
-        OR: [{ status: { in: [...OPEN_STATUSES] } }, { finishedAt: { gte: new Date(Date.now() - FINISHED_GRACE_MS) } }],
+        OR: [
+          { status: { in: [...IN_FLIGHT_JOB_STATUSES] } },
+          { finishedAt: { gte: new Date(Date.now() - FINISHED_GRACE_MS) } },
+        ],
       },
       select: { id: true },
     });
@@ -80,7 +80,7 @@ export class EventConsumer {
       await new Promise((resolve) => setTimeout(resolve, this.deps.blockMs));
       return 0;
     }
-    const keys = jobIds.map((id) => jobKeys(id).events);
+    const keys = jobIds.map((id) => jobRedisKeys(id).events);
     const cursors = jobIds.map((id) => this.cursors.get(id) ?? "0-0");
     const reply = (await this.deps.blockingRedis.xread(
       "COUNT",
@@ -109,7 +109,7 @@ export class EventConsumer {
       for (;;) {
         const from = this.cursors.get(jobId) ?? "0-0";
         const entries = (await this.deps.redis.xrange(
-          jobKeys(jobId).events,
+          jobRedisKeys(jobId).events,
           `(${from}`,
           "+",
           "COUNT",
@@ -191,12 +191,12 @@ export class EventConsumer {
   }
 
   private async expireKeys(jobId: string): Promise<void> {
-    const keys = jobKeys(jobId);
+    const keys = jobRedisKeys(jobId);
     await this.deps.redis
       .multi()
-      .expire(keys.events, FINISHED_KEY_TTL_S)
-      .expire(keys.seq, FINISHED_KEY_TTL_S)
-      .expire(keys.cancel, FINISHED_KEY_TTL_S)
+      .expire(keys.events, JOB_KEY_TTL_S.afterFinish)
+      .expire(keys.seq, JOB_KEY_TTL_S.afterFinish)
+      .expire(keys.cancel, JOB_KEY_TTL_S.afterFinish)
       .exec();
   }
 }

@@ -2,6 +2,7 @@ import type { TTrainerEvent } from "@dpsynth/contracts";
 import {
   chargeJobTotalIn,
   chargeSpendIn,
+  markRunning,
   type Prisma,
   type PrismaClient,
   settleJobIn,
@@ -10,7 +11,7 @@ import {
   type TLedgerRef,
   withJobLedger,
 } from "@dpsynth/db";
-import { markFinished, OPEN_STATUSES, settlementNote, type TOutcome } from "./settlement.ts";
+import { markFinished, settlementNote, type TOutcome } from "./settlement.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -52,12 +53,9 @@ function refusedOutcome(result: TChargeResult): TOutcome | null {
 async function applyProgress(tx: Tx, event: TTrainerEvent): Promise<void> {
   const { jobId, seq } = event;
   switch (event.type) {
-    case "stage": {
-      const open = { id: jobId, status: { in: [...OPEN_STATUSES] } };
-      await tx.job.updateMany({ where: open, data: { status: "RUNNING", stage: event.stage } });
-      await tx.job.updateMany({ where: { ...open, startedAt: null }, data: { startedAt: new Date(event.ts) } });
+    case "stage":
+      await markRunning(tx, jobId, { startedAt: new Date(event.ts), data: { stage: event.stage } });
       return;
-    }
     case "metric":
       await tx.metricPoint.create({
         data: {

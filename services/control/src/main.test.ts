@@ -1,12 +1,11 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
-import { REDIS_KEYS } from "@dpsynth/contracts";
+import { jobRedisKeys, REDIS_KEYS } from "@dpsynth/contracts";
 import type { PrismaClient } from "@dpsynth/db";
 import { createTestDatabase, type TestDatabase } from "@dpsynth/db/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jobKeys } from "./redis-keys.ts";
 import { REPO_ROOT, waitFor } from "./test-stack.ts";
 import { seedJob, trainerEvent } from "./test-support.ts";
 
@@ -70,10 +69,10 @@ describe("the control process (main.ts)", () => {
 
     const job = await seedJob(prisma);
     const event = trainerEvent(job.id, 0, { type: "stage", stage: "loading" });
-    await redis.xadd(jobKeys(job.id).events, "*", REDIS_KEYS.eventField, JSON.stringify(event));
+    await redis.xadd(jobRedisKeys(job.id).events, "*", REDIS_KEYS.eventField, JSON.stringify(event));
     await waitFor(() => prisma.jobEvent.count({ where: { jobId: job.id } }), "the event to be persisted", 30_000);
     expect(await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "RUNNING" });
-    await redis.del(...Object.values(jobKeys(job.id)));
+    await redis.del(...Object.values(jobRedisKeys(job.id)));
 
     const started = Date.now();
     main.child.kill("SIGTERM");

@@ -1,10 +1,10 @@
-import type { PrismaClient } from "@dpsynth/db";
+import { markRunning, type PrismaClient } from "@dpsynth/db";
 import { type ConnectionOptions, type Queue, QueueEvents } from "bullmq";
 import type { Cancellation } from "./cancellation.ts";
 import type { EventConsumer } from "./event-consumer.ts";
 import { failureOutcome } from "./failures.ts";
 import { errorFields, type TLogger } from "./log.ts";
-import { closeJob, OPEN_STATUSES } from "./settlement.ts";
+import { closeJob } from "./settlement.ts";
 
 export interface TQueueEventDeps {
   prisma: PrismaClient;
@@ -18,9 +18,7 @@ export interface TQueueEventDeps {
 export async function recordAttempt(deps: TQueueEventDeps, jobId: string): Promise<void> {
   const job = await deps.queue.getJob(jobId);
   if (!job) return;
-  const open = { id: jobId, status: { in: [...OPEN_STATUSES] } };
-  await deps.prisma.job.updateMany({ where: open, data: { attempts: job.attemptsStarted, status: "RUNNING" } });
-  await deps.prisma.job.updateMany({ where: { ...open, startedAt: null }, data: { startedAt: new Date() } });
+  await markRunning(deps.prisma, jobId, { startedAt: new Date(), data: { attempts: job.attemptsStarted } });
 }
 
 /**

@@ -1,10 +1,8 @@
-import { type PrismaClient, settleUnsettledJobs } from "@dpsynth/db";
+import { IN_FLIGHT_JOB_STATUSES, type PrismaClient, settleUnsettledJobs, TERMINAL_JOB_STATUSES } from "@dpsynth/db";
 import type { Queue } from "bullmq";
 import { failureOutcome, lostOutcome } from "./failures.ts";
 import { errorFields, type TLogger } from "./log.ts";
-import { closeJob, OPEN_STATUSES, type TOutcome } from "./settlement.ts";
-
-const FINISHED = ["SUCCEEDED", "FAILED", "CANCELLED", "REJECTED"] as const;
+import { closeJob, type TOutcome } from "./settlement.ts";
 
 /**
  * Makes PostgreSQL agree with BullMQ after anything control missed: its own restart (QueueEvents does not
@@ -36,7 +34,7 @@ export class Recovery {
    */
   private async reconcileOpenJobs(): Promise<void> {
     const open = await this.deps.prisma.job.findMany({
-      where: { status: { in: [...OPEN_STATUSES] } },
+      where: { status: { in: [...IN_FLIGHT_JOB_STATUSES] } },
       select: { id: true },
     });
     const stillMissing = new Set<string>();
@@ -77,7 +75,11 @@ export class Recovery {
    * never settled: the ledger settles them.
    */
   private async releaseFinishedReservations(): Promise<void> {
-    const settled = await settleUnsettledJobs(this.deps.prisma, FINISHED, "settled: finished job found by recovery");
+    const settled = await settleUnsettledJobs(
+      this.deps.prisma,
+      TERMINAL_JOB_STATUSES,
+      "settled: finished job found by recovery",
+    );
     for (const jobId of settled) this.deps.log.info("recovery settled the reservation of a finished job", { jobId });
   }
 }

@@ -1,4 +1,12 @@
-import { type Prisma, type PrismaClient, settleJobIn, withJobLedger } from "@dpsynth/db";
+import {
+  IN_FLIGHT_JOB_STATUSES,
+  isInFlightJobStatus,
+  type Prisma,
+  type PrismaClient,
+  settleJobIn,
+  transitionJob,
+  withJobLedger,
+} from "@dpsynth/db";
 
 type Tx = Prisma.TransactionClient;
 
@@ -14,33 +22,26 @@ export type TOutcome =
   | { status: "FAILED"; code: string; message: string }
   | { status: "CANCELLED" };
 
-/** Statuses a job can still leave; every other status is final and never rewritten. */
-export const OPEN_STATUSES = ["QUEUED", "RUNNING"] as const;
-
 /** The note on the RELEASE entry that settles a job with this outcome. */
 export function settlementNote(outcome: TOutcome): string {
   return `settled: ${outcome.status.toLowerCase()}`;
 }
 
 /** Writes the final status inside `tx` unless the job already ended; says whether this call ended it. */
-export async function markFinished(tx: Tx, jobId: string, outcome: TOutcome): Promise<boolean> {
-  const common = { finishedAt: new Date() };
+export function markFinished(tx: Tx, jobId: string, outcome: TOutcome): Promise<boolean> {
   const data: Prisma.JobUpdateManyMutationInput =
     outcome.status === "SUCCEEDED"
       ? {
-          ...common,
-          status: "SUCCEEDED",
-          stage: "done",
           metrics: outcome.metrics,
           rowsRequested: outcome.rows.requested,
           rowsProduced: outcome.rows.produced,
           warnings: outcome.warnings,
         }
       : outcome.status === "FAILED"
-        ? { ...common, status: "FAILED", errorCode: outcome.code, errorMessage: outcome.message }
-        : { ...common, status: "CANCELLED", errorCode: "cancelled", errorMessage: "Cancelled at the owner's request." };
-  const { count } = await tx.job.updateMany({ where: { id: jobId, status: { in: [...OPEN_STATUSES] } }, data });
-  return count === 1;
+        ? { errorCode: outcome.code, errorMessage: outcome.message }
+        : {};
+  // Control ends only the jobs it follows: one still waiting for approval is the web's to end.
+  return transitionJob(tx, jobId, outcome.status, { from: IN_FLIGHT_JOB_STATUSES, data });
 }
 
 /**
@@ -72,6 +73,6 @@ export async function closeJob(
     where: { id: jobId },
     select: { id: true, status: true, cancelRequestedAt: true },
   });
-  if (!job || !(OPEN_STATUSES as readonly string[]).includes(job.status)) return false;
+  if (!job || !isInFlightJobStatus(job.status)) return false;
   return finishJob(deps.prisma, jobId, await decide(job));
 }

@@ -1,13 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { QUEUE, type TJobSpecInput } from "@dpsynth/contracts";
+import { jobRedisKeys, QUEUE, type TJobSpecInput } from "@dpsynth/contracts";
 import type { PrismaClient } from "@dpsynth/db";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { loadConfig, redisConnectionOptions, type TControlConfig } from "./config.ts";
 import { startControl, type TControl } from "./control.ts";
 import { createLogger } from "./log.ts";
-import { jobKeys } from "./redis-keys.ts";
 
 /** Test-only: real processes and connections for the integration tests, one set per test file. */
 
@@ -133,7 +132,7 @@ export class TestStack {
     await this.stopControl();
     await this.queue.obliterate({ force: true });
     await this.queue.close();
-    for (const id of this.jobIds) await this.redis.del(...Object.values(jobKeys(id)));
+    for (const id of this.jobIds) await this.redis.del(...Object.values(jobRedisKeys(id)));
     this.redis.disconnect();
   }
 }

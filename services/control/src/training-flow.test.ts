@@ -1,13 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REDIS_KEYS, type TResultEvent, type TTrainerEvent } from "@dpsynth/contracts";
+import { jobRedisKeys, REDIS_KEYS, type TResultEvent, type TTrainerEvent } from "@dpsynth/contracts";
 import type { PrismaClient } from "@dpsynth/db";
 import { createTestDatabase, type TestDatabase } from "@dpsynth/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventConsumer } from "./event-consumer.ts";
 import { createLogger } from "./log.ts";
-import { jobKeys } from "./redis-keys.ts";
 import { REPO_ROOT, TestStack, type TTrainerProcess, waitFor } from "./test-stack.ts";
 import { ledgerOf, seedJob } from "./test-support.ts";
 
@@ -124,7 +123,7 @@ async function submit(epochs = 1, accountant: "prv" | "rdp" = "prv", labelMix: "
 
 /** The trainer's events for a job, straight from its Redis stream. */
 async function streamEvents(jobId: string): Promise<TTrainerEvent[]> {
-  const entries = await stack.redis.xrange(jobKeys(jobId).events, "-", "+");
+  const entries = await stack.redis.xrange(jobRedisKeys(jobId).events, "-", "+");
   return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf(REDIS_KEYS.eventField) + 1] ?? "{}"));
 }
 
@@ -204,7 +203,7 @@ describe("a training job end to end", () => {
     });
     const before = await snapshot();
     expect(before.events).toBe((await streamEvents(succeededId)).length);
-    const stream = jobKeys(succeededId).events;
+    const stream = jobRedisKeys(succeededId).events;
     for (const event of await streamEvents(succeededId)) {
       await stack.redis.xadd(stream, "*", REDIS_KEYS.eventField, JSON.stringify(event)); // the whole stream, twice over
     }
@@ -248,7 +247,7 @@ describe("a training job end to end", () => {
     const requested = Date.now();
     await prisma.job.update({ where: { id: jobId }, data: { cancelRequestedAt: new Date() } }); // the web's part
     // Control raises the trainer's flag on its next sweep; the trainer checks it before every logical step.
-    await waitFor(() => stack.redis.exists(jobKeys(jobId).cancel), "control to raise the cancel flag", 10_000);
+    await waitFor(() => stack.redis.exists(jobRedisKeys(jobId).cancel), "control to raise the cancel flag", 10_000);
     const stepsAtFlag = await lastPrivacySteps(jobId);
     const job = await finalJob(jobId, 60_000);
     console.info(`[timing] cancel request → CANCELLED: ${Date.now() - requested} ms`);

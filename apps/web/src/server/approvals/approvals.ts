@@ -1,5 +1,5 @@
 import "server-only";
-import { settleJob } from "@dpsynth/db";
+import { settleJob, transitionJob } from "@dpsynth/db";
 import { audit } from "../audit/audit.ts";
 import type { TCaller } from "../auth/authenticate.ts";
 import type { TServerContext } from "../context.ts";
@@ -42,13 +42,10 @@ export async function decide(
   const job = await findJob(ctx, admin, jobId);
   const approve = decision === "approve";
   const decided = await ctx.prisma.$transaction(async (tx) => {
-    const { count } = await tx.job.updateMany({
-      where: { id: jobId, status: "PENDING_APPROVAL" },
-      data: approve
-        ? { status: "QUEUED" }
-        : { status: "REJECTED", finishedAt: new Date(), errorCode: "rejected", errorMessage: reason },
-    });
-    if (count === 0) return false;
+    const moved = approve
+      ? await transitionJob(tx, jobId, "QUEUED")
+      : await transitionJob(tx, jobId, "REJECTED", { data: { errorMessage: reason } });
+    if (!moved) return false;
     await tx.approval.create({
       data: { jobId, adminId: admin.id, decision: approve ? "APPROVED" : "REJECTED", reason },
     });

@@ -5,6 +5,8 @@ import * as quoteRoute from "../../../app/api/v1/jobs/quote/route.ts";
 import * as tokensRoute from "../../../app/api/v1/tokens/route.ts";
 import { call, createTestServer, csvForm, type TTestServer } from "../testing.ts";
 import { JSON_BODY_LIMIT_BYTES } from "./body.ts";
+import { ENDPOINTS } from "./endpoints.ts";
+import { route } from "./route.ts";
 
 /** The labels field of a one-row upload that is refused before its file is read. */
 const ONE_ROW_LABELS = JSON.stringify([{ value: "b" }, { value: "c" }]);
@@ -64,6 +66,16 @@ describe("CSRF: a signed-in browser changes things only from dpsynth's own pages
       params: { id: "missing" },
     });
     expect(read.status).toBe(404);
+  });
+});
+
+describe("a successful answer has the endpoint's declared status", () => {
+  it("201 where the endpoint declares it, 200 where it declares none; handlers do not repeat it", async () => {
+    const declared = route({ access: "public", status: 201 }, async () => ({ made: true }));
+    const undeclared = route({ access: "public" }, async () => ({ read: true }));
+    expect([(await call(declared)).status, (await call(undeclared)).status]).toEqual([201, 200]);
+    const created = await createToken(owner.auth);
+    expect([created.status, typeof created.body.token]).toEqual([ENDPOINTS.createToken.status, "string"]);
   });
 });
 

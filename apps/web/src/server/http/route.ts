@@ -16,6 +16,8 @@ export interface TRouteOptions<P extends z.ZodType, Q extends z.ZodType, B exten
   query?: Q;
   /** A JSON body; multipart routes read `request` themselves. */
   body?: B;
+  /** The status of a successful answer (the endpoint's declared one, e.g. 201 for something created); 200 if none. */
+  status?: number;
 }
 
 export interface THandlerInput<A extends TAccess, P, Q, B> {
@@ -56,8 +58,8 @@ function validate<T extends z.ZodType>(schema: T | undefined, value: unknown, wh
  * The one wrapper of every `/api/v1` handler: refuses cross-site cookie requests that change things (CSRF),
  * authenticates (session cookie or API token), checks the role, validates path, query and body with zod (no NUL
  * anywhere, bodies size-capped), and maps every error to `{ error: { code, message } }`, after reading what is
- * left of a small body so the client gets that answer. A handler returns data (answered as JSON 200) or a
- * Response of its own.
+ * left of a small body so the client gets that answer. A handler returns data (answered as JSON, with the
+ * endpoint's declared `status` or 200) or a Response of its own.
  */
 export function route<
   A extends TAccess,
@@ -92,7 +94,7 @@ export function route<
         body,
         ctx: ctx as TInput["ctx"],
       });
-      return result instanceof Response ? result : json(result);
+      return result instanceof Response ? result : json(result, options.status);
     } catch (error) {
       const response = errorResponse(error);
       if (!(await discardBody(request))) response.headers.set("connection", "close");

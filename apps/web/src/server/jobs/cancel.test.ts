@@ -1,4 +1,4 @@
-import { REDIS_KEYS } from "@dpsynth/contracts";
+import { jobRedisKeys } from "@dpsynth/contracts";
 import { budgetOf } from "@dpsynth/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as cancelRoute from "../../../app/api/v1/jobs/[id]/cancel/route.ts";
@@ -56,8 +56,8 @@ describe("POST /api/v1/jobs/:id/cancel", () => {
     await server.ctx.prisma.job.update({ where: { id: running.id }, data: { status: "RUNNING", stage: "training" } });
     const { body } = await cancel(running.id);
     expect(body).toMatchObject({ status: "RUNNING", cancelRequested: true });
-    expect(await server.ctx.redis.get(`${REDIS_KEYS.cancelPrefix}${running.id}`)).toBe("1");
+    expect(await server.ctx.redis.get(jobRedisKeys(running.id).cancel)).toBe("1");
     expect((await budgetOf(server.ctx.prisma, dataset.id)).reserved).toBe(2);
-    await server.ctx.redis.del(`${REDIS_KEYS.cancelPrefix}${running.id}`);
+    await server.ctx.redis.del(jobRedisKeys(running.id).cancel);
   });
 });

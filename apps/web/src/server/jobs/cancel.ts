@@ -1,6 +1,6 @@
 import "server-only";
-import { REDIS_KEYS } from "@dpsynth/contracts";
-import { settleJob } from "@dpsynth/db";
+import { JOB_KEY_TTL_S, jobRedisKeys } from "@dpsynth/contracts";
+import { isTerminalJobStatus, settleJob, transitionJob } from "@dpsynth/db";
 import { audit } from "../audit/audit.ts";
 import type { TCaller } from "../auth/authenticate.ts";
 import type { TServerContext } from "../context.ts";
@@ -9,27 +9,6 @@ import { isUnavailable, withDeadline } from "../http/unavailable.ts";
 import { removeFromQueue } from "../queue.ts";
 import { findJob, getJob } from "./queries.ts";
 import type { TJob } from "./schemas.ts";
-
-/** As long as control keeps it: long enough for any trainer to see, not forever. */
-const CANCEL_FLAG_TTL_S = 7 * 24 * 3600;
-
-/** Sets CANCELLED if the job is still in `from`; says whether this call ended it. */
-async function markCancelled(
-  ctx: TServerContext,
-  jobId: string,
-  from: "PENDING_APPROVAL" | "QUEUED",
-): Promise<boolean> {
-  const { count } = await ctx.prisma.job.updateMany({
-    where: { id: jobId, status: from },
-    data: {
-      status: "CANCELLED",
-      errorCode: "cancelled",
-      errorMessage: "Cancelled at the owner's request.",
-      finishedAt: new Date(),
-    },
-  });
-  return count === 1;
-}
 
 const RELEASE_NOTE = "settled: cancelled before it ran";
 
@@ -40,7 +19,7 @@ const RELEASE_NOTE = "settled: cancelled before it ran";
  */
 export async function cancelJob(ctx: TServerContext, caller: TCaller, id: string): Promise<TJob> {
   const job = await findJob(ctx, caller, id);
-  if (!["PENDING_APPROVAL", "QUEUED", "RUNNING"].includes(job.status)) {
+  if (isTerminalJobStatus(job.status)) {
     throw new AppError("conflict", `The job has already ended (${job.status}).`);
   }
   await ctx.prisma.job.update({ where: { id }, data: { cancelRequestedAt: job.cancelRequestedAt ?? new Date() } });
@@ -51,7 +30,8 @@ export async function cancelJob(ctx: TServerContext, caller: TCaller, id: string
     subjectId: id,
     detail: { status: job.status },
   });
-  if (job.status === "PENDING_APPROVAL" && (await markCancelled(ctx, id, "PENDING_APPROVAL"))) {
+  // Ended only from the status this call saw: a job an admin approved meanwhile is on the queue, handled below.
+  if (job.status === "PENDING_APPROVAL" && (await transitionJob(ctx.prisma, id, "CANCELLED", { from: [job.status] }))) {
     // Status first: an admin approving at the same moment must not find its reservation gone.
     await settleJob(ctx.prisma, id, RELEASE_NOTE);
     return getJob(ctx, caller, id);
@@ -61,10 +41,10 @@ export async function cancelJob(ctx: TServerContext, caller: TCaller, id: string
       // Off the queue, nothing can start it any more: reservation first, then status, so a crash in between
       // leaves an open job for control's sweep rather than a finished one holding budget.
       await settleJob(ctx.prisma, id, RELEASE_NOTE);
-      await markCancelled(ctx, id, "QUEUED");
+      await transitionJob(ctx.prisma, id, "CANCELLED", { from: ["QUEUED"] });
     } else {
-      const flag = `${REDIS_KEYS.cancelPrefix}${id}`;
-      await withDeadline("The job queue (Redis)", ctx.redis.set(flag, "1", "EX", CANCEL_FLAG_TTL_S));
+      const flag = jobRedisKeys(id).cancel;
+      await withDeadline("The job queue (Redis)", ctx.redis.set(flag, "1", "EX", JOB_KEY_TTL_S.cancelFlag));
     }
   } catch (error) {
     if (!isUnavailable(error)) throw error;

@@ -1,6 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { createJobWithReservation, settleJob } from "@dpsynth/db";
+import { createJobWithReservation, settleJob, transitionJob } from "@dpsynth/db";
 import { audit } from "../audit/audit.ts";
 import type { TCaller } from "../auth/authenticate.ts";
 import type { TServerContext } from "../context.ts";
@@ -23,14 +23,8 @@ export async function enqueueOrFail(ctx: TServerContext, job: { id: string; spec
     // connection takes it off again, so no trainer runs a job whose reservation is gone.
     ctx.queue.remove(job.id).catch(() => undefined);
     await settleJob(ctx.prisma, job.id, "settled: could not be queued");
-    await ctx.prisma.job.update({
-      where: { id: job.id },
-      data: {
-        status: "FAILED",
-        errorCode: "queue_unavailable",
-        errorMessage: "The job queue was unavailable.",
-        finishedAt: new Date(),
-      },
+    await transitionJob(ctx.prisma, job.id, "FAILED", {
+      data: { errorCode: "queue_unavailable", errorMessage: "The job queue was unavailable." },
     });
     throw new AppError(
       "unavailable",

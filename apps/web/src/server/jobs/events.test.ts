@@ -1,4 +1,4 @@
-import { REDIS_KEYS, SCHEMA_VERSION, type TTrainerEvent } from "@dpsynth/contracts";
+import { jobRedisKeys, REDIS_KEYS, SCHEMA_VERSION, type TTrainerEvent } from "@dpsynth/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as jobsRoute from "../../../app/api/v1/jobs/route.ts";
 import { ENDPOINTS } from "../http/endpoints.ts";
@@ -64,7 +64,7 @@ describe("GET /api/v1/jobs/:id/events", () => {
       headers: owner.auth,
       json: { datasetId: dataset.id, model: "tiny-gpt2", epsilon: 1, syntheticRows: 20 },
     });
-    const stream = `${REDIS_KEYS.eventsStreamPrefix}${job.id}`;
+    const stream = jobRedisKeys(job.id).events;
     const add = (seq: number) =>
       server.ctx.redis.xadd(stream, "*", REDIS_KEYS.eventField, JSON.stringify(metric(job.id, seq)));
     // Control has persisted 0..2; the stream still holds them, plus 3 not yet persisted.

@@ -1,5 +1,6 @@
 import "server-only";
-import { REDIS_KEYS } from "@dpsynth/contracts";
+import { jobRedisKeys, REDIS_KEYS } from "@dpsynth/contracts";
+import { isTerminalJobStatus } from "@dpsynth/db";
 import type { Redis } from "ioredis";
 import type { TCaller } from "../auth/authenticate.ts";
 import { type TServerContext, webRedis } from "../context.ts";
@@ -8,7 +9,6 @@ import { DEPENDENCY_DEADLINE_MS, redisReady } from "../http/unavailable.ts";
 import { findJob } from "./queries.ts";
 import { publicEvent } from "./serialize.ts";
 
-const FINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "REJECTED"]);
 const HISTORY_PAGE = 500;
 
 export interface TEventStreamOptions {
@@ -61,7 +61,7 @@ export async function jobEvents(
 ): Promise<Response> {
   await findJob(ctx, caller, id);
   let lastSeq = resumeAfter(request);
-  const streamKey = `${REDIS_KEYS.eventsStreamPrefix}${id}`;
+  const streamKey = jobRedisKeys(id).events;
   let reader: Redis | null = null;
   let closed = false;
   const encoder = new TextEncoder();
@@ -110,7 +110,7 @@ export async function jobEvents(
         let cursor = "0-0";
         while (!closed) {
           const job = await ctx.prisma.job.findUnique({ where: { id }, select: { status: true } });
-          const final = !job || FINAL.has(job.status);
+          const final = !job || isTerminalJobStatus(job.status);
           const reply = (
             final
               ? await reader.xread("COUNT", HISTORY_PAGE, "STREAMS", streamKey, cursor)

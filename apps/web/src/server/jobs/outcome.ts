@@ -1,15 +1,8 @@
+import { JOB_STATUSES } from "@dpsynth/db/job-lifecycle";
 import { z } from "zod";
 
 /** A job's lifecycle status, as PostgreSQL stores it (prisma/schema.prisma's JobStatus). */
-export const ZJobStatus = z.enum([
-  "PENDING_APPROVAL",
-  "QUEUED",
-  "RUNNING",
-  "SUCCEEDED",
-  "FAILED",
-  "CANCELLED",
-  "REJECTED",
-]);
+export const ZJobStatus = z.enum(JOB_STATUSES);
 export type TJobStatus = z.infer<typeof ZJobStatus>;
 
 /**

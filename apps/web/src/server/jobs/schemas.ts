@@ -10,6 +10,7 @@ import {
   ZSamplingSpec,
   ZTrainingSpec,
 } from "@dpsynth/contracts";
+import { REQUEST_OUTCOMES } from "@dpsynth/db";
 import { z } from "zod";
 import { ZBudget, ZId, ZUserRef } from "../datasets/schemas.ts";
 import { ZJobOutcome, ZJobStatus } from "./outcome.ts";
@@ -71,7 +72,7 @@ export const ZCreateJob = z.object({
 
 const ZShare = z.object({ epsilon: z.number(), delta: z.number() });
 
-export const ZQuoteOutcome = z.enum(["runs-now", "needs-approval", "over-budget"]);
+export const ZQuoteOutcome = z.enum(REQUEST_OUTCOMES);
 
 export const ZQuote = z.object({
   outcome: ZQuoteOutcome,

@@ -1,10 +1,8 @@
 import "server-only";
+import { isInFlightJobStatus } from "@dpsynth/db";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { isUnavailable, withDeadline } from "../http/unavailable.ts";
-
-/** Statuses in which a job needs a trainer: queued to start, or running (or resuming after its trainer died). */
-const NEEDS_A_TRAINER = new Set(["QUEUED", "RUNNING"]);
 
 /**
  * Which of these jobs wait for a trainer that is not there: none is connected to the queue, or the trainer that
@@ -17,7 +15,8 @@ export async function waitingForTrainer(
   { queue, redis }: { queue: Queue; redis: Redis },
   jobs: readonly { id: string; status: string }[],
 ): Promise<Map<string, boolean> | null> {
-  const open = jobs.filter((job) => NEEDS_A_TRAINER.has(job.status));
+  // In flight: queued to start, or running (or resuming after its trainer died).
+  const open = jobs.filter((job) => isInFlightJobStatus(job.status));
   const answer = new Map<string, boolean>(jobs.map((job) => [job.id, false]));
   if (open.length === 0) return answer;
   // Advisory: a read does not wait for Redis to come back, it says "unknown" at once.

@@ -1,5 +1,6 @@
 "use client";
 
+import { isTerminalJobStatus } from "@dpsynth/db/job-lifecycle";
 import Link from "next/link";
 import type { TDatasetWire } from "@/components/api/wire-types";
 import { BudgetBar } from "@/components/ui/budget-bar";
@@ -9,7 +10,7 @@ import { EmptyState, QueryStatus } from "@/components/ui/states";
 import { useCurrentUser } from "@/modules/auth/hooks/use-current-user";
 import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
 import { JobTable } from "@/modules/jobs/components/job-table";
-import { isTerminal, useJobs } from "@/modules/jobs/hooks/use-jobs";
+import { useJobs } from "@/modules/jobs/hooks/use-jobs";
 
 function DatasetCards({ datasets }: { datasets: TDatasetWire[] }) {
   return (
@@ -43,7 +44,7 @@ export function Overview() {
   const { user } = useCurrentUser();
   const datasets = useDatasets();
   const jobs = useJobs();
-  const active = jobs.data?.filter((job) => !isTerminal(job.status)).length ?? 0;
+  const active = jobs.data?.filter((job) => !isTerminalJobStatus(job.status)).length ?? 0;
   const waiting = jobs.data?.filter((job) => job.status === "PENDING_APPROVAL").length ?? 0;
   const spent = datasets.data?.reduce((sum, dataset) => sum + dataset.budget.spent, 0) ?? 0;
 

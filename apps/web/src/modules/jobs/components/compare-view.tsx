@@ -4,15 +4,14 @@ import type { TReport } from "@dpsynth/contracts";
 import { useQueries } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { apiFetch } from "@/components/api/api-client";
-import type { TJobWire, TMetricPointWire } from "@/components/api/wire-types";
+import type { TJobWire } from "@/components/api/wire-types";
 import { formatEpsilon, formatInteger, formatNumber, formatPercent } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, LoadingState, QueryStatus } from "@/components/ui/states";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
-import { artifactUrl } from "../hooks/use-job-report";
-import { jobKeys, useJobs } from "../hooks/use-jobs";
+import { jobReportQuery } from "../hooks/use-job-report";
+import { jobMetricsQuery, useJobs } from "../hooks/use-jobs";
 import { rowsText } from "./job-table";
 import { LossEpsilonChart, SERIES_COLORS, type TCurveSeries } from "./loss-epsilon-chart";
 
@@ -20,12 +19,6 @@ const MAX_COMPARED = SERIES_COLORS.length;
 
 function seriesName(job: TJobWire): string {
   return `${job.spec.model.id} · ε ${formatEpsilon(job.epsilon ?? "inf")}`;
-}
-
-async function fetchReport(jobId: string): Promise<TReport> {
-  const response = await fetch(artifactUrl(jobId, "report.json"), { credentials: "same-origin" });
-  if (!response.ok) throw new Error("The report could not be loaded.");
-  return (await response.json()) as TReport;
 }
 
 function utility(report: TReport | undefined, classifier: string) {
@@ -113,19 +106,9 @@ export function CompareView({ datasetId, jobIds }: { datasetId?: string; jobIds:
   const selectedIds = jobIds.length > 0 ? jobIds : comparable.slice(0, 3).map((job) => job.id);
   const selected = comparable.filter((job) => selectedIds.includes(job.id));
 
-  const metrics = useQueries({
-    queries: selected.map((job) => ({
-      queryKey: jobKeys.metrics(job.id),
-      queryFn: async () => (await apiFetch<{ points: TMetricPointWire[] }>(`/jobs/${job.id}/metrics`)).points,
-    })),
-  });
-  const reports = useQueries({
-    queries: selected.map((job) => ({
-      queryKey: jobKeys.report(job.id),
-      queryFn: () => fetchReport(job.id),
-      staleTime: Number.POSITIVE_INFINITY,
-    })),
-  });
+  const metrics = useQueries({ queries: selected.map((job) => jobMetricsQuery(job.id)) });
+  // Through the contract, as on the job's page: a report that does not match ZReport shows as missing, not oddly.
+  const reports = useQueries({ queries: selected.map((job) => jobReportQuery(job.id)) });
 
   function update(nextDatasetId: string | undefined, nextJobIds: string[]) {
     const params = new URLSearchParams();

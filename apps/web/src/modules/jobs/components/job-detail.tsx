@@ -1,5 +1,6 @@
 "use client";
 
+import { isTerminalJobStatus } from "@dpsynth/db/job-lifecycle";
 import Link from "next/link";
 import { useState } from "react";
 import type { TJobWire } from "@/components/api/wire-types";
@@ -17,7 +18,7 @@ import { ErrorAlert, PageQueryState, QueryStatus } from "@/components/ui/states"
 import { StatusBadge } from "@/components/ui/status-badge";
 import { useJobEvents } from "../hooks/use-job-events";
 import { useJobReport } from "../hooks/use-job-report";
-import { isTerminal, useCancelJob, useJob } from "../hooks/use-jobs";
+import { useCancelJob, useJob } from "../hooks/use-jobs";
 import { ArtifactDownloads } from "./artifact-downloads";
 import { rowsText } from "./job-table";
 import { LossEpsilonChart, SERIES_COLORS } from "./loss-epsilon-chart";
@@ -32,7 +33,7 @@ export function jobTitle(job: TJobWire): string {
 function CancelButton({ job }: { job: TJobWire }) {
   const cancel = useCancelJob(job.id);
   const [confirming, setConfirming] = useState(false);
-  if (isTerminal(job.status)) return null;
+  if (isTerminalJobStatus(job.status)) return null;
   if (job.cancelRequested) {
     return (
       <button type="button" className="btn btn-danger" disabled>
@@ -238,7 +239,7 @@ function SchemaRows({ spec }: { spec: TJobWire["spec"] }) {
 export function JobDetail({ jobId }: { jobId: string }) {
   const query = useJob(jobId);
   const job = query.data;
-  const finished = job ? isTerminal(job.status) : false;
+  const finished = job ? isTerminalJobStatus(job.status) : false;
   const live = useJobEvents(jobId, { finished });
 
   if (query.isPending || query.isError) return <PageQueryState query={query} label="Loading the job" />;

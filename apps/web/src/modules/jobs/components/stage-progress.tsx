@@ -1,3 +1,4 @@
+import { isTerminalJobStatus } from "@dpsynth/db/job-lifecycle";
 import type { TJobWire } from "@/components/api/wire-types";
 import { formatInteger } from "@/components/ui/format";
 import type { TJobLiveState } from "../hooks/live-state";
@@ -69,7 +70,7 @@ export function StageProgress({ job, live }: { job: TJobWire; live: TJobLiveStat
         max={1}
         detail={reached > 3 ? "done" : reached === 3 ? "classifiers and privacy diagnostics" : idle}
       />
-      {live.lastLog && !["SUCCEEDED", "FAILED", "CANCELLED"].includes(job.status) && (
+      {live.lastLog && !isTerminalJobStatus(job.status) && (
         <p className="faint" style={{ fontSize: 12.5, overflowWrap: "anywhere" }} aria-live="polite">
           {live.lastLog}
         </p>

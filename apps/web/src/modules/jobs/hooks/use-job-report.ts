@@ -1,7 +1,7 @@
 "use client";
 
 import { type TReport, ZReport } from "@dpsynth/contracts";
-import { useQuery } from "@tanstack/react-query";
+import { queryOptions, useQuery } from "@tanstack/react-query";
 import { ApiError, errorFromResponse } from "@/components/api/api-client";
 import { jobKeys } from "./use-jobs";
 
@@ -10,10 +10,9 @@ export function artifactUrl(jobId: string, name: string): string {
 }
 
 /** report.json of a finished job, validated by the contract so a stale report fails loudly, not oddly. */
-export function useJobReport(jobId: string, enabled: boolean) {
-  return useQuery({
+export function jobReportQuery(jobId: string) {
+  return queryOptions({
     queryKey: jobKeys.report(jobId),
-    enabled,
     staleTime: Number.POSITIVE_INFINITY,
     queryFn: async (): Promise<TReport> => {
       const response = await fetch(artifactUrl(jobId, "report.json"), { credentials: "same-origin" });
@@ -23,4 +22,8 @@ export function useJobReport(jobId: string, enabled: boolean) {
       return parsed.data;
     },
   });
+}
+
+export function useJobReport(jobId: string, enabled: boolean) {
+  return useQuery({ ...jobReportQuery(jobId), enabled });
 }

@@ -1,7 +1,7 @@
 "use client";
 
-import type { JobStatus } from "@dpsynth/db";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { isTerminalJobStatus } from "@dpsynth/db/job-lifecycle";
+import { queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch } from "@/components/api/api-client";
 import type { TCreateJobWire, TJobWire, TMetricPointWire, TQuoteWire } from "@/components/api/wire-types";
 
@@ -13,15 +13,9 @@ export const jobKeys = {
   report: (id: string) => ["jobs", id, "report"] as const,
 };
 
-const TERMINAL: ReadonlySet<JobStatus> = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "REJECTED"]);
-
-export function isTerminal(status: JobStatus): boolean {
-  return TERMINAL.has(status);
-}
-
 /** Lists refresh on their own while any job in them is still moving. */
 function pollWhileActive(jobs: TJobWire[] | undefined): number | false {
-  return jobs?.some((job) => !isTerminal(job.status)) ? 4_000 : false;
+  return jobs?.some((job) => !isTerminalJobStatus(job.status)) ? 4_000 : false;
 }
 
 export function useJobs(datasetId?: string) {
@@ -39,15 +33,15 @@ export function useJob(id: string) {
     queryKey: jobKeys.one(id),
     queryFn: () => apiFetch<TJobWire>(`/jobs/${id}`),
     // Approval and queueing happen outside the trainer's event stream, so a waiting job is polled too.
-    refetchInterval: (query) => (query.state.data && isTerminal(query.state.data.status) ? false : 3_000),
+    refetchInterval: (query) => (query.state.data && isTerminalJobStatus(query.state.data.status) ? false : 3_000),
   });
 }
 
-export function useJobMetrics(id: string, enabled = true) {
-  return useQuery({
+/** A job's metric points (the compare page reads several at once). */
+export function jobMetricsQuery(id: string) {
+  return queryOptions({
     queryKey: jobKeys.metrics(id),
     queryFn: async () => (await apiFetch<{ points: TMetricPointWire[] }>(`/jobs/${id}/metrics`)).points,
-    enabled,
   });
 }
 
