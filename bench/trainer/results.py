@@ -15,6 +15,7 @@ same header and layout.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -36,14 +37,20 @@ def _git(*args: str) -> str | None:
     return out.stdout.strip()
 
 
+@functools.cache
 def commit_info() -> dict[str, Any]:
-    """HEAD and whether the tree differed from it; `DPSYNTH_BENCH_COMMIT` names it where no .git travels."""
+    """HEAD and whether the tree differed from it, as first asked; `DPSYNTH_BENCH_COMMIT` names it where no .git
+    travels. Cached, and asked at import: a long benchmark that writes after every run stamps the code it runs,
+    not a commit checked out while it ran."""
     given = os.environ.get("DPSYNTH_BENCH_COMMIT")
     head = _git("rev-parse", "HEAD")
     if head is None:
         return {"commit": given or "unknown", "dirty": None}
     status = _git("status", "--porcelain", "--untracked-files=no")
     return {"commit": head, "dirty": bool(status)}
+
+
+commit_info()  # now, while HEAD is still the code this process loaded
 
 
 def _cpu_model() -> str:
