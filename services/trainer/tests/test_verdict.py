@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dpsynth_trainer.report.verdict import classify
+from dpsynth_trainer.report.verdict import classify, fine_tuning_effect, measurable
 
 
 def test_rows_that_keep_nine_tenths_of_the_real_accuracy_are_useful() -> None:
@@ -21,3 +21,12 @@ def test_beating_the_majority_by_less_than_the_holdouts_noise_is_not_useful() ->
 
 def test_below_the_majority_line_is_not_useful() -> None:
     assert classify(0.43, 0.74, 0.5, 1000) == "not-useful"
+
+
+def test_what_fine_tuning_added_is_said_only_when_the_holdout_can_tell() -> None:
+    # 1,000 holdout rows around 70%: two standard errors are 2.9 points.
+    assert measurable(0.70, 1000) > 0.028
+    assert "nothing measurable" in fine_tuning_effect(0.705, 0.697, 1000)
+    assert fine_tuning_effect(0.75, 0.70, 1000) == "fine-tuning on your data added 5 points."
+    assert fine_tuning_effect(0.64, 0.70, 1000) == "fine-tuning on your data lost 6 points against them."
+    assert fine_tuning_effect(0.60, 0.50, 100_000) == "fine-tuning on your data added 10 points."

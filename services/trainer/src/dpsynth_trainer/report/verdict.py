@@ -4,8 +4,8 @@ The headline classifier is the one that tells the real holdout's labels best. Th
 
 - "useful" when a classifier trained on them keeps at least 90% of the real-data classifier's accuracy and
   clears the majority-label line by at least half as much as the real-data classifier does;
-- "weak" when they still beat the majority-label line by more than the holdout's sampling noise (two standard
-  errors of an accuracy at that line, and at least 2 points);
+- "weak" when they still beat the majority-label line by more than the holdout's sampling noise (`measurable`:
+  two standard errors of an accuracy at that line, and at least 2 points);
 - "not-useful" otherwise: such rows do not carry the label into the text;
 - "no-rows" when no row was delivered.
 """
@@ -55,14 +55,30 @@ class Summary:
         return {"verdict": self.verdict, "headline": self.headline, "points": self.points}
 
 
+def measurable(accuracy: float, holdout_rows: int) -> float:
+    """The smallest difference from `accuracy` that the holdout tells apart from its sampling noise: two standard
+    errors of an accuracy there, and at least 2 points."""
+    return max(WEAK_MARGIN, 2 * math.sqrt(accuracy * (1 - accuracy) / max(holdout_rows, 1)))
+
+
 def classify(tstr: float, trtr: float, majority: float, holdout_rows: int) -> Verdict:
     """The verdict for a synthetic-trained accuracy `tstr` beside the real-trained `trtr` and the majority line."""
     if trtr > 0 and tstr / trtr >= USEFUL_RATIO and tstr - majority >= 0.5 * (trtr - majority):
         return "useful"
-    noise = 2 * math.sqrt(majority * (1 - majority) / max(holdout_rows, 1))
-    if tstr >= majority + max(WEAK_MARGIN, noise):
+    if tstr >= majority + measurable(majority, holdout_rows):
         return "weak"
     return "not-useful"
+
+
+def fine_tuning_effect(tstr: float, prior: float, holdout_rows: int) -> str:
+    """What the DP model's rows gained over the prior-only rows, in words, when the holdout can tell."""
+    change = tstr - prior
+    points = f"{100 * abs(change):.0f} point{'' if round(100 * abs(change)) == 1 else 's'}"
+    if change >= measurable(prior, holdout_rows):
+        return f"fine-tuning on your data added {points}."
+    if change <= -measurable(prior, holdout_rows):
+        return f"fine-tuning on your data lost {points} against them."
+    return "fine-tuning on your data added nothing measurable to that (the difference is within the holdout's noise)."
 
 
 def summarise(
@@ -96,14 +112,9 @@ def summarise(
     baseline = evaluation.baseline
     if baseline is not None and best.classifier in baseline.utility:
         prior = baseline.utility[best.classifier].accuracy
-        change = tstr - prior
         points.append(
             f"Rows from the untrained model with the same prompts (no privacy cost) score {_percent(prior)}: "
-            + (
-                f"fine-tuning on your data added {100 * change:.0f} points."
-                if change > 0.005
-                else "fine-tuning on your data added nothing measurable to that."
-            )
+            + fine_tuning_effect(tstr, prior, holdout_rows)
         )
     points.append(
         f"The real-data classifier agrees with the label each synthetic row was written for on "
