@@ -40,12 +40,14 @@ import torch
 from dpsynth_trainer import demo_data
 from dpsynth_trainer.config import TrainerSettings, load_settings
 from dpsynth_trainer.contract import catalog, constants, label_values, parse_job_spec, presets
+from dpsynth_trainer.data import read_split
 from dpsynth_trainer.evaluation import Rows, evaluate
 from dpsynth_trainer.events import EventEmitter
 from dpsynth_trainer.label_counts import uniform_mix
 from dpsynth_trainer.models import load_trained_model
-from dpsynth_trainer.pipeline import read_split, run_job, sample_synthetic
+from dpsynth_trainer.pipeline import run_job
 from dpsynth_trainer.records import RowFormat
+from dpsynth_trainer.sampling import sample_synthetic
 from dpsynth_trainer.training.loop import select_device
 from dpsynth_trainer.training.precision import compute_dtype
 

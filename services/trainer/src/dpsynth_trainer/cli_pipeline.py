@@ -75,10 +75,9 @@ def run_sample(args: argparse.Namespace) -> int:
     from .label_counts import LabelMix
     from .label_set import require_declared
     from .models import load_trained_model
-    from .pipeline import sample_synthetic
     from .records import RowFormat
     from .releases import LABEL_MIX_FILE
-    from .sampling import write_synthetic_csv
+    from .sampling import sample_synthetic, write_synthetic_csv
     from .training import select_device
 
     settings = load_settings()
@@ -127,14 +126,14 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
 def run_evaluate(args: argparse.Namespace) -> int:
     from .config import load_settings
     from .contract import TrainingSummary, label_values, load_job_spec
-    from .data import read_rows
+    from .data import read_rows, read_split
     from .label_counts import LabelMix
     from .label_set import require_declared
     from .models import load_trained_model
-    from .pipeline import evaluate_and_report, read_split, write_report
+    from .pipeline import evaluate_and_report
     from .records import RowFormat
     from .releases import LABEL_MIX_FILE
-    from .report import CURVE_FILE, read_curve
+    from .report import CURVE_FILE, read_curve, write_report
     from .sampling import SamplingResult, SyntheticRow
     from .training import select_device
 

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .blobs import read_bytes
+from .contract import JobSpec, label_values
 from .errors import BadInputError
 
 csv.field_size_limit(sys.maxsize)  # long rows are truncated after tokenising, not refused by the csv module
@@ -121,3 +123,18 @@ def read_rows(
     except OSError as exc:
         raise BadInputError(f"The data file {path} could not be read ({exc.strerror}).") from None
     return parse_rows(raw, text_column=text_column, label_column=label_column, labels=labels, columns=columns)
+
+
+def read_split(uri: str, spec: JobSpec) -> TrainingRows:
+    """A split's rows of the spec's labels, with the columns the spec synthesises.
+
+    A spec whose label set is still to be released with DP has no labels yet: then every row is read, as the
+    release's input only (`label_set.resolve_label_set`).
+    """
+    return parse_rows(
+        read_bytes(uri),
+        text_column=spec.data.textColumn,
+        label_column=spec.data.labelColumn,
+        labels=label_values(spec.data) or None,
+        columns=spec.data.columns,
+    )

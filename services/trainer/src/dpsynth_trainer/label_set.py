@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from .contract import LabelSpec
+from .contract import LabelSpec, label_values
+from .data import TrainingRows, read_split
 from .errors import BadInputError
 from .label_counts import (
     SENSITIVITY,
@@ -43,6 +44,7 @@ from .label_counts import (
     analytic_gaussian_sigma,
     custom_mix,
     normalise,
+    release_label_mix_once,
     uniform_mix,
 )
 
@@ -175,3 +177,33 @@ def release_label_set_once(
     releases.write_label_set({"state": "released", "releaseId": release.release_id, "labelSet": asdict(kept)})
     _check_enough(kept)
     return kept
+
+
+@dataclass(frozen=True)
+class ResolvedLabels:
+    """The spec with the label set the job samples, its training rows, the label mix, and the DP label-set release."""
+
+    spec: JobSpec
+    train_rows: TrainingRows
+    mix: LabelMix
+    note: str | None
+    label_set: LabelSetRelease | None
+
+
+def resolve_label_set(
+    spec: JobSpec, train_rows: TrainingRows, charger: RunCharger, releases: ReleaseLog
+) -> ResolvedLabels:
+    """The declared label set, or the one released with DP; either way released (and charged) once per job.
+
+    With a DP label set, the rows of labels under the threshold are read only by the release itself: the returned
+    spec names the released labels, so training, prompts, sampling, the holdout and the report see nothing else.
+    """
+    labels = [row.label for row in train_rows.rows]
+    if spec.data.labelSource != "dp-histogram":
+        mix, note = release_label_mix_once(spec, labels, label_values(spec.data), charger, releases)
+        return ResolvedLabels(spec, train_rows, mix, note, None)
+    release = release_label_set_once(spec, labels, charger, releases)
+    released_rows = read_split(spec.data.trainUri, with_released_labels(spec, release))
+    released = with_released_labels(spec, release, train_rows=len(released_rows.rows))
+    mix = mix_from_release(released, release)
+    return ResolvedLabels(released, released_rows, mix, None, release)

@@ -13,9 +13,7 @@ see the training split only.
 
 from __future__ import annotations
 
-import contextlib
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,23 +21,22 @@ from urllib.parse import urlparse
 
 import torch
 
-from .blobs import BlobInfo, join_uri, local_path, read_bytes, upload
+from .blobs import BlobInfo, join_uri, local_path, upload
 from .config import TrainerSettings
-from .contract import JobSpec, TrainingSummary, label_values
-from .data import TrainingRows, parse_rows
+from .contract import JobSpec, TrainingSummary
+from .data import TrainingRows, read_split
 from .errors import NoRowsError
 from .evaluation import Rows, evaluate
 from .evaluation.membership import membership_attack_auc
 from .events import EventEmitter
-from .files import write_atomically
-from .label_counts import LabelMix, allocate_rows, release_label_mix_once
-from .label_set import LabelSetRelease, mix_from_release, release_label_set_once, with_released_labels
-from .models import create_model
+from .label_counts import LabelMix
+from .label_set import LabelSetRelease, resolve_label_set
+from .models import untrained_model
 from .records import RowFormat
 from .releases import ReleaseLog
-from .report import CURVE_FILE, CurvePoint, CurveRecorder, build_report, headline_metrics, render_html
-from .sampling import SamplingConfig, SamplingResult, generate_rows, write_synthetic_csv
-from .training import CancelWatch, load_for_training, select_device, train, training_budget
+from .report import CURVE_FILE, CurvePoint, CurveRecorder, build_report, headline_metrics, write_report
+from .sampling import SamplingResult, sample_synthetic, sampling_warnings, write_synthetic_csv
+from .training import CancelWatch, TrainingResult, load_for_training, select_device, train, training_budget
 from .training.precision import compute_dtype
 
 ARTIFACTS = ("synthetic.csv", "report.json", "report.html")
@@ -63,111 +60,139 @@ def work_dir_for(spec: JobSpec, settings: TrainerSettings) -> Path:
     return settings.DPSYNTH_HOME / "jobs" / spec.jobId
 
 
-def read_split(uri: str, spec: JobSpec) -> TrainingRows:
-    """A split's rows of the spec's labels, with the columns the spec synthesises.
-
-    A spec whose label set is still to be released with DP has no labels yet: then every row is read, as the
-    release's input only (`resolve_label_set`).
-    """
-    return parse_rows(
-        read_bytes(uri),
-        text_column=spec.data.textColumn,
-        label_column=spec.data.labelColumn,
-        labels=label_values(spec.data) or None,
-        columns=spec.data.columns,
-    )
-
-
-@dataclass(frozen=True)
-class ResolvedLabels:
-    """The spec with the label set the job samples, its training rows, the label mix, and the DP label-set release."""
-
-    spec: JobSpec
-    train_rows: TrainingRows
-    mix: LabelMix
-    note: str | None
-    label_set: LabelSetRelease | None
-
-
-def resolve_label_set(
-    spec: JobSpec, train_rows: TrainingRows, emitter: EventEmitter, releases: ReleaseLog
-) -> ResolvedLabels:
-    """The declared label set, or the one released with DP; either way released (and charged) once per job.
-
-    With a DP label set, the rows of labels under the threshold are read only by the release itself: the returned
-    spec names the released labels, so training, prompts, sampling, the holdout and the report see nothing else.
-    """
-    labels = [row.label for row in train_rows.rows]
-    if spec.data.labelSource != "dp-histogram":
-        mix, note = release_label_mix_once(spec, labels, label_values(spec.data), emitter, releases)
-        return ResolvedLabels(spec, train_rows, mix, note, None)
-    release = release_label_set_once(spec, labels, emitter, releases)
-    released_rows = read_split(spec.data.trainUri, with_released_labels(spec, release))
-    released = with_released_labels(spec, release, train_rows=len(released_rows.rows))
-    mix = mix_from_release(released, release)
-    return ResolvedLabels(released, released_rows, mix, None, release)
-
-
-def sampling_config(spec: JobSpec) -> SamplingConfig:
-    sampling = spec.sampling
-    return SamplingConfig(
-        temperature=sampling.temperature,
-        top_p=sampling.topP,
-        max_new_tokens=sampling.maxNewTokens,
-        batch_size=sampling.batchSize,
-        seed=sampling.seed,
-        guidance=sampling.guidance,
-        rescoring=sampling.rescoring,
-        min_posterior=sampling.minPosterior,
-        max_candidates_per_row=sampling.maxCandidatesPerRow,
-    )
-
-
-def sample_synthetic(
+def run_job(
     spec: JobSpec,
-    model: Any,
+    emitter: EventEmitter,
+    *,
+    settings: TrainerSettings,
+    cancel_check: Callable[[], bool] = lambda: False,
+    resume: bool = False,
+) -> JobResult:
+    """Run one job; artifacts go under `spec.outputUri`, each announced by an `artifact` event, then `result`."""
+    work_dir = work_dir_for(spec, settings)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    emitter.stage("loading")
+    releases = ReleaseLog(spec.outputUri)
+    train_rows = read_split(spec.data.trainUri, spec)
+    # A budget that cannot work, or a model that cannot load, fails here, before the label release spends any of it.
+    training_budget(spec.privacy, len(train_rows.rows))
+    loaded = load_for_training(spec, settings)
+    resolved = resolve_label_set(spec, train_rows, emitter, releases)
+    spec, train_rows, mix, mix_note = resolved.spec, resolved.train_rows, resolved.mix, resolved.note
+
+    recorder = CurveRecorder(emitter, work_dir / CURVE_FILE)
+    trained = train(
+        spec,
+        train_rows,
+        work_dir,
+        recorder,
+        resume=resume,
+        settings=settings,
+        cancel=CancelWatch(work_dir, also=cancel_check),
+        releases=releases,
+        loaded=loaded,
+    )
+
+    emitter.stage("sampling")
+    device = select_device(settings.DPSYNTH_DEVICE)
+    # Nothing trains after this point: sampling and evaluation run in the training precision's dtype.
+    model = trained.model.to(compute_dtype(spec.training.precision, device))
+    row_format = RowFormat.for_spec(spec, trained.tokenizer)
+    sampled = sample_synthetic(spec, model, row_format, mix, emitter=emitter, cancel_check=cancel_check)
+    _write_synthetic(sampled, work_dir, spec, train_rows, row_format)
+    warnings = sampling_warnings(sampled)
+    for warning in warnings:
+        emitter.log("warning", warning)
+    baseline = _sample_baseline(
+        spec, trained, row_format, mix, settings=settings, device=device, emitter=emitter, cancel_check=cancel_check
+    )
+
+    emitter.stage("evaluating")
+    report = evaluate_and_report(
+        spec,
+        model=model,
+        row_format=row_format,
+        summary=trained.summary,
+        mix=mix,
+        train_rows=train_rows,
+        sampled=sampled,
+        baseline=baseline,
+        curve=recorder.points(),
+        notes=[mix_note] if mix_note else [],
+        label_set=resolved.label_set,
+        device=device,
+        on_step=lambda name: emitter.log("info", f"Evaluating: {name}."),
+    )
+    write_report(report, work_dir)
+    if report["summary"]["verdict"] == "not-useful":
+        warnings.append(report["summary"]["headline"])
+
+    artifacts = [_publish(work_dir, name, spec.outputUri, emitter) for name in ARTIFACTS]
+    metrics = headline_metrics(report)
+    emitter.result(
+        training=trained.summary,
+        metrics=metrics,
+        artifacts=list(ARTIFACTS),
+        rows={"requested": sampled.requested, "produced": len(sampled.rows)},
+        warnings=warnings,
+    )
+    emitter.stage("done")
+    return JobResult(report, trained.summary, metrics, artifacts, work_dir)
+
+
+def _write_synthetic(
+    sampled: SamplingResult, work_dir: Path, spec: JobSpec, train_rows: TrainingRows, row_format: RowFormat
+) -> None:
+    """`synthetic.csv`, in the training split's column names; a job with no usable row fails instead."""
+    if not sampled.rows:
+        raise NoRowsError(
+            f"No usable synthetic row came out of {sampled.generated} candidates ({sampled.failed} empty, "
+            f"{sampled.rejected} judged closer to another label). The privacy budget spent on training stays "
+            "charged; try more training epochs, a larger model, or sampling.rescoring off."
+        )
+    write_synthetic_csv(
+        work_dir / "synthetic.csv",
+        sampled.rows,
+        text_column=train_rows.text_column,
+        label_column=train_rows.label_column,
+        extra_columns=row_format.columns,
+        escape_formulas=spec.sampling.escapeFormulas,
+    )
+
+
+def _sample_baseline(
+    spec: JobSpec,
+    trained: TrainingResult,
     row_format: RowFormat,
     mix: LabelMix,
     *,
-    count: int | None = None,
-    metric_prefix: str = "sampling",
-    emitter: EventEmitter | None = None,
-    cancel_check: Callable[[], bool] = lambda: False,
-) -> SamplingResult:
-    """Generate `count` rows (default: the spec's) from `model`, following the label mix.
-
-    The label mix is the prior of the re-scoring as well as the plan, so both read only DP outputs.
-    """
-    quotas = allocate_rows(mix.weights, spec.sampling.rows if count is None else count)
-
-    def progress(candidates: int, done: int, per_s: float) -> None:
-        if emitter is not None:
-            values = {f"{metric_prefix}/rows_done": done, f"{metric_prefix}/candidates": candidates}
-            emitter.metric(step=candidates, epoch=0.0, values={**values, f"{metric_prefix}/rows_per_s": per_s})
-
-    return generate_rows(
-        model,
-        row_format,
-        quotas,
-        prior=mix.weights,
-        config=sampling_config(spec),
-        progress=progress,
-        cancel_check=cancel_check,
-    )
+    settings: TrainerSettings,
+    device: torch.device,
+    emitter: EventEmitter,
+    cancel_check: Callable[[], bool],
+) -> SamplingResult | None:
+    """The report's prior-only baseline: rows from the model before fine-tuning (none when the spec asks none)."""
+    baseline_rows = min(spec.evaluation.baselineRows, spec.sampling.rows)
+    if not baseline_rows:
+        return None
+    emitter.log("info", f"Sampling {baseline_rows} prior-only rows from the untrained model (no privacy cost).")
+    with untrained_model(trained.model, spec.model, cache_dir=settings.model_cache, device=device) as untrained:
+        return sample_synthetic(
+            spec,
+            untrained,
+            row_format,
+            mix,
+            count=baseline_rows,
+            metric_prefix="baseline",
+            emitter=emitter,
+            cancel_check=cancel_check,
+        )
 
 
-@contextlib.contextmanager
-def untrained_model(trained: Any, spec: JobSpec, settings: TrainerSettings, device: torch.device) -> Iterator[Any]:
-    """The model before fine-tuning: the adapter switched off, or (full fine-tuning) the base loaded again."""
-    if hasattr(trained.model, "disable_adapter"):
-        with trained.model.disable_adapter():
-            yield trained.model
-        return
-    base = create_model(spec.model, cache_dir=settings.model_cache, device=device).model
-    try:
-        yield base.to(next(trained.model.parameters()).dtype).eval()
-    finally:
-        del base
+def _publish(work_dir: Path, name: str, output_uri: str, emitter: EventEmitter) -> BlobInfo:
+    blob = upload(work_dir / name, join_uri(output_uri, name))
+    emitter.artifact(name=name, uri=blob.uri, bytes_=blob.bytes, sha256=blob.sha256)
+    return blob
 
 
 def _as_rows(rows: TrainingRows) -> Rows:
@@ -233,136 +258,3 @@ def evaluate_and_report(
         notes=notes,
         label_release=label_set,
     )
-
-
-def sampling_warnings(sampled: SamplingResult) -> list[str]:
-    """What the owner must hear about the sampling: a shortfall, or rows kept below the re-scoring threshold."""
-    warnings = []
-    if sampled.shortfall:
-        warnings.append(
-            f"Only {len(sampled.rows)} of the {sampled.requested} rows asked for could be generated within "
-            f"{sampled.generated} candidates ({sampled.failed} empty, {sampled.rejected} judged closer to another "
-            "label or not clear enough); synthetic.csv holds the rows that were."
-        )
-    if sampled.below_threshold:
-        warnings.append(
-            f"{sampled.below_threshold} of the {len(sampled.rows)} rows read less clearly as their label than "
-            f"sampling.minPosterior {sampled.min_posterior:g} asks: too few candidates passed it within the "
-            "candidate budget, so the clearest of the others were kept."
-        )
-    return warnings
-
-
-def write_report(report: dict[str, Any], directory: Path) -> None:
-    write_atomically(directory / "report.json", json.dumps(report, indent=2).encode())
-    (directory / "report.html").write_text(render_html(report), encoding="utf-8")
-
-
-def run_job(
-    spec: JobSpec,
-    emitter: EventEmitter,
-    *,
-    settings: TrainerSettings,
-    cancel_check: Callable[[], bool] = lambda: False,
-    resume: bool = False,
-) -> JobResult:
-    """Run one job; artifacts go under `spec.outputUri`, each announced by an `artifact` event, then `result`."""
-    work_dir = work_dir_for(spec, settings)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    emitter.stage("loading")
-    releases = ReleaseLog(spec.outputUri)
-    train_rows = read_split(spec.data.trainUri, spec)
-    # A budget that cannot work, or a model that cannot load, fails here, before the label release spends any of it.
-    training_budget(spec.privacy, len(train_rows.rows))
-    loaded = load_for_training(spec, settings)
-    resolved = resolve_label_set(spec, train_rows, emitter, releases)
-    spec, train_rows, mix, mix_note = resolved.spec, resolved.train_rows, resolved.mix, resolved.note
-
-    recorder = CurveRecorder(emitter, work_dir / CURVE_FILE)
-    trained = train(
-        spec,
-        train_rows,
-        work_dir,
-        recorder,
-        resume=resume,
-        settings=settings,
-        cancel=CancelWatch(work_dir, also=cancel_check),
-        releases=releases,
-        loaded=loaded,
-    )
-
-    emitter.stage("sampling")
-    device = select_device(settings.DPSYNTH_DEVICE)
-    # Nothing trains after this point: sampling and evaluation run in the training precision's dtype.
-    model = trained.model.to(compute_dtype(spec.training.precision, device))
-    row_format = RowFormat.for_spec(spec, trained.tokenizer)
-    sampled = sample_synthetic(spec, model, row_format, mix, emitter=emitter, cancel_check=cancel_check)
-    if not sampled.rows:
-        raise NoRowsError(
-            f"No usable synthetic row came out of {sampled.generated} candidates ({sampled.failed} empty, "
-            f"{sampled.rejected} judged closer to another label). The privacy budget spent on training stays "
-            "charged; try more training epochs, a larger model, or sampling.rescoring off."
-        )
-    write_synthetic_csv(
-        work_dir / "synthetic.csv",
-        sampled.rows,
-        text_column=train_rows.text_column,
-        label_column=train_rows.label_column,
-        extra_columns=row_format.columns,
-        escape_formulas=spec.sampling.escapeFormulas,
-    )
-    warnings = sampling_warnings(sampled)
-    for warning in warnings:
-        emitter.log("warning", warning)
-
-    baseline = None
-    baseline_rows = min(spec.evaluation.baselineRows, spec.sampling.rows)
-    if baseline_rows:
-        emitter.log("info", f"Sampling {baseline_rows} prior-only rows from the untrained model (no privacy cost).")
-        with untrained_model(trained, spec, settings, device) as untrained:
-            baseline = sample_synthetic(
-                spec,
-                untrained,
-                row_format,
-                mix,
-                count=baseline_rows,
-                metric_prefix="baseline",
-                emitter=emitter,
-                cancel_check=cancel_check,
-            )
-
-    emitter.stage("evaluating")
-    report = evaluate_and_report(
-        spec,
-        model=model,
-        row_format=row_format,
-        summary=trained.summary,
-        mix=mix,
-        train_rows=train_rows,
-        sampled=sampled,
-        baseline=baseline,
-        curve=recorder.points(),
-        notes=[mix_note] if mix_note else [],
-        label_set=resolved.label_set,
-        device=device,
-        on_step=lambda name: emitter.log("info", f"Evaluating: {name}."),
-    )
-    write_report(report, work_dir)
-    if report["summary"]["verdict"] == "not-useful":
-        warnings.append(report["summary"]["headline"])
-
-    artifacts = []
-    for name in ARTIFACTS:
-        blob = upload(work_dir / name, join_uri(spec.outputUri, name))
-        emitter.artifact(name=name, uri=blob.uri, bytes_=blob.bytes, sha256=blob.sha256)
-        artifacts.append(blob)
-    metrics = headline_metrics(report)
-    emitter.result(
-        training=trained.summary,
-        metrics=metrics,
-        artifacts=list(ARTIFACTS),
-        rows={"requested": sampled.requested, "produced": len(sampled.rows)},
-        warnings=warnings,
-    )
-    emitter.stage("done")
-    return JobResult(report, trained.summary, metrics, artifacts, work_dir)

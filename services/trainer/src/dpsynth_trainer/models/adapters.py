@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -10,6 +13,7 @@ from transformers import PreTrainedModel
 
 from ..contract import ModelSpec
 from ..errors import BadInputError
+from .registry import create_model
 
 
 def quantization_config_for(spec: ModelSpec, device: torch.device) -> Any | None:
@@ -68,3 +72,17 @@ def apply_finetune(model: PreTrainedModel, spec: ModelSpec) -> torch.nn.Module:
             f"LoRA could not be applied to '{spec.id}': set model.lora.targetModules to module names of this "
             f"architecture ({type(exc).__name__})."
         ) from None
+
+
+@contextlib.contextmanager
+def untrained_model(trained: Any, spec: ModelSpec, *, cache_dir: Path, device: torch.device) -> Iterator[Any]:
+    """The model before fine-tuning: the adapter switched off, or (full fine-tuning) the base loaded again."""
+    if hasattr(trained, "disable_adapter"):
+        with trained.disable_adapter():
+            yield trained
+        return
+    base = create_model(spec, cache_dir=cache_dir, device=device).model
+    try:
+        yield base.to(next(trained.parameters()).dtype).eval()
+    finally:
+        del base

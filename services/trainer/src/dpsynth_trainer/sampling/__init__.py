@@ -2,5 +2,15 @@
 
 from dpsynth_trainer.sampling.generate import SamplingConfig, SamplingResult, SyntheticRow, generate_rows
 from dpsynth_trainer.sampling.output import write_synthetic_csv
+from dpsynth_trainer.sampling.synthetic import sample_synthetic, sampling_config, sampling_warnings
 
-__all__ = ["SamplingConfig", "SamplingResult", "SyntheticRow", "generate_rows", "write_synthetic_csv"]
+__all__ = [
+    "SamplingConfig",
+    "SamplingResult",
+    "SyntheticRow",
+    "generate_rows",
+    "sample_synthetic",
+    "sampling_config",
+    "sampling_warnings",
+    "write_synthetic_csv",
+]

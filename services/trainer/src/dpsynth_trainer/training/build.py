@@ -1,5 +1,5 @@
 """From a loaded base model and the training rows to what DP-SGD steps: the adapter, the encoded rows, the
-Poisson-sampled loader, the optimizer and the privacy wrapping.
+Poisson-sampled loader (its logical batches ordered by length), the optimizer and the privacy wrapping.
 
 `train` and the trainer-step benchmark (`bench/trainer/trainer_step.py`) both build through here, so the
 benchmark times exactly what a job runs.
@@ -18,7 +18,7 @@ from ..contract import JobSpec
 from ..data import Row
 from ..models import LoadedModel, apply_finetune
 from ..records import EncodedRows, RowFormat
-from .batches import SequenceDataset, make_collate
+from .batches import SequenceDataset, length_grouped, make_collate
 from .budget import TrainingBudget
 from .privacy import History, Trainable, make_trainable
 
@@ -48,7 +48,8 @@ def build_trainable(
     """Adapt `loaded` as `spec.model` says and wrap it for DP-SGD (or not, for the non-private baseline).
 
     The DP parameters are `make_trainable`'s: a new run calibrates its noise to `budget`; a resumed run or a
-    benchmark passes its `noise_multiplier` and `accountant_mechanism`.
+    benchmark passes its `noise_multiplier` and `accountant_mechanism`. The accountant's history starts with
+    `prior_history` (the steps of the job's earlier runs); a resumed run's checkpoint then replaces it.
     """
     model = apply_finetune(loaded.model, spec.model)
     model.train()
@@ -73,4 +74,7 @@ def build_trainable(
         accountant_mechanism=accountant_mechanism,
         prior_history=prior_history,
     )
+    trainable.loader = length_grouped(trainable.loader, [len(ids) for ids in encoded.input_ids])
+    if trainable.accountant is not None:
+        trainable.accountant.history = list(prior_history or [])
     return BuiltTrainable(model, trainable, encoded, collate)

@@ -50,7 +50,6 @@ from ..models import (
 )
 from ..releases import ReleaseLog
 from .accounting import BudgetGuard, PrivacyMeter
-from .batches import length_grouped
 from .budget import TrainingBudget, training_budget
 from .build import build_trainable
 from .cancel import CancelWatch
@@ -143,8 +142,69 @@ def train(
     """
     settings = settings or load_settings()
     out_dir = Path(out_dir)
-    cancel = cancel or CancelWatch(out_dir)
     store = CheckpointStore(out_dir, releases)
+    progress = _started_run(store, resume=resume)
+    budget = training_budget(spec.privacy, len(rows.rows))
+    run = RunAccounts(store.run_id or store.start_new_run(), store.earlier_runs())
+    emitter.stage("loading")
+    _warn_about_inputs(spec, rows, progress, run, emitter)
+    device = select_device(settings.DPSYNTH_DEVICE)
+    loaded = loaded or load_for_training(spec, settings)
+    generators = {"sampler": _entropy_generator(torch.device("cpu")), "noise": _entropy_generator(device)}
+    built = build_trainable(
+        spec,
+        rows.rows,
+        loaded,
+        budget=budget,
+        noise_generator=generators["noise"],
+        sampler_generator=generators["sampler"],
+        noise_multiplier=progress.plan.noiseMultiplier if progress else noise_multiplier,
+        accountant_mechanism=progress.plan.accountant if progress else None,
+        prior_history=run.prior_history,
+    )
+    if built.encoded.truncated:
+        emitter.log(
+            "warning",
+            f"{built.encoded.truncated} of {len(rows.rows)} rows were longer than maxSeqLen="
+            f"{spec.training.maxSeqLen} tokens and were truncated.",
+        )
+    plan = _plan_run(spec, built.trainable, budget, progress)
+    start = _restore(
+        store=store, progress=progress, trainable=built.trainable, plan=plan, generators=generators, emitter=emitter
+    )
+    meter = PrivacyMeter(plan.accountant, budget.delta) if budget.private else None
+    ctx = _Run(
+        spec, run, built.trainable, plan, budget, store, emitter, generators, cancel or CancelWatch(out_dir), meter
+    )
+    try:
+        state = _run_steps(ctx, start, show_progress=sys.stdout.isatty() if show_progress is None else show_progress)
+    except torch.OutOfMemoryError:
+        raise OutOfMemoryError(
+            f"The device ran out of memory at physical batch size {spec.training.physicalBatchSize} and "
+            f"maxSeqLen {spec.training.maxSeqLen}; lower either and resume."
+        ) from None
+    finally:
+        built.trainable.cleanup()
+
+    model_dir = save_trained_model(built.model, loaded.tokenizer, out_dir / MODEL_DIR, spec.model)
+    summary = TrainingSummary(
+        runId=run.run_id,
+        noiseMultiplier=plan.noiseMultiplier,
+        sampleRate=plan.sampleRate,
+        steps=state.step,
+        epochs=state.step * plan.sampleRate,
+        maxGradNorm=spec.privacy.maxGradNorm,
+        accountant=meter.mechanism if meter else "none",
+        epsilon=state.epsilon if budget.private else "inf",
+        delta=budget.delta,
+        clipping=plan.clipping,
+    )
+    (out_dir / "training-summary.json").write_text(summary.model_dump_json(indent=2), encoding="utf-8")
+    return TrainingResult(summary, model_dir, built.model.eval(), loaded.tokenizer, state.loss, built.encoded.truncated)
+
+
+def _started_run(store: CheckpointStore, *, resume: bool) -> Progress | None:
+    """The progress of a run already started in the output directory; one is continued only when asked to."""
     progress = store.read_progress()
     if progress is not None and not resume:
         raise BadInputError(
@@ -152,9 +212,12 @@ def train(
             "The output directory already holds a started training run; resume it (--resume) or use a new output "
             "directory. Starting it over would spend its privacy budget twice."
         )
-    budget = training_budget(spec.privacy, len(rows.rows))
-    run = RunAccounts(store.run_id or store.start_new_run(), store.earlier_runs())
-    emitter.stage("loading")
+    return progress
+
+
+def _warn_about_inputs(
+    spec: JobSpec, rows: TrainingRows, progress: Progress | None, run: RunAccounts, emitter: EventEmitter
+) -> None:
     if progress is None and run.prior_history:
         emitter.log(
             "warning",
@@ -168,30 +231,10 @@ def train(
             f"The spec says {spec.data.trainRows} training rows but the data has {len(rows.rows)}; privacy "
             "is calibrated to the rows actually trained on.",
         )
-    device = select_device(settings.DPSYNTH_DEVICE)
-    loaded = loaded or load_for_training(spec, settings)
-    sampler_rng, noise_rng = _entropy_generator(torch.device("cpu")), _entropy_generator(device)
-    built = build_trainable(
-        spec,
-        rows.rows,
-        loaded,
-        budget=budget,
-        noise_generator=noise_rng,
-        sampler_generator=sampler_rng,
-        noise_multiplier=progress.plan.noiseMultiplier if progress else noise_multiplier,
-        accountant_mechanism=progress.plan.accountant if progress else None,
-        prior_history=run.prior_history,
-    )
-    model, trainable, encoded = built.model, built.trainable, built.encoded
-    if encoded.truncated:
-        emitter.log(
-            "warning",
-            f"{encoded.truncated} of {len(rows.rows)} rows were longer than maxSeqLen={spec.training.maxSeqLen} "
-            "tokens and were truncated.",
-        )
-    trainable.loader = length_grouped(trainable.loader, [len(ids) for ids in encoded.input_ids])
-    if trainable.accountant is not None:
-        trainable.accountant.history = list(run.prior_history)  # a checkpoint's history (which has them) replaces it
+
+
+def _plan_run(spec: JobSpec, trainable: Trainable, budget: TrainingBudget, progress: Progress | None) -> RunPlan:
+    """The run's fixed parameters (checkpointed); a resumed run must have the same."""
     plan = RunPlan(
         noiseMultiplier=trainable.noise_multiplier,
         sampleRate=trainable.sample_rate,
@@ -209,47 +252,7 @@ def train(
             "The job spec changed since this run started (privacy, batch or epoch settings differ from its "
             "checkpoint); resuming would not be the same run. Start a new run in a new output directory."
         )
-
-    generators = {"sampler": sampler_rng, "noise": noise_rng}
-    start = _restore(
-        store=store, progress=progress, trainable=trainable, plan=plan, generators=generators, emitter=emitter
-    )
-    runner = _StepRunner(
-        spec=spec,
-        run=run,
-        trainable=trainable,
-        plan=plan,
-        budget=budget,
-        store=store,
-        emitter=emitter,
-        generators=generators,
-        cancel=cancel,
-    )
-    try:
-        final_loss = runner.run(start, show_progress=sys.stdout.isatty() if show_progress is None else show_progress)
-    except torch.OutOfMemoryError:
-        raise OutOfMemoryError(
-            f"The device ran out of memory at physical batch size {spec.training.physicalBatchSize} and "
-            f"maxSeqLen {spec.training.maxSeqLen}; lower either and resume."
-        ) from None
-    finally:
-        trainable.cleanup()
-
-    model_dir = save_trained_model(model, loaded.tokenizer, out_dir / MODEL_DIR, spec.model)
-    summary = TrainingSummary(
-        runId=run.run_id,
-        noiseMultiplier=plan.noiseMultiplier,
-        sampleRate=plan.sampleRate,
-        steps=runner.step,
-        epochs=runner.step * plan.sampleRate,
-        maxGradNorm=spec.privacy.maxGradNorm,
-        accountant=runner.meter.mechanism if runner.meter else "none",
-        epsilon=runner.epsilon if budget.private else "inf",
-        delta=budget.delta,
-        clipping=plan.clipping,
-    )
-    (out_dir / "training-summary.json").write_text(summary.model_dump_json(indent=2), encoding="utf-8")
-    return TrainingResult(summary, model_dir, model.eval(), loaded.tokenizer, final_loss, encoded.truncated)
+    return plan
 
 
 def _restore(
@@ -290,126 +293,131 @@ def _restore(
     return progress.startedStep
 
 
-class _StepRunner:
-    """Runs logical steps and does the between-step duties; holds the run's counters."""
+@dataclass(frozen=True)
+class _Run:
+    """What stays fixed while the steps run."""
 
-    def __init__(
-        self,
-        *,
-        spec: JobSpec,
-        run: RunAccounts,
-        trainable: Trainable,
-        plan: RunPlan,
-        budget: TrainingBudget,
-        store: CheckpointStore,
-        emitter: EventEmitter,
-        generators: dict[str, torch.Generator],
-        cancel: CancelWatch,
-    ) -> None:
-        self.spec, self.accounts, self.t, self.plan, self.budget = spec, run, trainable, plan, budget
-        self.store, self.emitter, self.generators, self.cancel = store, emitter, generators, cancel
-        self.meter = PrivacyMeter(plan.accountant, budget.delta) if budget.private else None
-        self.guard = BudgetGuard(self.meter, target_epsilon=budget.epsilon) if self.meter else None
-        self.step = 0
-        self.epsilon = 0.0
-        self.earlier_epsilon = 0.0  # of the job's earlier runs, which this run's accountant composes with
-        self.device = next(trainable.model.parameters()).device
-        self.dtype = compute_dtype(spec.training.precision, self.device)
+    spec: JobSpec
+    accounts: RunAccounts
+    trainable: Trainable
+    plan: RunPlan
+    budget: TrainingBudget
+    store: CheckpointStore
+    emitter: EventEmitter
+    generators: dict[str, torch.Generator]
+    cancel: CancelWatch
+    #: None for the non-private baseline, which has no epsilon to meter or guard.
+    meter: PrivacyMeter | None
 
-    def run(self, start: int, *, show_progress: bool) -> float | None:
-        self.step = start
-        if self.meter is not None:
-            self.earlier_epsilon = self.accounts.charge_earlier(self.emitter, self.meter, delta=self.budget.delta)
-            self.epsilon = self.meter.epsilon(self.t.accountant.history)
-            if start:
-                self._report_privacy()
-        self.emitter.stage("training")
-        if self.step >= self.plan.totalSteps:
-            return None
-        bar = tqdm(total=self.plan.totalSteps, initial=start, disable=not show_progress, unit="step")
-        loss = None
-        with BatchMemoryManager(
-            data_loader=self.t.loader,
-            max_physical_batch_size=self.spec.training.physicalBatchSize,
-            optimizer=self.t.optimizer,
-        ) as physical_loader:
-            self.t.loader.batch_sampler.steps = self.plan.totalSteps - self.step  # draws left in this run
-            # Creating the iterator draws a worker seed from the sampler's generator; undo that, so the draws
-            # continue exactly from the state a checkpoint recorded.
-            sampler_state = self.generators["sampler"].get_state()
-            batches = iter(physical_loader)
-            self.generators["sampler"].set_state(sampler_state)
-            self._before_step()
-            window = _StepWindow()
-            for input_ids, attention, labels in batches:
-                window.add(*physical_pass(self.t, (input_ids, attention, labels), dtype=self.dtype))
-                self.t.optimizer.step()
-                self.t.optimizer.zero_grad()
-                if not completed_logical_step(self.t.optimizer):
-                    continue
-                self.step += 1
-                loss = self._after_step(window)
-                bar.update(1)
-                bar.set_postfix(loss=f"{loss:.3f}", eps=f"{self.epsilon:.3f}" if self.meter else "inf")
-                window = _StepWindow()
-                if self.step < self.plan.totalSteps:
-                    self._before_step()
-        bar.close()
-        return loss
 
-    def _before_step(self) -> None:
-        next_step = self.step + 1
-        if self.cancel.requested():
-            self._save()
-            raise CancelledError(f"The job was cancelled after {self.step} training steps; a checkpoint was saved.")
-        if self.guard is not None:
-            self._projected = self.guard.check_next_step(
-                self.t.accountant.history,
-                noise_multiplier=self.plan.noiseMultiplier,
-                sample_rate=self.plan.sampleRate,
-                step=next_step,
+@dataclass
+class _StepState:
+    """What changes from one logical step to the next."""
+
+    step: int
+    epsilon: float = 0.0
+    #: Of the job's earlier runs, which this run's accountant composes with.
+    earlier_epsilon: float = 0.0
+    loss: float | None = None
+
+
+def _run_steps(run: _Run, start: int, *, show_progress: bool) -> _StepState:
+    """The logical steps from `start` to the plan's last, with the duties between them."""
+    t, plan, emitter = run.trainable, run.plan, run.emitter
+    state = _StepState(step=start)
+    guard = BudgetGuard(run.meter, target_epsilon=run.budget.epsilon) if run.meter else None
+    if run.meter is not None:
+        state.earlier_epsilon = run.accounts.charge_earlier(emitter, run.meter, delta=run.budget.delta)
+        state.epsilon = run.meter.epsilon(t.accountant.history)
+        if start:
+            _report_privacy(run, state)
+    emitter.stage("training")
+    if state.step >= plan.totalSteps:
+        return state
+    dtype = compute_dtype(run.spec.training.precision, next(t.model.parameters()).device)
+    bar = tqdm(total=plan.totalSteps, initial=start, disable=not show_progress, unit="step")
+    with BatchMemoryManager(
+        data_loader=t.loader, max_physical_batch_size=run.spec.training.physicalBatchSize, optimizer=t.optimizer
+    ) as physical_loader:
+        t.loader.batch_sampler.steps = plan.totalSteps - state.step  # draws left in this run
+        # Creating the iterator draws a worker seed from the sampler's generator; undo that, so the draws
+        # continue exactly from the state a checkpoint recorded.
+        sampler_state = run.generators["sampler"].get_state()
+        physical_batches = iter(physical_loader)
+        run.generators["sampler"].set_state(sampler_state)
+        for step in range(start + 1, plan.totalSteps + 1):
+            # Before the step: a cancel stops here (checkpointed); the guard refuses a step past the budget;
+            # the started-step marker charges the step even if the process dies during it.
+            if run.cancel.requested():
+                _save(run, state)
+                raise CancelledError(
+                    f"The job was cancelled after {state.step} training steps; a checkpoint was saved."
+                )
+            projected = (
+                guard.check_next_step(
+                    t.accountant.history, noise_multiplier=plan.noiseMultiplier, sample_rate=plan.sampleRate, step=step
+                )
+                if guard is not None
+                else None
             )
-        self.store.mark_started(next_step, self.plan)
+            run.store.mark_started(step, plan)
 
-    def _after_step(self, window: _StepWindow) -> float:
-        seconds = max(time.perf_counter() - window.started, 1e-9)
-        loss = window.loss_sum / max(window.rows, 1)
-        values = {
-            "train/loss": loss,
-            "perf/samples_per_s": window.rows / seconds,
-            "perf/tokens_per_s": window.tokens / seconds,
-        }
-        if self.meter is not None:
-            self.epsilon = self._projected  # the guard's projection is exactly the accountant's state now
-            values["privacy/epsilon"] = self.epsilon
-        self.emitter.metric(step=self.step, epoch=self.step * self.plan.sampleRate, values=values)
-        if self.meter is not None:
-            self._report_privacy()
-        if self.step % self.spec.training.checkpointEvery == 0 or self.step == self.plan.totalSteps:
-            self._save()
-        return loss
+            # The step: Opacus' optimizer accumulates each physical batch of the Poisson-sampled logical batch
+            # and clips, noises and updates on its last one.
+            window = _StepWindow()
+            for batch in physical_batches:
+                window.add(*physical_pass(t, batch, dtype=dtype))
+                t.optimizer.step()
+                t.optimizer.zero_grad()
+                if completed_logical_step(t.optimizer):
+                    break
+            state.step = step
 
-    def _report_privacy(self) -> None:
-        self.accounts.report(
-            self.emitter,
-            epsilon=self.epsilon,
-            earlier_epsilon=self.earlier_epsilon,
-            delta=self.budget.delta,
-            steps=self.step,
-        )
-
-    def _save(self) -> None:
-        self.store.save(
-            {
-                "step": self.step,
-                "trainable": trainable_state(self.t.model),
-                "optimizer": self.t.optimizer.state_dict(),
-                "accountantHistory": list(self.t.accountant.history) if self.t.accountant else [],
-                "rng": capture_rng(self.generators),
-                "plan": asdict(self.plan),
-                "spec": self.spec.model_dump(),
+            # After it: metrics, this run's privacy charge, a checkpoint when one is due.
+            seconds = max(time.perf_counter() - window.started, 1e-9)
+            state.loss = window.loss_sum / max(window.rows, 1)
+            values = {
+                "train/loss": state.loss,
+                "perf/samples_per_s": window.rows / seconds,
+                "perf/tokens_per_s": window.tokens / seconds,
             }
-        )
+            if projected is not None:
+                state.epsilon = projected  # the guard's projection is exactly the accountant's state now
+                values["privacy/epsilon"] = state.epsilon
+            emitter.metric(step=step, epoch=step * plan.sampleRate, values=values)
+            if run.meter is not None:
+                _report_privacy(run, state)
+            if step % run.spec.training.checkpointEvery == 0 or step == plan.totalSteps:
+                _save(run, state)
+            bar.update(1)
+            bar.set_postfix(loss=f"{state.loss:.3f}", eps=f"{state.epsilon:.3f}" if run.meter else "inf")
+    bar.close()
+    return state
+
+
+def _report_privacy(run: _Run, state: _StepState) -> None:
+    run.accounts.report(
+        run.emitter,
+        epsilon=state.epsilon,
+        earlier_epsilon=state.earlier_epsilon,
+        delta=run.budget.delta,
+        steps=state.step,
+    )
+
+
+def _save(run: _Run, state: _StepState) -> None:
+    t = run.trainable
+    run.store.save(
+        {
+            "step": state.step,
+            "trainable": trainable_state(t.model),
+            "optimizer": t.optimizer.state_dict(),
+            "accountantHistory": list(t.accountant.history) if t.accountant else [],
+            "rng": capture_rng(run.generators),
+            "plan": asdict(run.plan),
+            "spec": run.spec.model_dump(),
+        }
+    )
 
 
 class _StepWindow:
