@@ -8,9 +8,6 @@ import { JSON_BODY_LIMIT_BYTES } from "./body.ts";
 import { ENDPOINTS } from "./endpoints.ts";
 import { route } from "./route.ts";
 
-/** The labels field of a one-row upload that is refused before its file is read. */
-const ONE_ROW_LABELS = JSON.stringify([{ value: "b" }, { value: "c" }]);
-
 /** What every /api/v1 route inherits from the one wrapper: CSRF checks, body limits, NUL refusal. */
 
 let server: TTestServer;
@@ -23,6 +20,9 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const session = () => ({ cookie: owner.cookie.cookie });
+
+/** The labels field of a one-row upload that is refused before its file is read. */
+const ONE_ROW_LABELS = JSON.stringify([{ value: "b" }, { value: "c" }]);
 const createToken = (headers: Record<string, string>, body: BodyInit = JSON.stringify({ name: "t" })) =>
   call(tokensRoute.POST, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
 

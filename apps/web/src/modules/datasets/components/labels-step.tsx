@@ -5,6 +5,11 @@ import { formatInteger } from "@/components/ui/format";
 import { Card } from "@/components/ui/page-header";
 import { rowsOutside, type TLabelChoice, type TSchemaProblems } from "../lib/declared-schema";
 
+const LABEL_SOURCES: { value: TLabelSource; text: string }[] = [
+  { value: "declared", text: "I declare the labels (they are public, like a form's choices)" },
+  { value: "dp-histogram", text: "Let dpsynth find them with differential privacy" },
+];
+
 /**
  * The owner declares the label set: which detected labels are classes of the synthetic data, each described in
  * words a language model understands, and what one row is. All of it becomes public schema. An owner who cannot
@@ -45,26 +50,18 @@ export function LabelsStep({
         </p>
         <fieldset>
           <legend>Where the labels come from</legend>
-          <label className="check">
-            <input
-              type="radio"
-              name="label-source"
-              value="declared"
-              checked={labelSource === "declared"}
-              onChange={() => onLabelSourceChange("declared")}
-            />
-            <span>I declare the labels (they are public, like a form's choices)</span>
-          </label>
-          <label className="check">
-            <input
-              type="radio"
-              name="label-source"
-              value="dp-histogram"
-              checked={labelSource === "dp-histogram"}
-              onChange={() => onLabelSourceChange("dp-histogram")}
-            />
-            <span>Let dpsynth find them with differential privacy</span>
-          </label>
+          {LABEL_SOURCES.map(({ value, text }) => (
+            <label className="check" key={value}>
+              <input
+                type="radio"
+                name="label-source"
+                value={value}
+                checked={labelSource === value}
+                onChange={() => onLabelSourceChange(value)}
+              />
+              <span>{text}</span>
+            </label>
+          ))}
         </fieldset>
         {labelSource === "dp-histogram" ? (
           <p data-testid="dp-label-set-choice">
