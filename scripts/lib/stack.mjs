@@ -58,7 +58,15 @@ export async function prepare(mode) {
 
   const blobDir = config.blobStoreUrl.startsWith("file:") ? fileURLToPath(config.blobStoreUrl) : undefined;
   for (const dir of [config.home, config.modelCache, blobDir]) if (dir) mkdirSync(dir, { recursive: true });
-  for (const dir of [blobDir, join(config.home, "redis"), runDir(config)]) if (dir) privateTree(dir);
+  // Data an older run wrote before the umask (its blobs, Redis files, logs, the demo data, build stamps) is made
+  // private too; PostgreSQL keeps its own directory's modes.
+  const written = [
+    blobDir,
+    runDir(config),
+    join(config.root, "stamps"),
+    ...["redis", "data", "stamps"].map((name) => join(config.home, name)),
+  ];
+  for (const dir of written) if (dir) privateTree(dir);
   // As root, PostgreSQL runs as the postgres user, which must pass through the state directories to its own
   // (0700, its own) without being able to list them.
   if (isRoot() && !config.databaseUrl) for (const dir of [config.root, config.home]) chmodSync(dir, 0o711);
