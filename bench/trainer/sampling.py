@@ -3,15 +3,18 @@ re-scoring cost, in one run.
 
 Generation goes through the trainer's own `generate_rows` (field by field, KV cache, guidance against the other
 labels' prompts, re-scoring under every label's prompt), on the model the sampler gets after a LoRA run (the
-registry's base model with an untrained LoRA adapter, unmerged); an adapter's weights do not change the cost.
-The one-row baseline is the same call with `batch_size=1`. Configurations alternate in rounds so machine load
-falls on all alike. Rows are counted as delivered; candidates as generated.
+registry's base model with an untrained LoRA adapter, unmerged, in the pipeline's sampling dtype); an adapter's
+weights do not change the cost. The last configuration draws each token over the whole vocabulary instead of the
+likeliest tokens first (the same distribution), to show what that costs. The one-row baseline is the same call
+with `batch_size=1`. Configurations alternate in rounds so machine load falls on all alike. Rows are counted as
+delivered; candidates as generated.
 
     services/trainer/.venv/bin/python -m bench.trainer.sampling --out-dir bench/results [--smoke]
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 
@@ -20,7 +23,9 @@ from dpsynth_trainer.config import load_settings
 from dpsynth_trainer.models import apply_finetune, create_model
 from dpsynth_trainer.records import RowFormat
 from dpsynth_trainer.sampling import SamplingConfig, generate_rows
+from dpsynth_trainer.sampling.decode import CANDIDATES
 from dpsynth_trainer.training.loop import select_device
+from dpsynth_trainer.training.precision import compute_dtype
 
 from .measure import median, ratio, use_threads
 from .results import benchmark_parser, publish
@@ -35,6 +40,7 @@ class Setting:
     batch_size: int
     guidance: float
     rescoring: bool
+    candidates: int = CANDIDATES
 
 
 def settings_for(batch: int) -> list[Setting]:
@@ -43,13 +49,16 @@ def settings_for(batch: int) -> list[Setting]:
         Setting("one row at a time", 1, 0.0, False),
         Setting(f"batched ({batch}), guidance 1.5", batch, 1.5, False),
         Setting(f"batched ({batch}), guidance 1.5 + re-scoring", batch, 1.5, True),
+        # What drawing over the whole vocabulary at every step costs, against the likeliest tokens first.
+        Setting(f"batched ({batch}), guidance 1.5 + re-scoring, whole-vocabulary draw", batch, 1.5, True, sys.maxsize),
     ]
 
 
 def measure(model_id: str, *, rows: int, max_new_tokens: int, batch: int, rounds: int, device: torch.device) -> dict:
     spec = job_spec(StepConfig(model_id, "lora", "non-private", 64, 1, 1), train_rows=rows)
     loaded = create_model(spec.model, cache_dir=load_settings().model_cache, device=device)
-    model = apply_finetune(loaded.model, spec.model).eval()
+    # In the dtype the pipeline samples in: bf16 where the CPU has it, as after a run with precision "auto".
+    model = apply_finetune(loaded.model, spec.model).eval().to(compute_dtype("auto", device))
     row_format = RowFormat.for_spec(spec, loaded.tokenizer)
     quotas = {label: rows // len(LABELS) for label in LABELS}
     settings = settings_for(batch)
@@ -63,6 +72,7 @@ def measure(model_id: str, *, rows: int, max_new_tokens: int, batch: int, rounds
                 guidance=setting.guidance,
                 rescoring=setting.rescoring,
                 max_candidates_per_row=1,  # the same number of candidates in every configuration
+                candidates=setting.candidates,
             )
             started = time.perf_counter()
             result = generate_rows(model, row_format, quotas, prior=UNIFORM, config=config)
@@ -119,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
         "under every label's prompt cost on top.",
         "parameters": {
             "device": str(device),
+            "dtype": str(compute_dtype("auto", device)).removeprefix("torch."),
             "torch threads": torch.get_num_threads(),
             "runs (model: rows, max new tokens, batch, rounds)": "; ".join(
                 f"{p[0]}: {p[1]}, {p[2]}, {p[3]}, {p[4]}" for p in plans
@@ -133,7 +144,8 @@ def main(argv: list[str] | None = None) -> None:
         ],
         "notes": [
             "Medians over alternating rounds; one candidate per requested row in every configuration.",
-            "Models carry an untrained LoRA adapter, unmerged, as the sampler loads a LoRA run's model.",
+            "Models carry an untrained LoRA adapter, unmerged, as the sampler loads a LoRA run's model, in the "
+            "dtype the pipeline samples in (bf16 where the CPU has fast bf16, float32 elsewhere).",
         ],
         "measurements": measured,
     }

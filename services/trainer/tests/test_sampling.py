@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -12,7 +13,13 @@ from dpsynth_trainer.errors import CancelledError
 from dpsynth_trainer.models.registry import create_model
 from dpsynth_trainer.records import RowFormat
 from dpsynth_trainer.sampling import SamplingConfig, SyntheticRow, generate_rows, write_synthetic_csv
-from dpsynth_trainer.sampling.decode import DecodeOptions, decode_field, next_scores, shared_prefill
+from dpsynth_trainer.sampling.decode import (
+    DecodeOptions,
+    decode_field,
+    next_distribution,
+    next_scores,
+    shared_prefill,
+)
 from dpsynth_trainer.sampling.rescore import label_posteriors
 from training_support import settings, spec
 
@@ -115,6 +122,26 @@ def test_guidance_favours_what_the_own_label_makes_likelier_within_what_it_finds
     assert guided[1] > plain[1] and guided[0] < plain[0]  # token 1 is what sets this label apart
     assert guided[3] == 0  # 0.01 < 0.1 * 0.40: implausible under the own prompt, whatever the contrast says
     assert math.isclose(float(plain.sum()), 1.0, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("streams", "options"),
+    [
+        (1, DecodeOptions(temperature=0.7, top_p=0.9)),
+        (1, DecodeOptions(temperature=1.0, top_p=1.0)),
+        (3, DecodeOptions(temperature=1.0, top_p=0.95, guidance=1.5)),
+        (2, DecodeOptions(temperature=0.5, top_p=0.8, guidance=3.0, plausibility=0.01)),
+    ],
+)
+@pytest.mark.parametrize("spread", [8.0, 0.05])  # peaked rows, then rows so flat that the candidates cannot hold them
+def test_drawing_from_the_likeliest_tokens_gives_the_whole_vocabularys_distribution(streams, options, spread) -> None:
+    generator = torch.Generator().manual_seed(3)
+    logits = torch.randn((6 * streams, 500), generator=generator) * spread
+    ids, probs = next_distribution(logits, streams, replace(options, candidates=32))
+    expected = next_scores(logits, streams, options).softmax(dim=-1)
+    got = torch.zeros_like(expected).scatter(-1, ids, probs)
+    assert torch.allclose(got, expected, atol=1e-6)
+    assert ids.shape[-1] == (32 if spread == 8.0 and options.top_p < 1 else 500)
 
 
 def test_decoding_stops_at_a_stop_token_and_leaves_it_out(tiny) -> None:

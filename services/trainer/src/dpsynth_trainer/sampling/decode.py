@@ -13,8 +13,9 @@ every stream of its row. A row stops at one of `stop_ids`; the stop token is not
 
 Rows share a handful of prompts (one per label), so each prompt runs through the model once and its KV cache
 is copied to every stream that starts with it (`shared_prefill`); only the tails and the new tokens are
-computed per stream. This module reads nothing but the model and the token ids it is given: prompts are built
-from public inputs.
+computed per stream. Each step's draw is made among the row's likeliest tokens when they provably hold every
+token it may draw (`next_distribution`), so the vocabulary is sorted only on the rare step they do not. This
+module reads nothing but the model and the token ids it is given: prompts are built from public inputs.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ from typing import Any
 
 import torch
 
+#: How many of a row's likeliest tokens (under its own prompt) its next-token distribution is first looked for in.
+#: For a 135M model on a CPU, sorting and sampling over the whole vocabulary at every step cost about as much as
+#: the forward pass; when these tokens provably hold every token that may be drawn, the rest is never sorted.
+CANDIDATES = 256
+
 
 @dataclass(frozen=True)
 class DecodeOptions:
@@ -34,6 +40,7 @@ class DecodeOptions:
     max_new_tokens: int = 128
     guidance: float = 0.0
     plausibility: float = 0.1
+    candidates: int = CANDIDATES
 
 
 @dataclass(frozen=True)
@@ -112,18 +119,22 @@ def shared_prefill(
     return StreamState(cache, attention, last_position, prompt_logits, next_logits, tail_logits)
 
 
-def _top_p_filter(scores: torch.Tensor, top_p: float) -> torch.Tensor:
+def _top_p_filter(scores: torch.Tensor, top_p: float, log_total: torch.Tensor | None = None) -> torch.Tensor:
+    """`scores` with every token outside the top-p nucleus set to -inf. `log_total` is the log of the whole
+    distribution's mass when `scores` hold only part of it (default: they hold all of it)."""
     if top_p >= 1.0:
         return scores
     sorted_scores, order = scores.sort(dim=-1, descending=True)
-    probs = sorted_scores.softmax(dim=-1)
+    total = sorted_scores.logsumexp(dim=-1, keepdim=True) if log_total is None else log_total.unsqueeze(-1)
+    probs = (sorted_scores - total).exp()
     drop = probs.cumsum(dim=-1) - probs > top_p  # keep the smallest prefix reaching top_p
     sorted_scores = sorted_scores.masked_fill(drop, float("-inf"))
     return torch.full_like(scores, float("-inf")).scatter(-1, order, sorted_scores)
 
 
 def next_scores(logits: torch.Tensor, streams: int, options: DecodeOptions) -> torch.Tensor:
-    """Sampling scores per row from the last-position logits of its `streams` streams, shape (rows, vocab)."""
+    """Sampling scores per row over the whole vocabulary from the last-position logits of its `streams` streams,
+    shape (rows, vocab)."""
     logp = torch.log_softmax(logits.float().view(-1, streams, logits.shape[-1]), dim=-1)
     cond = logp[:, 0]
     if streams == 1 or options.guidance == 0:
@@ -135,6 +146,37 @@ def next_scores(logits: torch.Tensor, streams: int, options: DecodeOptions) -> t
         scores = scores.masked_fill(cond < floor, float("-inf"))
     scores = scores / options.temperature
     return _top_p_filter(scores, options.top_p)
+
+
+def next_distribution(logits: torch.Tensor, streams: int, options: DecodeOptions) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per row, the tokens it may draw and their probabilities, each (rows, width): exactly those of
+    `next_scores`, computed over the row's `options.candidates` likeliest tokens when they provably hold every
+    token with a chance (with guidance: the plausibility floor falls inside them; without: so does the top-p
+    nucleus), and over the whole vocabulary, for the whole batch, when some row's do not."""
+    per_stream = logits.float().view(-1, streams, logits.shape[-1])
+    rows, vocab = per_stream.shape[0], per_stream.shape[-1]
+    used = streams if options.guidance and streams > 1 else 1
+    top, ids = per_stream[:, 0].topk(min(options.candidates, vocab), dim=-1)  # sorted, likeliest first
+    log_norm = torch.logsumexp(per_stream[:, :used], dim=-1)  # (rows, used)
+    cond = top - log_norm[:, :1]
+    log_total = None
+    if used > 1:
+        floor = cond[:, :1] + math.log(options.plausibility)
+        covered = cond[:, -1] < floor.squeeze(-1)  # the last candidate is implausible, so is every token after it
+        others = per_stream[:, 1:used].gather(-1, ids.unsqueeze(1).expand(-1, used - 1, -1))
+        contrast = torch.logsumexp(others - log_norm[:, 1:, None], dim=1) - math.log(used - 1)
+        scores = (cond + options.guidance * (cond - contrast)).masked_fill(cond < floor, float("-inf"))
+        scores = scores / options.temperature
+    else:
+        scores = cond / options.temperature
+        # Tokens past the candidates lie outside the nucleus once the candidates' share of the (tempered) whole
+        # exceeds top_p; the nucleus is taken over the whole distribution's mass, not the candidates'.
+        log_total = torch.logsumexp((per_stream[:, 0] - log_norm) / options.temperature, dim=-1)
+        covered = scores.logsumexp(dim=-1) - log_total > math.log(options.top_p) if options.top_p < 1 else None
+    if ids.shape[-1] < vocab and (covered is None or not bool(covered.all())):
+        everything = torch.arange(vocab, device=logits.device).expand(rows, -1)
+        return everything, next_scores(logits, streams, options).softmax(dim=-1)
+    return ids, _top_p_filter(scores, options.top_p, log_total).softmax(dim=-1)
 
 
 @torch.inference_mode()
@@ -169,8 +211,9 @@ def decode_field(
     logits, cache, attention, position = state.next_logits, state.cache, state.attention, state.last_position
     for step in range(options.max_new_tokens):
         finished = done[alive]
-        token = torch.multinomial(next_scores(logits, width, options).softmax(dim=-1), 1, generator=generator)
-        token = token.squeeze(-1).masked_fill(finished, pad_id)
+        ids, probs = next_distribution(logits, width, options)
+        token = ids.gather(-1, torch.multinomial(probs, 1, generator=generator)).squeeze(-1)
+        token = token.masked_fill(finished, pad_id)
         hit = stop[token] & ~finished
         lengths[alive] += (~finished & ~hit).long()
         stopped[alive] |= hit

@@ -25,7 +25,7 @@ import torch
 from ..errors import CancelledError
 from ..label_counts import allocate_rows
 from ..records import RowFormat
-from .decode import DecodeOptions, decode_field
+from .decode import CANDIDATES, DecodeOptions, decode_field
 from .rescore import continuation_log_likelihoods, label_posteriors
 
 #: At most this many other labels' prompts per row for guidance (a random subset when there are more), so
@@ -44,6 +44,8 @@ class SamplingConfig:
     rescoring: bool = False
     min_posterior: float = 0.5
     max_candidates_per_row: float = 4.0
+    #: Each step's draw looks at this many likeliest tokens first (exact either way; see `decode.CANDIDATES`).
+    candidates: int = CANDIDATES
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class _Sampler:
             top_p=self.config.top_p,
             max_new_tokens=self.config.max_new_tokens,
             guidance=self.config.guidance,
+            candidates=self.config.candidates,
         )
         prompts = [fmt.prompt_ids(label) for label in self.labels]
         position = {label: k for k, label in enumerate(self.labels)}
