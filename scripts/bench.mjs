@@ -19,12 +19,12 @@ import { TRAINER_PYTHON } from "./lib/uv.mjs";
 /** @type {Record<string, { runner: "python" | "stack" | "gpu", takes: string }>} */
 const BENCHMARKS = {
   "dp-overhead": { runner: "python", takes: "about 10 minutes (SmolLM2 full fine-tuning dominates)" },
-  sampling: { runner: "python", takes: "about 5 minutes" },
+  sampling: { runner: "python", takes: "about 15 minutes (SmolLM2 one row at a time dominates)" },
   "time-to-synthetic": { runner: "stack", takes: "about 1 minute, plus the stack's start (1-4 minutes)" },
   platform: { runner: "stack", takes: "about 2 minutes, plus the stack's start (1-4 minutes)" },
   utility: {
     runner: "python",
-    takes: "about 35 minutes on 2 idle cores with DPSYNTH_BENCH_THREADS=2 (four SmolLM2 runs)",
+    takes: "at most 2 hours on 2 cores with DPSYNTH_BENCH_THREADS=2 (DPSYNTH_BENCH_BUDGET_S sets a shorter budget)",
   },
   gpu: { runner: "gpu", takes: "under 10 minutes on one H200; only where a GPU is visible" },
 };
