@@ -40,7 +40,6 @@ def continuation_log_likelihoods(
         )
         # Token t of a tail is predicted after token t-1; the first one after the prompt.
         predicted = torch.cat([state.prompt_logits.unsqueeze(1), state.tail_logits[:, :-1]], dim=1)
-        logp = torch.log_softmax(predicted.float(), dim=-1)
         width = predicted.shape[1]
         targets = torch.full((len(chunk), width), pad_id, dtype=torch.long)
         learned = torch.zeros((len(chunk), width), dtype=torch.bool)
@@ -48,8 +47,10 @@ def continuation_log_likelihoods(
             ids, mask = continuations[i]
             targets[row, : len(ids)] = torch.tensor(list(ids), dtype=torch.long)
             learned[row, : len(mask)] = torch.tensor(list(mask), dtype=torch.bool)
-        token_logp = logp.gather(-1, targets.to(logp.device).unsqueeze(-1)).squeeze(-1)
-        totals = (token_logp * learned.to(logp.device)).sum(dim=-1).double().cpu()
+        # log p(token) = its logit - log Σ exp(logits): the normaliser in float32, no full log-softmax kept.
+        chosen = predicted.gather(-1, targets.to(predicted.device).unsqueeze(-1)).squeeze(-1).float()
+        token_logp = chosen - torch.logsumexp(predicted.float(), dim=-1)
+        totals = (token_logp * learned.to(token_logp.device)).sum(dim=-1).double().cpu()
         for (i, k), total in zip(chunk, totals.tolist(), strict=True):
             scores[i, k] = total
     return scores
