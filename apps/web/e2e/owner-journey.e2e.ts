@@ -128,6 +128,12 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await page.goto(`${baseUrl}/`);
     await page.getByRole("heading", { name: "Datasets" }).waitFor();
     await page.getByRole("link", { name: "Upload data" }).first().waitFor();
+    // A keyboard user's first Tab offers to skip the navigation; the tab shows the app's icon.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("content");
+    expect(await page.locator('head link[rel="icon"]').getAttribute("href")).toMatch(/icon/);
     await shot(owner, "01-owner-home");
   });
 
@@ -247,6 +253,17 @@ describe("owner journey: upload, request, approval, live training, report", () =
 
     await page.getByText("Other model", { exact: true }).click();
     await page.getByLabel("Hugging Face model id").fill(TEST_MODEL);
+    // An impossible ε: the panel says what to fix instead of showing the last quote, and the button says why
+    // it is disabled.
+    await page.getByLabel("Epsilon (ε)").fill("0");
+    const blocked = page.getByTestId("quote-blocked");
+    await blocked.waitFor();
+    expect(await blocked.textContent()).toContain("Enter an epsilon above 0.");
+    expect(await page.getByTestId("quote").count()).toBe(0);
+    const start = page.getByRole("button", { name: "Start job" });
+    expect(await start.isDisabled()).toBe(true);
+    expect(await start.getAttribute("aria-describedby")).toBe("job-submit-reason");
+    expect(await page.locator("#job-submit-reason").textContent()).toMatch(/Fix what the panel above lists/);
     // Within the allowance first: the form says it runs now.
     await page.getByLabel("Epsilon (ε)").fill("3");
     const quote = page.getByTestId("quote");
@@ -313,6 +330,17 @@ describe("owner journey: upload, request, approval, live training, report", () =
       expect(pointsWhileRunning).toBeGreaterThan(0);
       // The finished job's chart replays the whole curve from the stored history.
       await expect.poll(() => chartPoints(page), { timeout: 15_000 }).toBeGreaterThanOrEqual(pointsWhileRunning);
+      // Straight segments between the measured points (a smoothed path would hold cubic "C" commands), the label
+      // release named before training, and loss ticks at one round step.
+      const chart = page.getByTestId("loss-epsilon-chart");
+      expect(await chart.locator("path.recharts-line-curve").first().getAttribute("d")).not.toMatch(/C/);
+      expect(await page.getByTestId("chart-caption").textContent()).toMatch(/spent on the labels before training/);
+      const lossTicks = (
+        await chart.locator(".recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value").allTextContents()
+      ).map(Number);
+      expect(lossTicks.length).toBeGreaterThan(1);
+      const gaps = lossTicks.slice(1).map((tick, k) => (tick - (lossTicks[k] ?? 0)).toFixed(6));
+      expect(new Set(gaps).size).toBe(1);
 
       await page.getByRole("heading", { name: "Report" }).waitFor({ timeout: 30_000 });
       const utility = page.getByRole("table", { name: "Real versus synthetic utility" });

@@ -51,6 +51,9 @@ export function AppShell({ children, adminNav }: { children: ReactNode; adminNav
 
   return (
     <div className="shell">
+      <a className="skip-link" href="#content">
+        Skip to content
+      </a>
       <header className="topbar">
         <Brand />
         <button
@@ -111,7 +114,7 @@ export function AppShell({ children, adminNav }: { children: ReactNode; adminNav
           </button>
         </div>
       </aside>
-      <main className="main" id="content">
+      <main className="main" id="content" tabIndex={-1}>
         {children}
       </main>
     </div>

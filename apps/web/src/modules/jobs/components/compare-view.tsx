@@ -13,7 +13,7 @@ import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
 import { jobReportQuery } from "../hooks/use-job-report";
 import { jobMetricsQuery, useJobs } from "../hooks/use-jobs";
 import { rowsText } from "./job-table";
-import { LossEpsilonChart, SERIES_COLORS, type TCurveSeries } from "./loss-epsilon-chart";
+import { LossEpsilonChart, labelEpsilonOf, SERIES_COLORS, type TCurveSeries } from "./loss-epsilon-chart";
 
 const MAX_COMPARED = SERIES_COLORS.length;
 
@@ -131,6 +131,7 @@ export function CompareView({ datasetId, jobIds }: { datasetId?: string; jobIds:
         ? [{ step: point.step, epsilon: point.epsilon, loss: point.loss }]
         : [],
     ),
+    labelEpsilon: labelEpsilonOf(job.spec.privacy),
   }));
 
   return (

@@ -21,7 +21,7 @@ import { useJobReport } from "../hooks/use-job-report";
 import { useCancelJob, useJob } from "../hooks/use-jobs";
 import { ArtifactDownloads } from "./artifact-downloads";
 import { rowsText } from "./job-table";
-import { LossEpsilonChart, SERIES_COLORS } from "./loss-epsilon-chart";
+import { LossEpsilonChart, labelEpsilonOf, SERIES_COLORS } from "./loss-epsilon-chart";
 import { ReportView } from "./report-view";
 import { StageProgress } from "./stage-progress";
 import { StatusTimeline } from "./status-timeline";
@@ -325,7 +325,13 @@ export function JobDetail({ jobId }: { jobId: string }) {
           >
             <LossEpsilonChart
               series={[
-                { key: job.id, name: job.spec.model.id, color: SERIES_COLORS[0] ?? "#4f46e5", points: live.points },
+                {
+                  key: job.id,
+                  name: job.spec.model.id,
+                  color: SERIES_COLORS[0] ?? "#4f46e5",
+                  points: live.points,
+                  labelEpsilon: labelEpsilonOf(job.spec.privacy),
+                },
               ]}
               approvedEpsilon={approvedEpsilon}
             />

@@ -5,6 +5,7 @@ import {
   Legend,
   Line,
   LineChart,
+  ReferenceArea,
   ReferenceLine,
   ResponsiveContainer,
   Tooltip,
@@ -12,13 +13,27 @@ import {
   YAxis,
 } from "recharts";
 import { formatNumber } from "@/components/ui/format";
+import { roundScale } from "../lib/chart-scale";
 
 export type TCurveSeries = {
   key: string;
   name: string;
   color: string;
+  /** Training's own ε after each step, from the trainer's accountant. */
   points: { step: number; epsilon: number; loss: number }[];
+  /** ε the job spent on its labels (counts, or the label set) before training: the curve starts there. */
+  labelEpsilon?: number;
 };
+
+/** ε a job's spec pays for its labels before training starts (the DP label counts, or the DP label set). */
+export function labelEpsilonOf(privacy: {
+  labelCounts?: { epsilon: number } | null;
+  labelSet?: { epsilon: number } | null;
+}): number {
+  return (privacy.labelCounts?.epsilon ?? 0) + (privacy.labelSet?.epsilon ?? 0);
+}
+
+type TPlotted = { step: number; epsilon: number; loss: number; total: number };
 
 /** Distinct colours for overlaid curves, readable on white. */
 export const SERIES_COLORS = ["#4f46e5", "#0f8a5f", "#c2410c", "#be185d", "#0369a1", "#7c3aed", "#a16207", "#334155"];
@@ -28,7 +43,7 @@ function ChartTooltip({
   payload,
 }: {
   active?: boolean;
-  payload?: readonly { payload?: { step: number; epsilon: number; loss: number }; name?: unknown; color?: string }[];
+  payload?: readonly { payload?: TPlotted; name?: unknown; color?: string }[];
 }) {
   if (!active || !payload?.length) return null;
   return (
@@ -37,7 +52,8 @@ function ChartTooltip({
         entry.payload ? (
           <div key={`${String(entry.name)}-${entry.payload.step}`} className="num">
             <span style={{ color: entry.color, fontWeight: 600 }}>{String(entry.name)}</span> · step{" "}
-            {entry.payload.step} · ε {formatNumber(entry.payload.epsilon)} · loss {formatNumber(entry.payload.loss)}
+            {entry.payload.step} · ε {formatNumber(entry.payload.total)} in all · loss{" "}
+            {formatNumber(entry.payload.loss)}
           </div>
         ) : null,
       )}
@@ -46,8 +62,10 @@ function ChartTooltip({
 }
 
 /**
- * Training loss against the epsilon spent so far: the privacy cost of every bit of progress. The dashed line is
- * the approved epsilon, which the trainer never crosses.
+ * Training loss against the job's ε spent so far: the privacy cost of every bit of progress. The x-axis is the
+ * job's whole spend, so the label releases made before training come first (a shaded band, named) and the curve
+ * ends at or under the dashed approved ε. Points are joined by straight segments: a smoothed line would draw
+ * losses that were never measured.
  */
 export function LossEpsilonChart({
   series,
@@ -58,8 +76,17 @@ export function LossEpsilonChart({
   approvedEpsilon?: number | null;
   height?: number;
 }) {
-  const pointCount = series.reduce((sum, one) => sum + one.points.length, 0);
-  const maxEpsilon = Math.max(approvedEpsilon ?? 0, ...series.flatMap((one) => one.points.map((p) => p.epsilon)), 0);
+  const plotted = series.map((one) => ({
+    ...one,
+    plotted: one.points.map((p): TPlotted => ({ ...p, total: (one.labelEpsilon ?? 0) + p.epsilon })),
+  }));
+  const all = plotted.flatMap((one) => one.plotted);
+  const pointCount = all.length;
+  const x = roundScale(0, Math.max(approvedEpsilon ?? 0, ...all.map((p) => p.total), 0) || 1);
+  const y = roundScale(Math.min(...all.map((p) => p.loss)), Math.max(...all.map((p) => p.loss)));
+  // One job's label share is drawn; overlaid jobs may each have their own, so none is.
+  const labelEpsilon = series.length === 1 ? (series[0]?.labelEpsilon ?? 0) : 0;
+  const first = plotted.length === 1 ? plotted[0]?.plotted[0] : undefined;
   return (
     <figure
       style={{ margin: 0 }}
@@ -73,9 +100,10 @@ export function LossEpsilonChart({
             <CartesianGrid stroke="#eceef2" strokeDasharray="3 3" />
             <XAxis
               type="number"
-              dataKey="epsilon"
-              domain={[0, maxEpsilon > 0 ? Math.ceil(maxEpsilon * 1.05 * 10) / 10 : 1]}
-              tickFormatter={(value: number) => formatNumber(value, 2)}
+              dataKey="total"
+              domain={x.domain}
+              ticks={x.ticks}
+              tickFormatter={(value: number) => formatNumber(value, x.digits)}
               label={{ value: "ε spent", position: "insideBottomRight", offset: -4, fontSize: 12 }}
               fontSize={12}
               allowDuplicatedCategory={false}
@@ -83,14 +111,25 @@ export function LossEpsilonChart({
             <YAxis
               type="number"
               dataKey="loss"
-              domain={["auto", "auto"]}
-              tickFormatter={(value: number) => formatNumber(value, 2)}
+              domain={y.domain}
+              ticks={y.ticks}
+              tickFormatter={(value: number) => formatNumber(value, y.digits)}
               width={48}
               fontSize={12}
               label={{ value: "loss", angle: -90, position: "insideLeft", fontSize: 12 }}
             />
             <Tooltip content={<ChartTooltip />} />
             {series.length > 1 && <Legend verticalAlign="top" height={28} iconType="plainline" />}
+            {labelEpsilon > 0 && (
+              <ReferenceArea
+                x1={0}
+                x2={labelEpsilon}
+                fill="#a5b4fc"
+                fillOpacity={0.25}
+                ifOverflow="extendDomain"
+                label={{ value: "labels", position: "insideTop", fontSize: 11, fill: "#4338ca" }}
+              />
+            )}
             {approvedEpsilon ? (
               <ReferenceLine
                 x={approvedEpsilon}
@@ -105,27 +144,43 @@ export function LossEpsilonChart({
                 }}
               />
             ) : null}
-            {series.map((one) => (
+            {plotted.map((one) => (
               <Line
                 key={one.key}
-                data={one.points}
+                data={one.plotted}
                 dataKey="loss"
                 name={one.name}
-                type="monotone"
+                type="linear"
                 stroke={one.color}
                 strokeWidth={2}
-                dot={one.points.length < 40 ? { r: 2.5 } : false}
+                dot={one.plotted.length < 40 ? { r: 2.5 } : false}
                 isAnimationActive={false}
               />
             ))}
           </LineChart>
         </ResponsiveContainer>
       </div>
-      <figcaption className="faint" style={{ fontSize: 12 }}>
-        {pointCount === 0
-          ? "No training steps yet."
-          : `${pointCount} ${pointCount === 1 ? "point" : "points"}; x: cumulative ε from the privacy accountant, y: training loss. The loss is measured on the private rows without noise, so it is not differentially private: only the owner and admins see it.`}
+      <figcaption className="faint" style={{ fontSize: 12 }} data-testid="chart-caption">
+        {pointCount === 0 ? "No training steps yet." : captionFor(pointCount, labelEpsilon, first)}
       </figcaption>
     </figure>
   );
+}
+
+function captionFor(points: number, labelEpsilon: number, first: TPlotted | undefined): string {
+  const parts = [
+    `${points} ${points === 1 ? "point" : "points"}; x: the job's ε spent so far, from the privacy accountant; y: training loss.`,
+  ];
+  if (labelEpsilon > 0) {
+    parts.push(`The shaded band is the ε ${formatNumber(labelEpsilon, 2)} spent on the labels before training.`);
+  }
+  if (first && first.epsilon > 0) {
+    parts.push(
+      `The first step alone costs ε ${formatNumber(first.epsilon, 2)}; the accountant's ε then grows more slowly than the number of steps.`,
+    );
+  }
+  parts.push(
+    "The loss is measured on the private rows without noise, so it is not differentially private: only the owner and admins see it.",
+  );
+  return parts.join(" ");
 }

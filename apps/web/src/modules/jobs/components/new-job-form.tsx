@@ -4,6 +4,7 @@ import { PRESETS, type TPresetName } from "@dpsynth/contracts";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
+import type { TQuoteWire } from "@/components/api/wire-types";
 import { useDebouncedValue } from "@/components/hooks/use-debounced-value";
 import { deltaInputText, formatInteger } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
@@ -144,6 +145,13 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
 
   const outcome = quoteIsCurrent ? quote.data?.outcome : undefined;
   const submitLabel = outcome === "needs-approval" ? "Request approval" : "Start job";
+  const blockers = [...(selectedDatasetId ? [] : ["Choose a dataset."]), ...Object.values(problems)];
+  const blockedBecause = submitBlockedBecause({
+    blockers,
+    outcome,
+    pending: createJob.isPending,
+    quoteFailed: quote.isError,
+  });
   return (
     <div className="page">
       <PageHeader
@@ -295,20 +303,48 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
                 quote={quote.data}
                 loading={quote.isFetching || !quoteIsCurrent}
                 error={request ? quote.error : null}
+                blockers={blockers}
               />
               <ErrorAlert error={createJob.error} title="The request was refused" />
               <button
                 type="submit"
                 className="btn btn-primary"
-                disabled={!request || createJob.isPending || outcome === "over-budget" || (!outcome && !quote.isError)}
+                disabled={blockedBecause !== null}
+                aria-describedby={blockedBecause ? "job-submit-reason" : undefined}
               >
                 {createJob.isPending && <span className="spinner" aria-hidden="true" />}
                 {submitLabel}
               </button>
+              {blockedBecause && (
+                <p id="job-submit-reason" className="muted" style={{ fontSize: 12.5 }} data-testid="submit-reason">
+                  {blockedBecause}
+                </p>
+              )}
             </div>
           </Card>
         </aside>
       </form>
     </div>
   );
+}
+
+/** Why the submit button is disabled, in words, or null when it is not. */
+function submitBlockedBecause({
+  blockers,
+  outcome,
+  pending,
+  quoteFailed,
+}: {
+  blockers: string[];
+  outcome: TQuoteWire["outcome"] | undefined;
+  pending: boolean;
+  quoteFailed: boolean;
+}): string | null {
+  if (pending) return "Submitting…";
+  if (blockers.length) return "Fix what the panel above lists first.";
+  if (outcome === "over-budget")
+    return "This request exceeds the dataset's budget: lower ε, or ask an admin to raise it.";
+  // A quote that could not be fetched does not block: the server checks the request again when it is submitted.
+  if (!outcome && !quoteFailed) return "Checking the request…";
+  return null;
 }

@@ -18,23 +18,40 @@ function splitInWords(quote: TQuoteWire): string {
   return `Of the ε ${formatEpsilon(quote.requested.epsilon)} asked for: ${parts.join(", ")}.`;
 }
 
-/** What submitting would do, before it is submitted; refreshed as the request changes. */
+/**
+ * What submitting would do, before it is submitted; refreshed as the request changes. While the form holds
+ * `blockers` there is no request to check, so they are shown instead of the last quote, which would be stale.
+ */
 export function QuotePanel({
   quote,
   loading,
   error,
+  blockers,
 }: {
   quote: TQuoteWire | undefined;
   loading: boolean;
   error: unknown;
+  blockers: string[];
 }) {
+  if (blockers.length) {
+    return (
+      <div className="alert alert-info" role="status" aria-live="polite" data-testid="quote-blocked">
+        <div>
+          <div className="alert-title">Not checked yet</div>
+          <ul className="alert-list">
+            {blockers.map((blocker) => (
+              <li key={blocker}>{blocker}</li>
+            ))}
+          </ul>
+        </div>
+      </div>
+    );
+  }
   if (error) return <ErrorAlert error={error} title="Could not check this request" />;
   if (!quote) {
     return (
       <div className="alert alert-info" role="status" aria-live="polite">
-        {loading
-          ? "Checking your allowance and the dataset's budget…"
-          : "Choose a dataset to see what this request would do."}
+        {loading ? "Checking your allowance and the dataset's budget…" : "Checking this request…"}
       </div>
     );
   }
