@@ -520,6 +520,15 @@ def result_body(
         ],
         "notes": [
             *verdict(runs),
+            *(
+                [
+                    f"Synthetic rows per epsilon run: {synthetic_rows(size, train_rows)}, fewer than the "
+                    f"{train_rows} training rows the reference protocol samples, so that the runs fit the "
+                    f"{size.budget_s / 3600:g}-hour budget on this machine."
+                ]
+                if synthetic_rows(size, train_rows) < train_rows
+                else []
+            ),
             "Label faithfulness: how often the real-data classifier (trained on the training rows) agrees with the "
             "label a synthetic row was written for.",
             "The table's rows and holdout are disjoint from the 'dev' rows the preset was tuned on (same seed, same "
