@@ -411,7 +411,7 @@ def main(argv: list[str] | None = None) -> None:
         _write_csv(work / "holdout.csv", holdout)
         plan = run_plan(size)
         for index, (kind, value) in enumerate(plan):
-            if runs and time.perf_counter() - started + _longest(runs) > size.budget_s:
+            if runs and time.perf_counter() - started + _estimate(kind, runs, size) > size.budget_s:
                 skipped = [f"{k} {v}" for k, v in plan[index:]]
                 report([f"{name} (the {size.budget_s / 3600:g}-hour budget would be exceeded)" for name in skipped])
                 return
@@ -431,19 +431,26 @@ EPSILON_ORDER = (8, "inf", 3, 1)
 
 
 def run_plan(size: Size) -> list[tuple[str, Any]]:
-    """The epsilon runs in `EPSILON_ORDER` (any others after them), then the ablation."""
+    """The epsilon runs in `EPSILON_ORDER` (any others after them), with the post-processing ablation, which
+    only samples from the epsilon-8 model, after the first two; then the prompt ablation, which trains."""
     rank = {epsilon: k for k, epsilon in enumerate(EPSILON_ORDER)}
-    epsilons = sorted(size.epsilons, key=lambda epsilon: rank.get(epsilon, len(rank)))
+    epsilons = [("epsilon", e) for e in sorted(size.epsilons, key=lambda epsilon: rank.get(epsilon, len(rank)))]
     return [
-        *(("epsilon", epsilon) for epsilon in epsilons),
+        *epsilons[:2],
         ("post-processing", "off, re-scoring, guidance, both"),
+        *epsilons[2:],
         *(("prompt", style) for style in size.ablation_prompts),
     ]
 
 
-def _longest(runs: list[dict]) -> float:
-    """What the next run may take: the longest one so far (the first, at epsilon 8, samples the baseline too)."""
-    return max(r["wall_s"] for r in runs)
+def _estimate(kind: str, runs: list[dict], size: Size) -> float:
+    """What the next step may take: a training run, the longest run so far (the first, at epsilon 8, samples the
+    baseline too); the post-processing ablation, the epsilon-8 run's sampling time per row for its four settings."""
+    if kind != "post-processing":
+        return max(r["wall_s"] for r in runs)
+    at8 = _at8(runs)
+    per_row = at8["stages_s"].get("sampling", at8["wall_s"]) / max(1, at8["sampling"]["parsed"])
+    return per_row * size.ablation_rows * len(POST_PROCESSING)
 
 
 def _at8(runs: list[dict]) -> dict:
