@@ -128,6 +128,9 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await page.goto(`${baseUrl}/`);
     await page.getByRole("heading", { name: "Datasets" }).waitFor();
     await page.getByRole("link", { name: "Upload data" }).first().waitFor();
+    // Each dataset's ε is its own budget: the overview shows the tightest one, never a sum across datasets.
+    await page.getByText("Least ε left").waitFor();
+    expect(await page.getByText("ε spent, all datasets").count()).toBe(0);
     // A keyboard user's first Tab offers to skip the navigation; the tab shows the app's icon.
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");

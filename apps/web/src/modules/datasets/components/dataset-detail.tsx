@@ -140,11 +140,15 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
               value={formatEpsilon(dataset.budget.epsilonTotal)}
               hint={`δ ${dataset.budget.delta.toExponential(0)}`}
             />
-            <Stat label="Spent" value={formatEpsilon(dataset.budget.spent, 3)} hint="charged by finished work" />
+            <Stat
+              label="Spent"
+              value={formatEpsilon(dataset.budget.spent, 3)}
+              hint="charged so far, running jobs' steps included"
+            />
             <Stat
               label="Reserved"
               value={formatEpsilon(dataset.budget.reserved, 3)}
-              hint="held by waiting or running jobs"
+              hint="held for waiting or running jobs, not charged yet"
             />
             <Stat label="Remaining" value={formatEpsilon(dataset.budget.remaining, 3)} hint="available for new jobs" />
           </div>

@@ -46,7 +46,11 @@ export function Overview() {
   const jobs = useJobs();
   const active = jobs.data?.filter((job) => !isTerminalJobStatus(job.status)).length ?? 0;
   const waiting = jobs.data?.filter((job) => job.status === "PENDING_APPROVAL").length ?? 0;
-  const spent = datasets.data?.reduce((sum, dataset) => sum + dataset.budget.spent, 0) ?? 0;
+  // Each dataset's ε is a budget of its own: a sum across datasets means nothing, the tightest one does.
+  const tightest = datasets.data?.reduce<(typeof datasets.data)[number] | undefined>(
+    (least, dataset) => (least && least.budget.remaining <= dataset.budget.remaining ? least : dataset),
+    undefined,
+  );
 
   return (
     <div className="page">
@@ -69,7 +73,11 @@ export function Overview() {
         <Stat label="Datasets" value={datasets.data ? datasets.data.length : "—"} />
         <Stat label="Active jobs" value={jobs.data ? active : "—"} hint="queued or running" />
         <Stat label="Awaiting approval" value={jobs.data ? waiting : "—"} />
-        <Stat label="ε spent, all datasets" value={datasets.data ? formatEpsilon(spent, 3) : "—"} />
+        <Stat
+          label="Least ε left"
+          value={tightest ? formatEpsilon(tightest.budget.remaining, 3) : "—"}
+          hint={tightest ? `on ${tightest.name}` : undefined}
+        />
       </div>
 
       <section className="stack" aria-labelledby="datasets-heading">
