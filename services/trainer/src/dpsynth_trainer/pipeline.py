@@ -148,7 +148,7 @@ def _write_synthetic(
         raise NoRowsError(
             f"No usable synthetic row came out of {sampled.generated} candidates ({sampled.failed} empty, "
             f"{sampled.rejected} judged closer to another label). The privacy budget spent on training stays "
-            "charged; try more training epochs, a larger model, or sampling.rescoring off."
+            "charged; try more training epochs, a larger model, or turn re-scoring of candidates off."
         )
     write_synthetic_csv(
         work_dir / "synthetic.csv",

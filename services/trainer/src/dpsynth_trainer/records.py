@@ -266,8 +266,8 @@ class RowFormat:
         longest_prompt = max(len(self.prompt_ids(label)) for label in self.labels)
         if longest_prompt + 8 > max_seq_len:
             raise BadInputError(
-                f"training.maxSeqLen {max_seq_len} leaves no room for a row after its prompt of {longest_prompt} "
-                f"tokens; raise it to at least {longest_prompt + 32}."
+                f"The max sequence length ({max_seq_len} tokens) leaves no room for a row after its prompt of "
+                f"{longest_prompt} tokens; raise it to at least {longest_prompt + 32}."
             )
         all_ids, all_labels, truncated = [], [], 0
         for row in rows:

@@ -73,7 +73,7 @@ def sampling_warnings(sampled: SamplingResult) -> list[str]:
     if sampled.below_threshold:
         warnings.append(
             f"{sampled.below_threshold} of the {len(sampled.rows)} rows read less clearly as their label than "
-            f"sampling.minPosterior {sampled.min_posterior:g} asks: too few candidates passed it within the "
-            "candidate budget, so the clearest of the others were kept."
+            f"re-scoring asks (the model's own posterior for it at least {sampled.min_posterior:g}): too few "
+            "candidates passed within the candidate budget, so the clearest of the others were kept."
         )
     return warnings

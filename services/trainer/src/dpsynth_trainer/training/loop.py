@@ -111,7 +111,8 @@ def load_for_training(spec: JobSpec, settings: TrainerSettings) -> LoadedModel:
     limit = max_positions(loaded.model)
     if limit is not None and spec.training.maxSeqLen > limit:
         raise BadInputError(
-            f"training.maxSeqLen {spec.training.maxSeqLen} exceeds the {limit} positions model '{spec.model.id}' has."
+            f"The max sequence length ({spec.training.maxSeqLen} tokens) exceeds the {limit} positions model "
+            f"'{spec.model.id}' has; lower it to {limit} or less."
         )
     return loaded
 
@@ -165,8 +166,8 @@ def train(
     if built.encoded.truncated:
         emitter.log(
             "warning",
-            f"{built.encoded.truncated} of {len(rows.rows)} rows were longer than maxSeqLen="
-            f"{spec.training.maxSeqLen} tokens and were truncated.",
+            f"{built.encoded.truncated} of {len(rows.rows)} rows were longer than the max sequence length "
+            f"({spec.training.maxSeqLen} tokens) and were cut to it for training.",
         )
     plan = _plan_run(spec, built.trainable, budget, progress)
     start = _restore(
@@ -180,8 +181,8 @@ def train(
         state = _run_steps(ctx, start, show_progress=sys.stdout.isatty() if show_progress is None else show_progress)
     except torch.OutOfMemoryError:
         raise OutOfMemoryError(
-            f"The device ran out of memory at physical batch size {spec.training.physicalBatchSize} and "
-            f"maxSeqLen {spec.training.maxSeqLen}; lower either and resume."
+            f"The device ran out of memory at physical batch size {spec.training.physicalBatchSize} and max "
+            f"sequence length {spec.training.maxSeqLen} tokens; lower either and resume."
         ) from None
     finally:
         built.trainable.cleanup()
