@@ -216,6 +216,15 @@ describe("owner journey: upload, request, approval, live training, report", () =
     );
     await shot(owner, "03c-upload-labels");
 
+    // 480 training rows are few for DP: said, not blocked. A holdout of 0% is: evaluation needs held-out rows.
+    expect(await page.getByTestId("few-rows").textContent()).toMatch(/Only 480 rows would train the model/);
+    const holdout = page.getByLabel("Holdout (%)");
+    await holdout.fill("0");
+    expect(await page.getByRole("status").filter({ hasText: "Hold out between 5% and 50%" }).count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Upload dataset" }).isDisabled()).toBe(true);
+    await holdout.fill("20");
+    expect(await page.getByRole("button", { name: "Upload dataset" }).isDisabled()).toBe(false);
+
     await page.getByLabel("Dataset name").fill(DATASET_NAME);
     await page.getByRole("button", { name: "Upload dataset" }).click();
     await page.waitForURL((url) => /^\/datasets\/(?!new$)[^/]+$/.test(url.pathname), { timeout: 60_000 });

@@ -78,6 +78,28 @@ function columnProblems(preview: TPreviewWire, textColumn: string, labelColumn: 
   return problems;
 }
 
+/** The holdout percentages the API accepts: evaluation needs held-out rows, and training most of them. */
+const HOLDOUT_PERCENT = { min: 5, max: 50 } as const;
+
+/**
+ * Below this many training rows DP-SGD's noise outweighs what the rows can teach: the upload goes ahead, but the
+ * owner hears it first.
+ */
+const FEW_TRAINING_ROWS = 1_000;
+
+/** Why the file cannot be split into training and holdout rows as chosen. */
+function splitProblems(rows: number, holdoutPercent: number, holdoutRows: number): string[] {
+  if (!(holdoutPercent >= HOLDOUT_PERCENT.min && holdoutPercent <= HOLDOUT_PERCENT.max)) {
+    return [
+      `Hold out between ${HOLDOUT_PERCENT.min}% and ${HOLDOUT_PERCENT.max}% of the rows: the synthetic rows are evaluated against them.`,
+    ];
+  }
+  if (holdoutRows < 1 || rows - holdoutRows < 2) {
+    return [`${formatInteger(rows)} rows are too few to split into training and holdout rows.`];
+  }
+  return [];
+}
+
 /** The API's refusal of one part of the declared schema, to show beside that part (its message names the field). */
 function refusalOf(error: unknown, field: "labels" | "columns"): string | undefined {
   const message = error instanceof Error ? error.message : "";
@@ -167,8 +189,12 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
 
   const tooLarge = Boolean(file && uploadLimitMb && file.size > uploadLimitMb * 1024 * 1024);
   const label = preview?.columns.find((column) => column.name === labelColumn);
-  const problems = preview ? columnProblems(preview, textColumn, labelColumn) : [];
   const holdoutRows = preview ? Math.round((preview.rows * holdoutPercent) / 100) : 0;
+  const problems = preview
+    ? [...columnProblems(preview, textColumn, labelColumn), ...splitProblems(preview.rows, holdoutPercent, holdoutRows)]
+    : [];
+  const trainingRows = preview ? preview.rows - holdoutRows : 0;
+  const fewRows = preview && problems.length === 0 && trainingRows < FEW_TRAINING_ROWS;
   const roles: Record<string, string> = {};
   if (textColumn) roles[textColumn] = "text";
   if (labelColumn) roles[labelColumn] = "label";
@@ -254,8 +280,8 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
                     id="holdout-percent"
                     className="input"
                     type="number"
-                    min={5}
-                    max={50}
+                    min={HOLDOUT_PERCENT.min}
+                    max={HOLDOUT_PERCENT.max}
                     step={1}
                     value={holdoutPercent}
                     onChange={(event) => setHoldoutPercent(Number(event.target.value))}
@@ -306,6 +332,13 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
                   <li key={problem}>{problem}</li>
                 ))}
               </ul>
+            </div>
+          )}
+          {fewRows && (
+            <div className="alert alert-info" role="status" data-testid="few-rows">
+              Only {formatInteger(trainingRows)} rows would train the model. Differential privacy adds noise that weighs
+              more the fewer rows there are: below about {formatInteger(FEW_TRAINING_ROWS)}, expect synthetic rows of
+              little use. The upload can still go ahead.
             </div>
           )}
           <ErrorAlert error={createMutation.error} title="The upload was refused" />
