@@ -323,10 +323,17 @@ describe("owner journey: upload, request, approval, live training, report", () =
       const { page } = owner;
       await page.goto(`${baseUrl}/jobs/${journey.jobId}`);
       let pointsWhileRunning = 0;
+      let clockTicked: boolean | null = null;
       let status: string | null = null;
       const deadline = Date.now() + JOB_TIMEOUT_MS;
       while (Date.now() < deadline) {
         status = await jobStatus(page);
+        if (status === "RUNNING" && clockTicked === null) {
+          // The elapsed clock moves on its own between the trainer's events.
+          const before = await page.getByTestId("elapsed").textContent();
+          await page.waitForTimeout(2_100);
+          clockTicked = (await page.getByTestId("elapsed").textContent()) !== before;
+        }
         if (status === "RUNNING") {
           const points = await chartPoints(page);
           if (points > 0 && pointsWhileRunning === 0) await shot(owner, "08-job-running-live-chart");
@@ -340,6 +347,7 @@ describe("owner journey: upload, request, approval, live training, report", () =
         throw new Error(`the job ended ${status}: ${alert.join(" | ")}`);
       }
       expect(pointsWhileRunning).toBeGreaterThan(0);
+      expect(clockTicked).toBe(true);
       // The finished job's chart replays the whole curve from the stored history.
       await expect.poll(() => chartPoints(page), { timeout: 15_000 }).toBeGreaterThanOrEqual(pointsWhileRunning);
       // Straight segments between the measured points (a smoothed path would hold cubic "C" commands), the label

@@ -4,6 +4,7 @@ import { isTerminalJobStatus } from "@dpsynth/db/job-lifecycle";
 import Link from "next/link";
 import { useState } from "react";
 import type { TJobWire } from "@/components/api/wire-types";
+import { useNow } from "@/components/hooks/use-now";
 import { Dialog } from "@/components/ui/dialog";
 import {
   formatDateTime,
@@ -75,10 +76,10 @@ function CancelButton({ job }: { job: TJobWire }) {
   );
 }
 
-function elapsed(job: TJobWire): string {
+function elapsed(job: TJobWire, now: number): string {
   if (!job.startedAt) return "—";
-  const end = job.finishedAt ? new Date(job.finishedAt).getTime() : Date.now();
-  return formatDuration(end - new Date(job.startedAt).getTime());
+  const end = job.finishedAt ? new Date(job.finishedAt).getTime() : now;
+  return formatDuration(Math.max(0, end - new Date(job.startedAt).getTime()));
 }
 
 function JobOutcome({ job }: { job: TJobWire }) {
@@ -241,6 +242,8 @@ export function JobDetail({ jobId }: { jobId: string }) {
   const job = query.data;
   const finished = job ? isTerminalJobStatus(job.status) : false;
   const live = useJobEvents(jobId, { finished });
+  // Elapsed time ticks between the trainer's events, which may be minutes apart.
+  const now = useNow(Boolean(query.data?.startedAt) && !finished);
 
   if (query.isPending || query.isError) return <PageQueryState query={query} label="Loading the job" />;
   if (!job) return null;
@@ -306,7 +309,11 @@ export function JobDetail({ jobId }: { jobId: string }) {
             value={live.samplesPerSecond === null ? "—" : formatNumber(live.samplesPerSecond, 1)}
             hint={running ? "live" : "last reported"}
           />
-          <Stat label="Elapsed" value={elapsed(job)} hint={job.attempts > 1 ? `${job.attempts} attempts` : undefined} />
+          <Stat
+            label="Elapsed"
+            value={<span data-testid="elapsed">{elapsed(job, now)}</span>}
+            hint={job.attempts > 1 ? `${job.attempts} attempts` : undefined}
+          />
         </div>
       )}
 
