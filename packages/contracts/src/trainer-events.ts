@@ -18,7 +18,10 @@ export const ZStageEvent = ZEventBase.extend({
   stage: ZStage,
 }).meta({ title: "StageEvent" });
 
-/** Metric keys are namespaced: `train/loss`, `privacy/epsilon`, `perf/samples_per_s`, `sampling/rows_done`. */
+/**
+ * Metric keys are namespaced: `train/loss`, `train/total_steps` (the run's planned logical steps),
+ * `privacy/epsilon`, `perf/samples_per_s`, `sampling/rows_done`.
+ */
 export const ZMetricEvent = ZEventBase.extend({
   type: z.literal("metric"),
   step: z.int().min(0),

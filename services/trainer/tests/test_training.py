@@ -42,6 +42,7 @@ def test_calibrated_run_ends_at_most_at_the_target_and_within_5_percent(tmp_path
     privacy = [e for e in events if e["type"] == "privacy"]
     assert [m["step"] for m in metrics] == list(range(1, s.steps + 1))
     assert {"train/loss", "privacy/epsilon", "perf/samples_per_s", "perf/tokens_per_s"} <= set(metrics[0]["values"])
+    assert {m["values"]["train/total_steps"] for m in metrics} == {s.steps}  # the plan, in every step's metric
     assert [p["steps"] for p in privacy] == list(range(1, s.steps + 1))
     assert privacy[-1]["epsilon"] == pytest.approx(s.epsilon) and privacy[-1]["mechanism"] == "dp-sgd"
     epsilons = [p["epsilon"] for p in privacy]

@@ -379,6 +379,7 @@ def _run_steps(run: _Run, start: int, *, show_progress: bool) -> _StepState:
             state.loss = window.loss_sum / max(window.rows, 1)
             values = {
                 "train/loss": state.loss,
+                "train/total_steps": plan.totalSteps,  # so a progress bar can say "step 3 of 16"
                 "perf/samples_per_s": window.rows / seconds,
                 "perf/tokens_per_s": window.tokens / seconds,
             }

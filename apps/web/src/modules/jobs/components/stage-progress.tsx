@@ -37,6 +37,7 @@ export function StageProgress({ job, live }: { job: TJobWire; live: TJobLiveStat
   const reached = job.status === "SUCCEEDED" ? STAGE_ORDER.length : stageIndex(stage);
   const lastPoint = live.points.at(-1);
   const epochs = job.spec.training.epochs;
+  const totalSteps = live.totalSteps;
   const rowsTarget = job.spec.sampling.rows;
   // Once the trainer reported its result, the rows it made; sampling may end short of the target.
   const rowsDone = job.rows ? job.rows.produced : reached > 2 ? (live.rowsDone ?? rowsTarget) : live.rowsDone;
@@ -46,13 +47,13 @@ export function StageProgress({ job, live }: { job: TJobWire; live: TJobLiveStat
     <div className="stack" style={{ gap: 14 }}>
       <Bar
         label="Training"
-        value={reached > 1 ? 1 : lastPoint ? lastPoint.epoch : null}
-        max={reached > 1 ? 1 : epochs}
+        value={reached > 1 ? 1 : lastPoint ? (totalSteps ? lastPoint.step : lastPoint.epoch) : null}
+        max={reached > 1 ? 1 : (totalSteps ?? epochs)}
         detail={
           reached > 1
             ? "done"
             : lastPoint
-              ? `step ${lastPoint.step} · epoch ${lastPoint.epoch.toFixed(2)} of ${epochs}`
+              ? `step ${lastPoint.step}${totalSteps ? ` of ${totalSteps}` : ""} · epoch ${lastPoint.epoch.toFixed(2)} of ${epochs}`
               : reached === 0 && job.status === "RUNNING"
                 ? "loading the model"
                 : idle

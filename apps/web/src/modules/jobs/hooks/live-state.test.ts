@@ -15,7 +15,7 @@ function fold(events: TTrainerEvent[]): TJobLiveState {
 describe("reduceLiveState", () => {
   it("plots a point for each metric event that has both loss and epsilon", () => {
     const state = fold([
-      metric(0, 1, { "train/loss": 6.2, "privacy/epsilon": 2.3, "perf/samples_per_s": 12 }),
+      metric(0, 1, { "train/loss": 6.2, "privacy/epsilon": 2.3, "perf/samples_per_s": 12, "train/total_steps": 16 }),
       metric(1, 2, { "train/loss": 6.1, "privacy/epsilon": 2.6 }),
       metric(2, 2, { "sampling/rows_done": 25 }),
     ]);
@@ -24,6 +24,7 @@ describe("reduceLiveState", () => {
       { step: 2, epoch: 2 / 8, epsilon: 2.6, loss: 6.1 },
     ]);
     expect(state.samplesPerSecond).toBe(12);
+    expect(state.totalSteps).toBe(16);
     expect(state.rowsDone).toBe(25);
     expect(state.lastSeq).toBe(2);
   });

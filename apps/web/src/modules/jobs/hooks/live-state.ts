@@ -6,6 +6,8 @@ export type TCurvePoint = { step: number; epoch: number; epsilon: number; loss: 
 export type TJobLiveState = {
   points: TCurvePoint[];
   samplesPerSecond: number | null;
+  /** The run's planned logical steps (from `train/total_steps`). */
+  totalSteps: number | null;
   stage: TStage | null;
   /** Rows generated so far while sampling (from `sampling/rows_done`). */
   rowsDone: number | null;
@@ -18,6 +20,7 @@ export type TJobLiveState = {
 export const initialLiveState: TJobLiveState = {
   points: [],
   samplesPerSecond: null,
+  totalSteps: null,
   stage: null,
   rowsDone: null,
   lastLog: null,
@@ -41,7 +44,9 @@ export function reduceLiveState(state: TJobLiveState, action: TLiveAction): TJob
       const epsilon = event.values["privacy/epsilon"];
       const throughput = event.values["perf/samples_per_s"];
       const rows = event.values["sampling/rows_done"];
+      const totalSteps = event.values["train/total_steps"];
       if (throughput !== undefined) next.samplesPerSecond = throughput;
+      if (totalSteps !== undefined) next.totalSteps = totalSteps;
       if (rows !== undefined) next.rowsDone = rows;
       if (loss !== undefined && epsilon !== undefined) {
         next.points = [...state.points, { step: event.step, epoch: event.epoch, epsilon, loss }];
