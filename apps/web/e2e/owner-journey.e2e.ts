@@ -248,6 +248,14 @@ describe("owner journey: upload, request, approval, live training, report", () =
     expect(await page.getByRole("radio", { name: /smollm2-135m/ }).isChecked()).toBe(true);
     // Tiny random models and the smoke preset are for tests: never offered.
     expect(await page.getByRole("radio", { name: /tiny-gpt2|tiny-llama|Smoke/ }).count()).toBe(0);
+    // The GPU reference preset on 480 training rows: its batch and row count are said to be out of scale.
+    await page.getByRole("radio", { name: /Reference/ }).check();
+    const warnings = page.getByTestId("request-warnings");
+    await warnings.waitFor();
+    expect(await warnings.textContent()).toMatch(/larger than the dataset's 480 training rows/);
+    expect(await warnings.textContent()).toMatch(/more than 10 times the 480 training rows/);
+    await cpuPreset.check();
+    await warnings.waitFor({ state: "detached" });
 
     // The prompt each label's rows are conditioned on, in the owner's words; a per-job description changes it.
     const freshPrompt = page.locator('pre.prompt-example[data-label="fresh"]');

@@ -12,6 +12,7 @@ import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/u
 import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
 import { type TCreateJobInput, useCreateJob, useJobQuote } from "../hooks/use-jobs";
 import { EMPTY_PROMPT_TEXT, promptRequest, type TPromptText } from "../lib/prompt-request";
+import { requestWarnings } from "../lib/request-warnings";
 import { HyperparameterFields, hyperparametersOf, type THyperparameterText } from "./hyperparameter-fields";
 import { CUSTOM_MODEL, ModelPicker } from "./model-picker";
 import { PromptFields } from "./prompt-fields";
@@ -146,6 +147,15 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
   const outcome = quoteIsCurrent ? quote.data?.outcome : undefined;
   const submitLabel = outcome === "needs-approval" ? "Request approval" : "Start job";
   const blockers = [...(selectedDatasetId ? [] : ["Choose a dataset."]), ...Object.values(problems)];
+  const warnings =
+    dataset && !blockers.length
+      ? requestWarnings({
+          trainRows: dataset.trainRows,
+          preset,
+          logicalBatchSize: numberOrUndefined(hyperparameters.value?.training?.logicalBatchSize),
+          syntheticRows: rowsValue,
+        })
+      : [];
   const blockedBecause = submitBlockedBecause({
     blockers,
     outcome,
@@ -305,6 +315,15 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
                 error={request ? quote.error : null}
                 blockers={blockers}
               />
+              {warnings.length > 0 && (
+                <div className="alert alert-info" role="status" data-testid="request-warnings">
+                  <ul className="alert-list">
+                    {warnings.map((warning) => (
+                      <li key={warning}>{warning}</li>
+                    ))}
+                  </ul>
+                </div>
+              )}
               <ErrorAlert error={createJob.error} title="The request was refused" />
               <button
                 type="submit"
@@ -347,4 +366,8 @@ function submitBlockedBecause({
   // A quote that could not be fetched does not block: the server checks the request again when it is submitted.
   if (!outcome && !quoteFailed) return "Checking the request…";
   return null;
+}
+
+function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === "number" ? value : undefined;
 }
