@@ -525,8 +525,22 @@ describe("owner journey: upload, request, approval, live training, report", () =
 
     const { page } = admin;
     await page.goto(`${baseUrl}/admin/budgets`);
-    await page.getByRole("form", { name: `Budget of ${DATASET_NAME}` }).waitFor();
+    const budget = page.getByRole("form", { name: `Budget of ${DATASET_NAME}` });
+    await budget.waitFor();
     await shot(admin, "16-admin-budgets");
+    // A budget change is confirmed with a reason; the audit trail shows the old and the new total.
+    const total = budget.getByLabel("Total ε");
+    const before = Number(await total.inputValue());
+    await total.fill(String(before + 1));
+    await budget.getByRole("button", { name: "Save budget…" }).click();
+    const confirm = page.getByRole("form", { name: "Confirm the budget change" });
+    await confirm.waitFor();
+    expect(await confirm.getByTestId("budget-change").textContent()).toContain(`ε ${before} → ${before + 1}`);
+    const change = confirm.getByRole("button", { name: "Change budget" });
+    expect(await change.isDisabled()).toBe(true);
+    await confirm.getByLabel("Reason").fill("A second study on this dataset was approved.");
+    await change.click();
+    await confirm.waitFor({ state: "hidden" });
     await page.goto(`${baseUrl}/admin/users`);
     await page.getByRole("table", { name: "Users" }).waitFor();
     await shot(admin, "17-admin-users");
@@ -534,7 +548,28 @@ describe("owner journey: upload, request, approval, live training, report", () =
     const audit = page.getByRole("table", { name: "Audit events" });
     await audit.waitFor();
     expect(await audit.textContent()).toContain(journey.jobId?.slice(-8));
+    expect(await audit.textContent()).toContain(`${before} → ${before + 1}`);
+    expect(await audit.textContent()).toContain("A second study on this dataset was approved.");
     await shot(admin, "18-admin-audit");
+  });
+
+  it("asks before revoking an API token, then shows it revoked", async () => {
+    const { page } = owner;
+    await page.goto(`${baseUrl}/settings`);
+    await page.getByLabel("Token name").fill("e2e-revoke");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const tokens = page.getByRole("table", { name: "API tokens" });
+    const row = tokens.getByRole("row").filter({ hasText: "e2e-revoke" });
+    await row.waitFor();
+    await page.getByRole("button", { name: "Revoke e2e-revoke" }).click();
+    const dialog = page.getByRole("dialog", { name: "Revoke e2e-revoke?" });
+    await dialog.waitFor();
+    await dialog.getByRole("button", { name: "Keep it" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    expect(await row.textContent()).not.toContain("revoked");
+    await page.getByRole("button", { name: "Revoke e2e-revoke" }).click();
+    await dialog.getByRole("button", { name: "Revoke token" }).click();
+    await row.getByText("revoked").waitFor();
   });
 
   it("fits phone widths: home, upload, job page", async () => {

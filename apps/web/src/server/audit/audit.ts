@@ -12,6 +12,7 @@ export type TAuditAction =
   | "artifact.download"
   | "user.update"
   | "token.create"
+  | "token.revoke"
   /** Written by the ledger itself (packages/db), with no actor: a trainer reported more than a job reserved. */
   | typeof CHARGE_REFUSED_ACTION;
 

@@ -40,6 +40,9 @@ describe("authentication", () => {
     const revoked = await me({ authorization: `Bearer ${token}` });
     expect(revoked.status).toBe(401);
     expect(revoked.body.error).toMatchObject({ code: "unauthenticated", message: expect.stringMatching(/revoked/) });
+    // The revocation is in the audit trail, by whom.
+    const trail = await server.ctx.prisma.auditEvent.findMany({ where: { subjectId: id, action: "token.revoke" } });
+    expect(trail.map((event) => event.actorId)).toEqual([owner.id]);
   });
 
   it("answers 401 for no credentials, an unknown token, a malformed header (a word after a valid token too) and a forged cookie", async () => {

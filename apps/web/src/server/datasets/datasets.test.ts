@@ -346,10 +346,15 @@ describe("GET and PUT budget", () => {
       method: "PUT",
       headers: admin.auth,
       params: { id: created.id },
-      json: { epsilonTotal: 4 },
+      json: { epsilonTotal: 4, reason: "  one more study this quarter " },
     });
     expect(put.status).toBe(200);
     expect(put.body.budget).toMatchObject({ epsilonTotal: 4, remaining: 4 });
+    // The audit trail keeps the old total beside the new one, and why.
+    const change = await server.ctx.prisma.auditEvent.findFirstOrThrow({
+      where: { subjectId: created.id, action: "dataset.budget" },
+    });
+    expect(change.detail).toMatchObject({ epsilonTotal: "10 → 4", reason: "one more study this quarter" });
     const denied = await call(budgetRoute.PUT, {
       method: "PUT",
       headers: owner.auth,

@@ -44,19 +44,27 @@ export async function setBudget(
   ctx: TServerContext,
   caller: TCaller,
   id: string,
-  update: { epsilonTotal: number; delta?: number },
+  update: { epsilonTotal: number; delta?: number; reason?: string },
 ): Promise<TDataset> {
   await findDataset(ctx, caller, id);
   // Under the ledger's lock, which every ledger change holds: a concurrent reservation sees the old total or the
   // new one, never a mix.
   await withDatasetLedger(ctx.prisma, id, async (tx, ref) => {
-    await setTotalIn(tx, ref, update);
+    const before = await tx.ledger.findUniqueOrThrow({
+      where: { id: ref.ledgerId },
+      select: { epsilonTotal: true, deltaTotal: true },
+    });
+    const after = await setTotalIn(tx, ref, update);
     await audit(tx, {
       actorId: caller.id,
       action: "dataset.budget",
       subjectType: "dataset",
       subjectId: id,
-      detail: { epsilonTotal: update.epsilonTotal, delta: update.delta ?? null },
+      detail: {
+        epsilonTotal: `${before.epsilonTotal} → ${after.epsilonTotal}`,
+        delta: `${before.deltaTotal} → ${after.deltaTotal}`,
+        reason: update.reason ?? null,
+      },
     });
   });
   return datasetWire(ctx.prisma, await findDataset(ctx, caller, id));

@@ -219,6 +219,8 @@ export const ZPreview = z.object({
 export const ZBudgetUpdate = z.object({
   epsilonTotal: z.number().positive().max(1000),
   delta: z.number().positive().lt(1).optional(),
+  /** Why the budget changes: kept in the audit trail beside the old and the new totals. */
+  reason: z.string().trim().min(1).max(1000).optional(),
 });
 
 export type TBudget = z.infer<typeof ZBudget>;

@@ -78,5 +78,6 @@ export async function updateUser(
 
 export async function revokeToken(ctx: TServerContext, caller: TCaller, id: string): Promise<{ revoked: true }> {
   if (!(await revokeApiToken(ctx.prisma, { userId: caller.id, id }))) throw notFound("The token");
+  await audit(ctx.prisma, { actorId: caller.id, action: "token.revoke", subjectType: "token", subjectId: id });
   return { revoked: true };
 }

@@ -1,6 +1,7 @@
 "use client";
 
 import { type FormEvent, useState } from "react";
+import { Dialog } from "@/components/ui/dialog";
 import { formatDateTime, formatEpsilon, formatRelative } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
@@ -39,8 +40,38 @@ function NewToken({ created }: { created: TTokenCreatedWire }) {
   );
 }
 
-function TokenTable({ tokens }: { tokens: TMeWire["tokens"] }) {
+/** Revoking cuts off every script that uses the token, at once and for good: asked before it is done. */
+function ConfirmRevokeDialog({ token, onClose }: { token: TMeWire["tokens"][number] | null; onClose: () => void }) {
   const revoke = useRevokeToken();
+  return (
+    <Dialog open={token !== null} title={`Revoke ${token?.name ?? "this token"}?`} onClose={onClose}>
+      <div className="form">
+        <p className="muted">
+          Scripts that use the token starting with <span className="mono">{token?.prefix}…</span> are refused from now
+          on. A revoked token cannot be restored; create a new one instead.
+        </p>
+        <ErrorAlert error={revoke.error} />
+        <div className="row" style={{ justifyContent: "flex-end" }}>
+          <button type="button" className="btn" onClick={onClose}>
+            Keep it
+          </button>
+          <button
+            type="button"
+            className="btn btn-danger"
+            disabled={!token || revoke.isPending}
+            onClick={() => token && revoke.mutate(token.id, { onSuccess: onClose })}
+          >
+            {revoke.isPending && <span className="spinner" aria-hidden="true" />}
+            Revoke token
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
+
+function TokenTable({ tokens }: { tokens: TMeWire["tokens"] }) {
+  const [revoking, setRevoking] = useState<TMeWire["tokens"][number] | null>(null);
   return (
     <>
       <div className="table-wrap">
@@ -72,9 +103,8 @@ function TokenTable({ tokens }: { tokens: TMeWire["tokens"] }) {
                     <button
                       type="button"
                       className="btn btn-sm btn-danger"
-                      disabled={revoke.isPending}
                       aria-label={`Revoke ${token.name}`}
-                      onClick={() => revoke.mutate(token.id)}
+                      onClick={() => setRevoking(token)}
                     >
                       Revoke
                     </button>
@@ -85,11 +115,7 @@ function TokenTable({ tokens }: { tokens: TMeWire["tokens"] }) {
           </tbody>
         </table>
       </div>
-      {revoke.error ? (
-        <div style={{ padding: 14 }}>
-          <ErrorAlert error={revoke.error} />
-        </div>
-      ) : null}
+      <ConfirmRevokeDialog token={revoking} onClose={() => setRevoking(null)} />
     </>
   );
 }

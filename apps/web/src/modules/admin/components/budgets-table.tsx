@@ -4,15 +4,79 @@ import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import type { TDatasetWire } from "@/components/api/wire-types";
 import { BudgetBar } from "@/components/ui/budget-bar";
+import { Dialog } from "@/components/ui/dialog";
 import { deltaInputText, formatEpsilon } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, QueryStatus } from "@/components/ui/states";
 import { useDatasets, useSetBudget } from "@/modules/datasets/hooks/use-datasets";
 
-function BudgetRow({ dataset }: { dataset: TDatasetWire }) {
+/** A budget change is confirmed with a reason, which the audit trail keeps beside the old and new totals. */
+function ConfirmBudgetDialog({
+  dataset,
+  next,
+  onClose,
+}: {
+  dataset: TDatasetWire;
+  next: { epsilonTotal: number; delta: number } | null;
+  onClose: () => void;
+}) {
   const setBudget = useSetBudget(dataset.id);
+  const [reason, setReason] = useState("");
+  const reasonId = `budget-reason-${dataset.id}`;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!next || !reason.trim()) return;
+    setBudget.mutate(
+      { ...next, reason: reason.trim() },
+      {
+        onSuccess: () => {
+          setReason("");
+          onClose();
+        },
+      },
+    );
+  }
+
+  return (
+    <Dialog open={next !== null} title={`Change the budget of ${dataset.name}`} onClose={onClose}>
+      <form className="form" onSubmit={onSubmit} aria-label="Confirm the budget change">
+        <p data-testid="budget-change">
+          ε {formatEpsilon(dataset.budget.epsilonTotal)} → {formatEpsilon(next?.epsilonTotal ?? null)} · δ{" "}
+          {deltaInputText(dataset.budget.delta)} → {next ? deltaInputText(next.delta) : "—"}
+        </p>
+        <p className="muted">Every job on this dataset draws on this total; what is already charged stays charged.</p>
+        <div className="field">
+          <label htmlFor={reasonId}>Reason</label>
+          <textarea
+            id={reasonId}
+            className="textarea"
+            required
+            maxLength={1000}
+            value={reason}
+            onChange={(event) => setReason(event.target.value)}
+            placeholder="e.g. A second study was approved for this dataset."
+          />
+        </div>
+        <ErrorAlert error={setBudget.error} title="The budget was not changed" />
+        <div className="row" style={{ justifyContent: "flex-end" }}>
+          <button type="button" className="btn" onClick={onClose}>
+            Keep it
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={!reason.trim() || setBudget.isPending}>
+            {setBudget.isPending && <span className="spinner" aria-hidden="true" />}
+            Change budget
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function BudgetRow({ dataset }: { dataset: TDatasetWire }) {
   const [epsilon, setEpsilon] = useState(String(dataset.budget.epsilonTotal));
   const [delta, setDelta] = useState(deltaInputText(dataset.budget.delta));
+  const [confirming, setConfirming] = useState<{ epsilonTotal: number; delta: number } | null>(null);
   const epsilonId = `budget-epsilon-${dataset.id}`;
   const deltaId = `budget-delta-${dataset.id}`;
   const changed = Number(epsilon) !== dataset.budget.epsilonTotal || Number(delta) !== dataset.budget.delta;
@@ -20,7 +84,7 @@ function BudgetRow({ dataset }: { dataset: TDatasetWire }) {
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (valid) setBudget.mutate({ epsilonTotal: Number(epsilon), delta: Number(delta) });
+    if (valid) setConfirming({ epsilonTotal: Number(epsilon), delta: Number(delta) });
   }
 
   return (
@@ -68,13 +132,11 @@ function BudgetRow({ dataset }: { dataset: TDatasetWire }) {
             onChange={(event) => setDelta(event.target.value)}
           />
         </div>
-        <button type="submit" className="btn" disabled={!changed || !valid || setBudget.isPending}>
-          {setBudget.isPending && <span className="spinner" aria-hidden="true" />}
-          Save budget
+        <button type="submit" className="btn" disabled={!changed || !valid}>
+          Save budget…
         </button>
-        {setBudget.isSuccess && !changed && <span className="badge badge-success">Saved</span>}
       </form>
-      <ErrorAlert error={setBudget.error} title="The budget was not changed" />
+      <ConfirmBudgetDialog dataset={dataset} next={confirming} onClose={() => setConfirming(null)} />
     </li>
   );
 }
