@@ -92,6 +92,18 @@ describe("POST /api/v1/jobs", () => {
     expect(await server.ctx.prisma.job.count({ where: { datasetId: dataset.id } })).toBe(0);
   });
 
+  it("says how many queued jobs are ahead of a queued one, and nothing for a job that is not queued", async () => {
+    const dataset = await server.dataset(owner.id, { epsilonTotal: 10 });
+    const first = await post(request(dataset.id, 1));
+    const second = await post(request(dataset.id, 1));
+    expect(first.body.queuedAhead).toBeGreaterThanOrEqual(0);
+    expect(second.body.queuedAhead).toBe(first.body.queuedAhead + 1);
+    const read = await call(jobRoute.GET, { headers: owner.auth, params: { id: second.body.id } });
+    expect(read.body.queuedAhead).toBe(second.body.queuedAhead);
+    const held = await post(request(dataset.id, 3));
+    expect(held.body).toMatchObject({ status: "PENDING_APPROVAL", queuedAhead: null });
+  });
+
   it("holds a job above the allowance for approval, reserved but not queued", async () => {
     const dataset = await server.dataset(owner.id);
     const { status, body } = await post(request(dataset.id, 5));

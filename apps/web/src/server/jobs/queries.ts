@@ -15,10 +15,31 @@ export async function findJob({ prisma }: TServerContext, caller: TCaller, id: s
   return row;
 }
 
-/** Rows as the API answers them, with whether each waits for a trainer. */
+/** Rows as the API answers them, with whether each waits for a trainer and how many queued jobs are ahead of it. */
 export async function jobWires(ctx: TServerContext, rows: Awaited<ReturnType<typeof findJob>>[]): Promise<TJob[]> {
   const waiting = await waitingForTrainer(ctx, rows);
-  return rows.map((row) => jobWire(row, { blobs: ctx.blobs, waitingForTrainer: waiting?.get(row.id) ?? null }));
+  const ahead = await queuedAhead(ctx, rows);
+  return rows.map((row) =>
+    jobWire(row, {
+      blobs: ctx.blobs,
+      waitingForTrainer: waiting?.get(row.id) ?? null,
+      queuedAhead: ahead.get(row.id) ?? null,
+    }),
+  );
+}
+
+/**
+ * For each QUEUED row, the queued jobs requested before it: trainers take the queue first in, first out, so
+ * these start first. One query, however many rows; none when no row is queued.
+ */
+async function queuedAhead({ prisma }: TServerContext, rows: readonly { id: string; status: string }[]) {
+  if (!rows.some((row) => row.status === "QUEUED")) return new Map<string, number>();
+  const queued = await prisma.job.findMany({
+    where: { status: "QUEUED" },
+    select: { id: true },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });
+  return new Map(queued.map((job, index) => [job.id, index]));
 }
 
 export async function getJob(ctx: TServerContext, caller: TCaller, id: string): Promise<TJob> {

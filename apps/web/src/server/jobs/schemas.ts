@@ -130,6 +130,8 @@ export const ZJob = z.object({
    * died and its lock lapsed. It goes on as soon as a trainer is back. Null when the queue could not be asked.
    */
   waitingForTrainer: z.boolean().nullable(),
+  /** While QUEUED: how many queued jobs (anyone's) were requested before this one and wait too; null otherwise. */
+  queuedAhead: z.int().min(0).nullable(),
   metrics: z.record(z.string(), z.number()).nullable(),
   spec: ZJobSpec,
   artifacts: z.array(z.object({ name: ZArtifactName, bytes: z.int(), sha256: z.string() })),

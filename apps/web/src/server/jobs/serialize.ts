@@ -47,7 +47,11 @@ export function publicEvent(type: string, payload: unknown, blobs: BlobStore): u
  */
 export function jobWire(
   row: TJobRow,
-  { blobs, waitingForTrainer }: { blobs: BlobStore; waitingForTrainer: boolean | null },
+  {
+    blobs,
+    waitingForTrainer,
+    queuedAhead,
+  }: { blobs: BlobStore; waitingForTrainer: boolean | null; queuedAhead: number | null },
 ): TJob {
   const rows =
     row.rowsRequested === null || row.rowsProduced === null
@@ -74,6 +78,7 @@ export function jobWire(
     cancelRequested: row.cancelRequestedAt !== null,
     metrics: row.metrics as TJob["metrics"],
     waitingForTrainer,
+    queuedAhead,
     spec: publicSpec(row.spec as TJobSpec, blobs),
     artifacts: row.artifacts.filter((artifact) => artifact.name !== "model") as TJob["artifacts"],
     approval: row.approval ? { ...row.approval, createdAt: row.approval.createdAt.toISOString() } : null,

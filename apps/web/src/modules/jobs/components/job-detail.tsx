@@ -94,6 +94,18 @@ function JobOutcome({ job }: { job: TJobWire }) {
       </div>
     );
   }
+  if (job.status === "QUEUED" && job.queuedAhead !== null && !job.cancelRequested) {
+    return (
+      <div className="alert alert-info" role="status" data-testid="queue-position">
+        <div>
+          <div className="alert-title">Queued</div>
+          {job.queuedAhead === 0
+            ? "Next in line: it starts as soon as a trainer is free."
+            : `${formatInteger(job.queuedAhead)} ${job.queuedAhead === 1 ? "job is" : "jobs are"} ahead of it in the queue; it starts after them.`}
+        </div>
+      </div>
+    );
+  }
   if (job.status === "PENDING_APPROVAL") {
     return (
       <div className="alert alert-warning" role="status">
