@@ -249,13 +249,14 @@ describe("owner journey: upload, request, approval, live training, report", () =
     // Tiny random models and the smoke preset are for tests: never offered.
     expect(await page.getByRole("radio", { name: /tiny-gpt2|tiny-llama|Smoke/ }).count()).toBe(0);
     // The GPU reference preset on 480 training rows: its batch and row count are said to be out of scale.
-    await page.getByRole("radio", { name: /Reference/ }).check();
+    await page.getByText("Reference (Llama-2 7B, GPU)", { exact: true }).click();
     const warnings = page.getByTestId("request-warnings");
     await warnings.waitFor();
     expect(await warnings.textContent()).toMatch(/larger than the dataset's 480 training rows/);
     expect(await warnings.textContent()).toMatch(/more than 10 times the 480 training rows/);
-    await cpuPreset.check();
+    await page.getByText("CPU (SmolLM2 135M)", { exact: true }).click();
     await warnings.waitFor({ state: "detached" });
+    expect(await cpuPreset.isChecked()).toBe(true);
 
     // The prompt each label's rows are conditioned on, in the owner's words; a per-job description changes it.
     const freshPrompt = page.locator('pre.prompt-example[data-label="fresh"]');
@@ -566,10 +567,10 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await dialog.waitFor();
     await dialog.getByRole("button", { name: "Keep it" }).click();
     await dialog.waitFor({ state: "hidden" });
-    expect(await row.textContent()).not.toContain("revoked");
+    expect(await row.getByText("revoked", { exact: true }).count()).toBe(0);
     await page.getByRole("button", { name: "Revoke e2e-revoke" }).click();
     await dialog.getByRole("button", { name: "Revoke token" }).click();
-    await row.getByText("revoked").waitFor();
+    await row.getByText("revoked", { exact: true }).waitFor();
   });
 
   it("fits phone widths: home, upload, job page", async () => {
