@@ -35,3 +35,68 @@ export function Dialog({
     </dialog>
   );
 }
+
+/** The closing row of a dialog: a way out, and the action it confirms (busy while it runs). */
+export function DialogActions({
+  onCancel,
+  cancelLabel = "Keep it",
+  actionLabel,
+  danger = false,
+  disabled,
+  pending,
+  onAction,
+}: {
+  onCancel: () => void;
+  cancelLabel?: string;
+  actionLabel: string;
+  danger?: boolean;
+  disabled: boolean;
+  pending: boolean;
+  /** Omitted in a form: the action submits it. */
+  onAction?: () => void;
+}) {
+  return (
+    <div className="row" style={{ justifyContent: "flex-end" }}>
+      <button type="button" className="btn" onClick={onCancel}>
+        {cancelLabel}
+      </button>
+      <button
+        type={onAction ? "button" : "submit"}
+        className={`btn ${danger ? "btn-danger" : "btn-primary"}`}
+        disabled={disabled || pending}
+        onClick={onAction}
+      >
+        {pending && <span className="spinner" aria-hidden="true" />}
+        {actionLabel}
+      </button>
+    </div>
+  );
+}
+
+/** The reason an admin gives for a decision: required, kept with the decision where the owner or the audit sees it. */
+export function ReasonField({
+  id,
+  value,
+  onChange,
+  placeholder,
+}: {
+  id: string;
+  value: string;
+  onChange: (value: string) => void;
+  placeholder: string;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>Reason</label>
+      <textarea
+        id={id}
+        className="textarea"
+        required
+        maxLength={1000}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        placeholder={placeholder}
+      />
+    </div>
+  );
+}

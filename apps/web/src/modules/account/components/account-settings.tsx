@@ -1,7 +1,7 @@
 "use client";
 
 import { type FormEvent, useState } from "react";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { formatDateTime, formatEpsilon, formatRelative } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
@@ -51,20 +51,14 @@ function ConfirmRevokeDialog({ token, onClose }: { token: TMeWire["tokens"][numb
           on. A revoked token cannot be restored; create a new one instead.
         </p>
         <ErrorAlert error={revoke.error} />
-        <div className="row" style={{ justifyContent: "flex-end" }}>
-          <button type="button" className="btn" onClick={onClose}>
-            Keep it
-          </button>
-          <button
-            type="button"
-            className="btn btn-danger"
-            disabled={!token || revoke.isPending}
-            onClick={() => token && revoke.mutate(token.id, { onSuccess: onClose })}
-          >
-            {revoke.isPending && <span className="spinner" aria-hidden="true" />}
-            Revoke token
-          </button>
-        </div>
+        <DialogActions
+          onCancel={onClose}
+          actionLabel="Revoke token"
+          danger
+          disabled={!token}
+          pending={revoke.isPending}
+          onAction={() => token && revoke.mutate(token.id, { onSuccess: onClose })}
+        />
       </div>
     </Dialog>
   );

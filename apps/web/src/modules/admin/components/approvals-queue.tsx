@@ -4,7 +4,7 @@ import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import type { TApprovalRequestWire } from "@/components/api/wire-types";
 import { BudgetBar } from "@/components/ui/budget-bar";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, DialogActions, ReasonField } from "@/components/ui/dialog";
 import { formatDelta, formatEpsilon, formatInteger, formatRelative } from "@/components/ui/format";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, QueryStatus } from "@/components/ui/states";
@@ -35,28 +35,20 @@ function RejectDialog({ request, onClose }: { request: TApprovalRequestWire | nu
           The owner sees your reason on the job page. The reservation of ε {formatEpsilon(request?.job.epsilon ?? null)}{" "}
           is released.
         </p>
-        <div className="field">
-          <label htmlFor="reject-reason">Reason</label>
-          <textarea
-            id="reject-reason"
-            className="textarea"
-            required
-            maxLength={1000}
-            value={reason}
-            onChange={(event) => setReason(event.target.value)}
-            placeholder="e.g. Try ε 3 first; this dataset's budget is meant to last the quarter."
-          />
-        </div>
+        <ReasonField
+          id="reject-reason"
+          value={reason}
+          onChange={setReason}
+          placeholder="e.g. Try ε 3 first; this dataset's budget is meant to last the quarter."
+        />
         <ErrorAlert error={decide.error} />
-        <div className="row" style={{ justifyContent: "flex-end" }}>
-          <button type="button" className="btn" onClick={onClose}>
-            Keep it
-          </button>
-          <button type="submit" className="btn btn-danger" disabled={!reason.trim() || decide.isPending}>
-            {decide.isPending && <span className="spinner" aria-hidden="true" />}
-            Reject request
-          </button>
-        </div>
+        <DialogActions
+          onCancel={onClose}
+          actionLabel="Reject request"
+          danger
+          disabled={!reason.trim()}
+          pending={decide.isPending}
+        />
       </form>
     </Dialog>
   );

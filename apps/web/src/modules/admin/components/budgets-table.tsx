@@ -4,7 +4,7 @@ import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import type { TDatasetWire } from "@/components/api/wire-types";
 import { BudgetBar } from "@/components/ui/budget-bar";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, DialogActions, ReasonField } from "@/components/ui/dialog";
 import { deltaInputText, formatEpsilon } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, QueryStatus } from "@/components/ui/states";
@@ -46,28 +46,19 @@ function ConfirmBudgetDialog({
           {deltaInputText(dataset.budget.delta)} → {next ? deltaInputText(next.delta) : "—"}
         </p>
         <p className="muted">Every job on this dataset draws on this total; what is already charged stays charged.</p>
-        <div className="field">
-          <label htmlFor={reasonId}>Reason</label>
-          <textarea
-            id={reasonId}
-            className="textarea"
-            required
-            maxLength={1000}
-            value={reason}
-            onChange={(event) => setReason(event.target.value)}
-            placeholder="e.g. A second study was approved for this dataset."
-          />
-        </div>
+        <ReasonField
+          id={reasonId}
+          value={reason}
+          onChange={setReason}
+          placeholder="e.g. A second study was approved for this dataset."
+        />
         <ErrorAlert error={setBudget.error} title="The budget was not changed" />
-        <div className="row" style={{ justifyContent: "flex-end" }}>
-          <button type="button" className="btn" onClick={onClose}>
-            Keep it
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={!reason.trim() || setBudget.isPending}>
-            {setBudget.isPending && <span className="spinner" aria-hidden="true" />}
-            Change budget
-          </button>
-        </div>
+        <DialogActions
+          onCancel={onClose}
+          actionLabel="Change budget"
+          disabled={!reason.trim()}
+          pending={setBudget.isPending}
+        />
       </form>
     </Dialog>
   );
