@@ -3,7 +3,7 @@ import * as meRoute from "../../../app/api/v1/me/route.ts";
 import * as revokeRoute from "../../../app/api/v1/tokens/[id]/route.ts";
 import * as tokensRoute from "../../../app/api/v1/tokens/route.ts";
 import { call, createTestServer, type TTestServer } from "../testing.ts";
-import { hashToken } from "./api-tokens.ts";
+import { hashToken, LAST_USED_RESOLUTION_MS, userOfToken } from "./api-tokens.ts";
 
 let server: TTestServer;
 let owner: Awaited<ReturnType<TTestServer["user"]>>;
@@ -43,6 +43,22 @@ describe("authentication", () => {
     // The revocation is in the audit trail, by whom.
     const trail = await server.ctx.prisma.auditEvent.findMany({ where: { subjectId: id, action: "token.revoke" } });
     expect(trail.map((event) => event.actorId)).toEqual([owner.id]);
+  });
+
+  it("records when a token was last used, to the minute, without a write on every request", async () => {
+    const created = await call(tokensRoute.POST, { method: "POST", headers: owner.cookie, json: { name: "poller" } });
+    const { token, id } = created.body;
+    const lastUsed = async () => (await server.ctx.prisma.apiToken.findUniqueOrThrow({ where: { id } })).lastUsedAt;
+    expect(await lastUsed()).toBeNull();
+    const start = new Date("2026-12-02T08:00:00Z");
+    await userOfToken(server.ctx.prisma, token, start);
+    expect(await lastUsed()).toEqual(start);
+    // Within the minute: read, not written.
+    await userOfToken(server.ctx.prisma, token, new Date(start.getTime() + LAST_USED_RESOLUTION_MS - 1));
+    expect(await lastUsed()).toEqual(start);
+    const later = new Date(start.getTime() + LAST_USED_RESOLUTION_MS);
+    await userOfToken(server.ctx.prisma, token, later);
+    expect(await lastUsed()).toEqual(later);
   });
 
   it("answers 401 for no credentials, an unknown token, a malformed header (a word after a valid token too) and a forged cookie", async () => {

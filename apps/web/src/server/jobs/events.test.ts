@@ -4,6 +4,7 @@ import * as jobsRoute from "../../../app/api/v1/jobs/route.ts";
 import { ENDPOINTS } from "../http/endpoints.ts";
 import { route } from "../http/route.ts";
 import { call, createTestServer, type TTestServer } from "../testing.ts";
+import { eventTailConnectionName } from "./event-tail.ts";
 import { jobEvents } from "./events.ts";
 
 let server: TTestServer;
@@ -97,6 +98,40 @@ describe("GET /api/v1/jobs/:id/events", () => {
     const rest = await readFrames(resumed.response, () => false);
     expect(ids(rest)).toEqual([4, 5]);
     expect(rest.at(-1)).toBe('event: end\ndata: {"status":"SUCCEEDED"}');
+    await server.ctx.redis.del(stream);
+  });
+
+  it("serves every watcher of a job from one Redis reader, late joiners included, and lets it go when they leave", async () => {
+    const dataset = await server.dataset(owner.id);
+    const { body: job } = await call(jobsRoute.POST, {
+      method: "POST",
+      headers: owner.auth,
+      json: { datasetId: dataset.id, model: "tiny-gpt2", epsilon: 1, syntheticRows: 20 },
+    });
+    const stream = jobRedisKeys(job.id).events;
+    const add = (seq: number) =>
+      server.ctx.redis.xadd(stream, "*", REDIS_KEYS.eventField, JSON.stringify(metric(job.id, seq)));
+    // Readers of this job's stream, as Redis sees them.
+    const readers = async () =>
+      ((await server.ctx.redis.call("CLIENT", "LIST")) as string)
+        .split("\n")
+        .filter((line) => line.includes(` name=${eventTailConnectionName(job.id)} `)).length;
+    await add(0);
+    const open = () => call(GET, { headers: owner.auth, params: { id: job.id } });
+    const early = await Promise.all([open(), open(), open()]);
+    const readingEarly = early.map(({ response }) => readFrames(response, (frames) => ids(frames).includes(2)));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await add(1);
+    // Joins after 0 and 1 were read off the stream (neither is in PostgreSQL): it still gets them.
+    const late = await open();
+    const readingLate = readFrames(late.response, (frames) => ids(frames).includes(2));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await readers()).toBe(1);
+    await add(2);
+    for (const frames of await Promise.all([...readingEarly, readingLate])) expect(ids(frames)).toEqual([0, 1, 2]);
+    // Every watcher has left (readFrames cancels its body): the shared reader is closed.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await readers()).toBe(0);
     await server.ctx.redis.del(stream);
   });
 
