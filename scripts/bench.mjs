@@ -26,6 +26,11 @@ const BENCHMARKS = {
     runner: "python",
     takes: "at most 2 hours on 2 cores with DPSYNTH_BENCH_THREADS=2 (DPSYNTH_BENCH_BUDGET_S sets a shorter budget)",
   },
+  tuning: {
+    runner: "python",
+    takes:
+      "about 30 minutes on 2 cores: the CPU preset's post-processing, chosen on dev rows the utility bench never reads",
+  },
   gpu: { runner: "gpu", takes: "under 10 minutes on one H200; only where a GPU is visible" },
 };
 

@@ -14,7 +14,15 @@ const FINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "REJECTED"]);
 
 /** Sizes: every loop is bounded in count and in time, and all traffic stays on loopback. */
 const SIZES = {
-  full: { requests: 1000, concurrency: 8, maxSeconds: 60, subscribers: [1, 200, 1000], events: 100, intervalMs: 20, jobs: 3 },
+  full: {
+    requests: 1000,
+    concurrency: 8,
+    maxSeconds: 60,
+    subscribers: [1, 200, 1000],
+    events: 100,
+    intervalMs: 20,
+    jobs: 3,
+  },
   smoke: { requests: 20, concurrency: 2, maxSeconds: 15, subscribers: [1, 5], events: 5, intervalMs: 20, jobs: 1 },
 };
 

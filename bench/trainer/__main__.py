@@ -13,7 +13,7 @@ import sys
 import time
 import traceback
 
-MODULES = {"dp-overhead": "dp_overhead", "sampling": "sampling", "utility": "utility", "gpu": "gpu"}
+MODULES = {"dp-overhead": "dp_overhead", "sampling": "sampling", "utility": "utility", "tuning": "tuning", "gpu": "gpu"}
 
 
 def main() -> int:

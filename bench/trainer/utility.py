@@ -67,7 +67,13 @@ LABELS = [
     {"value": "rotten", "description": "negative, the critic disliked the film"},
 ]
 SUBJECT = "movie review snippet"
-POST_PROCESSING = {"off": (0.0, False), "re-scoring": (0.0, True), "guidance": (None, False), "both": (None, True)}
+#: The post-processing ablation: each setting as changes to the preset's sampling (guidance keeps its weight).
+POST_PROCESSING = {
+    "off": {"guidance": 0.0, "rescoring": False},
+    "re-scoring": {"guidance": 0.0, "rescoring": True},
+    "guidance": {"rescoring": False},
+    "both": {"rescoring": True},
+}
 
 
 @dataclass(frozen=True)
@@ -230,8 +236,11 @@ def run_one(
     }
 
 
-def post_processing_ablation(run: dict, size: Size, settings: TrainerSettings) -> list[dict]:
-    """The epsilon-8 model sampling `ablation_rows` rows with each post-processing setting, judged alike."""
+def sample_variants(
+    run: dict, variants: dict[str, dict[str, Any]], rows: int, settings: TrainerSettings, *, splits: tuple[Path, Path]
+) -> list[dict]:
+    """`run`'s fine-tuned model sampling `rows` rows under each variant of its sampling settings (a name and the
+    fields it changes), each judged by the same classifiers, trained on the first split and tested on the second."""
     spec = run["spec"]
     device = select_device(settings.DPSYNTH_DEVICE)
     trained = load_trained_model(run["work_dir"] / "model", cache_dir=settings.model_cache, device=device)
@@ -239,30 +248,34 @@ def post_processing_ablation(run: dict, size: Size, settings: TrainerSettings) -
     row_format = RowFormat.for_spec(spec, trained.tokenizer)
     train, holdout = (
         Rows([r.text for r in split.rows], [r.label for r in split.rows])
-        for split in (read_split(spec.data.trainUri, spec), read_split(spec.data.holdoutUri, spec))
+        for split in (read_split(path.as_uri(), spec) for path in splits)
     )
     mix = uniform_mix(label_values(spec.data))
     records = []
-    for setting, (guidance, rescoring) in POST_PROCESSING.items():
-        sampling = spec.sampling.model_copy(
-            update={"guidance": spec.sampling.guidance if guidance is None else guidance, "rescoring": rescoring}
-        )
+    for name, changes in variants.items():
+        sampling = spec.sampling.model_copy(update=changes)
         variant = spec.model_copy(update={"sampling": sampling})
         started = time.perf_counter()
-        sampled = sample_synthetic(variant, model, row_format, mix, count=size.ablation_rows)
+        sampled = sample_synthetic(variant, model, row_format, mix, count=rows)
         seconds = time.perf_counter() - started
-        rows = Rows([r.text for r in sampled.rows], [r.label for r in sampled.rows])
+        synthetic = Rows([r.text for r in sampled.rows], [r.label for r in sampled.rows])
         evaluation = evaluate(
-            train, holdout, rows, label_set=row_format.labels, classifiers=list(CLASSIFIERS), encoder="all-minilm-l6-v2"
+            train,
+            holdout,
+            synthetic,
+            label_set=row_format.labels,
+            classifiers=list(CLASSIFIERS),
+            encoder="all-minilm-l6-v2",
         )
         records.append(
             {
-                "name": f"eps-8 post-processing {setting}",
-                "epsilon": 8,
+                "name": f"eps-{run['epsilon']} {name}",
+                "epsilon": run["epsilon"],
                 "prompt": row_format.style,
-                "post_processing": setting,
+                "post_processing": name,
                 "guidance": sampling.guidance,
-                "rescoring": rescoring,
+                "rescoring": sampling.rescoring,
+                "min_posterior": sampling.minPosterior,
                 "rows": len(sampled.rows),
                 "acceptance_rate": sampled.acceptance_rate,
                 "sampling_s": seconds,
@@ -271,7 +284,7 @@ def post_processing_ablation(run: dict, size: Size, settings: TrainerSettings) -
                 "faithfulness": evaluation.faithfulness_by_classifier,
             }
         )
-        print(f"ablation {setting}: {seconds:.0f}s", flush=True)
+        print(f"{name}: {len(sampled.rows)} rows in {seconds:.0f}s", flush=True)
     return records
 
 
@@ -419,7 +432,8 @@ def main(argv: list[str] | None = None) -> None:
                 rows = synthetic_rows(size, len(train))
                 runs.append(run_one(size, value, work, len(train), settings, style="auto", rows=rows))
             elif kind == "post-processing":
-                ablation += post_processing_ablation(_at8(runs), size, settings)
+                splits = (work / "train.csv", work / "holdout.csv")
+                ablation += sample_variants(_at8(runs), POST_PROCESSING, size.ablation_rows, settings, splits=splits)
             else:
                 ablation.append(run_one(size, 8, work, len(train), settings, style=value, rows=size.ablation_rows))
             report([f"{k} {v}" for k, v in plan[index + 1 :]])
