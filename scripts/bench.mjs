@@ -20,7 +20,10 @@ import { TRAINER_PYTHON } from "./lib/uv.mjs";
 const BENCHMARKS = {
   "dp-overhead": { runner: "python", takes: "about 10 minutes (SmolLM2 full fine-tuning dominates)" },
   sampling: { runner: "python", takes: "about 15 minutes (SmolLM2 one row at a time dominates)" },
-  "time-to-synthetic": { runner: "stack", takes: "about 1 minute, plus the stack's start (1-4 minutes)" },
+  "time-to-synthetic": {
+    runner: "stack",
+    takes: "15-30 minutes (the CPU preset on 2,000 rows), plus the stack's start (1-4 minutes)",
+  },
   platform: { runner: "stack", takes: "about 2 minutes, plus the stack's start (1-4 minutes)" },
   utility: {
     runner: "python",

@@ -74,7 +74,7 @@ async function setUp(owner, admin) {
     "raising the benchmark dataset's budget",
   );
   const me = (await owner.expect(owner.call("GET", "/api/v1/me"), 200, "reading the owner")).body;
-  const allowance = (epsilonAllowance) =>
+  const allowance = (/** @type {number} */ epsilonAllowance) =>
     admin.expect(
       admin.call("PUT", `/api/v1/users/${me.id}`, { epsilonAllowance }),
       200,

@@ -49,7 +49,7 @@ export async function typecheck(dir, prefix) {
 /** The npm workspaces and the other TypeScript projects of the repository. */
 export function typescriptProjects() {
   const { workspaces } = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8"));
-  return [...workspaces, "scripts", "apps/web/e2e"];
+  return [...workspaces, "scripts", "apps/web/e2e", "bench"];
 }
 
 /**
