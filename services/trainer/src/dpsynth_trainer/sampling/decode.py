@@ -132,19 +132,29 @@ def _top_p_filter(scores: torch.Tensor, top_p: float, log_total: torch.Tensor | 
     return torch.full_like(scores, float("-inf")).scatter(-1, order, sorted_scores)
 
 
+def _guided_scores(cond: torch.Tensor, contrast: torch.Tensor | None, options: DecodeOptions) -> torch.Tensor:
+    """The rule of the module docstring over whichever tokens it is given: `cond` (rows, tokens) are the row's
+    log-probabilities under its own prompt, `contrast` (rows, contrast streams, tokens) under the others' (None
+    without guidance); tempered, before top-p."""
+    if contrast is None:
+        return cond / options.temperature
+    mixed = torch.logsumexp(contrast, dim=1) - math.log(contrast.shape[1])
+    floor = cond.max(dim=-1, keepdim=True).values + math.log(options.plausibility)
+    scores = (cond + options.guidance * (cond - mixed)).masked_fill(cond < floor, float("-inf"))
+    return scores / options.temperature
+
+
+def _guided(streams: int, options: DecodeOptions) -> int:
+    """How many of a row's streams the scores read: all of them with guidance, else its own."""
+    return streams if options.guidance and streams > 1 else 1
+
+
 def next_scores(logits: torch.Tensor, streams: int, options: DecodeOptions) -> torch.Tensor:
     """Sampling scores per row over the whole vocabulary from the last-position logits of its `streams` streams,
     shape (rows, vocab)."""
-    logp = torch.log_softmax(logits.float().view(-1, streams, logits.shape[-1]), dim=-1)
-    cond = logp[:, 0]
-    if streams == 1 or options.guidance == 0:
-        scores = cond
-    else:
-        contrast = torch.logsumexp(logp[:, 1:], dim=1) - math.log(streams - 1)
-        scores = cond + options.guidance * (cond - contrast)
-        floor = cond.max(dim=-1, keepdim=True).values + math.log(options.plausibility)
-        scores = scores.masked_fill(cond < floor, float("-inf"))
-    scores = scores / options.temperature
+    used = _guided(streams, options)
+    logp = torch.log_softmax(logits.float().view(-1, streams, logits.shape[-1])[:, :used], dim=-1)
+    scores = _guided_scores(logp[:, 0], logp[:, 1:] if used > 1 else None, options)
     return _top_p_filter(scores, options.top_p)
 
 
@@ -155,20 +165,18 @@ def next_distribution(logits: torch.Tensor, streams: int, options: DecodeOptions
     nucleus), and over the whole vocabulary, for the whole batch, when some row's do not."""
     per_stream = logits.float().view(-1, streams, logits.shape[-1])
     rows, vocab = per_stream.shape[0], per_stream.shape[-1]
-    used = streams if options.guidance and streams > 1 else 1
+    used = _guided(streams, options)
     top, ids = per_stream[:, 0].topk(min(options.candidates, vocab), dim=-1)  # sorted, likeliest first
     log_norm = torch.logsumexp(per_stream[:, :used], dim=-1)  # (rows, used)
     cond = top - log_norm[:, :1]
     log_total = None
     if used > 1:
-        floor = cond[:, :1] + math.log(options.plausibility)
-        covered = cond[:, -1] < floor.squeeze(-1)  # the last candidate is implausible, so is every token after it
         others = per_stream[:, 1:used].gather(-1, ids.unsqueeze(1).expand(-1, used - 1, -1))
-        contrast = torch.logsumexp(others - log_norm[:, 1:, None], dim=1) - math.log(used - 1)
-        scores = (cond + options.guidance * (cond - contrast)).masked_fill(cond < floor, float("-inf"))
-        scores = scores / options.temperature
+        scores = _guided_scores(cond, others - log_norm[:, 1:, None], options)
+        # The last candidate is implausible, so is every token after it: none of them may be drawn.
+        covered = cond[:, -1] < cond[:, 0] + math.log(options.plausibility)
     else:
-        scores = cond / options.temperature
+        scores = _guided_scores(cond, None, options)
         # Tokens past the candidates lie outside the nucleus once the candidates' share of the (tempered) whole
         # exceeds top_p; the nucleus is taken over the whole distribution's mass, not the candidates'.
         log_total = torch.logsumexp((per_stream[:, 0] - log_norm) / options.temperature, dim=-1)
