@@ -68,6 +68,14 @@ export const ZPrivacySpec = z
   })
   .meta({ title: "PrivacySpec" });
 
+/** Epsilon a job spends on its labels (the DP label counts, or the DP label set) before training starts. */
+export function labelReleaseEpsilon(privacy: {
+  labelCounts?: { epsilon: number } | null;
+  labelSet?: { epsilon: number } | null;
+}): number {
+  return (privacy.labelCounts?.epsilon ?? 0) + (privacy.labelSet?.epsilon ?? 0);
+}
+
 export const ZTrainingSpec = z
   .object({
     epochs: z.number().positive().max(100).default(5),

@@ -1,6 +1,6 @@
 "use client";
 
-import type { TReport } from "@dpsynth/contracts";
+import { labelReleaseEpsilon, type TReport } from "@dpsynth/contracts";
 import { useQueries } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
@@ -13,7 +13,7 @@ import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
 import { jobReportQuery } from "../hooks/use-job-report";
 import { jobMetricsQuery, useJobs } from "../hooks/use-jobs";
 import { rowsText } from "./job-table";
-import { LossEpsilonChart, labelEpsilonOf, SERIES_COLORS, type TCurveSeries } from "./loss-epsilon-chart";
+import { LossEpsilonChart, SERIES_COLORS, type TCurveSeries } from "./loss-epsilon-chart";
 
 const MAX_COMPARED = SERIES_COLORS.length;
 
@@ -131,7 +131,7 @@ export function CompareView({ datasetId, jobIds }: { datasetId?: string; jobIds:
         ? [{ step: point.step, epsilon: point.epsilon, loss: point.loss }]
         : [],
     ),
-    labelEpsilon: labelEpsilonOf(job.spec.privacy),
+    labelEpsilon: labelReleaseEpsilon(job.spec.privacy),
   }));
 
   return (

@@ -1,5 +1,6 @@
 "use client";
 
+import { labelReleaseEpsilon } from "@dpsynth/contracts";
 import { isTerminalJobStatus } from "@dpsynth/db/job-lifecycle";
 import Link from "next/link";
 import { useState } from "react";
@@ -22,7 +23,7 @@ import { useJobReport } from "../hooks/use-job-report";
 import { useCancelJob, useJob } from "../hooks/use-jobs";
 import { ArtifactDownloads } from "./artifact-downloads";
 import { rowsText } from "./job-table";
-import { LossEpsilonChart, labelEpsilonOf, SERIES_COLORS } from "./loss-epsilon-chart";
+import { LossEpsilonChart, SERIES_COLORS } from "./loss-epsilon-chart";
 import { ReportView } from "./report-view";
 import { StageProgress } from "./stage-progress";
 import { StatusTimeline } from "./status-timeline";
@@ -349,7 +350,7 @@ export function JobDetail({ jobId }: { jobId: string }) {
                   name: job.spec.model.id,
                   color: SERIES_COLORS[0] ?? "#4f46e5",
                   points: live.points,
-                  labelEpsilon: labelEpsilonOf(job.spec.privacy),
+                  labelEpsilon: labelReleaseEpsilon(job.spec.privacy),
                 },
               ]}
               approvedEpsilon={approvedEpsilon}

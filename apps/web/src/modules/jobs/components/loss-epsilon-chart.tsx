@@ -25,14 +25,6 @@ export type TCurveSeries = {
   labelEpsilon?: number;
 };
 
-/** ε a job's spec pays for its labels before training starts (the DP label counts, or the DP label set). */
-export function labelEpsilonOf(privacy: {
-  labelCounts?: { epsilon: number } | null;
-  labelSet?: { epsilon: number } | null;
-}): number {
-  return (privacy.labelCounts?.epsilon ?? 0) + (privacy.labelSet?.epsilon ?? 0);
-}
-
 type TPlotted = { step: number; epsilon: number; loss: number; total: number };
 
 /** Distinct colours for overlaid curves, readable on white. */
