@@ -215,6 +215,11 @@ export const ZDataSpec = z
     subject: z.string().min(1).max(200).default("record"),
     /** Other columns to synthesise, in this order before the text; the sampler writes their names itself. */
     columns: z.array(z.string().min(1).max(200)).max(50).default([]),
+    /**
+     * synthetic.csv's header: the text column, the label column and `columns`, each once, in the uploaded file's
+     * order, so the synthetic file lines up with the owner's. Empty: text, label, then `columns`.
+     */
+    outputColumns: z.array(z.string().min(1).max(200)).max(52).default([]),
     /** Number of training rows, which bounds delta (delta < 1/n). */
     trainRows: z.int().min(1),
   })

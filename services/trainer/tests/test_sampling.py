@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from dpsynth_trainer.errors import CancelledError
+from dpsynth_trainer.errors import BadInputError, CancelledError
 from dpsynth_trainer.models.registry import create_model
 from dpsynth_trainer.records import RowFormat
 from dpsynth_trainer.sampling import SamplingConfig, SyntheticRow, generate_rows, write_synthetic_csv
@@ -233,10 +233,20 @@ def test_the_synthetic_csv_has_the_uploads_header_and_defuses_formulas(tmp_path)
         SyntheticRow("fresh", 'says "hi", twice', {"year": "2001"}),
     ]
     path = tmp_path / "synthetic.csv"
-    write_synthetic_csv(path, rows, text_column="review", label_column="label", extra_columns=["year"])
+    # The upload had its columns as year, label, review: the synthetic file keeps that order.
+    data = spec(10, data={"columns": ["year"], "outputColumns": ["year", "label", "review"]}).data
+    write_synthetic_csv(path, rows, data)
+    assert path.read_text(encoding="utf-8").splitlines()[0] == "year,label,review"
     assert list(csv.DictReader(path.open(encoding="utf-8"))) == [
         {"review": '\'=HYPERLINK("x")', "label": "rotten", "year": "'+1999"},
         {"review": 'says "hi", twice', "label": "fresh", "year": "2001"},
     ]
-    write_synthetic_csv(path, rows[:1], text_column="review", label_column="label", escape_formulas=False)
+    write_synthetic_csv(path, rows[:1], spec(10, data={"columns": ["year"]}).data, escape_formulas=False)
+    assert path.read_text(encoding="utf-8").splitlines()[0] == "review,label,year"  # no order given
     assert next(csv.DictReader(path.open(encoding="utf-8")))["review"] == '=HYPERLINK("x")'
+
+
+def test_a_synthetic_csv_order_that_is_not_the_synthesised_columns_is_refused_before_training(tiny) -> None:
+    for order in (["review", "label"], ["review", "label", "year", "year"], ["review", "label", "price"]):
+        with pytest.raises(BadInputError, match="outputColumns"):
+            RowFormat.for_spec(spec(10, data={"columns": ["year"], "outputColumns": order}), tiny.tokenizer)

@@ -93,14 +93,7 @@ def run_sample(args: argparse.Namespace) -> int:
     trained = load_trained_model(args.run / "model", cache_dir=settings.model_cache, device=device)
     row_format = RowFormat.for_spec(spec, trained.tokenizer)
     result = sample_synthetic(spec, trained.model, row_format, mix, count=args.rows)
-    write_synthetic_csv(
-        args.out,
-        result.rows,
-        text_column=spec.data.textColumn,
-        label_column=spec.data.labelColumn,
-        extra_columns=row_format.columns,
-        escape_formulas=spec.sampling.escapeFormulas,
-    )
+    write_synthetic_csv(args.out, result.rows, spec.data, escape_formulas=spec.sampling.escapeFormulas)
     summary = {
         "requested": result.requested,
         "delivered": len(result.rows),

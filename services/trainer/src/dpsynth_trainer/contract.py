@@ -146,6 +146,20 @@ def is_private(privacy: PrivacySpec) -> bool:
     return privacy.epsilon != "inf"
 
 
+def synthetic_header(data: DataSpec) -> list[str]:
+    """synthetic.csv's columns: `data.outputColumns` (the upload's order) when given, else text, label, the others.
+    An order that is not exactly the synthesised columns is refused before anything is trained."""
+    synthesised = [data.textColumn, data.labelColumn, *data.columns]
+    if not data.outputColumns:
+        return synthesised
+    if sorted(data.outputColumns) != sorted(synthesised):
+        raise BadInputError(
+            "data.outputColumns must name the text column, the label column and data.columns, each once "
+            f"(it names {len(data.outputColumns)} column(s) for {len(synthesised)} synthesised)."
+        )
+    return list(data.outputColumns)
+
+
 def label_values(data: DataSpec) -> list[str]:
     """The declared label set's values, in the owner's order."""
     return [label.value for label in data.labels]

@@ -99,7 +99,7 @@ def run_job(
     model = trained.model.to(compute_dtype(spec.training.precision, device))
     row_format = RowFormat.for_spec(spec, trained.tokenizer)
     sampled = sample_synthetic(spec, model, row_format, mix, emitter=emitter, cancel_check=cancel_check)
-    _write_synthetic(sampled, work_dir, spec, train_rows, row_format)
+    _write_synthetic(sampled, work_dir, spec)
     warnings = sampling_warnings(sampled)
     for warning in warnings:
         emitter.log("warning", warning)
@@ -140,9 +140,7 @@ def run_job(
     return JobResult(report, trained.summary, metrics, artifacts, work_dir)
 
 
-def _write_synthetic(
-    sampled: SamplingResult, work_dir: Path, spec: JobSpec, train_rows: TrainingRows, row_format: RowFormat
-) -> None:
+def _write_synthetic(sampled: SamplingResult, work_dir: Path, spec: JobSpec) -> None:
     """`synthetic.csv`, in the training split's column names; a job with no usable row fails instead."""
     if not sampled.rows:
         raise NoRowsError(
@@ -151,12 +149,7 @@ def _write_synthetic(
             "charged; try more training epochs, a larger model, or turn re-scoring of candidates off."
         )
     write_synthetic_csv(
-        work_dir / "synthetic.csv",
-        sampled.rows,
-        text_column=train_rows.text_column,
-        label_column=train_rows.label_column,
-        extra_columns=row_format.columns,
-        escape_formulas=spec.sampling.escapeFormulas,
+        work_dir / "synthetic.csv", sampled.rows, spec.data, escape_formulas=spec.sampling.escapeFormulas
     )
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from .contract import JobSpec, label_values
+from .contract import JobSpec, label_values, synthetic_header
 from .data import Row
 from .errors import BadInputError
 
@@ -107,6 +107,7 @@ class RowFormat:
         reserved = {spec.data.textColumn, spec.data.labelColumn}
         if reserved & set(spec.data.columns):
             raise BadInputError("data.columns lists the text or the label column; those are always synthesised.")
+        synthetic_header(spec.data)  # refuses a synthetic.csv order that does not fit, before anything is trained
         return cls(
             tokenizer=tokenizer,
             style=style,

@@ -27,6 +27,7 @@ export const SPEC_DATASET_SELECT = {
   labelSource: true,
   subject: true,
   syntheticColumns: true,
+  columns: true,
   trainRows: true,
   trainRowsOutsideLabels: true,
   trainBlobKey: true,
@@ -43,6 +44,8 @@ export interface TSpecDataset {
   labelSource: string;
   subject: string;
   syntheticColumns: unknown;
+  /** Every uploaded column, in the file's order ({ name, ... }). */
+  columns: unknown;
   trainRows: number;
   trainRowsOutsideLabels: number;
   trainBlobKey: string;
@@ -137,6 +140,14 @@ function checkInstruction(instruction: string | undefined): void {
 }
 
 /** The preset's LoRA settings (SmolLM2's CPU preset adapts only the last layers), under the owner's overrides. */
+/** The synthesised columns (text, label, the others chosen) in the order the uploaded file has them. */
+export function outputColumns(
+  dataset: Pick<TSpecDataset, "textColumn" | "labelColumn" | "syntheticColumns" | "columns">,
+) {
+  const chosen = new Set([dataset.textColumn, dataset.labelColumn, ...(dataset.syntheticColumns as string[])]);
+  return (dataset.columns as { name: string }[]).map((column) => column.name).filter((name) => chosen.has(name));
+}
+
 function loraOf(request: TCreateJob): Record<string, unknown> {
   const preset = PRESETS[request.preset].model;
   return { ...("lora" in preset ? preset.lora : {}), ...(request.hyperparameters?.model?.lora as object | undefined) };
@@ -199,6 +210,7 @@ export function buildSpec(
       labels,
       subject: dataset.subject,
       columns: dataset.syntheticColumns,
+      outputColumns: outputColumns(dataset),
       trainRows: trainedRows(dataset),
     },
     outputUri: blobs.uri(`jobs/${jobId}`),

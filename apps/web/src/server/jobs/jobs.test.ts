@@ -251,6 +251,8 @@ describe("the declared schema in the job spec", () => {
     const spec = ZJobSpec.parse(body.spec);
     expect(spec.data.labels).toEqual(SMALL_LABELS);
     expect(spec.data).toMatchObject({ subject: "product review", columns: ["stars"], labelColumn: "label" });
+    // synthetic.csv lines up with the upload: text, stars, label.
+    expect(spec.data.outputColumns).toEqual(["text", "stars", "label"]);
     // The rows trained on are those with a declared label: n for delta < 1/n and for the trainer's check.
     expect(spec.data.trainRows).toBe(dataset.trainRows - dataset.trainRowsOutsideLabels);
     expect(dataset.trainRowsOutsideLabels).toBeGreaterThan(0);

@@ -124,6 +124,9 @@ class LabelSpec(ContractModel):
 Column = TypeAliasType("Column", Annotated[str, Field(max_length=200, min_length=1)])
 
 
+OutputColumn = TypeAliasType("OutputColumn", Annotated[str, Field(max_length=200, min_length=1)])
+
+
 class DataSpec(ContractModel):
     model_config = ConfigDict(extra="ignore")
     trainUri: Annotated[str, Field(min_length=1)]
@@ -134,6 +137,7 @@ class DataSpec(ContractModel):
     labels: Annotated[list[LabelSpec], Field(max_length=200)]
     subject: Annotated[str, Field(max_length=200, min_length=1)]
     columns: Annotated[list[Column], Field(max_length=50)]
+    outputColumns: Annotated[list[OutputColumn], Field(max_length=52)]
     trainRows: Annotated[int, Field(ge=1, le=9007199254740991)]
 
 

@@ -1,4 +1,5 @@
-"""Writing `synthetic.csv`: the upload's own header, one row per synthetic row, formulas defused by default."""
+"""Writing `synthetic.csv`: the upload's own header and column order, one row per synthetic row, formulas defused
+by default."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..contract import DataSpec, synthetic_header
 from .generate import SyntheticRow
 
 #: What makes a spreadsheet run a cell as a formula (OWASP's CSV injection list).
@@ -18,18 +20,14 @@ def defuse(cell: str) -> str:
 
 
 def write_synthetic_csv(
-    path: Path,
-    rows: Sequence[SyntheticRow],
-    *,
-    text_column: str,
-    label_column: str,
-    extra_columns: Sequence[str] = (),
-    escape_formulas: bool = True,
+    path: Path, rows: Sequence[SyntheticRow], data: DataSpec, *, escape_formulas: bool = True
 ) -> None:
-    """The synthetic rows under the upload's header names: text column, label column, then the other columns."""
+    """The synthetic rows under the upload's header names, in `synthetic_header`'s order."""
     cell = defuse if escape_formulas else str
+    header = synthetic_header(data)
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow([cell(name) for name in (text_column, label_column, *extra_columns)])
+        writer.writerow([cell(name) for name in header])
         for row in rows:
-            writer.writerow([cell(v) for v in (row.text, row.label, *(row.extras[n] for n in extra_columns))])
+            values = {data.textColumn: row.text, data.labelColumn: row.label, **row.extras}
+            writer.writerow([cell(values[name]) for name in header])
