@@ -122,7 +122,7 @@ await suite("hardening", () =>
   vitest(["--config", "apps/web/e2e/hardening/vitest.config.ts"], {
     env: { ...env, E2E_BASE_URL: config.nextauthUrl, E2E_ARTIFACTS_DIR: artifacts, HARDENING_TALLY: tally },
     reportFile: join(reports, "hardening.json"),
-    timeoutMs: 10 * MINUTE,
+    timeoutMs: 14 * MINUTE,
   }));
 console.log(tallyLine(readTally(tally)));
 await finish();
