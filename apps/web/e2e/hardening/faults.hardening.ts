@@ -15,6 +15,7 @@ import {
   signIn,
   stackEnv,
   type TAccount,
+  uploadFixture,
 } from "./support/stack.ts";
 import { tally } from "./support/tally.ts";
 
@@ -31,7 +32,6 @@ const servers = ownServers({
   databaseUrl: process.env.DATABASE_URL as string,
   redisUrl: process.env.REDIS_URL as string,
 });
-const FIXTURE = new URL("../../../../services/trainer/tests/fixtures/rotten_tomatoes_600.csv", import.meta.url);
 const MINUTE = 60_000;
 
 /** The smallest real job: tiny GPT-2, 80 training rows, 10 logical steps checkpointed after each, a few rows out. */
@@ -103,20 +103,7 @@ function trainerPid(): number | undefined {
 
 beforeAll(async () => {
   owner = await account("OWNER", { epsilonAllowance: 10 });
-  const rows = readFileSync(FIXTURE, "utf8").trim().split("\n").slice(0, 101).join("\n");
-  const uploaded = await request("/api/v1/datasets", {
-    method: "POST",
-    headers: owner.auth,
-    body: csvForm(`${rows}\n`, {
-      name: "faults",
-      textColumn: "review",
-      labelColumn: "label",
-      labels: declaredLabels("fresh", "rotten"),
-      holdoutFraction: "0.2",
-    }),
-  });
-  expect(uploaded.status, uploaded.text).toBe(201);
-  datasetId = (uploaded.json as { id: string }).id;
+  datasetId = await uploadFixture(owner, "faults");
   // A trainer is up and idle before the first fault (the e2e and bench suites' jobs are over).
   await eventually(async () => trainerPid(), "the trainer to run", MINUTE);
 });

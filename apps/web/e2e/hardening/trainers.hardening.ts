@@ -3,7 +3,7 @@ import { openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { account, csvForm, declaredLabels, eventually, request, type TAccount } from "./support/stack.ts";
+import { account, eventually, request, type TAccount, uploadFixture } from "./support/stack.ts";
 
 /**
  * Many trainers on one queue, as a deployment scales them: a second trainer process joins the stack's own, two
@@ -13,7 +13,6 @@ import { account, csvForm, declaredLabels, eventually, request, type TAccount } 
 
 const REPO = new URL("../../../../", import.meta.url).pathname;
 const TRAINER_DIR = join(REPO, "services/trainer");
-const FIXTURE = join(TRAINER_DIR, "tests/fixtures/rotten_tomatoes_600.csv");
 const CONSTANTS = JSON.parse(readFileSync(join(REPO, "packages/contracts/schema/constants.json"), "utf8"));
 const MINUTE = 60_000;
 
@@ -50,20 +49,7 @@ let redis: Redis;
 beforeAll(async () => {
   redis = new Redis(process.env.REDIS_URL as string, { maxRetriesPerRequest: 1 });
   owner = await account("OWNER", { epsilonAllowance: 10 });
-  const rows = readFileSync(FIXTURE, "utf8").trim().split("\n").slice(0, 101).join("\n");
-  const uploaded = await request("/api/v1/datasets", {
-    method: "POST",
-    headers: owner.auth,
-    body: csvForm(`${rows}\n`, {
-      name: "two trainers",
-      textColumn: "review",
-      labelColumn: "label",
-      labels: declaredLabels("fresh", "rotten"),
-      holdoutFraction: "0.2",
-    }),
-  });
-  expect(uploaded.status, uploaded.text).toBe(201);
-  datasetId = (uploaded.json as { id: string }).id;
+  datasetId = await uploadFixture(owner, "two trainers");
   const before = await eventually(() => listeningTrainers(redis), "the stack's trainer to listen", MINUTE);
   const log = openSync(join(process.env.E2E_ARTIFACTS_DIR ?? "/tmp", "second-trainer.log"), "a");
   // The stack's own environment (queue, Redis, blob store, model cache): a second worker of the same deployment.

@@ -34,6 +34,20 @@ function metric(jobId: string, seq: number): TTrainerEvent {
   };
 }
 
+/** A job queued through the API, its Redis event stream, and a way to write a trainer event to it. */
+async function queuedJob() {
+  const dataset = await server.dataset(owner.id);
+  const { body: job } = await call(jobsRoute.POST, {
+    method: "POST",
+    headers: owner.auth,
+    json: { datasetId: dataset.id, model: "tiny-gpt2", epsilon: 1, syntheticRows: 20 },
+  });
+  const stream = jobRedisKeys(job.id).events;
+  const add = (seq: number) =>
+    server.ctx.redis.xadd(stream, "*", REDIS_KEYS.eventField, JSON.stringify(metric(job.id, seq)));
+  return { job: job as { id: string }, stream, add };
+}
+
 /** Reads SSE frames from a response body until `until` says stop. */
 async function readFrames(response: Response, until: (frames: string[]) => boolean): Promise<string[]> {
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
@@ -59,15 +73,7 @@ const ids = (frames: string[]) => frames.flatMap((frame) => frame.match(/^id: (\
 
 describe("GET /api/v1/jobs/:id/events", () => {
   it("replays history from PostgreSQL, tails the Redis stream live, heartbeats, resumes from Last-Event-ID, ends when final", async () => {
-    const dataset = await server.dataset(owner.id);
-    const { body: job } = await call(jobsRoute.POST, {
-      method: "POST",
-      headers: owner.auth,
-      json: { datasetId: dataset.id, model: "tiny-gpt2", epsilon: 1, syntheticRows: 20 },
-    });
-    const stream = jobRedisKeys(job.id).events;
-    const add = (seq: number) =>
-      server.ctx.redis.xadd(stream, "*", REDIS_KEYS.eventField, JSON.stringify(metric(job.id, seq)));
+    const { job, stream, add } = await queuedJob();
     // Control has persisted 0..2; the stream still holds them, plus 3 not yet persisted.
     await server.ctx.prisma.jobEvent.createMany({
       data: [0, 1, 2].map((seq) => ({ jobId: job.id, seq, type: "metric", payload: metric(job.id, seq) })),
@@ -102,15 +108,7 @@ describe("GET /api/v1/jobs/:id/events", () => {
   });
 
   it("serves every watcher of a job from one Redis reader, late joiners included, and lets it go when they leave", async () => {
-    const dataset = await server.dataset(owner.id);
-    const { body: job } = await call(jobsRoute.POST, {
-      method: "POST",
-      headers: owner.auth,
-      json: { datasetId: dataset.id, model: "tiny-gpt2", epsilon: 1, syntheticRows: 20 },
-    });
-    const stream = jobRedisKeys(job.id).events;
-    const add = (seq: number) =>
-      server.ctx.redis.xadd(stream, "*", REDIS_KEYS.eventField, JSON.stringify(metric(job.id, seq)));
+    const { job, stream, add } = await queuedJob();
     // Readers of this job's stream, as Redis sees them.
     const readers = async () =>
       ((await server.ctx.redis.call("CLIENT", "LIST")) as string)
