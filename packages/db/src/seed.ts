@@ -3,12 +3,13 @@ import { createReadStream, existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type BlobStore, datasetRow, ingestCsv, scanCsv } from "@dpsynth/datasets";
-import { compare, hash } from "bcryptjs";
+import { compare } from "bcryptjs";
 import { z } from "zod";
 import { createApiToken, hashToken } from "./api-tokens.ts";
 import { DEMO_FIXTURE } from "./demo-data.ts";
 import type { PrismaClient } from "./generated/client.ts";
 import { ledgerForContent } from "./ledger.ts";
+import { hashPassword } from "./passwords.ts";
 
 export const DEMO_DATASET_NAME = "Rotten Tomatoes (demo)";
 /**
@@ -26,7 +27,6 @@ export const DEMO_SCHEMA = {
 };
 /** A fixed split seed, so every fresh install has the same demo holdout. */
 const DEMO_SPLIT_SEED = 20_240_601;
-const BCRYPT_COST = 10;
 
 const ACCOUNTS = {
   admin: { email: "admin@dpsynth.local", name: "Admin", role: "ADMIN", epsilonAllowance: 10 },
@@ -79,10 +79,10 @@ async function seedAccount(prisma: PrismaClient, spec: (typeof ACCOUNTS)[keyof t
       ? existing
       : await prisma.user.update({
           where: { id: existing.id },
-          data: { passwordHash: await hash(password, BCRYPT_COST) },
+          data: { passwordHash: await hashPassword(password) },
         })
     : await prisma.user.create({
-        data: { ...spec, passwordHash: await hash(password, BCRYPT_COST) },
+        data: { ...spec, passwordHash: await hashPassword(password) },
       });
   const liveToken =
     previous?.apiToken &&

@@ -2,6 +2,7 @@ import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { clientIp, verifyLogin } from "@/server/auth/login";
+import { recordSignIn } from "@/server/auth/sign-ins";
 import { serverContext, type TServerContext } from "@/server/context";
 
 type TProvider = NextAuthOptions["providers"][number];
@@ -74,7 +75,10 @@ export function buildAuthOptions(ctx: TServerContext): NextAuthOptions {
       async jwt({ token, user, account }) {
         if (user) {
           const row = await userOfSignIn(ctx, user, account?.provider);
-          if (row) Object.assign(token, { sub: row.id, role: row.role, name: row.name, email: row.email });
+          if (row) {
+            Object.assign(token, { sub: row.id, role: row.role, name: row.name, email: row.email });
+            await recordSignIn(ctx.prisma, row.id);
+          }
         }
         return token;
       },

@@ -11,6 +11,10 @@ export type TAuditAction =
   | "job.cancel"
   | "artifact.download"
   | "user.update"
+  | "user.password_change"
+  | "invitation.create"
+  | "invitation.accept"
+  | "invitation.revoke"
   | "token.create"
   | "token.revoke"
   /** Written by the ledger itself (packages/db), with no actor: a trainer reported more than a job reserved. */
@@ -19,7 +23,7 @@ export type TAuditAction =
 export interface TAuditEntry {
   actorId: string | null;
   action: TAuditAction;
-  subjectType: "dataset" | "job" | "user" | "token";
+  subjectType: "dataset" | "job" | "user" | "token" | "invitation";
   subjectId: string;
   /** Ids and numbers only: never a record's content. */
   detail?: Prisma.InputJsonObject;

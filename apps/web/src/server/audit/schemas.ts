@@ -4,7 +4,7 @@ import { ZId } from "../datasets/schemas.ts";
 const ZDate = z.iso.datetime();
 
 export const ZAuditQuery = z.object({
-  subjectType: z.enum(["dataset", "job", "user", "token"]).optional(),
+  subjectType: z.enum(["dataset", "job", "user", "token", "invitation"]).optional(),
   subjectId: ZId.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });

@@ -62,10 +62,18 @@ const probes: Record<keyof typeof ENDPOINTS, () => TProbe> = {
   listApprovals: () => ({ expect: 403 }),
   decideApproval: () => ({ params: { jobId: ids.job }, json: { decision: "approve", reason: "x" }, expect: 403 }),
   me: () => ({ expect: "own" }),
+  // Mallory's own account: test users sign in with tokens and have no password to change.
+  changePassword: () => ({ json: { currentPassword: "x", newPassword: "a long new password" }, expect: 409 }),
   createToken: () => ({ json: { name: "x" }, expect: "own" }),
   revokeToken: () => ({ params: { id: ids.token }, expect: 404 }),
   listUsers: () => ({ expect: 403 }),
   updateUser: () => ({ params: { id: alice.id }, json: { role: "ADMIN" }, expect: 403 }),
+  listInvitations: () => ({ expect: 403 }),
+  createInvitation: () => ({ json: { email: "new@example.test" }, expect: 403 }),
+  revokeInvitation: () => ({ params: { id: "any" }, expect: 403 }),
+  // Public: a made-up token opens nothing.
+  lookupInvitation: () => ({ json: { token: "dpi_made_up" }, expect: 404 }),
+  acceptInvitation: () => ({ json: { token: "dpi_made_up", name: "m", password: "a long new password" }, expect: 404 }),
   audit: () => ({ expect: 403 }),
   openapi: () => ({ expect: "own" }),
 };

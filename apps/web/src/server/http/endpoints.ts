@@ -10,8 +10,27 @@ import {
   ZPreview,
   ZUploadFields,
 } from "../datasets/schemas.ts";
+import {
+  ZInvitationAccept,
+  ZInvitationAccepted,
+  ZInvitationCreate,
+  ZInvitationCreated,
+  ZInvitationList,
+  ZInvitationLookup,
+  ZInvitationParams,
+  ZInvitationPreview,
+} from "../invitations/schemas.ts";
 import { ZArtifactParams, ZCreateJob, ZJob, ZJobList, ZJobListQuery, ZMetrics, ZQuote } from "../jobs/schemas.ts";
-import { ZMe, ZTokenCreate, ZTokenCreated, ZUser, ZUserList, ZUserParams, ZUserUpdate } from "../users/schemas.ts";
+import {
+  ZMe,
+  ZPasswordChange,
+  ZTokenCreate,
+  ZTokenCreated,
+  ZUser,
+  ZUserList,
+  ZUserParams,
+  ZUserUpdate,
+} from "../users/schemas.ts";
 import type { TAccess } from "./route.ts";
 
 /** How a response body is documented: a JSON schema, or a media type with a plain description. */
@@ -156,6 +175,14 @@ export const ENDPOINTS = {
     response: ZJob,
   },
   me: { method: "GET", path: "/me", access: "user", summary: "The caller and their API tokens", response: ZMe },
+  changePassword: {
+    method: "PUT",
+    path: "/me/password",
+    access: "user",
+    summary: "Change the caller's password: the current one, and a new one that follows the password rule",
+    body: ZPasswordChange,
+    response: z.object({ changed: z.literal(true) }),
+  },
   createToken: {
     method: "POST",
     path: "/tokens",
@@ -188,6 +215,47 @@ export const ENDPOINTS = {
     params: ZUserParams,
     body: ZUserUpdate,
     response: ZUser,
+  },
+  listInvitations: {
+    method: "GET",
+    path: "/invitations",
+    access: "admin",
+    summary: "Invitations not yet accepted or revoked (pending, or expired unused)",
+    response: ZInvitationList,
+  },
+  createInvitation: {
+    method: "POST",
+    path: "/invitations",
+    access: "admin",
+    summary: "Invite an email with a role and an epsilon allowance: a one-time link, shown once",
+    body: ZInvitationCreate,
+    status: 201,
+    response: ZInvitationCreated,
+  },
+  revokeInvitation: {
+    method: "DELETE",
+    path: "/invitations/{id}",
+    access: "admin",
+    summary: "Revoke an invitation: its link stops working",
+    params: ZInvitationParams,
+    response: z.object({ revoked: z.literal(true) }),
+  },
+  lookupInvitation: {
+    method: "POST",
+    path: "/invitations/lookup",
+    access: "public",
+    summary: "What an invitation link invites to, or why it no longer works (expired, used, revoked)",
+    body: ZInvitationLookup,
+    response: ZInvitationPreview,
+  },
+  acceptInvitation: {
+    method: "POST",
+    path: "/invitations/accept",
+    access: "public",
+    summary: "Accept an invitation: create the account with a name and a password; the link is then used up",
+    body: ZInvitationAccept,
+    status: 201,
+    response: ZInvitationAccepted,
   },
   audit: {
     method: "GET",

@@ -3,6 +3,8 @@ import { ZId } from "../datasets/schemas.ts";
 
 const ZDate = z.iso.datetime();
 export const ZRole = z.enum(["OWNER", "ADMIN"]);
+/** An epsilon allowance an admin may give: per dataset, all of a user's jobs on it together. */
+export const ZEpsilonAllowance = z.number().min(0).max(100);
 
 export const ZUser = z.object({
   id: z.string(),
@@ -12,6 +14,8 @@ export const ZUser = z.object({
   /** Largest epsilon the user's jobs may hold on one dataset, spent and reserved together, without approval. */
   epsilonAllowance: z.number(),
   createdAt: ZDate,
+  /** The last sign-in through the sign-in page (password or single sign-on); null for never. */
+  lastSignInAt: ZDate.nullable(),
 });
 export const ZUserList = z.object({ users: z.array(ZUser) });
 export const ZUserUpdate = z
@@ -31,6 +35,10 @@ export const ZTokenCreated = z.object({
   /** The token itself: shown this once, stored only as its sha256. */
   token: z.string(),
 });
+
+/** A password is at most a few hundred characters; its rule (`src/lib/password-rule.ts`) is checked by the handler. */
+const ZPasswordField = z.string().max(1_000);
+export const ZPasswordChange = z.object({ currentPassword: ZPasswordField, newPassword: ZPasswordField });
 
 export const ZMe = ZUser.extend({
   tokens: z.array(

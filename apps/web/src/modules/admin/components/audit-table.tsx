@@ -69,6 +69,7 @@ export function AuditTable() {
               <option value="job">Jobs</option>
               <option value="user">Users</option>
               <option value="token">API tokens</option>
+              <option value="invitation">Invitations</option>
             </select>
           </div>
         }

@@ -51,7 +51,7 @@ export function useUpdateUser() {
   });
 }
 
-export type TAuditSubject = "dataset" | "job" | "user" | "token";
+export type TAuditSubject = "dataset" | "job" | "user" | "token" | "invitation";
 
 export function useAudit(filter: { subjectType?: TAuditSubject; subjectId?: string }) {
   const params = new URLSearchParams();
