@@ -1,4 +1,10 @@
 /**
+ * The request header in which the proxy (`proxy.ts`) hands a page the path it was asked for: a layout sees no URL
+ * of its own, and the dashboard's needs it to send a signed-out visitor to sign in and back.
+ */
+export const REQUESTED_PATH_HEADER = "x-dpsynth-requested-path";
+
+/**
  * Where sign-in may send the browser afterwards: a path on this site and nothing else, so a crafted
  * `/login?callbackUrl=…` cannot bounce a person to another site (an open redirect). Absolute URLs of another
  * origin, protocol-relative `//host` and `/\host` (which browsers read as `//host`), and anything that does not

@@ -4,13 +4,15 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Numbers or names the API adds to an error, e.g. `{ field }` for a form field a refusal is about. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = "ApiError";
   }
 }
 
-type TErrorBody = { error?: { code?: unknown; message?: unknown } };
+type TErrorBody = { error?: { code?: unknown; message?: unknown; details?: unknown } };
 
 /** Turns a non-2xx response into an ApiError carrying the API's own message. */
 export async function errorFromResponse(response: Response): Promise<ApiError> {
@@ -18,7 +20,13 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   const code = typeof body?.error?.code === "string" ? body.error.code : `http_${response.status}`;
   const message =
     typeof body?.error?.message === "string" ? body.error.message : `The server answered ${response.status}.`;
-  return new ApiError(response.status, code, message);
+  const details = body?.error?.details;
+  return new ApiError(
+    response.status,
+    code,
+    message,
+    details && typeof details === "object" ? (details as Record<string, unknown>) : undefined,
+  );
 }
 
 /** fetch for `/api/v1`: JSON in, JSON out, errors thrown as ApiError. */

@@ -48,6 +48,18 @@ export function formatDateTime(iso: string | null | undefined): string {
   });
 }
 
+/** A moment with its year, for things that may be long past: "2 Dec 2026, 14:05". */
+export function formatTimestamp(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  return new Date(iso).toLocaleString("en-GB", {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+}
+
 const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
 
 /** "3 minutes ago"; falls back to the date for anything older than a week. */

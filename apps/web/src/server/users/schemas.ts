@@ -41,6 +41,8 @@ const ZPasswordField = z.string().max(1_000);
 export const ZPasswordChange = z.object({ currentPassword: ZPasswordField, newPassword: ZPasswordField });
 
 export const ZMe = ZUser.extend({
+  /** False for an account that signs in only through single sign-on: there is no password to change. */
+  hasPassword: z.boolean(),
   tokens: z.array(
     z.object({
       id: z.string(),

@@ -31,11 +31,12 @@ const userWire = (
 export async function me({ prisma }: TServerContext, caller: TCaller) {
   const row = await prisma.user.findUniqueOrThrow({
     where: { id: caller.id },
-    select: { ...USER_SELECT, apiTokens: { orderBy: { createdAt: "desc" } } },
+    select: { ...USER_SELECT, passwordHash: true, apiTokens: { orderBy: { createdAt: "desc" } } },
   });
-  const { apiTokens, ...user } = row;
+  const { apiTokens, passwordHash, ...user } = row;
   return {
     ...userWire(user),
+    hasPassword: passwordHash !== null,
     tokens: apiTokens.map((token) => ({
       id: token.id,
       name: token.name,

@@ -6,6 +6,7 @@ import { formatDateTime, formatEpsilon, formatRelative } from "@/components/ui/f
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
 import { type TMeWire, type TTokenCreatedWire, useCreateToken, useMe, useRevokeToken } from "../hooks/use-account";
+import { PasswordForm } from "./password-form";
 
 function NewToken({ created }: { created: TTokenCreatedWire }) {
   const [copied, setCopied] = useState(false);
@@ -147,7 +148,7 @@ export function AccountSettings() {
   }
   return (
     <div className="page">
-      <PageHeader title="Account" subtitle="Your role, your allowance, and API tokens for scripts." />
+      <PageHeader title="Account" subtitle="Your role, your allowance, your password, and API tokens for scripts." />
       <Card title="You" labelledBy="account-you">
         <dl className="kv">
           <dt>Name</dt>
@@ -163,6 +164,7 @@ export function AccountSettings() {
           </dd>
         </dl>
       </Card>
+      {me.data.hasPassword && <PasswordForm email={me.data.email} />}
       <Card title="API tokens" labelledBy="account-tokens" flush>
         <div className="card-body stack">
           <p className="muted">

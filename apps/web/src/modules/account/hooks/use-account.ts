@@ -29,3 +29,10 @@ export function useRevokeToken() {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: meKey }),
   });
 }
+
+export function useChangePassword() {
+  return useMutation({
+    mutationFn: (body: { currentPassword: string; newPassword: string }) =>
+      apiFetch<{ changed: true }>("/me/password", { method: "PUT", body }),
+  });
+}

@@ -8,6 +8,7 @@ import { Dialog, DialogActions, ReasonField } from "@/components/ui/dialog";
 import { formatDelta, formatEpsilon, formatInteger, formatRelative } from "@/components/ui/format";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, QueryStatus } from "@/components/ui/states";
+import { datasetFacts } from "@/modules/datasets/lib/dataset-facts";
 import { useApprovals, useDecide } from "../hooks/use-admin";
 
 function RejectDialog({ request, onClose }: { request: TApprovalRequestWire | null; onClose: () => void }) {
@@ -73,6 +74,9 @@ function RequestCard({ request, onReject }: { request: TApprovalRequestWire; onR
           <span className="muted">
             {job.requester?.email ?? "an owner"} · <Link href={`/datasets/${dataset.id}`}>{dataset.name}</Link> ·{" "}
             requested {formatRelative(job.createdAt)}
+          </span>
+          <span className="faint" style={{ fontSize: 12 }}>
+            Dataset: {datasetFacts(dataset)}
           </span>
         </div>
         <div className="row">

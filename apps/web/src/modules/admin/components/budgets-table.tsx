@@ -9,6 +9,7 @@ import { deltaInputText, formatEpsilon } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, QueryStatus } from "@/components/ui/states";
 import { useDatasets, useSetBudget } from "@/modules/datasets/hooks/use-datasets";
+import { datasetFacts } from "@/modules/datasets/lib/dataset-facts";
 
 /** A budget change is confirmed with a reason, which the audit trail keeps beside the old and new totals. */
 function ConfirmBudgetDialog({
@@ -86,7 +87,7 @@ function BudgetRow({ dataset }: { dataset: TDatasetWire }) {
             {dataset.name}
           </Link>
           <div className="muted" style={{ fontSize: 12.5 }}>
-            {dataset.owner.email}
+            {datasetFacts(dataset)}
           </div>
         </div>
         <span className="muted num" style={{ fontSize: 12.5 }}>

@@ -2,10 +2,11 @@
 
 import { useState } from "react";
 import type { TUserWire } from "@/components/api/wire-types";
-import { formatDateTime } from "@/components/ui/format";
+import { formatDateTime, formatTimestamp } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, QueryStatus } from "@/components/ui/states";
 import { useCurrentUser } from "@/modules/auth/hooks/use-current-user";
+import { InvitationsCard } from "@/modules/invitations/components/invitations-card";
 import { useUpdateUser, useUsers } from "../hooks/use-admin";
 
 function UserRow({ user, isSelf }: { user: TUserWire; isSelf: boolean }) {
@@ -64,6 +65,9 @@ function UserRow({ user, isSelf }: { user: TUserWire; isSelf: boolean }) {
         </form>
         {update.error ? <ErrorAlert error={update.error} /> : null}
       </td>
+      <td className="muted">
+        {user.lastSignInAt ? <time dateTime={user.lastSignInAt}>{formatTimestamp(user.lastSignInAt)}</time> : "never"}
+      </td>
       <td className="muted hide-narrow">{formatDateTime(user.createdAt)}</td>
     </tr>
   );
@@ -79,7 +83,8 @@ export function UsersTable() {
         title="Users and roles"
         subtitle="Owners upload data and request jobs; admins approve requests that would take an owner past their ε allowance on a dataset (all their jobs there together)."
       />
-      <Card flush>
+      <InvitationsCard />
+      <Card title="Users" labelledBy="admin-users" flush>
         {users.isPending || users.isError ? (
           <QueryStatus query={users} />
         ) : users.data.length === 0 ? (
@@ -92,6 +97,7 @@ export function UsersTable() {
                   <th scope="col">User</th>
                   <th scope="col">Role</th>
                   <th scope="col">ε allowance per dataset</th>
+                  <th scope="col">Last sign-in</th>
                   <th scope="col" className="hide-narrow">
                     Since
                   </th>

@@ -4,17 +4,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, useEffect, useState } from "react";
 import { Brand } from "@/components/ui/brand";
-
-/** Only same-site paths are followed after sign-in, so a crafted link cannot send the user elsewhere. */
-function safeCallback(raw: string | null): string {
-  if (!raw) return "/";
-  try {
-    const url = new URL(raw, window.location.origin);
-    return url.origin === window.location.origin ? `${url.pathname}${url.search}` : "/";
-  } catch {
-    return "/";
-  }
-}
+import { safeCallbackPath } from "@/lib/callback-path";
 
 /** What the sign-in page says for next-auth's error code (see server/auth/login.ts). */
 function signInMessage(error: string | null | undefined): string {
@@ -49,7 +39,7 @@ export function LoginForm() {
         setError(signInMessage(result?.error));
         return;
       }
-      router.replace(safeCallback(searchParams.get("callbackUrl")));
+      router.replace(safeCallbackPath(searchParams.get("callbackUrl"), window.location.origin));
       router.refresh();
     } catch {
       setError("Could not reach the server. Check your connection and try again.");

@@ -4,11 +4,12 @@ import { isTerminalJobStatus } from "@dpsynth/db/job-lifecycle";
 import Link from "next/link";
 import type { TDatasetWire } from "@/components/api/wire-types";
 import { BudgetBar } from "@/components/ui/budget-bar";
-import { formatEpsilon, formatInteger, formatRelative } from "@/components/ui/format";
+import { formatEpsilon, formatInteger } from "@/components/ui/format";
 import { Card, PageHeader, Stat } from "@/components/ui/page-header";
 import { EmptyState, QueryStatus } from "@/components/ui/states";
 import { useCurrentUser } from "@/modules/auth/hooks/use-current-user";
 import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
+import { datasetFacts } from "@/modules/datasets/lib/dataset-facts";
 import { JobTable } from "@/modules/jobs/components/job-table";
 import { useJobs } from "@/modules/jobs/hooks/use-jobs";
 
@@ -17,14 +18,12 @@ function DatasetCards({ datasets }: { datasets: TDatasetWire[] }) {
     <ul className="grid grid-3" style={{ listStyle: "none", margin: 0, padding: 0 }} aria-label="Datasets">
       {datasets.map((dataset) => (
         <li key={dataset.id} className="card card-body stack" style={{ gap: 10 }}>
-          <div className="spread" style={{ alignItems: "flex-start" }}>
-            <Link href={`/datasets/${dataset.id}`} style={{ fontWeight: 650, fontSize: 15 }}>
-              {dataset.name}
-            </Link>
-            <span className="faint" style={{ fontSize: 12 }}>
-              {formatRelative(dataset.createdAt)}
-            </span>
-          </div>
+          <Link href={`/datasets/${dataset.id}`} style={{ fontWeight: 650, fontSize: 15 }}>
+            {dataset.name}
+          </Link>
+          <span className="muted" style={{ fontSize: 12.5 }}>
+            {datasetFacts(dataset)}
+          </span>
           <span className="muted num" style={{ fontSize: 12.5 }}>
             {formatInteger(dataset.trainRows)} train · {formatInteger(dataset.holdoutRows)} holdout ·{" "}
             {Object.keys(dataset.labelCounts).length} labels

@@ -10,6 +10,7 @@ import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, LoadingState, QueryStatus } from "@/components/ui/states";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
+import { datasetOption } from "@/modules/datasets/lib/dataset-facts";
 import { jobReportQuery } from "../hooks/use-job-report";
 import { jobMetricsQuery, useJobs } from "../hooks/use-jobs";
 import { rowsText } from "./job-table";
@@ -164,7 +165,7 @@ export function CompareView({ datasetId, jobIds }: { datasetId?: string; jobIds:
                 >
                   {datasets.data.map((dataset) => (
                     <option key={dataset.id} value={dataset.id}>
-                      {dataset.name}
+                      {datasetOption(dataset)}
                     </option>
                   ))}
                 </select>

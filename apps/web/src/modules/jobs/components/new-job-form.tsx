@@ -10,6 +10,7 @@ import { deltaInputText, formatInteger } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
 import { useDatasets } from "@/modules/datasets/hooks/use-datasets";
+import { datasetOption } from "@/modules/datasets/lib/dataset-facts";
 import { type TCreateJobInput, useCreateJob, useJobQuote } from "../hooks/use-jobs";
 import { EMPTY_PROMPT_TEXT, promptRequest, type TPromptText } from "../lib/prompt-request";
 import { requestWarnings } from "../lib/request-warnings";
@@ -188,7 +189,7 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
                   </option>
                   {datasets.data.map((candidate) => (
                     <option key={candidate.id} value={candidate.id}>
-                      {candidate.name} ({formatInteger(candidate.trainRows)} training rows)
+                      {datasetOption(candidate)}
                     </option>
                   ))}
                 </select>
