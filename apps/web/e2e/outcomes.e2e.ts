@@ -1,8 +1,4 @@
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { jobRedisKeys, REDIS_KEYS, type TReport, type TResultEvent, type TTrainerEvent } from "@dpsynth/contracts";
+import type { TReport, TResultEvent } from "@dpsynth/contracts";
 import { createPrismaClient, type PrismaClient } from "@dpsynth/db";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +6,15 @@ import { seededOwner } from "./accounts.ts";
 import { type E2EBrowser, launchBrowser } from "./support/browser.ts";
 import { e2eEnv } from "./support/env.ts";
 import { signIn } from "./support/session.ts";
+import {
+  emit,
+  fixtureReport,
+  jobNoTrainerTakes,
+  jobReaching,
+  markQueued,
+  reportArtifact,
+  seededCredentials,
+} from "./support/trainer-events.ts";
 
 /**
  * What an owner sees when a job could not deliver what was asked: fewer rows than requested ("Succeeded with
@@ -19,9 +24,6 @@ import { signIn } from "./support/session.ts";
  */
 
 const { baseUrl, artifactsDir } = e2eEnv();
-const REPORT_FIXTURE = fileURLToPath(
-  new URL("../../../packages/contracts/fixtures/valid/report.tiny-llama-cpu.json", import.meta.url),
-);
 const ASKED = 60;
 const MADE = 23;
 const SHORTFALL_WARNING = `Only ${MADE} of the ${ASKED} rows asked for passed the re-scoring within 2 candidates per row.`;
@@ -30,11 +32,6 @@ const NO_ROWS = "No synthetic row passed the re-scoring within 120 candidates. T
 let browser: E2EBrowser;
 let prisma: PrismaClient;
 let redis: Redis;
-const credentials = () =>
-  JSON.parse(readFileSync(join(process.env.DPSYNTH_HOME ?? "", "credentials.json"), "utf8")) as {
-    owner: { apiToken: string };
-    demoDatasetId: string;
-  };
 
 beforeAll(async () => {
   prisma = createPrismaClient({ url: process.env.DATABASE_URL ?? "" });
@@ -51,61 +48,11 @@ afterEach(async (context) => {
   if (context.task.result?.state === "fail") await browser.screenshot(`failed-outcomes-${context.task.name}`);
 });
 
-async function api(path: string, body?: unknown) {
-  const response = await fetch(`${baseUrl}/api/v1${path}`, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { authorization: `Bearer ${credentials().owner.apiToken}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-}
-
-/**
- * A job on the seeded demo dataset that no trainer takes: requested above the owner's allowance (so it waits for
- * approval, off the queue), then marked QUEUED in PostgreSQL so that control follows its event stream.
- */
-async function jobNoTrainerTakes(): Promise<string> {
-  const created = await api("/jobs", {
-    datasetId: credentials().demoDatasetId,
-    model: "tiny-gpt2",
-    preset: "smoke",
-    epsilon: 5,
-    syntheticRows: ASKED,
-  });
-  expect(created.body.status).toBe("PENDING_APPROVAL");
-  await prisma.job.update({ where: { id: created.body.id }, data: { status: "QUEUED" } });
-  return created.body.id;
-}
-
-/** Appends trainer events, numbered from 0, to the job's stream. */
-/** A trainer event without what the trainer's emitter adds to every one (typed, so a contract change shows here). */
-type TEventBody = TTrainerEvent extends infer E
-  ? E extends unknown
-    ? Omit<E, "schemaVersion" | "jobId" | "seq" | "ts" | "attempt">
-    : never
-  : never;
-
-async function emit(jobId: string, bodies: TEventBody[]) {
-  for (const [seq, body] of bodies.entries()) {
-    const event = { schemaVersion: 1, jobId, seq, ts: new Date().toISOString(), attempt: 1, ...body };
-    await redis.xadd(jobRedisKeys(jobId).events, "*", REDIS_KEYS.eventField, JSON.stringify(event));
-  }
-}
-
-/** A report.json in the blob store, as the trainer writes it, and the artifact event that announces it. */
-function reportArtifact(jobId: string, report: TReport): TEventBody {
-  const root = fileURLToPath(process.env.BLOB_STORE_URL ?? "");
-  const dir = join(root, "jobs", jobId);
-  mkdirSync(dir, { recursive: true });
-  const bytes = Buffer.from(JSON.stringify(report));
-  writeFileSync(join(dir, "report.json"), bytes);
-  return {
-    type: "artifact",
-    name: "report.json",
-    uri: pathToFileURL(join(dir, "report.json")).href,
-    bytes: bytes.length,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-  };
+/** A job on the demo dataset that control follows and no trainer takes: its events are the ones this file writes. */
+async function jobNoTrainerRuns(): Promise<string> {
+  const jobId = await jobNoTrainerTakes(baseUrl, { epsilon: 5, syntheticRows: ASKED });
+  await markQueued(prisma, jobId);
+  return jobId;
 }
 
 const training: TResultEvent["training"] = {
@@ -121,23 +68,12 @@ const training: TResultEvent["training"] = {
   clipping: "hooks",
 };
 
-async function outcomeOf(jobId: string, final: string) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { body } = await api(`/jobs/${jobId}`);
-    if (body.status === final || Date.now() > deadline) return body;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-}
-
 describe("outcomes that are not plain success", () => {
   it("shows a job that produced fewer rows than asked as succeeded with warnings, on its page and in the list", async () => {
-    const jobId = await jobNoTrainerTakes();
-    const fixture = JSON.parse(readFileSync(REPORT_FIXTURE, "utf8")) as TReport;
+    const jobId = await jobNoTrainerRuns();
+    const fixture = fixtureReport(jobId);
     const report: TReport = {
       ...fixture,
-      jobId,
-      datasetId: credentials().demoDatasetId,
       sampling: { ...fixture.sampling, requested: ASKED, parsed: MADE, shortfall: ASKED - MADE },
       summary: {
         verdict: "weak",
@@ -145,7 +81,7 @@ describe("outcomes that are not plain success", () => {
         points: ["Fewer rows than asked passed the re-scoring."],
       },
     };
-    await emit(jobId, [
+    await emit(redis, jobId, [
       { type: "stage", stage: "loading" },
       { type: "stage", stage: "training" },
       { type: "metric", step: 1, epoch: 0.5, values: { "train/loss": 3.1, "privacy/epsilon": 0.8 } },
@@ -162,7 +98,7 @@ describe("outcomes that are not plain success", () => {
         warnings: [SHORTFALL_WARNING],
       },
     ]);
-    const job = await outcomeOf(jobId, "SUCCEEDED");
+    const job = await jobReaching(baseUrl, jobId, "SUCCEEDED");
     expect(job).toMatchObject({ status: "SUCCEEDED", outcome: "succeeded-with-warnings" });
     expect(job.rows).toEqual({ requested: ASKED, produced: MADE });
 
@@ -192,7 +128,7 @@ describe("outcomes that are not plain success", () => {
     );
     await browser.screenshot("30-job-succeeded-with-warnings");
 
-    await page.goto(`${baseUrl}/datasets/${credentials().demoDatasetId}`);
+    await page.goto(`${baseUrl}/datasets/${seededCredentials().demoDatasetId}`);
     const row = page.locator(`tr[data-job-id="${jobId}"]`);
     await row.waitFor({ timeout: 15_000 });
     expect(await row.locator("[data-outcome]").textContent()).toBe("Succeeded with warnings");
@@ -201,14 +137,14 @@ describe("outcomes that are not plain success", () => {
   });
 
   it("shows a job that produced no usable row as failed, with the trainer's words", async () => {
-    const jobId = await jobNoTrainerTakes();
-    await emit(jobId, [
+    const jobId = await jobNoTrainerRuns();
+    await emit(redis, jobId, [
       { type: "stage", stage: "training" },
       { type: "privacy", mechanism: "dp-sgd", runId: "run-1", epsilon: 1.2, delta: 1e-6, steps: 4 },
       { type: "stage", stage: "sampling" },
       { type: "error", code: "no_rows", message: NO_ROWS, retryable: false },
     ]);
-    const job = await outcomeOf(jobId, "FAILED");
+    const job = await jobReaching(baseUrl, jobId, "FAILED");
     expect(job).toMatchObject({ status: "FAILED", outcome: "failed", errorCode: "no_rows", errorMessage: NO_ROWS });
 
     const { page } = browser;

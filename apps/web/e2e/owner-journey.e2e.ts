@@ -1,14 +1,16 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { jobRedisKeys, REDIS_KEYS } from "@dpsynth/contracts";
 import { parse } from "csv-parse/sync";
 import { Redis } from "ioredis";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { seededOwner } from "./accounts.ts";
+import { accessibleDescription } from "./support/accessibility.ts";
 import { type E2EBrowser, launchBrowser } from "./support/browser.ts";
 import { e2eEnv, seededAdmin } from "./support/env.ts";
 import { signIn } from "./support/session.ts";
+import { emit } from "./support/trainer-events.ts";
+import { dropFile } from "./support/upload.ts";
 
 /**
  * The product's main path, in the browser, on the real stack: an owner uploads the demo CSV by drag and drop and
@@ -40,43 +42,20 @@ let admin: E2EBrowser;
 /** Filled in as the journey goes; later steps need what earlier ones created. */
 const journey: { datasetId?: string; jobId?: string } = {};
 
-/** Drops a file on the drop zone the way a browser does: a DataTransfer carrying a File, dragged over, dropped. */
-async function dropFile(page: Page, testId: string, file: { name: string; text: string }) {
-  const dataTransfer = await page.evaluateHandle(({ name, text }) => {
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([text], name, { type: "text/csv" }));
-    return transfer;
-  }, file);
-  const zone = page.getByTestId(testId);
-  await zone.dispatchEvent("dragenter", { dataTransfer });
-  await zone.dispatchEvent("dragover", { dataTransfer });
-  await zone.dispatchEvent("drop", { dataTransfer });
-}
-
 /** A full-page screenshot from the top of the page, so sticky headers and sidebars sit where a reader expects. */
 async function shot(browser: E2EBrowser, name: string) {
   await browser.page.evaluate(() => window.scrollTo(0, 0));
   await browser.screenshot(name);
 }
 
-/** Writes a privacy event to a job's Redis stream the way a trainer does (its seq from the job's counter). */
+/** Writes a privacy event to a job's Redis stream the way a trainer does. */
 async function reportAsTrainer(
   jobId: string,
   privacy: { mechanism: "dp-sgd"; runId: string; epsilon: number; delta: number; steps: number },
 ) {
   const redis = new Redis(process.env.REDIS_URL ?? "");
   try {
-    const seq = (await redis.incr(jobRedisKeys(jobId).seq)) - 1;
-    const event = {
-      schemaVersion: 1,
-      jobId,
-      seq,
-      ts: new Date().toISOString(),
-      attempt: 1,
-      type: "privacy",
-      ...privacy,
-    };
-    await redis.xadd(jobRedisKeys(jobId).events, "*", REDIS_KEYS.eventField, JSON.stringify(event));
+    await emit(redis, jobId, [{ type: "privacy", ...privacy }]);
   } finally {
     redis.disconnect();
   }
@@ -184,7 +163,7 @@ describe("owner journey: upload, request, approval, live training, report", () =
     const counts = page.getByRole("list", { name: "Label counts" });
     expect(await counts.getByRole("listitem").count()).toBe(2);
     expect(await counts.textContent()).toMatch(/fresh/);
-    expect(await page.locator("#holdout-hint").textContent()).toMatch(/About 120 rows are held out/);
+    expect(await accessibleDescription(page.getByLabel("Holdout (%)"))).toMatch(/About 120 rows are held out/);
     expect(await page.getByRole("table", { name: "First rows" }).getByRole("row").count()).toBeGreaterThan(1);
     await shot(owner, "03-upload-preview");
 
@@ -220,7 +199,9 @@ describe("owner journey: upload, request, approval, live training, report", () =
     expect(await page.getByTestId("few-rows").textContent()).toMatch(/Only 480 rows would train the model/);
     const holdout = page.getByLabel("Holdout (%)");
     await holdout.fill("0");
-    expect(await page.getByRole("status").filter({ hasText: "Hold out between 5% and 50%" }).count()).toBe(1);
+    // The error is the field's own: a screen reader hears it with the field, after its hint.
+    expect(await accessibleDescription(holdout)).toMatch(/held out .* Hold out between 5% and 50% of the rows/);
+    expect(await holdout.getAttribute("aria-invalid")).toBe("true");
     expect(await page.getByRole("button", { name: "Upload dataset" }).isDisabled()).toBe(true);
     await holdout.fill("20");
     expect(await page.getByRole("button", { name: "Upload dataset" }).isDisabled()).toBe(false);
@@ -266,9 +247,8 @@ describe("owner journey: upload, request, approval, live training, report", () =
       `Write one ${SUBJECT} (label: a review that pans the movie).`,
     );
     await page.getByLabel("Instruction template").fill("A {subject} about {film}.");
-    expect(await page.locator("#job-prompt-error").textContent()).toMatch(/\{film\} is not a placeholder/);
-    expect(await page.getByLabel("Instruction template").getAttribute("aria-describedby")).toContain(
-      "job-prompt-error",
+    expect(await accessibleDescription(page.getByLabel("Instruction template"))).toMatch(
+      /\{film\} is not a placeholder/,
     );
     await page.getByLabel("Instruction template").fill("");
 
@@ -407,7 +387,13 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await page.goto(`${baseUrl}/datasets/${journey.datasetId}`);
     const ledger = page.getByRole("table", { name: "Privacy ledger" });
     await ledger.waitFor();
-    expect(await ledger.textContent()).toMatch(/charge/);
+    // One row per job, its charges summed; it opens to the charges, one per checkpoint.
+    const jobRows = ledger.locator("tbody[data-ledger-job]");
+    expect(await jobRows.count()).toBe(1);
+    expect(await jobRows.first().getAttribute("data-ledger-job")).toBe(journey.jobId);
+    await page.getByRole("button", { name: /^Show the \d+ charges? of job / }).click();
+    const charges = page.getByRole("table", { name: `Charges of job ${journey.jobId?.slice(-8)}` });
+    expect(await charges.locator("tbody tr").count()).toBeGreaterThan(0);
     await shot(owner, "10-dataset-ledger");
 
     await page.goto(`${baseUrl}/compare?datasetId=${journey.datasetId}&jobs=${journey.jobId}`);

@@ -1,6 +1,7 @@
 "use client";
 
 import { type ReactNode, useEffect, useId, useRef } from "react";
+import { Field } from "./field";
 
 /**
  * A modal on the native <dialog>: the browser traps focus, closes on Escape and restores focus afterwards.
@@ -86,17 +87,18 @@ export function ReasonField({
   placeholder: string;
 }) {
   return (
-    <div className="field">
-      <label htmlFor={id}>Reason</label>
-      <textarea
-        id={id}
-        className="textarea"
-        required
-        maxLength={1000}
-        value={value}
-        onChange={(event) => onChange(event.target.value)}
-        placeholder={placeholder}
-      />
-    </div>
+    <Field id={id} label="Reason">
+      {(control) => (
+        <textarea
+          {...control}
+          className="textarea"
+          required
+          maxLength={1000}
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+          placeholder={placeholder}
+        />
+      )}
+    </Field>
   );
 }

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { ApiError } from "@/components/api/api-client";
 import { Icon, type TIconName } from "./icons";
@@ -99,8 +100,24 @@ export function QueryStatus({
   );
 }
 
-/** A whole page's place while its query loads or after it failed; callers return it until there is data. */
+/**
+ * A whole page's place while its query loads or after it failed; callers return it until there is data. Something
+ * that does not exist (or is not the reader's) gets a page of its own with a way back, like an unknown address.
+ */
 export function PageQueryState({ query, label }: { query: TQueryLike; label: string }) {
+  if (!query.isPending && query.error instanceof ApiError && query.error.status === 404) {
+    return (
+      <div className="page">
+        <div className="card card-body stack">
+          <h1>Not found</h1>
+          <p className="muted">It does not exist, or you do not have access to it.</p>
+          <Link className="btn btn-primary" href="/" style={{ alignSelf: "flex-start" }}>
+            Back to the overview
+          </Link>
+        </div>
+      </div>
+    );
+  }
   return (
     <div className="page">
       <div className="card">

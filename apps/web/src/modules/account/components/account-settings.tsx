@@ -2,6 +2,7 @@
 
 import { type FormEvent, useState } from "react";
 import { Dialog, DialogActions } from "@/components/ui/dialog";
+import { Field } from "@/components/ui/field";
 import { formatDateTime, formatEpsilon, formatRelative } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
@@ -172,17 +173,18 @@ export function AccountSettings() {
             use here. Only a hash is stored.
           </p>
           <form className="row" style={{ alignItems: "flex-end" }} onSubmit={onSubmit} aria-label="New API token">
-            <div className="field" style={{ flex: "1 1 220px" }}>
-              <label htmlFor="token-name">Token name</label>
-              <input
-                id="token-name"
-                className="input"
-                placeholder="e.g. nightly export"
-                maxLength={100}
-                value={name}
-                onChange={(event) => setName(event.target.value)}
-              />
-            </div>
+            <Field id="token-name" label="Token name" style={{ flex: "1 1 220px" }}>
+              {(control) => (
+                <input
+                  {...control}
+                  className="input"
+                  placeholder="e.g. nightly export"
+                  maxLength={100}
+                  value={name}
+                  onChange={(event) => setName(event.target.value)}
+                />
+              )}
+            </Field>
             <button type="submit" className="btn btn-primary" disabled={!name.trim() || create.isPending}>
               Create token
             </button>

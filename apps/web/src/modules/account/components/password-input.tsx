@@ -1,8 +1,10 @@
 "use client";
 
+import { Field } from "@/components/ui/field";
+
 /**
- * A password field with its hint and its own error underneath, announced with the field (aria-describedby), so
- * a refusal is read where it applies rather than in a banner above the form.
+ * A password field with its hint and its own error underneath (a `Field`), so a refusal is read where it applies
+ * rather than in a banner above the form.
  */
 export function PasswordInput({
   id,
@@ -21,30 +23,18 @@ export function PasswordInput({
   hint?: string;
   error?: string | null;
 }) {
-  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ");
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        className="input"
-        type="password"
-        autoComplete={autoComplete}
-        value={value}
-        onChange={(event) => onChange(event.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={described || undefined}
-      />
-      {hint && (
-        <span className="hint" id={`${id}-hint`}>
-          {hint}
-        </span>
+    <Field id={id} label={label} hint={hint} error={error}>
+      {(control) => (
+        <input
+          {...control}
+          className="input"
+          type="password"
+          autoComplete={autoComplete}
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+        />
       )}
-      {error && (
-        <span className="field-error" id={`${id}-error`}>
-          {error}
-        </span>
-      )}
-    </div>
+    </Field>
   );
 }

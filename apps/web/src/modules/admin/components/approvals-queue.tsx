@@ -5,6 +5,7 @@ import { type FormEvent, useState } from "react";
 import type { TApprovalRequestWire } from "@/components/api/wire-types";
 import { BudgetBar } from "@/components/ui/budget-bar";
 import { Dialog, DialogActions, ReasonField } from "@/components/ui/dialog";
+import { Field } from "@/components/ui/field";
 import { formatDelta, formatEpsilon, formatInteger, formatRelative } from "@/components/ui/format";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, QueryStatus } from "@/components/ui/states";
@@ -135,17 +136,18 @@ function RequestCard({ request, onReject }: { request: TApprovalRequestWire; onR
           <dt>Training rows</dt>
           <dd>{formatInteger(dataset.trainRows)}</dd>
         </dl>
-        <div className="field" style={{ gridColumn: "1 / -1" }}>
-          <label htmlFor={noteId}>Note to the owner (optional)</label>
-          <input
-            id={noteId}
-            className="input"
-            maxLength={2000}
-            value={note}
-            placeholder={DEFAULT_APPROVAL_REASON}
-            onChange={(event) => setNote(event.target.value)}
-          />
-        </div>
+        <Field id={noteId} label="Note to the owner (optional)" style={{ gridColumn: "1 / -1" }}>
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              maxLength={2000}
+              value={note}
+              placeholder={DEFAULT_APPROVAL_REASON}
+              onChange={(event) => setNote(event.target.value)}
+            />
+          )}
+        </Field>
       </div>
       {decide.error ? (
         <div style={{ padding: "0 18px 18px" }}>

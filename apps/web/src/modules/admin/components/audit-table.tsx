@@ -24,12 +24,27 @@ function Subject({ event }: { event: TAuditEventWire }) {
   );
 }
 
+/** A detail's key in words ("trainRows" reads "train rows"): the server's field names are not the reader's. */
+export function detailKeyWords(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+function detailValue(value: unknown): string {
+  if (Array.isArray(value)) return value.length ? value.map(String).join(", ") : "none";
+  if (value && typeof value === "object") {
+    return Object.entries(value)
+      .map(([key, inner]) => `${detailKeyWords(key)} ${detailValue(inner)}`)
+      .join(", ");
+  }
+  return String(value);
+}
+
 /** Detail values are numbers, names and reasons written by the server; shown as `key: value` pairs. */
 function Detail({ detail }: { detail: TAuditEventWire["detail"] }) {
   if (!detail) return null;
   const text = Object.entries(detail)
     .filter(([, value]) => value !== null && value !== undefined)
-    .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`)
+    .map(([key, value]) => `${detailKeyWords(key)}: ${detailValue(value)}`)
     .join(" · ");
   return (
     <span className="muted truncate" style={{ display: "block" }} title={text}>

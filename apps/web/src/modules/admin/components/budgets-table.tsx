@@ -5,6 +5,7 @@ import { type FormEvent, useState } from "react";
 import type { TDatasetWire } from "@/components/api/wire-types";
 import { BudgetBar } from "@/components/ui/budget-bar";
 import { Dialog, DialogActions, ReasonField } from "@/components/ui/dialog";
+import { Field } from "@/components/ui/field";
 import { deltaInputText, formatEpsilon } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, QueryStatus } from "@/components/ui/states";
@@ -72,7 +73,9 @@ function BudgetRow({ dataset }: { dataset: TDatasetWire }) {
   const epsilonId = `budget-epsilon-${dataset.id}`;
   const deltaId = `budget-delta-${dataset.id}`;
   const changed = Number(epsilon) !== dataset.budget.epsilonTotal || Number(delta) !== dataset.budget.delta;
-  const valid = Number(epsilon) > 0 && Number(delta) > 0 && Number(delta) < 1;
+  const epsilonError = Number(epsilon) > 0 ? undefined : "Enter an ε above 0.";
+  const deltaError = Number(delta) > 0 && Number(delta) < 1 ? undefined : "δ is a probability below 1, e.g. 1e-5.";
+  const valid = !epsilonError && !deltaError;
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -102,28 +105,30 @@ function BudgetRow({ dataset }: { dataset: TDatasetWire }) {
         onSubmit={onSubmit}
         aria-label={`Budget of ${dataset.name}`}
       >
-        <div className="field" style={{ width: 140 }}>
-          <label htmlFor={epsilonId}>Total ε</label>
-          <input
-            id={epsilonId}
-            className="input num"
-            type="number"
-            min={0.01}
-            step="any"
-            value={epsilon}
-            onChange={(event) => setEpsilon(event.target.value)}
-          />
-        </div>
-        <div className="field" style={{ width: 140 }}>
-          <label htmlFor={deltaId}>Total δ</label>
-          <input
-            id={deltaId}
-            className="input num"
-            inputMode="decimal"
-            value={delta}
-            onChange={(event) => setDelta(event.target.value)}
-          />
-        </div>
+        <Field id={epsilonId} label="Total ε" error={epsilonError} style={{ width: 140 }}>
+          {(control) => (
+            <input
+              {...control}
+              className="input num"
+              type="number"
+              min={0.01}
+              step="any"
+              value={epsilon}
+              onChange={(event) => setEpsilon(event.target.value)}
+            />
+          )}
+        </Field>
+        <Field id={deltaId} label="Total δ" error={deltaError} style={{ width: 140 }}>
+          {(control) => (
+            <input
+              {...control}
+              className="input num"
+              inputMode="decimal"
+              value={delta}
+              onChange={(event) => setDelta(event.target.value)}
+            />
+          )}
+        </Field>
         <button type="submit" className="btn" disabled={!changed || !valid}>
           Save budget…
         </button>

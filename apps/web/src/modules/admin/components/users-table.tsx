@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import type { TUserWire } from "@/components/api/wire-types";
+import { Field } from "@/components/ui/field";
 import { formatDateTime, formatTimestamp } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, QueryStatus } from "@/components/ui/states";
@@ -14,7 +15,8 @@ function UserRow({ user, isSelf }: { user: TUserWire; isSelf: boolean }) {
   const [allowance, setAllowance] = useState(String(user.epsilonAllowance));
   const allowanceId = `allowance-${user.id}`;
   const roleId = `role-${user.id}`;
-  const allowanceChanged = Number(allowance) !== user.epsilonAllowance && Number(allowance) >= 0;
+  const allowanceError = allowance.trim() !== "" && Number(allowance) >= 0 ? undefined : "Enter an ε of 0 or more.";
+  const allowanceChanged = !allowanceError && Number(allowance) !== user.epsilonAllowance;
   return (
     <tr>
       <td>
@@ -22,43 +24,51 @@ function UserRow({ user, isSelf }: { user: TUserWire; isSelf: boolean }) {
         <div className="muted">{user.email}</div>
       </td>
       <td>
-        <label htmlFor={roleId} className="visually-hidden">
-          Role of {user.email}
-        </label>
-        <select
+        <Field
           id={roleId}
-          className="select"
-          style={{ width: 130 }}
-          value={user.role}
-          disabled={isSelf || update.isPending}
-          title={isSelf ? "You cannot change your own role" : undefined}
-          onChange={(event) => update.mutate({ id: user.id, role: event.target.value as TUserWire["role"] })}
+          label={`Role of ${user.email}`}
+          hideLabel
+          hint={isSelf ? "You cannot change your own role." : undefined}
         >
-          <option value="OWNER">Owner</option>
-          <option value="ADMIN">Admin</option>
-        </select>
+          {(control) => (
+            <select
+              {...control}
+              className="select"
+              style={{ width: 130 }}
+              value={user.role}
+              disabled={isSelf || update.isPending}
+              onChange={(event) => update.mutate({ id: user.id, role: event.target.value as TUserWire["role"] })}
+            >
+              <option value="OWNER">Owner</option>
+              <option value="ADMIN">Admin</option>
+            </select>
+          )}
+        </Field>
       </td>
       <td>
         <form
           className="row"
+          style={{ alignItems: "flex-start" }}
+          aria-label={`Allowance of ${user.email}`}
           onSubmit={(event) => {
             event.preventDefault();
             if (allowanceChanged) update.mutate({ id: user.id, epsilonAllowance: Number(allowance) });
           }}
         >
-          <label htmlFor={allowanceId} className="visually-hidden">
-            ε allowance per dataset of {user.email}
-          </label>
-          <input
-            id={allowanceId}
-            className="input num"
-            style={{ width: 90 }}
-            type="number"
-            min={0}
-            step="any"
-            value={allowance}
-            onChange={(event) => setAllowance(event.target.value)}
-          />
+          <Field id={allowanceId} label={`ε allowance per dataset of ${user.email}`} hideLabel error={allowanceError}>
+            {(control) => (
+              <input
+                {...control}
+                className="input num"
+                style={{ width: 90 }}
+                type="number"
+                min={0}
+                step="any"
+                value={allowance}
+                onChange={(event) => setAllowance(event.target.value)}
+              />
+            )}
+          </Field>
           <button type="submit" className="btn btn-sm" disabled={!allowanceChanged || update.isPending}>
             Save
           </button>

@@ -4,6 +4,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, useEffect, useState } from "react";
 import { Brand } from "@/components/ui/brand";
+import { Field } from "@/components/ui/field";
 import { safeCallbackPath } from "@/lib/callback-path";
 
 /** What the sign-in page says for next-auth's error code (see server/auth/login.ts). */
@@ -58,36 +59,46 @@ export function LoginForm() {
         </p>
         <form className="form" method="post" onSubmit={onSubmit} noValidate>
           {error && (
-            <div className="alert alert-danger" role="alert">
+            <div className="alert alert-danger" role="alert" id="login-error">
               {error}
             </div>
           )}
-          <div className="field">
-            <label htmlFor="login-email">Email</label>
-            <input
-              id="login-email"
-              className="input"
-              type="email"
-              autoComplete="username"
-              required
-              value={email}
-              onChange={(event) => setEmail(event.target.value)}
-              aria-invalid={error ? true : undefined}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="login-password">Password</label>
-            <input
-              id="login-password"
-              className="input"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-              aria-invalid={error ? true : undefined}
-            />
-          </div>
+          <Field
+            id="login-email"
+            label="Email"
+            invalid={Boolean(error)}
+            describedBy={error ? "login-error" : undefined}
+          >
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                type="email"
+                autoComplete="username"
+                required
+                value={email}
+                onChange={(event) => setEmail(event.target.value)}
+              />
+            )}
+          </Field>
+          <Field
+            id="login-password"
+            label="Password"
+            invalid={Boolean(error)}
+            describedBy={error ? "login-error" : undefined}
+          >
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                type="password"
+                autoComplete="current-password"
+                required
+                value={password}
+                onChange={(event) => setPassword(event.target.value)}
+              />
+            )}
+          </Field>
           <button className="btn btn-primary" type="submit" disabled={pending || !hydrated}>
             {pending && <span className="spinner" aria-hidden="true" />}
             Sign in

@@ -1,6 +1,7 @@
 "use client";
 
 import type { TLabelSource } from "@dpsynth/contracts";
+import { Field, FieldGroup } from "@/components/ui/field";
 import { formatInteger } from "@/components/ui/format";
 import { Card } from "@/components/ui/page-header";
 import { rowsOutside, type TLabelChoice, type TSchemaProblems } from "../lib/declared-schema";
@@ -48,8 +49,7 @@ export function LabelsStep({
           The labels you keep, their descriptions and the subject become the <strong>public schema</strong> of the
           synthetic data: anyone who gets the synthetic rows sees them, so describe classes, never a person or a record.
         </p>
-        <fieldset>
-          <legend>Where the labels come from</legend>
+        <FieldGroup id="label-source" legend="Where the labels come from">
           {LABEL_SOURCES.map(({ value, text }) => (
             <label className="check" key={value}>
               <input
@@ -62,7 +62,7 @@ export function LabelsStep({
               <span>{text}</span>
             </label>
           ))}
-        </fieldset>
+        </FieldGroup>
         {labelSource === "dp-histogram" ? (
           <p data-testid="dp-label-set-choice">
             Nothing is declared. Each job counts the labels of the training rows, adds noise and keeps only labels whose
@@ -72,8 +72,12 @@ export function LabelsStep({
         ) : choices.length === 0 ? (
           <p className="muted">Choose a label column with a few classes to declare its labels.</p>
         ) : (
-          <fieldset aria-describedby={`labels-public${setProblem ? " labels-error" : ""}`}>
-            <legend>Labels found in “{labelColumn}”</legend>
+          <FieldGroup
+            id="labels"
+            legend={<>Labels found in “{labelColumn}”</>}
+            describedBy="labels-public"
+            error={setProblem}
+          >
             <div className="table-wrap">
               <table className="table" aria-label="Declared labels">
                 <thead>
@@ -87,57 +91,47 @@ export function LabelsStep({
                   </tr>
                 </thead>
                 <tbody>
-                  {choices.map((choice, index) => {
-                    const problem = problems.descriptions[choice.value];
-                    const id = `label-${index}`;
-                    return (
-                      <tr key={choice.value} data-label={choice.value}>
-                        <td>
-                          <label className="check">
-                            <input
-                              type="checkbox"
-                              checked={choice.keep}
-                              onChange={(event) => update(choice.value, { keep: event.target.checked })}
-                            />
-                            <span className="visually-hidden">Keep {choice.value}</span>
-                          </label>
-                        </td>
-                        <th scope="row" className="mono">
-                          {choice.value}
-                        </th>
-                        <td className="right num">{formatInteger(choice.rows)}</td>
-                        <td>
-                          <label htmlFor={`${id}-description`} className="visually-hidden">
-                            Description of {choice.value}
-                          </label>
+                  {choices.map((choice, index) => (
+                    <tr key={choice.value} data-label={choice.value}>
+                      <td>
+                        <label className="check">
                           <input
-                            id={`${id}-description`}
-                            className="input"
-                            value={choice.description}
-                            placeholder={choice.value}
-                            disabled={!choice.keep}
-                            onChange={(event) => update(choice.value, { description: event.target.value })}
-                            aria-invalid={problem ? true : undefined}
-                            aria-describedby={problem ? `${id}-error` : undefined}
+                            type="checkbox"
+                            checked={choice.keep}
+                            onChange={(event) => update(choice.value, { keep: event.target.checked })}
                           />
-                          {problem && (
-                            <span className="field-error" id={`${id}-error`} style={{ fontSize: 12.5 }}>
-                              {problem}
-                            </span>
+                          <span className="visually-hidden">Keep {choice.value}</span>
+                        </label>
+                      </td>
+                      <th scope="row" className="mono">
+                        {choice.value}
+                      </th>
+                      <td className="right num">{formatInteger(choice.rows)}</td>
+                      <td>
+                        <Field
+                          id={`label-${index}-description`}
+                          label={`Description of ${choice.value}`}
+                          hideLabel
+                          error={problems.descriptions[choice.value]}
+                        >
+                          {(control) => (
+                            <input
+                              {...control}
+                              className="input"
+                              value={choice.description}
+                              placeholder={choice.value}
+                              disabled={!choice.keep}
+                              onChange={(event) => update(choice.value, { description: event.target.value })}
+                            />
                           )}
-                        </td>
-                      </tr>
-                    );
-                  })}
+                        </Field>
+                      </td>
+                    </tr>
+                  ))}
                 </tbody>
               </table>
             </div>
-            {setProblem && (
-              <p className="field-error" id="labels-error" role="alert" style={{ marginTop: 8 }}>
-                {setProblem}
-              </p>
-            )}
-          </fieldset>
+          </FieldGroup>
         )}
         {labelSource === "declared" && outside > 0 && (
           <p className="muted" data-testid="rows-outside">
@@ -145,27 +139,28 @@ export function LabelsStep({
             your file but are never trained on, and no synthetic row gets that label.
           </p>
         )}
-        <div className="field" style={{ maxWidth: 480 }}>
-          <label htmlFor="dataset-subject">Subject: what one row is</label>
-          <input
-            id="dataset-subject"
-            className="input"
-            value={subject}
-            placeholder="record"
-            onChange={(event) => onSubjectChange(event.target.value)}
-            aria-invalid={problems.subject ? true : undefined}
-            aria-describedby={`dataset-subject-hint${problems.subject ? " dataset-subject-error" : ""}`}
-          />
-          <span className="hint" id="dataset-subject-hint">
-            A few words, such as “movie review snippet” or “support ticket”. It goes into every prompt; empty means
-            “record”.
-          </span>
-          {problems.subject && (
-            <span className="field-error" id="dataset-subject-error">
-              {problems.subject}
-            </span>
+        <Field
+          id="dataset-subject"
+          label="Subject: what one row is"
+          style={{ maxWidth: 480 }}
+          error={problems.subject}
+          hint={
+            <>
+              A few words, such as “movie review snippet” or “support ticket”. It goes into every prompt; empty means
+              “record”.
+            </>
+          }
+        >
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              value={subject}
+              placeholder="record"
+              onChange={(event) => onSubjectChange(event.target.value)}
+            />
           )}
-        </div>
+        </Field>
       </div>
     </Card>
   );

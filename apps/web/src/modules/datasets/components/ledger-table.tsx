@@ -1,67 +1,150 @@
+"use client";
+
 import Link from "next/link";
+import { useState } from "react";
 import type { TLedgerEntryWire } from "@/components/api/wire-types";
 import { formatDateTime, formatEpsilon } from "@/components/ui/format";
+import { groupLedgerByJob, type TLedgerGroup } from "../lib/ledger-groups";
 
-const KIND_TONE: Record<TLedgerEntryWire["kind"], string> = {
-  RESERVE: "badge-info",
-  CHARGE: "badge-accent",
-  RELEASE: "",
-};
+function deltaText(delta: number): string {
+  return delta ? delta.toExponential(1) : "0";
+}
 
-/** The append-only privacy ledger, newest first; a charge names the run it belongs to (runs of a job add up). */
-export function LedgerTable({ entries }: { entries: TLedgerEntryWire[] }) {
-  const sorted = [...entries].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+function jobName(group: TLedgerGroup): string {
+  return group.jobId ? `job ${group.jobId.slice(-8)}` : "no job";
+}
+
+/** The charges of one job, one per checkpoint the trainer reported: what the group's row sums up. */
+function Checkpoints({ group, id }: { group: TLedgerGroup; id: string }) {
   return (
-    <div className="table-wrap">
-      <table className="table" aria-label="Privacy ledger">
+    <div className="table-wrap ledger-checkpoints" id={id}>
+      <table className="table" aria-label={`Charges of ${jobName(group)}`}>
         <thead>
           <tr>
             <th scope="col">When</th>
-            <th scope="col">Entry</th>
             <th scope="col">Mechanism</th>
-            <th scope="col" className="hide-narrow">
-              Run
-            </th>
             <th scope="col" className="right">
               ε
             </th>
             <th scope="col" className="right hide-narrow">
               δ
             </th>
-            <th scope="col">Job</th>
+            <th scope="col" className="hide-narrow">
+              Run
+            </th>
             <th scope="col" className="hide-narrow">
               Note
             </th>
           </tr>
         </thead>
         <tbody>
-          {sorted.map((entry) => (
-            <tr key={entry.id}>
-              <td className="muted" style={{ whiteSpace: "nowrap" }}>
-                {formatDateTime(entry.createdAt)}
+          {group.charges.map((charge: TLedgerEntryWire) => (
+            <tr key={charge.id}>
+              <td className="muted nowrap">{formatDateTime(charge.createdAt)}</td>
+              <td className="mono">{charge.mechanism}</td>
+              <td className="right">{formatEpsilon(charge.epsilon, 4)}</td>
+              <td className="right hide-narrow">{deltaText(charge.delta)}</td>
+              <td className="mono hide-narrow" title={charge.runId ?? undefined}>
+                {charge.runId ? charge.runId.slice(-6) : ""}
               </td>
-              <td>
-                <span className={`badge plain ${KIND_TONE[entry.kind]}`}>{entry.kind.toLowerCase()}</span>
-              </td>
-              <td className="mono">{entry.mechanism}</td>
-              <td className="mono hide-narrow" title={entry.runId ?? undefined}>
-                {entry.runId ? entry.runId.slice(-6) : ""}
-              </td>
-              <td className="right">{formatEpsilon(entry.epsilon, 4)}</td>
-              <td className="right hide-narrow">{entry.delta ? entry.delta.toExponential(1) : "0"}</td>
-              <td>
-                {entry.jobId ? (
-                  <Link href={`/jobs/${entry.jobId}`} className="mono">
-                    {entry.jobId.slice(-8)}
-                  </Link>
-                ) : (
-                  "—"
-                )}
-              </td>
-              <td className="muted hide-narrow truncate">{entry.note ?? ""}</td>
+              <td className="muted hide-narrow">{charge.note ?? ""}</td>
             </tr>
           ))}
         </tbody>
+      </table>
+    </div>
+  );
+}
+
+const COLUMNS = 7;
+
+function JobRows({ group }: { group: TLedgerGroup }) {
+  const [open, setOpen] = useState(false);
+  const detailId = `ledger-${group.key}-charges`;
+  const count = group.charges.length;
+  const release = group.entries.find((entry) => entry.kind === "RELEASE");
+  return (
+    <tbody data-ledger-job={group.jobId ?? undefined}>
+      <tr>
+        <th scope="row">
+          {group.jobId ? (
+            <Link href={`/jobs/${group.jobId}`} className="mono">
+              {group.jobId.slice(-8)}
+            </Link>
+          ) : (
+            "—"
+          )}
+          <div className="muted show-narrow nowrap">{formatDateTime(group.startedAt)}</div>
+        </th>
+        <td className="muted nowrap hide-narrow">{formatDateTime(group.startedAt)}</td>
+        <td className="right">{formatEpsilon(group.reserved.epsilon, 4)}</td>
+        <td className="right">{formatEpsilon(group.charged.epsilon, 4)}</td>
+        <td className="right hide-narrow">
+          {group.settled ? formatEpsilon(group.released.epsilon, 4) : <span className="badge plain">open</span>}
+        </td>
+        <td className="right hide-narrow">{deltaText(group.charged.delta)}</td>
+        <td>
+          {count > 0 ? (
+            <button
+              type="button"
+              className="btn btn-sm"
+              aria-expanded={open}
+              aria-controls={open ? detailId : undefined}
+              aria-label={`${open ? "Hide" : "Show"} the ${count} ${count === 1 ? "charge" : "charges"} of ${jobName(group)}`}
+              onClick={() => setOpen(!open)}
+            >
+              {count} {count === 1 ? "charge" : "charges"}
+              <span aria-hidden="true">{open ? " ▴" : " ▾"}</span>
+            </button>
+          ) : (
+            <span className="muted">none</span>
+          )}
+          {release?.note ? <div className="muted hide-narrow">{release.note}</div> : null}
+        </td>
+      </tr>
+      {open && (
+        <tr className="ledger-detail">
+          <td colSpan={COLUMNS}>
+            <Checkpoints group={group} id={detailId} />
+          </td>
+        </tr>
+      )}
+    </tbody>
+  );
+}
+
+/**
+ * The privacy ledger, one row per job, newest first: what it reserved, what its charges add up to, what it gave
+ * back when it ended. Each row opens to its charges, one per checkpoint (the runs of a job add up).
+ */
+export function LedgerTable({ entries }: { entries: TLedgerEntryWire[] }) {
+  return (
+    <div className="table-wrap">
+      <table className="table" aria-label="Privacy ledger">
+        <thead>
+          <tr>
+            <th scope="col">Job</th>
+            <th scope="col" className="hide-narrow">
+              Reserved at
+            </th>
+            <th scope="col" className="right">
+              ε reserved
+            </th>
+            <th scope="col" className="right">
+              ε spent
+            </th>
+            <th scope="col" className="right hide-narrow">
+              ε released
+            </th>
+            <th scope="col" className="right hide-narrow">
+              δ spent
+            </th>
+            <th scope="col">Charges</th>
+          </tr>
+        </thead>
+        {groupLedgerByJob(entries).map((group) => (
+          <JobRows key={group.key} group={group} />
+        ))}
       </table>
     </div>
   );

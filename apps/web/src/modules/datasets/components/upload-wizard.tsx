@@ -4,6 +4,7 @@ import type { TLabelSource } from "@dpsynth/contracts";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import type { TPreviewWire } from "@/components/api/wire-types";
+import { Field } from "@/components/ui/field";
 import { formatInteger } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { ErrorAlert } from "@/components/ui/states";
@@ -45,20 +46,26 @@ function ColumnSelect({
   columns: TPreviewWire["columns"];
 }) {
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} className="select" value={value} onChange={(event) => onChange(event.target.value)} required>
-        <option value="" disabled>
-          Choose a column
-        </option>
-        {columns.map((column) => (
-          <option key={column.name} value={column.name}>
-            {column.name} ({column.type})
+    <Field id={id} label={label} hint={hint}>
+      {(control) => (
+        <select
+          {...control}
+          className="select"
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+          required
+        >
+          <option value="" disabled>
+            Choose a column
           </option>
-        ))}
-      </select>
-      <span className="hint">{hint}</span>
-    </div>
+          {columns.map((column) => (
+            <option key={column.name} value={column.name}>
+              {column.name} ({column.type})
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
   );
 }
 
@@ -87,13 +94,14 @@ const HOLDOUT_PERCENT = { min: 5, max: 50 } as const;
  */
 const FEW_TRAINING_ROWS = 1_000;
 
+/** Why the holdout share is out of bounds: the holdout field's own error. */
+function holdoutProblem(holdoutPercent: number): string | undefined {
+  if (holdoutPercent >= HOLDOUT_PERCENT.min && holdoutPercent <= HOLDOUT_PERCENT.max) return undefined;
+  return `Hold out between ${HOLDOUT_PERCENT.min}% and ${HOLDOUT_PERCENT.max}% of the rows: the synthetic rows are evaluated against them.`;
+}
+
 /** Why the file cannot be split into training and holdout rows as chosen. */
-function splitProblems(rows: number, holdoutPercent: number, holdoutRows: number): string[] {
-  if (!(holdoutPercent >= HOLDOUT_PERCENT.min && holdoutPercent <= HOLDOUT_PERCENT.max)) {
-    return [
-      `Hold out between ${HOLDOUT_PERCENT.min}% and ${HOLDOUT_PERCENT.max}% of the rows: the synthetic rows are evaluated against them.`,
-    ];
-  }
+function splitProblems(rows: number, holdoutRows: number): string[] {
   if (holdoutRows < 1 || rows - holdoutRows < 2) {
     return [`${formatInteger(rows)} rows are too few to split into training and holdout rows.`];
   }
@@ -190,11 +198,15 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
   const tooLarge = Boolean(file && uploadLimitMb && file.size > uploadLimitMb * 1024 * 1024);
   const label = preview?.columns.find((column) => column.name === labelColumn);
   const holdoutRows = preview ? Math.round((preview.rows * holdoutPercent) / 100) : 0;
+  const holdoutError = holdoutProblem(holdoutPercent);
   const problems = preview
-    ? [...columnProblems(preview, textColumn, labelColumn), ...splitProblems(preview.rows, holdoutPercent, holdoutRows)]
+    ? [
+        ...columnProblems(preview, textColumn, labelColumn),
+        ...(holdoutError ? [] : splitProblems(preview.rows, holdoutRows)),
+      ]
     : [];
   const trainingRows = preview ? preview.rows - holdoutRows : 0;
-  const fewRows = preview && problems.length === 0 && trainingRows < FEW_TRAINING_ROWS;
+  const fewRows = preview && problems.length === 0 && !holdoutError && trainingRows < FEW_TRAINING_ROWS;
   const roles: Record<string, string> = {};
   if (textColumn) roles[textColumn] = "text";
   if (labelColumn) roles[labelColumn] = "label";
@@ -248,16 +260,17 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
           <Card title="3. Columns and holdout" labelledBy="upload-step-columns">
             <div className="grid grid-2" style={{ alignItems: "start" }}>
               <div className="form">
-                <div className="field">
-                  <label htmlFor="dataset-name">Dataset name</label>
-                  <input
-                    id="dataset-name"
-                    className="input"
-                    value={name}
-                    maxLength={200}
-                    onChange={(event) => setName(event.target.value)}
-                  />
-                </div>
+                <Field id="dataset-name" label="Dataset name">
+                  {(control) => (
+                    <input
+                      {...control}
+                      className="input"
+                      value={name}
+                      maxLength={200}
+                      onChange={(event) => setName(event.target.value)}
+                    />
+                  )}
+                </Field>
                 <ColumnSelect
                   id="text-column"
                   label="Text column"
@@ -274,25 +287,31 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
                   onChange={(column) => chooseLabelColumn(column)}
                   columns={preview.columns}
                 />
-                <div className="field">
-                  <label htmlFor="holdout-percent">Holdout (%)</label>
-                  <input
-                    id="holdout-percent"
-                    className="input"
-                    type="number"
-                    min={HOLDOUT_PERCENT.min}
-                    max={HOLDOUT_PERCENT.max}
-                    step={1}
-                    value={holdoutPercent}
-                    onChange={(event) => setHoldoutPercent(Number(event.target.value))}
-                    aria-describedby="holdout-hint"
-                  />
-                  <span className="hint" id="holdout-hint">
-                    About <strong className="num">{formatInteger(holdoutRows)}</strong> rows are held out to evaluate
-                    synthetic data against; <span className="num">{formatInteger(preview.rows - holdoutRows)}</span> are
-                    used for training.
-                  </span>
-                </div>
+                <Field
+                  id="holdout-percent"
+                  label="Holdout (%)"
+                  error={holdoutError}
+                  hint={
+                    <>
+                      About <strong className="num">{formatInteger(holdoutRows)}</strong> rows are held out to evaluate
+                      synthetic data against; <span className="num">{formatInteger(preview.rows - holdoutRows)}</span>{" "}
+                      are used for training.
+                    </>
+                  }
+                >
+                  {(control) => (
+                    <input
+                      {...control}
+                      className="input"
+                      type="number"
+                      min={HOLDOUT_PERCENT.min}
+                      max={HOLDOUT_PERCENT.max}
+                      step={1}
+                      value={holdoutPercent}
+                      onChange={(event) => setHoldoutPercent(Number(event.target.value))}
+                    />
+                  )}
+                </Field>
               </div>
               <div className="stack">
                 <h3>Label counts</h3>
@@ -347,7 +366,14 @@ export function UploadWizard({ uploadLimitMb }: { uploadLimitMb?: number }) {
             <button
               type="submit"
               className="btn btn-primary"
-              disabled={busy || !textColumn || !labelColumn || problems.length > 0 || hasProblems(schema)}
+              disabled={
+                busy ||
+                !textColumn ||
+                !labelColumn ||
+                problems.length > 0 ||
+                Boolean(holdoutError) ||
+                hasProblems(schema)
+              }
             >
               {createMutation.isPending && <span className="spinner" aria-hidden="true" />}
               Upload dataset

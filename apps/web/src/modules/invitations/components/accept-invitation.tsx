@@ -6,6 +6,7 @@ import { signIn } from "next-auth/react";
 import { type FormEvent, type ReactNode, useEffect, useState } from "react";
 import { ApiError } from "@/components/api/api-client";
 import { Brand } from "@/components/ui/brand";
+import { Field } from "@/components/ui/field";
 import { formatEpsilon, formatTimestamp } from "@/components/ui/format";
 import { ErrorAlert, LoadingState } from "@/components/ui/states";
 import { PASSWORD_RULE, passwordProblem } from "@/lib/password-rule";
@@ -116,23 +117,17 @@ function AcceptForm({ token, invitation }: { token: string; invitation: TInvitat
         <dt>ε allowance per dataset</dt>
         <dd>{formatEpsilon(invitation.epsilonAllowance)}</dd>
       </dl>
-      <div className="field">
-        <label htmlFor="invite-name">Your name</label>
-        <input
-          id="invite-name"
-          className="input"
-          autoComplete="name"
-          value={values.name}
-          onChange={(event) => set("name")(event.target.value)}
-          aria-invalid={errors.name ? true : undefined}
-          aria-describedby={errors.name ? "invite-name-error" : undefined}
-        />
-        {errors.name && (
-          <span className="field-error" id="invite-name-error">
-            {errors.name}
-          </span>
+      <Field id="invite-name" label="Your name" error={errors.name}>
+        {(control) => (
+          <input
+            {...control}
+            className="input"
+            autoComplete="name"
+            value={values.name}
+            onChange={(event) => set("name")(event.target.value)}
+          />
         )}
-      </div>
+      </Field>
       <PasswordInput
         id="invite-password"
         label="Password"

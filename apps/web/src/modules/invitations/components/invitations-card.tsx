@@ -2,6 +2,7 @@
 
 import { type FormEvent, useState } from "react";
 import { Dialog, DialogActions } from "@/components/ui/dialog";
+import { Field } from "@/components/ui/field";
 import { formatEpsilon, formatTimestamp } from "@/components/ui/format";
 import { Card } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, QueryStatus } from "@/components/ui/states";
@@ -67,43 +68,50 @@ function InviteForm() {
   return (
     <div className="stack">
       <form className="row" style={{ alignItems: "flex-end" }} onSubmit={onSubmit} aria-label="Invite a user">
-        <div className="field" style={{ flex: "2 1 240px" }}>
-          <label htmlFor="invite-email">Email</label>
-          <input
-            id="invite-email"
-            className="input"
-            type="email"
-            autoComplete="off"
-            value={email}
-            onChange={(event) => setEmail(event.target.value)}
-          />
-        </div>
-        <div className="field" style={{ flex: "0 1 130px" }}>
-          <label htmlFor="invite-role">Role</label>
-          <select
-            id="invite-role"
-            className="select"
-            value={role}
-            onChange={(event) => setRole(event.target.value as TInvitationWire["role"])}
-          >
-            <option value="OWNER">Owner</option>
-            <option value="ADMIN">Admin</option>
-          </select>
-        </div>
-        <div className="field" style={{ flex: "0 1 170px" }}>
-          <label htmlFor="invite-allowance">ε allowance per dataset</label>
-          <input
-            id="invite-allowance"
-            className="input num"
-            type="number"
-            min={0}
-            max={100}
-            step="any"
-            value={allowance}
-            onChange={(event) => setAllowance(event.target.value)}
-            aria-invalid={allowanceValid ? undefined : true}
-          />
-        </div>
+        <Field id="invite-email" label="Email" style={{ flex: "2 1 240px" }}>
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              type="email"
+              autoComplete="off"
+              value={email}
+              onChange={(event) => setEmail(event.target.value)}
+            />
+          )}
+        </Field>
+        <Field id="invite-role" label="Role" style={{ flex: "0 1 130px" }}>
+          {(control) => (
+            <select
+              {...control}
+              className="select"
+              value={role}
+              onChange={(event) => setRole(event.target.value as TInvitationWire["role"])}
+            >
+              <option value="OWNER">Owner</option>
+              <option value="ADMIN">Admin</option>
+            </select>
+          )}
+        </Field>
+        <Field
+          id="invite-allowance"
+          label="ε allowance per dataset"
+          invalid={!allowanceValid}
+          style={{ flex: "0 1 170px" }}
+        >
+          {(control) => (
+            <input
+              {...control}
+              className="input num"
+              type="number"
+              min={0}
+              max={100}
+              step="any"
+              value={allowance}
+              onChange={(event) => setAllowance(event.target.value)}
+            />
+          )}
+        </Field>
         <button
           type="submit"
           className="btn btn-primary"

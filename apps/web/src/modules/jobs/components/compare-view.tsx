@@ -5,6 +5,7 @@ import { useQueries } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import type { TJobWire } from "@/components/api/wire-types";
+import { Field } from "@/components/ui/field";
 import { formatEpsilon, formatInteger, formatNumber, formatPercent } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, LoadingState, QueryStatus } from "@/components/ui/states";
@@ -155,21 +156,22 @@ export function CompareView({ datasetId, jobIds }: { datasetId?: string; jobIds:
         <>
           <Card title="Jobs" labelledBy="compare-pick">
             <div className="stack">
-              <div className="field" style={{ maxWidth: 420 }}>
-                <label htmlFor="compare-dataset">Dataset</label>
-                <select
-                  id="compare-dataset"
-                  className="select"
-                  value={selectedDatasetId ?? ""}
-                  onChange={(event) => update(event.target.value, [])}
-                >
-                  {datasets.data.map((dataset) => (
-                    <option key={dataset.id} value={dataset.id}>
-                      {datasetOption(dataset)}
-                    </option>
-                  ))}
-                </select>
-              </div>
+              <Field id="compare-dataset" label="Dataset" style={{ maxWidth: 420 }}>
+                {(control) => (
+                  <select
+                    {...control}
+                    className="select"
+                    value={selectedDatasetId ?? ""}
+                    onChange={(event) => update(event.target.value, [])}
+                  >
+                    {datasets.data.map((dataset) => (
+                      <option key={dataset.id} value={dataset.id}>
+                        {datasetOption(dataset)}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
               {jobs.isPending || jobs.isError ? (
                 <QueryStatus query={jobs} label="Loading jobs" />
               ) : comparable.length === 0 ? (

@@ -2,6 +2,7 @@
 
 import { PRESETS, type TPresetName, ZPrivacySpec, ZSamplingSpec, ZTrainingSpec } from "@dpsynth/contracts";
 import type { z } from "zod";
+import { CheckField, Field } from "@/components/ui/field";
 import type { ZHyperparameters } from "@/server/jobs/schemas";
 
 export type THyperparameters = z.input<typeof ZHyperparameters>;
@@ -111,10 +112,16 @@ function presetSwitch(preset: TPresetName, field: Omit<TField, "integer" | "min"
 /** What the owner typed or ticked, by field id: numbers as typed, switches as "on" or "off". */
 export type THyperparameterText = Record<string, string>;
 
-/** Overrides the owner typed, as the API's `hyperparameters`; empty fields keep the preset's value. */
-export function hyperparametersOf(text: THyperparameterText): { value?: THyperparameters; problems: string[] } {
+/**
+ * Overrides the owner typed, as the API's `hyperparameters`; empty fields keep the preset's value. `problems` holds
+ * what is wrong with a field, by its id.
+ */
+export function hyperparametersOf(text: THyperparameterText): {
+  value?: THyperparameters;
+  problems: Record<string, string>;
+} {
   const value: Record<string, Record<string, number | boolean>> = {};
-  const problems: string[] = [];
+  const problems: Record<string, string> = {};
   for (const field of FIELDS) {
     const raw = text[field.id]?.trim();
     if (!raw) continue;
@@ -122,7 +129,7 @@ export function hyperparametersOf(text: THyperparameterText): { value?: THyperpa
     const tooSmall = field.min === undefined ? !(number > 0) : !(number >= field.min);
     if (Number.isNaN(number) || tooSmall || (field.integer && !Number.isInteger(number))) {
       const bound = field.min === undefined ? "above 0" : `of at least ${field.min}`;
-      problems.push(`${field.label}: enter a ${field.integer ? "whole " : ""}number ${bound}.`);
+      problems[field.id] = `${field.label}: enter a ${field.integer ? "whole " : ""}number ${bound}.`;
       continue;
     }
     value[field.section] = { ...value[field.section], [field.key]: number };
@@ -140,10 +147,13 @@ export function HyperparameterFields({
   preset,
   text,
   onChange,
+  problems,
 }: {
   preset: TPresetName;
   text: THyperparameterText;
   onChange: (text: THyperparameterText) => void;
+  /** What `hyperparametersOf` found wrong, by field id. */
+  problems: Record<string, string>;
 }) {
   return (
     <details className="advanced">
@@ -153,34 +163,30 @@ export function HyperparameterFields({
       </p>
       <div className="grid grid-2">
         {FIELDS.map((field) => (
-          <div className="field" key={field.id}>
-            <label htmlFor={field.id}>{field.label}</label>
-            <input
-              id={field.id}
-              className="input num"
-              inputMode="decimal"
-              placeholder={String(presetValue(preset, field))}
-              value={text[field.id] ?? ""}
-              onChange={(event) => onChange({ ...text, [field.id]: event.target.value })}
-            />
-            <span className="hint">{field.hint}</span>
-          </div>
+          <Field key={field.id} id={field.id} label={field.label} hint={field.hint} error={problems[field.id]}>
+            {(control) => (
+              <input
+                {...control}
+                className="input num"
+                inputMode="decimal"
+                placeholder={String(presetValue(preset, field))}
+                value={text[field.id] ?? ""}
+                onChange={(event) => onChange({ ...text, [field.id]: event.target.value })}
+              />
+            )}
+          </Field>
         ))}
         {SWITCHES.map((field) => (
-          <div className="field" key={field.id}>
-            <label className="check">
+          <CheckField key={field.id} id={field.id} label={field.label} hint={field.hint}>
+            {(control) => (
               <input
+                {...control}
                 type="checkbox"
                 checked={text[field.id] ? text[field.id] === "on" : presetSwitch(preset, field)}
                 onChange={(event) => onChange({ ...text, [field.id]: event.target.checked ? "on" : "off" })}
-                aria-describedby={`${field.id}-hint`}
               />
-              {field.label}
-            </label>
-            <span className="hint" id={`${field.id}-hint`}>
-              {field.hint}
-            </span>
-          </div>
+            )}
+          </CheckField>
         ))}
       </div>
     </details>

@@ -17,7 +17,11 @@ export function JobTable({ jobs, showDataset = true }: { jobs: TJobWire[]; showD
         <thead>
           <tr>
             <th scope="col">Model</th>
-            {showDataset && <th scope="col">Dataset</th>}
+            {showDataset && (
+              <th scope="col" className="hide-narrow">
+                Dataset
+              </th>
+            )}
             <th scope="col">Status</th>
             <th scope="col" className="right">
               ε spent / approved
@@ -37,16 +41,18 @@ export function JobTable({ jobs, showDataset = true }: { jobs: TJobWire[]; showD
                 <Link href={`/jobs/${job.id}`} className="mono" style={{ fontWeight: 600 }}>
                   {job.spec.model.id}
                 </Link>
+                {/* On a phone the dataset column gives way to the ε column; its name moves under the model. */}
+                {showDataset && <div className="muted show-narrow">{job.dataset?.name ?? job.datasetId}</div>}
               </td>
               {showDataset && (
-                <td>
+                <td className="hide-narrow">
                   <Link href={`/datasets/${job.datasetId}`}>{job.dataset?.name ?? job.datasetId}</Link>
                 </td>
               )}
               <td>
                 <StatusBadge job={job} />
               </td>
-              <td className="right num">
+              <td className="right num nowrap">
                 {formatEpsilon(job.epsilonSpent, 3)} / {formatEpsilon(job.epsilon ?? "inf")}
               </td>
               <td

@@ -1,6 +1,7 @@
 "use client";
 
 import { MODEL_CATALOG } from "@dpsynth/contracts";
+import { Field } from "@/components/ui/field";
 import { formatParameters } from "@/components/ui/format";
 
 export const CUSTOM_MODEL = "__custom__";
@@ -14,11 +15,14 @@ export function ModelPicker({
   customId,
   onChange,
   onCustomIdChange,
+  error,
 }: {
   value: string;
   customId: string;
   onChange: (key: string) => void;
   onCustomIdChange: (id: string) => void;
+  /** What is wrong with the typed model id. */
+  error?: string;
 }) {
   return (
     <fieldset>
@@ -63,20 +67,24 @@ export function ModelPicker({
         </label>
       </div>
       {value === CUSTOM_MODEL && (
-        <div className="field" style={{ marginTop: 12 }}>
-          <label htmlFor="custom-model-id">Hugging Face model id</label>
-          <input
-            id="custom-model-id"
-            className="input mono"
-            placeholder="e.g. EleutherAI/pythia-160m"
-            value={customId}
-            maxLength={300}
-            onChange={(event) => onCustomIdChange(event.target.value)}
-          />
-          <span className="hint">
-            The trainer must be able to reach the Hub or find the weights in its model cache. Large models need a GPU.
-          </span>
-        </div>
+        <Field
+          id="custom-model-id"
+          label="Hugging Face model id"
+          style={{ marginTop: 12 }}
+          error={error}
+          hint="The trainer must be able to reach the Hub or find the weights in its model cache. Large models need a GPU."
+        >
+          {(control) => (
+            <input
+              {...control}
+              className="input mono"
+              placeholder="e.g. EleutherAI/pythia-160m"
+              value={customId}
+              maxLength={300}
+              onChange={(event) => onCustomIdChange(event.target.value)}
+            />
+          )}
+        </Field>
       )}
     </fieldset>
   );

@@ -6,6 +6,7 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import type { TQuoteWire } from "@/components/api/wire-types";
 import { useDebouncedValue } from "@/components/hooks/use-debounced-value";
+import { Field } from "@/components/ui/field";
 import { deltaInputText, formatInteger } from "@/components/ui/format";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorAlert, ErrorState, LoadingState } from "@/components/ui/states";
@@ -77,7 +78,8 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
   if (!(Number.isInteger(rowsValue) && rowsValue >= 1)) problems.rows = "Enter a whole number of rows, at least 1.";
   if (!modelId) problems.model = "Enter a model id.";
   const hyperparameters = hyperparametersOf(hyperText);
-  if (hyperparameters.problems.length) problems.hyperparameters = hyperparameters.problems.join(" ");
+  const hyperparameterProblems = Object.values(hyperparameters.problems);
+  if (hyperparameterProblems.length) problems.hyperparameters = hyperparameterProblems.join(" ");
   const { problem: promptProblem, ...promptFields } = promptRequest(dataset, promptText);
   if (promptProblem) problems.prompt = promptProblem;
 
@@ -176,24 +178,25 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
         <div className="stack" style={{ gap: 16 }}>
           <Card title="Data and starting point" labelledBy="job-data">
             <div className="form">
-              <div className="field">
-                <label htmlFor="job-dataset">Dataset</label>
-                <select
-                  id="job-dataset"
-                  className="select"
-                  value={selectedDatasetId}
-                  onChange={(event) => setDatasetId(event.target.value)}
-                >
-                  <option value="" disabled>
-                    Choose a dataset
-                  </option>
-                  {datasets.data.map((candidate) => (
-                    <option key={candidate.id} value={candidate.id}>
-                      {datasetOption(candidate)}
+              <Field id="job-dataset" label="Dataset">
+                {(control) => (
+                  <select
+                    {...control}
+                    className="select"
+                    value={selectedDatasetId}
+                    onChange={(event) => setDatasetId(event.target.value)}
+                  >
+                    <option value="" disabled>
+                      Choose a dataset
                     </option>
-                  ))}
-                </select>
-              </div>
+                    {datasets.data.map((candidate) => (
+                      <option key={candidate.id} value={candidate.id}>
+                        {datasetOption(candidate)}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
               <fieldset>
                 <legend>Preset</legend>
                 <div className="choice-grid" role="radiogroup" aria-label="Preset">
@@ -212,72 +215,77 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
                   ))}
                 </div>
               </fieldset>
-              <HyperparameterFields preset={preset} text={hyperText} onChange={setHyperText} />
-              {problems.hyperparameters && <p className="field-error">{problems.hyperparameters}</p>}
+              <HyperparameterFields
+                preset={preset}
+                text={hyperText}
+                onChange={setHyperText}
+                problems={hyperparameters.problems}
+              />
             </div>
           </Card>
 
           <Card title="Privacy and output" labelledBy="job-privacy">
             <div className="form">
-              <div className="field">
-                <label htmlFor="job-epsilon">Epsilon (ε)</label>
-                <input
-                  id="job-epsilon"
-                  className="input num"
-                  type="number"
-                  inputMode="decimal"
-                  min={0.01}
-                  step="any"
-                  value={epsilon}
-                  onChange={(event) => setEpsilon(event.target.value)}
-                  aria-invalid={problems.epsilon ? true : undefined}
-                  aria-describedby="job-epsilon-hint"
-                />
-                <span className="hint" id="job-epsilon-hint">
-                  How much any single row can change what the model learns: lower ε is stronger privacy but noisier
-                  training and weaker synthetic text (1 is strict, 8 is common).
-                </span>
-                {problems.epsilon && <span className="field-error">{problems.epsilon}</span>}
-              </div>
-              <div className="grid grid-2">
-                <div className="field">
-                  <label htmlFor="job-delta">Delta (δ)</label>
+              <Field
+                id="job-epsilon"
+                label="Epsilon (ε)"
+                error={problems.epsilon}
+                hint="How much any single row can change what the model learns: lower ε is stronger privacy but noisier training and weaker synthetic text (1 is strict, 8 is common)."
+              >
+                {(control) => (
                   <input
-                    id="job-delta"
-                    className="input num"
-                    inputMode="decimal"
-                    value={delta}
-                    placeholder={
-                      quote.data && quoteIsCurrent
-                        ? `${deltaInputText(quote.data.requested.delta)} (default)`
-                        : "default"
-                    }
-                    onChange={(event) => setDelta(event.target.value)}
-                    aria-invalid={problems.delta ? true : undefined}
-                    aria-describedby="job-delta-hint"
-                  />
-                  <span className="hint" id="job-delta-hint">
-                    The small chance the ε guarantee does not hold. Leave it empty for the default, a tenth of the
-                    dataset's δ budget at most.
-                  </span>
-                  {problems.delta && <span className="field-error">{problems.delta}</span>}
-                </div>
-                <div className="field">
-                  <label htmlFor="job-rows">Rows to generate</label>
-                  <input
-                    id="job-rows"
+                    {...control}
                     className="input num"
                     type="number"
-                    inputMode="numeric"
-                    min={1}
-                    step={1}
-                    value={rows}
-                    onChange={(event) => setRows(event.target.value)}
-                    aria-invalid={problems.rows ? true : undefined}
+                    inputMode="decimal"
+                    min={0.01}
+                    step="any"
+                    value={epsilon}
+                    onChange={(event) => setEpsilon(event.target.value)}
                   />
-                  <span className="hint">Generating more rows costs time, not privacy.</span>
-                  {problems.rows && <span className="field-error">{problems.rows}</span>}
-                </div>
+                )}
+              </Field>
+              <div className="grid grid-2">
+                <Field
+                  id="job-delta"
+                  label="Delta (δ)"
+                  error={problems.delta}
+                  hint="The small chance the ε guarantee does not hold. Leave it empty for the default, a tenth of the dataset's δ budget at most."
+                >
+                  {(control) => (
+                    <input
+                      {...control}
+                      className="input num"
+                      inputMode="decimal"
+                      value={delta}
+                      placeholder={
+                        quote.data && quoteIsCurrent
+                          ? `${deltaInputText(quote.data.requested.delta)} (default)`
+                          : "default"
+                      }
+                      onChange={(event) => setDelta(event.target.value)}
+                    />
+                  )}
+                </Field>
+                <Field
+                  id="job-rows"
+                  label="Rows to generate"
+                  error={problems.rows}
+                  hint="Generating more rows costs time, not privacy."
+                >
+                  {(control) => (
+                    <input
+                      {...control}
+                      className="input num"
+                      type="number"
+                      inputMode="numeric"
+                      min={1}
+                      step={1}
+                      value={rows}
+                      onChange={(event) => setRows(event.target.value)}
+                    />
+                  )}
+                </Field>
               </div>
             </div>
           </Card>
@@ -300,10 +308,13 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
             </div>
           )}
           <Card title="Model" labelledBy="job-model">
-            <ModelPicker value={model} customId={customModel} onChange={setModel} onCustomIdChange={setCustomModel} />
-            {problems.model && model === CUSTOM_MODEL && customModel !== "" && (
-              <p className="field-error">{problems.model}</p>
-            )}
+            <ModelPicker
+              value={model}
+              customId={customModel}
+              onChange={setModel}
+              onCustomIdChange={setCustomModel}
+              error={customModel !== "" ? problems.model : undefined}
+            />
           </Card>
         </div>
 

@@ -1,6 +1,7 @@
 "use client";
 
 import type { TPromptSpec } from "@dpsynth/contracts";
+import { Field } from "@/components/ui/field";
 import { PROMPT_PLACEHOLDERS, renderPrompt } from "@/lib/prompt-template";
 import { DEFAULT_PROMPT, type TPromptSchema, type TPromptText } from "../lib/prompt-request";
 
@@ -33,60 +34,68 @@ export function PromptFields({
       </p>
       <div className="grid grid-2">
         {dataset.labels.map((label, index) => (
-          <div className="field" key={label.value}>
-            <label htmlFor={`job-label-${index}`}>
-              Description of <span className="mono">{label.value}</span>
-            </label>
-            <input
-              id={`job-label-${index}`}
-              className="input"
-              placeholder={label.description}
-              value={text.descriptions[label.value] ?? ""}
-              onChange={(event) =>
-                onChange({ ...text, descriptions: { ...text.descriptions, [label.value]: event.target.value } })
-              }
-            />
-          </div>
+          <Field
+            key={label.value}
+            id={`job-label-${index}`}
+            label={
+              <>
+                Description of <span className="mono">{label.value}</span>
+              </>
+            }
+          >
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                placeholder={label.description}
+                value={text.descriptions[label.value] ?? ""}
+                onChange={(event) =>
+                  onChange({ ...text, descriptions: { ...text.descriptions, [label.value]: event.target.value } })
+                }
+              />
+            )}
+          </Field>
         ))}
       </div>
-      <div className="field">
-        <label htmlFor="job-prompt-style">Prompt style</label>
-        <select
-          id="job-prompt-style"
-          className="select"
-          value={text.style}
-          onChange={(event) => onChange({ ...text, style: event.target.value as TPromptSpec["style"] })}
-        >
-          {STYLES.map((style) => (
-            <option key={style.value} value={style.value}>
-              {style.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="job-prompt-instruction">Instruction template</label>
-        <textarea
-          id="job-prompt-instruction"
-          className="textarea mono"
-          rows={2}
-          placeholder={DEFAULT_PROMPT.instruction}
-          value={text.instruction}
-          disabled={text.style === "raw"}
-          onChange={(event) => onChange({ ...text, instruction: event.target.value })}
-          aria-invalid={problem ? true : undefined}
-          aria-describedby={`job-prompt-hint${problem ? " job-prompt-error" : ""}`}
-        />
-        <span className="hint" id="job-prompt-hint">
-          Placeholders: {PROMPT_PLACEHOLDERS.map((name) => `{${name}}`).join(", ")} ({"{label}"} is the description,{" "}
-          {"{value}"} the label itself). Empty keeps the default.
-        </span>
-        {problem && (
-          <span className="field-error" id="job-prompt-error">
-            {problem}
-          </span>
+      <Field id="job-prompt-style" label="Prompt style">
+        {(control) => (
+          <select
+            {...control}
+            className="select"
+            value={text.style}
+            onChange={(event) => onChange({ ...text, style: event.target.value as TPromptSpec["style"] })}
+          >
+            {STYLES.map((style) => (
+              <option key={style.value} value={style.value}>
+                {style.label}
+              </option>
+            ))}
+          </select>
         )}
-      </div>
+      </Field>
+      <Field
+        id="job-prompt-instruction"
+        label="Instruction template"
+        error={problem}
+        hint={
+          <>
+            Placeholders: {PROMPT_PLACEHOLDERS.map((name) => `{${name}}`).join(", ")} ({"{label}"} is the description,{" "}
+            {"{value}"} the label itself). Empty keeps the default.
+          </>
+        }
+      >
+        {(control) => (
+          <textarea
+            {...control}
+            className="textarea mono"
+            rows={2}
+            placeholder={DEFAULT_PROMPT.instruction}
+            value={text.instruction}
+            disabled={text.style === "raw"}
+            onChange={(event) => onChange({ ...text, instruction: event.target.value })}
+          />
+        )}
+      </Field>
       <section className="stack" style={{ gap: 6 }} aria-labelledby="job-prompt-examples">
         <span className="label" id="job-prompt-examples" style={{ fontWeight: 550 }}>
           What the model is asked, per label

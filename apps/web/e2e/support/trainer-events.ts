@@ -1,0 +1,106 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { jobRedisKeys, REDIS_KEYS, type TReport, type TTrainerEvent } from "@dpsynth/contracts";
+import type { PrismaClient } from "@dpsynth/db";
+import type { Redis } from "ioredis";
+
+/**
+ * Trainer events written to Redis the way the trainer writes them, for pages that show what a real run rarely or
+ * slowly produces. Everything after the stream is the real stack: control persists the events, PostgreSQL holds
+ * the outcome and the ledger, the API answers it and the dashboard shows it.
+ */
+
+/** The seeded accounts' API tokens and the demo dataset, from the stack's credentials.json. */
+export function seededCredentials(): { owner: { apiToken: string }; demoDatasetId: string } {
+  return JSON.parse(readFileSync(join(process.env.DPSYNTH_HOME ?? "", "credentials.json"), "utf8"));
+}
+
+/** The seeded owner's call to `/api/v1`, with its API token. */
+export async function ownerApi(baseUrl: string, path: string, body?: unknown) {
+  const response = await fetch(`${baseUrl}/api/v1${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { authorization: `Bearer ${seededCredentials().owner.apiToken}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/**
+ * A job on the seeded demo dataset that no trainer takes: requested above the owner's allowance (so it waits for
+ * approval, off the queue). `queue` then marks it QUEUED in PostgreSQL so that control follows its event stream.
+ */
+export async function jobNoTrainerTakes(
+  baseUrl: string,
+  { epsilon, syntheticRows }: { epsilon: number; syntheticRows: number },
+): Promise<string> {
+  const created = await ownerApi(baseUrl, "/jobs", {
+    datasetId: seededCredentials().demoDatasetId,
+    model: "tiny-gpt2",
+    preset: "smoke",
+    epsilon,
+    syntheticRows,
+  });
+  if (created.body.status !== "PENDING_APPROVAL") {
+    throw new Error(`the job was to wait for approval, it is ${created.body.status}: ${JSON.stringify(created.body)}`);
+  }
+  return created.body.id;
+}
+
+/** Marks a waiting job QUEUED without the queue, so control follows its stream and no trainer ever takes it. */
+export async function markQueued(prisma: PrismaClient, jobId: string): Promise<void> {
+  await prisma.job.update({ where: { id: jobId }, data: { status: "QUEUED" } });
+}
+
+/** A trainer event without what the trainer's emitter adds to every one (typed, so a contract change shows here). */
+export type TEventBody = TTrainerEvent extends infer E
+  ? E extends unknown
+    ? Omit<E, "schemaVersion" | "jobId" | "seq" | "ts" | "attempt">
+    : never
+  : never;
+
+/** Appends trainer events to the job's stream, numbered on from the job's own seq counter. */
+export async function emit(redis: Redis, jobId: string, bodies: TEventBody[]): Promise<void> {
+  for (const body of bodies) {
+    const seq = (await redis.incr(jobRedisKeys(jobId).seq)) - 1;
+    const event = { schemaVersion: 1, jobId, seq, ts: new Date().toISOString(), attempt: 1, ...body };
+    await redis.xadd(jobRedisKeys(jobId).events, "*", REDIS_KEYS.eventField, JSON.stringify(event));
+  }
+}
+
+/** A report.json in the blob store, as the trainer writes it, and the artifact event that announces it. */
+export function reportArtifact(jobId: string, report: TReport): TEventBody {
+  const root = fileURLToPath(process.env.BLOB_STORE_URL ?? "");
+  const dir = join(root, "jobs", jobId);
+  mkdirSync(dir, { recursive: true });
+  const bytes = Buffer.from(JSON.stringify(report));
+  writeFileSync(join(dir, "report.json"), bytes);
+  return {
+    type: "artifact",
+    name: "report.json",
+    uri: pathToFileURL(join(dir, "report.json")).href,
+    bytes: bytes.length,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+  };
+}
+
+export const REPORT_FIXTURE = fileURLToPath(
+  new URL("../../../../packages/contracts/fixtures/valid/report.tiny-llama-cpu.json", import.meta.url),
+);
+
+/** The shared fixture report, made the given job's. */
+export function fixtureReport(jobId: string): TReport {
+  const fixture = JSON.parse(readFileSync(REPORT_FIXTURE, "utf8")) as TReport;
+  return { ...fixture, jobId, datasetId: seededCredentials().demoDatasetId };
+}
+
+/** Polls the job through the API until it reaches `status` (or 30 s pass), and returns what the API said last. */
+export async function jobReaching(baseUrl: string, jobId: string, status: string) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { body } = await ownerApi(baseUrl, `/jobs/${jobId}`);
+    if (body.status === status || Date.now() > deadline) return body;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
