@@ -96,6 +96,12 @@ export const ZTrainingSpec = z
      * clipping are always float32, so the privacy guarantee does not depend on it.
      */
     precision: z.enum(["auto", "bf16", "fp32"]).default("auto"),
+    /**
+     * Processes (one per GPU) that train the job together under `torchrun`, with Opacus' distributed DP-SGD: each
+     * logical step is Poisson-sampled across all of them and noised once, so the privacy accounting is the same as
+     * on one device. A queue trainer runs one device per job and refuses more; run such a job with `torchrun`.
+     */
+    devices: z.int().min(1).max(64).default(1),
   })
   .meta({ title: "TrainingSpec" });
 

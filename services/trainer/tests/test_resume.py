@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,24 +18,21 @@ from dpsynth_trainer.events import EventEmitter
 from dpsynth_trainer.releases import ReleaseLog
 from dpsynth_trainer.training import train
 from dpsynth_trainer.training.accounting import PrivacyMeter
-from training_support import LABELS, csv_bytes, fixture_rows, raw_spec, read_events, settings, spec, subprocess_env
+from training_support import (
+    LABELS,
+    csv_bytes,
+    fixture_rows,
+    raw_spec,
+    read_events,
+    settings,
+    spec,
+    subprocess_env,
+    wait_for_step,
+)
 
 N_ROWS = 160
 KILL_AFTER_STEP = 3
 OVERRIDES = {"training": {"epochs": 3, "checkpointEvery": 2}}  # 12 logical steps, a checkpoint every 2
-
-
-def wait_for_step(events: Path, step: int, process: subprocess.Popen, timeout: float = 400) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the trainer ended before it could be killed"
-        if events.exists():
-            for line in events.read_text(encoding="utf-8").splitlines():
-                event = json.loads(line) if line.endswith("}") else {}
-                if event.get("type") == "metric" and event["step"] >= step:
-                    return
-        time.sleep(0.02)
-    raise AssertionError(f"no step {step} within {timeout}s")
 
 
 @pytest.mark.slow

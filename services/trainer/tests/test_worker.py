@@ -182,6 +182,32 @@ def test_a_bad_payload_fails_at_once_without_retries_or_pipeline() -> None:
 
 
 @needs_redis
+def test_a_job_for_more_devices_than_a_queue_trainer_has_fails_at_once_and_says_what_to_change() -> None:
+    harness = Harness(never_called)
+
+    async def scenario() -> None:
+        job_id = f"job-{uuid.uuid4().hex[:12]}"
+        two_gpus = spec_for(job_id)
+        two_gpus["training"] = {"devices": 2}
+        queue = harness.queue()
+        worker = harness.trainer().start()
+        try:
+            await harness.add(queue, two_gpus, job_id=job_id, attempts=5)
+            assert await harness.wait_for_state(queue, job_id, {"completed", "failed"}) == "failed"
+            assert (await queue.getJob(job_id)).attemptsMade == 1
+            [event] = harness.events(job_id)
+            assert (event["type"], event["code"], event["retryable"]) == ("error", "bad_input", False)
+            assert "asks for 2 devices" in event["message"]
+            assert "training.devices 1" in event["message"]
+            assert "No privacy budget was spent" in event["message"]
+        finally:
+            await worker.close()
+            await harness.cleanup(queue, [job_id])
+
+    asyncio.run(scenario())
+
+
+@needs_redis
 def test_a_retryable_error_is_retried_and_reported_final_on_the_last_attempt() -> None:
     attempts_seen: list[tuple[int, bool]] = []
 

@@ -6,6 +6,8 @@ import copy
 import csv
 import io
 import json
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +90,17 @@ def training_rows(n: int) -> TrainingRows:
 
 def read_events(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def wait_for_step(events: Path, step: int, process: subprocess.Popen, timeout: float = 400) -> None:
+    """Until the trainer `process` reports logical step `step` (or a later one) in its `events` JSONL file."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the trainer ended before the step was seen"
+        if events.exists():
+            for line in events.read_text(encoding="utf-8").splitlines():
+                event = json.loads(line) if line.endswith("}") else {}
+                if event.get("type") == "metric" and event["step"] >= step:
+                    return
+        time.sleep(0.02)
+    raise AssertionError(f"no step {step} within {timeout}s")

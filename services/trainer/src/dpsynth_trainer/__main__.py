@@ -13,7 +13,17 @@ On one GPU (QLoRA needs CUDA)::
     CUDA_VISIBLE_DEVICES=0 DPSYNTH_DEVICE=cuda uv run python -m dpsynth_trainer train \\
         --spec spec.json --data train.csv --out runs/job_1
 
-A job runs on one device: scale out with one trainer per GPU on the queue (`python -m dpsynth_trainer worker`).
+On several GPUs of one machine, for a spec whose `training.devices` is 2 (one process per GPU, NCCL; Opacus'
+distributed DP-SGD, so the run spends exactly the epsilon of the same spec on one device)::
+
+    CUDA_VISIBLE_DEVICES=0,1 DPSYNTH_DEVICE=cuda uv run torchrun --standalone --nproc-per-node 2 \\
+        -m dpsynth_trainer train --spec spec.json --data train.csv --out runs/job_1
+    # the whole job (train on both, then sample and evaluate on rank 0): `run --spec spec.json --out DIR`; resume
+    # either with the same command plus --resume. On the CPU (gloo), as the tests do: DPSYNTH_DEVICE=cpu.
+
+`--nproc-per-node` must equal `training.devices`. Rank 0 alone writes events, checkpoints, the model and the
+artifacts; the other processes write nothing. Queue trainers (`python -m dpsynth_trainer worker`, one per GPU)
+run one-device jobs only and refuse a job that asks for more, before it spends anything.
 
 The run writes `<out>/events.jsonl` (contract trainer events), `<out>/checkpoints/`, `<out>/model/` (the LoRA
 adapter or the full model, with its tokenizer) and `<out>/training-summary.json`. Touch `<out>/CANCEL` (or

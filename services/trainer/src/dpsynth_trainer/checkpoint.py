@@ -9,8 +9,9 @@ serves them):
   (atomically, fsynced) before every step, before any private data is touched for it, and so is the run's
   record in the job's release log (`releases.py`), which outlives the work directory.
 - `latest.pt`: trainable weights (the LoRA adapter or the whole model), optimizer state, the accountant's
-  history, the Poisson sampler's and the noise generator's states, torch/numpy/python RNG states, the step and
-  the job spec; written every `checkpointEvery` logical steps to a temporary file, then renamed over the old one.
+  history, the Poisson sampler's and the noise generator's states, torch/numpy/python RNG states (of every
+  process, `rankRng`, when several train the run), the step and the job spec; written every `checkpointEvery`
+  logical steps to a temporary file, then renamed over the old one.
 
 Runs. An attempt that finds `progress.json` resumes its run and keeps its `runId`; one that finds none starts a
 new run with a new `runId`, whose accountant begins with the steps of every earlier run in the release log, so
@@ -61,6 +62,8 @@ class RunPlan:
     maxGradNorm: float
     trainingEpsilon: float | None
     trainingDelta: float
+    #: Processes that train the run together (`training.devices`); runs started before it existed had one.
+    devices: int = 1
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,16 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cli_pipeline import add_evaluate, add_run, add_sample
 from .demo_data import add_demo_data
 from .errors import InternalError, TrainerError
+
+if TYPE_CHECKING:
+    from .config import TrainerSettings
+    from .contract import JobSpec
+    from .ranks import Ranks
 
 EXIT_TRAINER_ERROR = 2
 
@@ -35,15 +41,25 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
 def run_train(args: argparse.Namespace) -> int:
     # Imported here so that `--help` and other subcommands do not pay for torch.
     from .config import load_settings
-    from .contract import label_values, load_job_spec
-    from .data import read_rows
-    from .events import EventEmitter
-    from .label_set import require_declared
+    from .contract import load_job_spec
+    from .ranks import join_ranks, leave_ranks
 
     settings = load_settings()
     spec = load_job_spec(args.spec)
-    args.out.mkdir(parents=True, exist_ok=True)
-    emitter = EventEmitter.to_jsonl(args.out / "events.jsonl", job_id=spec.jobId, attempt=args.attempt)
+    ranks = join_ranks(settings.DPSYNTH_DEVICE)  # under torchrun: this process's place in the run
+    try:
+        return _train_on_rank(args, spec, settings, ranks)
+    finally:
+        leave_ranks()
+
+
+def _train_on_rank(args: argparse.Namespace, spec: JobSpec, settings: TrainerSettings, ranks: Ranks) -> int:
+    from .contract import label_values
+    from .data import read_rows
+    from .label_set import require_declared
+    from .ranks import rank_emitter
+
+    emitter = rank_emitter(ranks, args.out / "events.jsonl", job_id=spec.jobId, attempt=args.attempt)
     try:
         require_declared(spec, "train")
         rows = read_rows(
@@ -65,7 +81,8 @@ def run_train(args: argparse.Namespace) -> int:
         error = InternalError(f"The trainer failed unexpectedly ({type(exc).__name__}).")
         emitter.error(error)
         raise error from exc
-    print(json.dumps({"model": str(result.model_dir), "training": result.summary.model_dump()}, indent=2))
+    if ranks.main:
+        print(json.dumps({"model": str(result.model_dir), "training": result.summary.model_dump()}, indent=2))
     return 0
 
 

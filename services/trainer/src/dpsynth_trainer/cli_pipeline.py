@@ -35,14 +35,14 @@ def add_run(subparsers: argparse._SubParsersAction) -> None:
 def run_run(args: argparse.Namespace) -> int:
     from .config import load_settings
     from .contract import load_job_spec
-    from .events import EventEmitter
+    from .ranks import join_ranks, leave_ranks, rank_emitter
 
     settings = load_settings()
     spec = load_job_spec(args.spec)
     out = args.out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
     spec = spec.model_copy(update={"outputUri": out.as_uri()})
-    emitter = EventEmitter.to_jsonl(out / "events.jsonl", job_id=spec.jobId, attempt=args.attempt)
+    ranks = join_ranks(settings.DPSYNTH_DEVICE)  # under torchrun: this process's place in the run
+    emitter = rank_emitter(ranks, out / "events.jsonl", job_id=spec.jobId, attempt=args.attempt)
     try:
         from .pipeline import run_job  # the slow import (torch, transformers) once the spec is good
 
@@ -54,8 +54,11 @@ def run_run(args: argparse.Namespace) -> int:
         error = InternalError(f"The trainer failed unexpectedly ({type(exc).__name__}).")
         emitter.error(error)
         raise error from exc
-    summary = {"artifacts": [blob.uri for blob in result.artifacts], "metrics": result.metrics}
-    print(json.dumps(summary, indent=2))
+    finally:
+        leave_ranks()
+    if result is not None:  # rank 0's: the others only helped train
+        summary = {"artifacts": [blob.uri for blob in result.artifacts], "metrics": result.metrics}
+        print(json.dumps(summary, indent=2))
     return 0
 
 

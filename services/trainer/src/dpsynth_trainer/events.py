@@ -96,6 +96,13 @@ class RedisSeqCounter:
         return int(self.client.incr(self.key)) - 1
 
 
+class _Uncounted:
+    """The seq of events nobody reads: nothing is claimed from the job's shared counter."""
+
+    def next(self) -> int:
+        return 0
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -114,6 +121,11 @@ class EventEmitter:
     def to_jsonl(cls, path: Path, *, job_id: str, attempt: int = 1) -> EventEmitter:
         """Events to a JSONL file only (the CLI), seq continuing after what the file holds."""
         return cls(job_id=job_id, attempt=attempt, sinks=[JsonlSink(path)], seq=FileSeqCounter(path))
+
+    @classmethod
+    def discarding(cls, *, job_id: str, attempt: int) -> EventEmitter:
+        """Events to nowhere: what the ranks other than 0 of a multi-process run emit (rank 0 speaks for all)."""
+        return cls(job_id=job_id, attempt=attempt, sinks=[], seq=_Uncounted())
 
     def emit(self, type_: str, **fields: Any) -> dict[str, Any]:
         event = {

@@ -9,6 +9,10 @@ writes `DIR/synthetic.csv`, `DIR/report.json`, `DIR/report.html` (and the model,
 
 The holdout split is read in the evaluating stage and nowhere else: training, the label counts and sampling
 see the training split only.
+
+Under `torchrun` (a spec with `training.devices` > 1, `ranks.py`) every process loads the rows and the model and
+trains its share; rank 0 alone releases the label set or counts (and hands the result to the others), and alone
+samples, evaluates, publishes and emits. The others return None once training is done.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from .events import EventEmitter
 from .label_counts import LabelMix
 from .label_set import LabelSetRelease, resolve_label_set
 from .models import untrained_model
+from .ranks import Ranks
 from .records import RowFormat
 from .releases import ReleaseLog
 from .report import CURVE_FILE, CurvePoint, CurveRecorder, build_report, headline_metrics, write_report
@@ -67,17 +72,25 @@ def run_job(
     settings: TrainerSettings,
     cancel_check: Callable[[], bool] = lambda: False,
     resume: bool = False,
-) -> JobResult:
-    """Run one job; artifacts go under `spec.outputUri`, each announced by an `artifact` event, then `result`."""
+) -> JobResult | None:
+    """Run one job; artifacts go under `spec.outputUri`, each announced by an `artifact` event, then `result`.
+
+    Returns None on the ranks other than 0 of a multi-process run (module docstring).
+    """
+    ranks = Ranks.current()
+    if not ranks.main:
+        emitter = EventEmitter.discarding(job_id=spec.jobId, attempt=emitter.attempt)
     work_dir = work_dir_for(spec, settings)
-    work_dir.mkdir(parents=True, exist_ok=True)
+    if ranks.main:
+        work_dir.mkdir(parents=True, exist_ok=True)
     emitter.stage("loading")
     releases = ReleaseLog(spec.outputUri)
     train_rows = read_split(spec.data.trainUri, spec)
     # A budget that cannot work, or a model that cannot load, fails here, before the label release spends any of it.
     training_budget(spec.privacy, len(train_rows.rows))
-    loaded = load_for_training(spec, settings)
-    resolved = resolve_label_set(spec, train_rows, emitter, releases)
+    with ranks.main_first():
+        loaded = load_for_training(spec, settings)
+    resolved = ranks.share(lambda: resolve_label_set(spec, train_rows, emitter, releases))
     spec, train_rows, mix, mix_note = resolved.spec, resolved.train_rows, resolved.mix, resolved.note
 
     recorder = CurveRecorder(emitter, work_dir / CURVE_FILE)
@@ -92,6 +105,8 @@ def run_job(
         releases=releases,
         loaded=loaded,
     )
+    if not ranks.main:
+        return None
 
     emitter.stage("sampling")
     device = select_device(settings.DPSYNTH_DEVICE)

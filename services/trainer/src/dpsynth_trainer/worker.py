@@ -6,10 +6,12 @@ Run one per GPU (TRAINER_CONCURRENCY jobs at a time, 1 by default)::
         uv run python -m dpsynth_trainer worker
 
 For each job: the payload is validated against `job-spec.schema.json` (a bad one fails at once, unrecoverably,
-with an `error` event, before any GPU time); the pipeline runs in a thread, so the event loop keeps renewing
-the job's BullMQ lock however long a step takes; events go to the Redis stream `dpsynth:events:<jobId>`; the
-pipeline polls the job's cancel key (`contract.cancel_key`) between logical steps; an attempt after the first (a
-retry, or a restart after a trainer died and BullMQ found the job stalled) resumes from the job's checkpoint.
+with an `error` event, before any GPU time; so does one that asks for more than the one device a queue trainer
+trains a job on: multi-device jobs run under `torchrun`, see `dpsynth_trainer/__main__.py`); the pipeline runs in
+a thread, so the event loop keeps renewing the job's BullMQ lock however long a step takes; events go to the Redis
+stream `dpsynth:events:<jobId>`; the pipeline polls the job's cancel key (`contract.cancel_key`) between logical
+steps; an attempt after the first (a retry, or a restart after a trainer died and BullMQ found the job stalled)
+resumes from the job's checkpoint.
 
 Errors: a non-retryable `TrainerError` (or a retryable one on the last attempt) ends the job: a final `error`
 event with the owner-facing message, then `UnrecoverableError`. A retryable one with attempts left is re-raised
@@ -76,6 +78,17 @@ def parse_payload(job: Job) -> JobSpec:
             "The job spec's jobId differs from the id it was queued under; the producer must use the same id."
         )
     return spec
+
+
+def check_worker_devices(devices: int) -> None:
+    """A queue trainer trains each job on its one device; a job that asks for more fails before it starts."""
+    if devices <= 1:
+        return
+    raise BadInputError(
+        f"This job asks for {devices} devices (training.devices), but the queue's trainers train each job on one "
+        "device. Create the job again with training.devices 1 (the default); a job on several GPUs is run by an "
+        "admin with torchrun on one machine that has them. No privacy budget was spent."
+    )
 
 
 def _internal(exc: BaseException) -> InternalError:
@@ -148,6 +161,7 @@ class TrainingWorker:
         try:
             spec = parse_payload(job)
             check_spec_references(spec, self.settings.model_roots)
+            check_worker_devices(spec.training.devices)
         except TrainerError as exc:
             log.warning("job %s: rejected payload (%s)", job_id, exc.code)
             emitter.error(TrainerError(exc.message, code=exc.code, retryable=False))

@@ -70,6 +70,7 @@ class TrainingSpec(ContractModel):
     seed: Annotated[int, Field(ge=0, le=2147483647)]
     checkpointEvery: Annotated[int, Field(ge=1, le=1000000)]
     precision: Literal["auto", "bf16", "fp32"]
+    devices: Annotated[int, Field(ge=1, le=64)]
 
 
 class DpCountsMix(ContractModel):

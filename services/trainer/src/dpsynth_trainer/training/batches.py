@@ -82,3 +82,55 @@ def length_grouped(loader: DataLoader, lengths: Sequence[int]) -> DataLoader:
         collate_fn=loader.collate_fn,
         generator=loader.generator,
     )
+
+
+class ShardedPoissonBatches:
+    """One process's share of each logical batch when several processes train a job together.
+
+    Row `i` belongs to process `i mod world`; each process keeps each of its rows with probability `sample_rate`,
+    independently of every other row, so the shares together are exactly one Poisson-sampled logical batch over
+    the whole dataset: the sampling the accountant assumes, at the same rate as on one device. Unlike Opacus'
+    `DistributedUniformWithReplacementSampler` an empty share is yielded too: every process must take part in each
+    step's gradient reduction, and a skipped step would also tell that no row was drawn.
+    """
+
+    def __init__(
+        self,
+        *,
+        num_samples: int,
+        sample_rate: float,
+        rank: int,
+        world: int,
+        steps: int,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        self.indices = torch.arange(rank, num_samples, world)
+        self.sample_rate = sample_rate
+        self.steps = steps
+        self.generator = generator
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for _ in range(self.steps):
+            keep = torch.rand(len(self.indices), generator=self.generator) < self.sample_rate
+            yield self.indices[keep].tolist()
+
+
+def sharded(loader: DataLoader, *, rank: int, world: int) -> DataLoader:
+    """The same Poisson loader (dataset, collate, generator, rate, steps) drawing only this process's share."""
+    sampler = loader.batch_sampler
+    return DataLoader(
+        dataset=loader.dataset,
+        batch_sampler=ShardedPoissonBatches(
+            num_samples=len(loader.dataset),
+            sample_rate=sampler.sample_rate,
+            rank=rank,
+            world=world,
+            steps=len(sampler),
+            generator=loader.generator,
+        ),
+        collate_fn=loader.collate_fn,
+        generator=loader.generator,
+    )

@@ -17,6 +17,7 @@ from torch.utils.data import DataLoader
 from ..contract import JobSpec
 from ..data import Row
 from ..models import LoadedModel, apply_finetune
+from ..ranks import SINGLE, Ranks
 from ..records import EncodedRows, RowFormat
 from .batches import SequenceDataset, length_grouped, make_collate
 from .budget import TrainingBudget
@@ -44,12 +45,14 @@ def build_trainable(
     noise_multiplier: float | None = None,
     accountant_mechanism: str | None = None,
     prior_history: History | None = None,
+    ranks: Ranks = SINGLE,
 ) -> BuiltTrainable:
     """Adapt `loaded` as `spec.model` says and wrap it for DP-SGD (or not, for the non-private baseline).
 
     The DP parameters are `make_trainable`'s: a new run calibrates its noise to `budget`; a resumed run or a
     benchmark passes its `noise_multiplier` and `accountant_mechanism`. The accountant's history starts with
-    `prior_history` (the steps of the job's earlier runs); a resumed run's checkpoint then replaces it.
+    `prior_history` (the steps of the job's earlier runs); a resumed run's checkpoint then replaces it. With
+    several `ranks` each process builds its share of one run (`privacy.py`).
     """
     model = apply_finetune(loaded.model, spec.model)
     model.train()
@@ -73,6 +76,7 @@ def build_trainable(
         noise_multiplier=noise_multiplier,
         accountant_mechanism=accountant_mechanism,
         prior_history=prior_history,
+        ranks=ranks,
     )
     trainable.loader = length_grouped(trainable.loader, [len(ids) for ids in encoded.input_ids])
     if trainable.accountant is not None:

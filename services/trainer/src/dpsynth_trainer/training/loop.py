@@ -8,6 +8,11 @@ after each: events and, every `checkpointEvery` steps, a checkpoint (see `checkp
 Randomness: `training.seed` fixes initialisation and dropout. The Poisson sampler and the DP noise draw from
 generators seeded with OS entropy, because the DP guarantee assumes nobody can predict which rows a batch
 holds or what noise was added; their states are checkpointed so a resume continues the same streams.
+
+Several processes (`torchrun`, `ranks.py`) run this same function as one run: rank 0 opens or resumes the run
+and shares it, each process trains on its share of every logical batch, and they agree between steps on whether
+to stop. Only rank 0 writes: progress markers, checkpoints (with every rank's random states), events, the model
+and the summary; the others emit nothing.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from ..models import (
     register_grad_samplers,
     save_trained_model,
 )
+from ..ranks import Ranks, check_devices
 from ..releases import ReleaseLog
 from .accounting import BudgetGuard, PrivacyMeter
 from .budget import TrainingBudget, training_budget
@@ -142,15 +148,20 @@ def train(
     `loaded` is the model `load_for_training` loaded for this spec (default: loaded here).
     """
     settings = settings or load_settings()
+    ranks = Ranks.current()
+    check_devices(spec.training.devices, ranks.world)
+    if not ranks.main:
+        emitter = EventEmitter.discarding(job_id=spec.jobId, attempt=emitter.attempt)
     out_dir = Path(out_dir)
     store = CheckpointStore(out_dir, releases)
-    progress = _started_run(store, resume=resume)
+    progress, run = ranks.share(lambda: _open_run(store, resume=resume))
     budget = training_budget(spec.privacy, len(rows.rows))
-    run = RunAccounts(store.run_id or store.start_new_run(), store.earlier_runs())
     emitter.stage("loading")
     _warn_about_inputs(spec, rows, progress, run, emitter)
     device = select_device(settings.DPSYNTH_DEVICE)
-    loaded = loaded or load_for_training(spec, settings)
+    if loaded is None:
+        with ranks.main_first():
+            loaded = load_for_training(spec, settings)
     generators = {"sampler": _entropy_generator(torch.device("cpu")), "noise": _entropy_generator(device)}
     built = build_trainable(
         spec,
@@ -162,6 +173,7 @@ def train(
         noise_multiplier=progress.plan.noiseMultiplier if progress else noise_multiplier,
         accountant_mechanism=progress.plan.accountant if progress else None,
         prior_history=run.prior_history,
+        ranks=ranks,
     )
     if built.encoded.truncated:
         emitter.log(
@@ -171,11 +183,27 @@ def train(
         )
     plan = _plan_run(spec, built.trainable, budget, progress)
     start = _restore(
-        store=store, progress=progress, trainable=built.trainable, plan=plan, generators=generators, emitter=emitter
+        store=store,
+        progress=progress,
+        trainable=built.trainable,
+        plan=plan,
+        generators=generators,
+        emitter=emitter,
+        ranks=ranks,
     )
     meter = PrivacyMeter(plan.accountant, budget.delta) if budget.private else None
     ctx = _Run(
-        spec, run, built.trainable, plan, budget, store, emitter, generators, cancel or CancelWatch(out_dir), meter
+        spec,
+        run,
+        built.trainable,
+        plan,
+        budget,
+        store,
+        emitter,
+        generators,
+        cancel or CancelWatch(out_dir),
+        meter,
+        ranks,
     )
     try:
         state = _run_steps(ctx, start, show_progress=sys.stdout.isatty() if show_progress is None else show_progress)
@@ -187,7 +215,9 @@ def train(
     finally:
         built.trainable.cleanup()
 
-    model_dir = save_trained_model(built.model, loaded.tokenizer, out_dir / MODEL_DIR, spec.model)
+    model_dir = out_dir / MODEL_DIR
+    if ranks.main:
+        model_dir = save_trained_model(built.model, loaded.tokenizer, model_dir, spec.model)
     summary = TrainingSummary(
         runId=run.run_id,
         noiseMultiplier=plan.noiseMultiplier,
@@ -200,8 +230,15 @@ def train(
         delta=budget.delta,
         clipping=plan.clipping,
     )
-    (out_dir / "training-summary.json").write_text(summary.model_dump_json(indent=2), encoding="utf-8")
+    if ranks.main:
+        (out_dir / "training-summary.json").write_text(summary.model_dump_json(indent=2), encoding="utf-8")
     return TrainingResult(summary, model_dir, built.model.eval(), loaded.tokenizer, state.loss, built.encoded.truncated)
+
+
+def _open_run(store: CheckpointStore, *, resume: bool) -> tuple[Progress | None, RunAccounts]:
+    """The run this attempt continues (its progress) or starts, with the job's earlier runs it composes with."""
+    progress = _started_run(store, resume=resume)
+    return progress, RunAccounts(store.run_id or store.start_new_run(), store.earlier_runs())
 
 
 def _started_run(store: CheckpointStore, *, resume: bool) -> Progress | None:
@@ -245,12 +282,13 @@ def _plan_run(spec: JobSpec, trainable: Trainable, budget: TrainingBudget, progr
         maxGradNorm=spec.privacy.maxGradNorm,
         trainingEpsilon=budget.epsilon,
         trainingDelta=budget.delta,
+        devices=spec.training.devices,
     )
     if plan.totalSteps < 1:
         raise BadInputError("training.epochs is too small for a single logical step; raise it.")
     if progress is not None and progress.plan != plan:
         raise BadInputError(
-            "The job spec changed since this run started (privacy, batch or epoch settings differ from its "
+            "The job spec changed since this run started (privacy, batch, epoch or device settings differ from its "
             "checkpoint); resuming would not be the same run. Start a new run in a new output directory."
         )
     return plan
@@ -264,11 +302,12 @@ def _restore(
     plan: RunPlan,
     generators: dict[str, torch.Generator],
     emitter: EventEmitter,
+    ranks: Ranks,
 ) -> int:
     """Load the latest checkpoint and charge steps lost since it; returns the step the run continues after."""
     if progress is None:
         return 0
-    state = store.load()
+    state = ranks.share(store.load)
     checkpointed = state["step"] if state else 0
     if state:
         load_trainable_state(trainable.model, state["trainable"])
@@ -276,11 +315,13 @@ def _restore(
         if trainable.accountant is not None:
             trainable.accountant.history = list(state["accountantHistory"])
     lost = progress.startedStep - checkpointed
+    # Each process continues its own streams (its share of the batches; rank 0's noise).
+    own_rng = (state["rankRng"][ranks.rank] if ranks.distributed else state["rng"]) if state else None
     if state and lost == 0:
-        restore_rng(state["rng"], generators)
+        restore_rng(own_rng, generators)
     elif state:
         # Lost steps already drew sampler and noise randomness on private data: keep fresh streams instead.
-        saved = dict(state["rng"])
+        saved = dict(own_rng)
         saved["generators"] = {name: g.get_state() for name, g in generators.items()}
         restore_rng(saved, generators)
     if trainable.accountant is not None:
@@ -309,6 +350,7 @@ class _Run:
     cancel: CancelWatch
     #: None for the non-private baseline, which has no epsilon to meter or guard.
     meter: PrivacyMeter | None
+    ranks: Ranks
 
 
 @dataclass
@@ -336,7 +378,7 @@ def _run_steps(run: _Run, start: int, *, show_progress: bool) -> _StepState:
     if state.step >= plan.totalSteps:
         return state
     dtype = compute_dtype(run.spec.training.precision, next(t.model.parameters()).device)
-    bar = tqdm(total=plan.totalSteps, initial=start, disable=not show_progress, unit="step")
+    bar = tqdm(total=plan.totalSteps, initial=start, disable=not (show_progress and run.ranks.main), unit="step")
     with BatchMemoryManager(
         data_loader=t.loader, max_physical_batch_size=run.spec.training.physicalBatchSize, optimizer=t.optimizer
     ) as physical_loader:
@@ -349,7 +391,7 @@ def _run_steps(run: _Run, start: int, *, show_progress: bool) -> _StepState:
         for step in range(start + 1, plan.totalSteps + 1):
             # Before the step: a cancel stops here (checkpointed); the guard refuses a step past the budget;
             # the started-step marker charges the step even if the process dies during it.
-            if run.cancel.requested():
+            if run.ranks.agree(run.cancel.requested()):
                 _save(run, state)
                 raise CancelledError(
                     f"The job was cancelled after {state.step} training steps; a checkpoint was saved."
@@ -361,7 +403,8 @@ def _run_steps(run: _Run, start: int, *, show_progress: bool) -> _StepState:
                 if guard is not None
                 else None
             )
-            run.store.mark_started(step, plan)
+            if run.ranks.main:
+                run.store.mark_started(step, plan)
 
             # The step: Opacus' optimizer accumulates each physical batch of the Poisson-sampled logical batch
             # and clips, noises and updates on its last one.
@@ -376,12 +419,13 @@ def _run_steps(run: _Run, start: int, *, show_progress: bool) -> _StepState:
 
             # After it: metrics, this run's privacy charge, a checkpoint when one is due.
             seconds = max(time.perf_counter() - window.started, 1e-9)
-            state.loss = window.loss_sum / max(window.rows, 1)
+            rows, tokens, loss_sum = run.ranks.sum([window.rows, window.tokens, window.loss_sum])
+            state.loss = loss_sum / max(rows, 1)
             values = {
                 "train/loss": state.loss,
                 "train/total_steps": plan.totalSteps,  # so a progress bar can say "step 3 of 16"
-                "perf/samples_per_s": window.rows / seconds,
-                "perf/tokens_per_s": window.tokens / seconds,
+                "perf/samples_per_s": rows / seconds,
+                "perf/tokens_per_s": tokens / seconds,
             }
             if projected is not None:
                 state.epsilon = projected  # the guard's projection is exactly the accountant's state now
@@ -408,18 +452,23 @@ def _report_privacy(run: _Run, state: _StepState) -> None:
 
 
 def _save(run: _Run, state: _StepState) -> None:
+    """Rank 0 writes the checkpoint; every rank hands it its random states (so call it on every rank)."""
     t = run.trainable
-    run.store.save(
-        {
-            "step": state.step,
-            "trainable": trainable_state(t.model),
-            "optimizer": t.optimizer.state_dict(),
-            "accountantHistory": list(t.accountant.history) if t.accountant else [],
-            "rng": capture_rng(run.generators),
-            "plan": asdict(run.plan),
-            "spec": run.spec.model_dump(),
-        }
-    )
+    rank_rng = run.ranks.gather(capture_rng(run.generators))
+    if not run.ranks.main:
+        return
+    checkpoint = {
+        "step": state.step,
+        "trainable": trainable_state(t.model),
+        "optimizer": t.optimizer.state_dict(),
+        "accountantHistory": list(t.accountant.history) if t.accountant else [],
+        "rng": rank_rng[0],
+        "plan": asdict(run.plan),
+        "spec": run.spec.model_dump(),
+    }
+    if run.ranks.distributed:
+        checkpoint["rankRng"] = rank_rng
+    run.store.save(checkpoint)
 
 
 class _StepWindow:

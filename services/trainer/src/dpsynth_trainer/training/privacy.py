@@ -5,6 +5,12 @@ end of each logical batch) and the plain loss; with one, Opacus wraps the same m
 per-sample clipping, noise and an accountant. Both runs sample logical batches the same way (Poisson, rate
 1/len(loader)) and are split into physical batches by `BatchMemoryManager`, so the training loop cannot tell
 them apart.
+
+On several processes (`ranks.py`) the model is wrapped in Opacus' `DifferentiallyPrivateDistributedDataParallel`
+first (which broadcasts rank 0's weights), so `make_private` returns its distributed optimizer: each process
+clips its own rows' gradients, rank 0 alone adds the noise, and the sums are all-reduced, so a logical step is
+noised once and the accountant sees the same (noise multiplier, sampling rate, steps) as on one device. Each
+process draws its share of the Poisson batch (`batches.ShardedPoissonBatches`).
 """
 
 from __future__ import annotations
@@ -17,12 +23,15 @@ import torch
 from opacus import PrivacyEngine
 from opacus.accountants import IAccountant
 from opacus.data_loader import DPDataLoader
+from opacus.distributed import DifferentiallyPrivateDistributedDataParallel as DPDDP
 from torch.utils.data import DataLoader
 
 from ..contract import PrivacySpec
 from ..errors import BadInputError
 from ..models import ghost_clipping_blockers
+from ..ranks import SINGLE, Ranks
 from .accounting import History, PrivacyMeter, calibrate_noise
+from .batches import sharded
 from .budget import TrainingBudget
 from .loss import SequenceCrossEntropy
 
@@ -33,11 +42,13 @@ class LogicalBatchOptimizer:
     """A plain optimizer that speaks DPOptimizer's `BatchMemoryManager` protocol.
 
     BatchMemoryManager signals which physical batches are not the last of their logical batch; like
-    DPOptimizer, this steps and clears gradients only at the end of a logical batch.
+    DPOptimizer, this steps and clears gradients only at the end of a logical batch. On several processes it sums
+    their gradients first (the loss is already divided by the whole logical batch's expected size).
     """
 
-    def __init__(self, optimizer: torch.optim.Optimizer) -> None:
+    def __init__(self, optimizer: torch.optim.Optimizer, ranks: Ranks = SINGLE) -> None:
         self.original_optimizer = optimizer
+        self.ranks = ranks
         self._skip_queue: list[bool] = []
         self._is_last_step_skipped = False
 
@@ -46,8 +57,14 @@ class LogicalBatchOptimizer:
 
     def step(self) -> None:
         self._is_last_step_skipped = self._skip_queue.pop(0) if self._skip_queue else False
-        if not self._is_last_step_skipped:
-            self.original_optimizer.step()
+        if self._is_last_step_skipped:
+            return
+        if self.ranks.distributed:
+            for group in self.original_optimizer.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        torch.distributed.all_reduce(p.grad, op=torch.distributed.ReduceOp.SUM)
+        self.original_optimizer.step()
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         if not self._is_last_step_skipped:
@@ -133,21 +150,28 @@ def make_trainable(
     noise_multiplier: float | None = None,
     accountant_mechanism: str | None = None,
     prior_history: History | None = None,
+    ranks: Ranks = SINGLE,
 ) -> Trainable:
     """Attach DP-SGD to the training objects, or leave it out for the non-private baseline.
 
     A new private run calibrates its noise to `budget` over `epochs`, after the steps of the job's earlier runs
     (`prior_history`) when it starts over; a resumed run (or a benchmark) passes the recorded `noise_multiplier`
-    and `accountant_mechanism` instead.
+    and `accountant_mechanism` instead. With several `ranks` every process calls this with the same arguments and
+    gets its share of the run (module docstring).
     """
     sample_rate = 1 / len(data_loader)
     expected_batch_size = int(len(data_loader.dataset) * sample_rate)  # Opacus' own definition
+    # Wrapping broadcasts rank 0's weights; `make_private` recognises the wrapper and goes distributed.
+    module = DPDDP(model) if ranks.distributed else model
+
+    def share(loader: DataLoader) -> DataLoader:
+        return sharded(loader, rank=ranks.rank, world=ranks.world) if ranks.distributed else loader
 
     if not budget.private:
         return Trainable(
             model=model,
-            optimizer=LogicalBatchOptimizer(optimizer),
-            loader=DPDataLoader.from_data_loader(data_loader),
+            optimizer=LogicalBatchOptimizer(optimizer, ranks),
+            loader=share(DPDataLoader.from_data_loader(data_loader)),
             criterion=SequenceCrossEntropy(reduction="sum", divide_sum_by=max(expected_batch_size, 1)),
             sample_rate=sample_rate,
             noise_multiplier=0.0,
@@ -158,7 +182,7 @@ def make_trainable(
 
     clipping = choose_clipping(model, privacy.clipping)
     common = {
-        "module": model,
+        "module": module,
         "optimizer": optimizer,
         "data_loader": data_loader,
         "criterion": SequenceCrossEntropy(reduction="mean"),
@@ -192,7 +216,7 @@ def make_trainable(
     return Trainable(
         model=model,
         optimizer=dp_optimizer,
-        loader=loader,
+        loader=share(loader),
         criterion=criterion,
         sample_rate=sample_rate,
         noise_multiplier=float(dp_optimizer.noise_multiplier),
