@@ -1,8 +1,9 @@
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { jobRedisKeys, REDIS_KEYS, type TReport, type TResultEvent, type TTrainerEvent } from "@dpsynth/contracts";
+import { createBlobStore } from "@dpsynth/datasets";
 import { createPrismaClient, type PrismaClient } from "@dpsynth/db";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -92,20 +93,14 @@ async function emit(jobId: string, bodies: TEventBody[]) {
   }
 }
 
-/** A report.json in the blob store, as the trainer writes it, and the artifact event that announces it. */
-function reportArtifact(jobId: string, report: TReport): TEventBody {
-  const root = fileURLToPath(process.env.BLOB_STORE_URL ?? "");
-  const dir = join(root, "jobs", jobId);
-  mkdirSync(dir, { recursive: true });
-  const bytes = Buffer.from(JSON.stringify(report));
-  writeFileSync(join(dir, "report.json"), bytes);
-  return {
-    type: "artifact",
-    name: "report.json",
-    uri: pathToFileURL(join(dir, "report.json")).href,
-    bytes: bytes.length,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-  };
+/**
+ * A report.json in the stack's blob store (its S3 server under `npm test`, or whatever BLOB_STORE_URL names), as the
+ * trainer writes it, and the artifact event that announces it.
+ */
+async function reportArtifact(jobId: string, report: TReport): Promise<TEventBody> {
+  const store = createBlobStore(process.env.BLOB_STORE_URL ?? "");
+  const stored = await store.put(`jobs/${jobId}/report.json`, Readable.from([JSON.stringify(report)]));
+  return { type: "artifact", name: "report.json", uri: stored.uri, bytes: stored.bytes, sha256: stored.sha256 };
 }
 
 const training: TResultEvent["training"] = {
@@ -152,7 +147,7 @@ describe("outcomes that are not plain success", () => {
       { type: "privacy", mechanism: "dp-sgd", runId: "run-1", epsilon: 1.2, delta: 1e-6, steps: 4 },
       { type: "stage", stage: "sampling" },
       { type: "stage", stage: "evaluating" },
-      reportArtifact(jobId, report),
+      await reportArtifact(jobId, report),
       {
         type: "result",
         training,
