@@ -28,6 +28,7 @@ export const ZBootstrapEnv = z.object({
   DPSYNTH_WEB_PORT: port.optional(),
   DPSYNTH_PG_PORT: port.optional(),
   DPSYNTH_REDIS_PORT: port.optional(),
+  DPSYNTH_S3_PORT: port.optional(),
   DPSYNTH_WEB_HOST: z
     .string()
     .regex(/^[A-Za-z0-9.:-]+$/, { error: "must be a host name or an IP address, e.g. 127.0.0.1 or 0.0.0.0" })
@@ -45,6 +46,13 @@ export const ZBootstrapEnv = z.object({
   DPSYNTH_DEVICE: z.enum(["auto", "cpu", "cuda"], { error: "must be one of auto, cpu, cuda" }).optional(),
 });
 
+/**
+ * Where the test stack keeps its blobs when BLOB_STORE_URL does not say: in its own S3 server (SeaweedFS, see
+ * seaweedfs.mjs), so every test runs against S3 as a deployment with object storage would. Its S3 port is
+ * DPSYNTH_S3_PORT (default 8333); it also takes the three ports above that one.
+ */
+export const OWN_S3 = { bucket: "dpsynth-test", prefix: "blobs", defaultPort: 8333 };
+
 /** @typedef {"start" | "test"} Mode */
 
 /**
@@ -57,6 +65,7 @@ export const ZBootstrapEnv = z.object({
  * @property {string | undefined} databaseUrl  an existing server to use instead of starting one
  * @property {string | undefined} redisUrl     likewise
  * @property {string} blobStoreUrl
+ * @property {number | undefined} s3Port  the port of the test stack's own S3 server; undefined: none is started
  * @property {string} nextauthUrl
  * @property {string | undefined} nextauthSecret  given in the environment; otherwise one is generated
  * @property {string} modelCache
@@ -93,6 +102,8 @@ export function resolveConfig(mode, env, repoRoot) {
     pg: vars.DPSYNTH_PG_PORT ?? DEFAULT_PORTS[mode].pg,
     redis: vars.DPSYNTH_REDIS_PORT ?? DEFAULT_PORTS[mode].redis,
   };
+  // `npm start` keeps file:// by default; the test stack runs on its own S3 server unless told otherwise.
+  const ownS3 = mode === "test" && vars.BLOB_STORE_URL === undefined;
   return {
     mode,
     root,
@@ -101,7 +112,10 @@ export function resolveConfig(mode, env, repoRoot) {
     webHost: vars.DPSYNTH_WEB_HOST ?? "127.0.0.1",
     databaseUrl: vars.DATABASE_URL,
     redisUrl: vars.REDIS_URL,
-    blobStoreUrl: vars.BLOB_STORE_URL ?? pathToFileURL(join(home, "blobs")).href,
+    blobStoreUrl: ownS3
+      ? `s3://${OWN_S3.bucket}/${OWN_S3.prefix}`
+      : (vars.BLOB_STORE_URL ?? pathToFileURL(join(home, "blobs")).href),
+    s3Port: ownS3 ? (vars.DPSYNTH_S3_PORT ?? OWN_S3.defaultPort) : undefined,
     nextauthUrl: vars.NEXTAUTH_URL ?? `http://localhost:${ports.web}`,
     nextauthSecret: vars.NEXTAUTH_SECRET,
     // Shared by both modes: converting a model takes minutes, and tests reuse what `npm start` converted.

@@ -13,7 +13,11 @@ describe("resolveConfig", () => {
     expect(test.home).toBe("/srv/dpsynth/.dpsynth/test");
     expect(start.modelCache).toBe("/srv/dpsynth/.dpsynth/models");
     expect(test.modelCache).toBe(start.modelCache);
-    expect(test.blobStoreUrl).toBe("file:///srv/dpsynth/.dpsynth/test/blobs");
+    // Tests run on their own S3 server; `npm start` keeps its blobs on the local disk.
+    expect(test.blobStoreUrl).toBe("s3://dpsynth-test/blobs");
+    expect(test.s3Port).toBe(8333);
+    expect(start.blobStoreUrl).toBe("file:///srv/dpsynth/.dpsynth/blobs");
+    expect(start.s3Port).toBeUndefined();
     expect(test.nextauthUrl).toBe("http://localhost:3100");
     expect(start.device).toBe("cpu");
     expect(start.databaseUrl).toBeUndefined();
@@ -41,6 +45,12 @@ describe("resolveConfig", () => {
     expect(config.nextauthUrl).toBe("http://localhost:4100");
     expect(config.databaseUrl).toBe("postgresql://u:p@db:5432/x");
     expect(config.redisUrl).toBe("redis://cache:6379");
+    expect(resolveConfig("test", { DPSYNTH_S3_PORT: "8433" }, repo).s3Port).toBe(8433);
+    // A store of one's own replaces the test stack's S3 server.
+    expect(resolveConfig("test", { BLOB_STORE_URL: "file:///tmp/blobs" }, repo)).toMatchObject({
+      blobStoreUrl: "file:///tmp/blobs",
+      s3Port: undefined,
+    });
   });
 
   it("treats empty variables as unset, as a copied .env.example leaves them", () => {

@@ -11,6 +11,7 @@ import { privateTree } from "./private-tree.mjs";
 import { ensureRedis } from "./redis.mjs";
 import { REPO_ROOT } from "./repo.mjs";
 import { mustRun } from "./run.mjs";
+import { startOwnS3 } from "./seaweedfs.mjs";
 import { readOrCreateSecret } from "./secret.mjs";
 import { onShutdown } from "./shutdown.mjs";
 import { startProcess, stopLeftover } from "./supervisor.mjs";
@@ -72,6 +73,7 @@ export async function prepare(mode) {
   if (isRoot() && !config.databaseUrl) for (const dir of [config.root, config.home]) chmodSync(dir, 0o711);
   const databaseUrl = config.databaseUrl ?? (await ownPostgres(config));
   const redisUrl = config.redisUrl ?? (await ownRedis(config));
+  const s3Env = config.s3Port === undefined ? {} : await startOwnS3(config);
 
   /** @type {NodeJS.ProcessEnv} */
   const env = {
@@ -79,6 +81,7 @@ export async function prepare(mode) {
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
     BLOB_STORE_URL: config.blobStoreUrl,
+    ...s3Env,
     NEXTAUTH_URL: config.nextauthUrl,
     NEXTAUTH_SECRET: config.nextauthSecret ?? readOrCreateSecret(join(config.root, "secret")),
     DPSYNTH_HOME: config.home,

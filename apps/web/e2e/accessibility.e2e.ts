@@ -246,7 +246,7 @@ const STAGES: Record<Exclude<TStage, "waiting">, (ids: TIds) => Promise<void>> =
     await emit(redis, jobId, [
       { type: "stage", stage: "sampling" },
       { type: "stage", stage: "evaluating" },
-      reportArtifact(jobId, fixtureReport(jobId)),
+      await reportArtifact(jobId, fixtureReport(jobId)),
       {
         type: "result",
         training,

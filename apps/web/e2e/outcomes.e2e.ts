@@ -88,7 +88,7 @@ describe("outcomes that are not plain success", () => {
       { type: "privacy", mechanism: "dp-sgd", runId: "run-1", epsilon: 1.2, delta: 1e-6, steps: 4 },
       { type: "stage", stage: "sampling" },
       { type: "stage", stage: "evaluating" },
-      reportArtifact(jobId, report),
+      await reportArtifact(jobId, report),
       {
         type: "result",
         training,

@@ -46,6 +46,30 @@ describe("the running stack", () => {
     tally.answer(200);
   });
 
+  // The test stack keeps its blobs in its own S3 server (SeaweedFS); a stack given another store has none to check.
+  it.skipIf(!process.env.AWS_ENDPOINT_URL_S3?.startsWith("http://127.0.0.1:"))(
+    "keeps its S3 server on the loopback address and closed to a request without its keys",
+    async () => {
+      const endpoint = new URL(process.env.AWS_ENDPOINT_URL_S3 as string);
+      const bucket = new URL(process.env.BLOB_STORE_URL as string).hostname;
+      const anonymous = await fetch(`${endpoint.origin}/${bucket}/?list-type=2`);
+      expect(anonymous.status).toBe(403);
+      expect(await anonymous.text()).toMatch(/AccessDenied/);
+      const external = Object.values(networkInterfaces())
+        .flat()
+        .filter((address) => address && !address.internal && address.family === "IPv4")
+        .map((address) => address?.address as string);
+      for (const address of external) {
+        const reached = await fetch(`http://${address}:${endpoint.port}/`, { signal: AbortSignal.timeout(3_000) }).then(
+          () => true,
+          () => false,
+        );
+        expect(reached, `reachable on ${address}`).toBe(false);
+      }
+      tally.answer(403);
+    },
+  );
+
   it("writes its data 0600 and its directories 0700: databases, blobs, checkpoints, artifacts, logs", () => {
     const { home } = stackEnv();
     const open: string[] = [];
@@ -67,7 +91,7 @@ describe("the running stack", () => {
       }
     };
     walk(home);
-    expect(files).toBeGreaterThan(10); // blobs of uploads and jobs, Redis' files, credentials, pid files
+    expect(files).toBeGreaterThan(10); // blobs of uploads and jobs (or the S3 server's volumes), Redis' files, …
     expect(open).toEqual([]);
   });
 });

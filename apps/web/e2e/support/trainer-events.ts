@@ -1,8 +1,9 @@
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { jobRedisKeys, REDIS_KEYS, type TReport, type TTrainerEvent } from "@dpsynth/contracts";
+import { createBlobStore } from "@dpsynth/datasets";
 import type { PrismaClient } from "@dpsynth/db";
 import type { Redis } from "ioredis";
 
@@ -69,20 +70,14 @@ export async function emit(redis: Redis, jobId: string, bodies: TEventBody[]): P
   }
 }
 
-/** A report.json in the blob store, as the trainer writes it, and the artifact event that announces it. */
-export function reportArtifact(jobId: string, report: TReport): TEventBody {
-  const root = fileURLToPath(process.env.BLOB_STORE_URL ?? "");
-  const dir = join(root, "jobs", jobId);
-  mkdirSync(dir, { recursive: true });
-  const bytes = Buffer.from(JSON.stringify(report));
-  writeFileSync(join(dir, "report.json"), bytes);
-  return {
-    type: "artifact",
-    name: "report.json",
-    uri: pathToFileURL(join(dir, "report.json")).href,
-    bytes: bytes.length,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-  };
+/**
+ * A report.json in the stack's blob store (its S3 server under `npm test`, or whatever BLOB_STORE_URL names), as the
+ * trainer writes it, and the artifact event that announces it.
+ */
+export async function reportArtifact(jobId: string, report: TReport): Promise<TEventBody> {
+  const store = createBlobStore(process.env.BLOB_STORE_URL ?? "");
+  const stored = await store.put(`jobs/${jobId}/report.json`, Readable.from([JSON.stringify(report)]));
+  return { type: "artifact", name: "report.json", uri: stored.uri, bytes: stored.bytes, sha256: stored.sha256 };
 }
 
 export const REPORT_FIXTURE = fileURLToPath(

@@ -13,6 +13,14 @@ serves them):
   process, `rankRng`, when several train the run), the step and the job spec; written every `checkpointEvery`
   logical steps to a temporary file, then renamed over the old one.
 
+Where the job's output is not on the local disk (an `s3://` store), the work directory is the trainer's own and a
+retry may run on another machine, so both files are also kept under `<outputUri>/checkpoints/`, and that copy is
+the one read back: `progress.json` is written there before every step (with the local one, before the step
+touches data), `latest.pt` is uploaded after each local save (an object appears whole or not at all, so a failed
+upload leaves the previous checkpoint). A local copy left by an earlier attempt on this machine is never read,
+since another machine may have gone further since. The bucket must be as closed as the trainer's disk: it holds
+the sampler and noise states too.
+
 Runs. An attempt that finds `progress.json` resumes its run and keeps its `runId`; one that finds none starts a
 new run with a new `runId`, whose accountant begins with the steps of every earlier run in the release log, so
 the job's charges (per run, added up by the ledger) cover every step ever taken.
@@ -36,10 +44,12 @@ import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import numpy as np
 import torch
 
+from .blobs import download_if_exists, join_uri, read_if_exists, upload, write_bytes
 from .files import atomic_file, write_atomically
 from .releases import ReleaseLog, RunRecord
 
@@ -86,6 +96,9 @@ class CheckpointStore:
     def __init__(self, out_dir: Path, releases: ReleaseLog | None = None) -> None:
         self.directory = Path(out_dir) / CHECKPOINT_DIR
         self.releases = releases or ReleaseLog(Path(out_dir).resolve().as_uri())
+        #: The copy in the blob store that a retry elsewhere resumes from; None where the output is a local folder.
+        local = urlparse(self.releases.uri).scheme == "file"
+        self.mirror = None if local else join_uri(self.releases.uri, CHECKPOINT_DIR)
         self.run_id: str | None = None
         self.run_index = 0
 
@@ -94,10 +107,14 @@ class CheckpointStore:
         os.chmod(self.directory, 0o700)
 
     def read_progress(self) -> Progress | None:
-        path = self.directory / PROGRESS_FILE
-        if not path.exists():
+        if self.mirror is not None:
+            body = read_if_exists(join_uri(self.mirror, PROGRESS_FILE))
+        else:
+            path = self.directory / PROGRESS_FILE
+            body = path.read_bytes() if path.exists() else None
+        if body is None:
             return None
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(body)
         progress = Progress(RunPlan(**raw["plan"]), int(raw["startedStep"]), raw.get("runId", LEGACY_RUN_ID))
         self.run_id = progress.runId
         return progress
@@ -119,6 +136,8 @@ class CheckpointStore:
         self._ensure_directory()
         body = json.dumps({"runId": self.run_id, "plan": asdict(plan), "startedStep": step}, indent=2).encode()
         write_atomically(self.directory / PROGRESS_FILE, body, private=True)
+        if self.mirror is not None:
+            write_bytes(join_uri(self.mirror, PROGRESS_FILE), body)
         self.releases.record_run(
             RunRecord(
                 runId=self.run_id,
@@ -133,10 +152,19 @@ class CheckpointStore:
         self._ensure_directory()
         with atomic_file(self.directory / STATE_FILE, private=True) as handle:
             torch.save(state, handle)
+        if self.mirror is not None:
+            upload(self.directory / STATE_FILE, join_uri(self.mirror, STATE_FILE))
 
     def load(self) -> dict[str, Any] | None:
         path = self.directory / STATE_FILE
-        if not path.exists():
+        if self.mirror is not None:
+            self._ensure_directory()
+            partial = path.with_name(f".{STATE_FILE}.download")
+            if download_if_exists(join_uri(self.mirror, STATE_FILE), partial) is None:
+                return None
+            os.chmod(partial, 0o600)
+            os.replace(partial, path)
+        elif not path.exists():
             return None
         return torch.load(path, map_location="cpu", weights_only=False)
 

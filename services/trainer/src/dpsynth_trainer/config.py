@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .blobs import s3_settings
 from .contract import constants
 from .errors import BadInputError
 
@@ -87,7 +88,13 @@ class TrainerSettings(BaseSettings):
 def load_settings() -> TrainerSettings:
     """Read the environment; a bad variable raises `BadInputError` naming it and the rule, not its value."""
     try:
-        return TrainerSettings()
+        settings = TrainerSettings()
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise BadInputError(f"Invalid trainer configuration: {problems}.") from None
+    if (settings.BLOB_STORE_URL or "").startswith("s3://"):
+        try:
+            s3_settings()  # at start-up, not at the first job: a store it cannot reach is a configuration error
+        except BadInputError as exc:
+            raise BadInputError(f"Invalid trainer configuration: {exc}") from None
+    return settings

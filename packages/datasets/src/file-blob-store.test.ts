@@ -1,7 +1,8 @@
 import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
 import { afterEach, describe, expect, it } from "vitest";
-import { BlobNotFoundError, createBlobStore } from "./blob-store.ts";
+import { BlobNotFoundError } from "./blob-store.ts";
+import { createBlobStore } from "./create-blob-store.ts";
 import { tempBlobStore } from "./testing.ts";
 
 const blobs = tempBlobStore();
@@ -63,6 +64,8 @@ describe("FileBlobStore", () => {
   });
 
   it("names the variable and the rule for a store it cannot open", () => {
-    expect(() => createBlobStore("s3://bucket/prefix")).toThrow(/BLOB_STORE_URL: the s3:\/\/ scheme/);
+    expect(() => createBlobStore("https://example.test/blobs")).toThrow(/BLOB_STORE_URL: the https:\/\/ scheme/);
+    expect(() => createBlobStore("s3://bucket/prefix", {})).toThrow(/AWS_REGION: must be set/);
+    expect(() => createBlobStore("s3://bucket/a//b", { AWS_REGION: "eu-west-1" })).toThrow(/BLOB_STORE_URL/);
   });
 });
