@@ -8,6 +8,9 @@ export const DEFAULT_PORTS = {
   test: { web: 3100, pg: 55433, redis: 56380 },
 };
 
+/** The test OpenID provider's port (`npm test` only; `npm start` signs in with whatever OIDC_ISSUER names). */
+export const DEFAULT_TEST_OIDC_PORT = 3300;
+
 const port = z.coerce
   .number({ error: "must be a whole number from 1 to 65535" })
   .int({ error: "must be a whole number from 1 to 65535" })
@@ -28,6 +31,7 @@ export const ZBootstrapEnv = z.object({
   DPSYNTH_WEB_PORT: port.optional(),
   DPSYNTH_PG_PORT: port.optional(),
   DPSYNTH_REDIS_PORT: port.optional(),
+  DPSYNTH_OIDC_PORT: port.optional(),
   DPSYNTH_WEB_HOST: z
     .string()
     .regex(/^[A-Za-z0-9.:-]+$/, { error: "must be a host name or an IP address, e.g. 127.0.0.1 or 0.0.0.0" })
@@ -52,7 +56,7 @@ export const ZBootstrapEnv = z.object({
  * @property {Mode} mode
  * @property {string} root   the shared state directory (DPSYNTH_HOME): tools, stamps, models, secret
  * @property {string} home   this mode's state: the start mode's is `root`, the test mode's `root/test`
- * @property {{ web: number, pg: number, redis: number }} ports
+ * @property {{ web: number, pg: number, redis: number, oidc?: number }} ports  `oidc`: the test OpenID provider's, test mode only
  * @property {string} webHost  the address the web app listens on: loopback unless DPSYNTH_WEB_HOST opens it up
  * @property {string | undefined} databaseUrl  an existing server to use instead of starting one
  * @property {string | undefined} redisUrl     likewise
@@ -92,6 +96,7 @@ export function resolveConfig(mode, env, repoRoot) {
     web: vars.DPSYNTH_WEB_PORT ?? DEFAULT_PORTS[mode].web,
     pg: vars.DPSYNTH_PG_PORT ?? DEFAULT_PORTS[mode].pg,
     redis: vars.DPSYNTH_REDIS_PORT ?? DEFAULT_PORTS[mode].redis,
+    ...(mode === "test" ? { oidc: vars.DPSYNTH_OIDC_PORT ?? DEFAULT_TEST_OIDC_PORT } : {}),
   };
   return {
     mode,

@@ -16,7 +16,7 @@ function safeCallback(raw: string | null): string {
   }
 }
 
-/** What the sign-in page says for next-auth's error code (see server/auth/login.ts). */
+/** What the sign-in page says for next-auth's error code of a password sign-in (see server/auth/login.ts). */
 function signInMessage(error: string | null | undefined): string {
   if (error === "rate_limited") return "Too many sign-in attempts for this account. Wait a few minutes and try again.";
   if (error === "unavailable")
@@ -24,12 +24,26 @@ function signInMessage(error: string | null | undefined): string {
   return "That email and password do not match an account.";
 }
 
-export function LoginForm() {
+/**
+ * What the sign-in page says when next-auth sends the browser back to it with `?error=`, which is how a single
+ * sign-on ends that did not sign anyone in. AccessDenied is dpsynth's own refusal (lib/auth-options.ts): the
+ * provider gave no verified email to match a user by.
+ */
+function redirectedSignInMessage(error: string | null): string | null {
+  if (!error) return null;
+  if (error === "AccessDenied")
+    return "Your single sign-on account has no verified email address, so dpsynth cannot tell which user you are. Ask whoever runs your sign-on service to verify it, or sign in with your email and password.";
+  if (["CredentialsSignin", "rate_limited", "unavailable"].includes(error)) return signInMessage(error);
+  return "Single sign-on did not complete. Try again, or sign in with your email and password.";
+}
+
+/** The sign-in page: email and password, and a single sign-on button when `singleSignOn` names its provider. */
+export function LoginForm({ singleSignOn }: { singleSignOn: string | null }) {
   const router = useRouter();
   const searchParams = useSearchParams();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(() => redirectedSignInMessage(searchParams.get("error")));
   const [pending, setPending] = useState(false);
   // Until React has hydrated, a click would submit the form natively and lose (or expose) what was typed.
   const [hydrated, setHydrated] = useState(false);
@@ -54,6 +68,18 @@ export function LoginForm() {
     } catch {
       setError("Could not reach the server. Check your connection and try again.");
     } finally {
+      setPending(false);
+    }
+  }
+
+  async function onSingleSignOn(provider: string) {
+    setPending(true);
+    setError(null);
+    try {
+      // Leaves the page for the provider's; it comes back to the callback URL, or here with `?error=`.
+      await signIn(provider, { callbackUrl: safeCallback(searchParams.get("callbackUrl")) });
+    } catch {
+      setError("Could not reach the server. Check your connection and try again.");
       setPending(false);
     }
   }
@@ -103,6 +129,19 @@ export function LoginForm() {
             Sign in
           </button>
         </form>
+        {singleSignOn && (
+          <>
+            <p className="muted auth-or">or</p>
+            <button
+              className="btn auth-sso"
+              type="button"
+              disabled={pending || !hydrated}
+              onClick={() => onSingleSignOn(singleSignOn)}
+            >
+              Continue with single sign-on
+            </button>
+          </>
+        )}
       </div>
     </main>
   );
