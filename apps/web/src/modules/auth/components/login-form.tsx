@@ -4,6 +4,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, useEffect, useState } from "react";
 import { Brand } from "@/components/ui/brand";
+import { redirectedSignInMessage, signInMessage } from "../lib/sign-in-messages";
 
 /** Only same-site paths are followed after sign-in, so a crafted link cannot send the user elsewhere. */
 function safeCallback(raw: string | null): string {
@@ -14,27 +15,6 @@ function safeCallback(raw: string | null): string {
   } catch {
     return "/";
   }
-}
-
-/** What the sign-in page says for next-auth's error code of a password sign-in (see server/auth/login.ts). */
-function signInMessage(error: string | null | undefined): string {
-  if (error === "rate_limited") return "Too many sign-in attempts for this account. Wait a few minutes and try again.";
-  if (error === "unavailable")
-    return "Sign-in is unavailable right now (a server dpsynth needs is down). Try again shortly.";
-  return "That email and password do not match an account.";
-}
-
-/**
- * What the sign-in page says when next-auth sends the browser back to it with `?error=`, which is how a single
- * sign-on ends that did not sign anyone in. AccessDenied is dpsynth's own refusal (lib/auth-options.ts): the
- * provider gave no verified email to match a user by.
- */
-function redirectedSignInMessage(error: string | null): string | null {
-  if (!error) return null;
-  if (error === "AccessDenied")
-    return "Your single sign-on account has no verified email address, so dpsynth cannot tell which user you are. Ask whoever runs your sign-on service to verify it, or sign in with your email and password.";
-  if (["CredentialsSignin", "rate_limited", "unavailable"].includes(error)) return signInMessage(error);
-  return "Single sign-on did not complete. Try again, or sign in with your email and password.";
 }
 
 /** The sign-in page: email and password, and a single sign-on button when `singleSignOn` names its provider. */
