@@ -88,6 +88,8 @@ describe("single sign-on through an OpenID provider", () => {
     const alert = page.getByRole("alert").filter({ hasText: "no verified email address" });
     await alert.waitFor({ timeout: 30_000 });
     expect(await alert.textContent()).toContain("Your single sign-on account has no verified email address");
+    // The refusal is not about the password form, so its fields are not marked wrong.
+    expect(await page.getByLabel("Email", { exact: true }).getAttribute("aria-invalid")).toBeNull();
     await browser.screenshot("oidc-unverified-refused");
     const session = await browser.context.request.get(`${baseUrl}/api/auth/session`);
     expect(await session.json()).toEqual({});

@@ -24,6 +24,8 @@ export function LoginForm({ singleSignOn }: { singleSignOn: string | null }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(() => redirectedSignInMessage(searchParams.get("error")));
+  // Whether the error is about what was typed (and not, say, a refused single sign-on).
+  const [fieldsInvalid, setFieldsInvalid] = useState(false);
   const [pending, setPending] = useState(false);
   // Until React has hydrated, a click would submit the form natively and lose (or expose) what was typed.
   const [hydrated, setHydrated] = useState(false);
@@ -33,14 +35,17 @@ export function LoginForm({ singleSignOn }: { singleSignOn: string | null }) {
     event.preventDefault();
     if (!email || !password) {
       setError("Enter your email and password.");
+      setFieldsInvalid(true);
       return;
     }
     setPending(true);
     setError(null);
+    setFieldsInvalid(false);
     try {
       const result = await signIn("credentials", { email, password, redirect: false });
       if (!result || result.error || !result.ok) {
         setError(signInMessage(result?.error));
+        setFieldsInvalid(true);
         return;
       }
       router.replace(safeCallback(searchParams.get("callbackUrl")));
@@ -55,6 +60,7 @@ export function LoginForm({ singleSignOn }: { singleSignOn: string | null }) {
   async function onSingleSignOn(provider: string) {
     setPending(true);
     setError(null);
+    setFieldsInvalid(false);
     try {
       // Leaves the page for the provider's; it comes back to the callback URL, or here with `?error=`.
       await signIn(provider, { callbackUrl: safeCallback(searchParams.get("callbackUrl")) });
@@ -88,7 +94,7 @@ export function LoginForm({ singleSignOn }: { singleSignOn: string | null }) {
               required
               value={email}
               onChange={(event) => setEmail(event.target.value)}
-              aria-invalid={error ? true : undefined}
+              aria-invalid={fieldsInvalid || undefined}
             />
           </div>
           <div className="field">
@@ -101,7 +107,7 @@ export function LoginForm({ singleSignOn }: { singleSignOn: string | null }) {
               required
               value={password}
               onChange={(event) => setPassword(event.target.value)}
-              aria-invalid={error ? true : undefined}
+              aria-invalid={fieldsInvalid || undefined}
             />
           </div>
           <button className="btn btn-primary" type="submit" disabled={pending || !hydrated}>
