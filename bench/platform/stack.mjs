@@ -5,7 +5,13 @@ import { REPO_ROOT } from "../../scripts/lib/repo.mjs";
 import { waitFor } from "../../scripts/lib/wait.mjs";
 
 /** Ports of the benchmarks' own stack, apart from `npm start` (3000…) and `npm test` (3100…). */
-const BENCH_PORTS = { DPSYNTH_WEB_PORT: "3390", DPSYNTH_PG_PORT: "55490", DPSYNTH_REDIS_PORT: "56390" };
+// The OpenID provider's too: a stack started in test mode starts one, and `npm test`'s own holds 3300.
+const BENCH_PORTS = {
+  DPSYNTH_WEB_PORT: "3390",
+  DPSYNTH_PG_PORT: "55490",
+  DPSYNTH_REDIS_PORT: "56390",
+  DPSYNTH_OIDC_PORT: "3391",
+};
 
 /**
  * @typedef {object} Stack

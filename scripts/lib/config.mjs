@@ -8,6 +8,9 @@ export const DEFAULT_PORTS = {
   test: { web: 3100, pg: 55433, redis: 56380 },
 };
 
+/** The test OpenID provider's port (`npm test` only; `npm start` signs in with whatever OIDC_ISSUER names). */
+export const DEFAULT_TEST_OIDC_PORT = 3300;
+
 const port = z.coerce
   .number({ error: "must be a whole number from 1 to 65535" })
   .int({ error: "must be a whole number from 1 to 65535" })
@@ -29,6 +32,7 @@ export const ZBootstrapEnv = z.object({
   DPSYNTH_PG_PORT: port.optional(),
   DPSYNTH_REDIS_PORT: port.optional(),
   DPSYNTH_S3_PORT: port.optional(),
+  DPSYNTH_OIDC_PORT: port.optional(),
   DPSYNTH_WEB_HOST: z
     .string()
     .regex(/^[A-Za-z0-9.:-]+$/, { error: "must be a host name or an IP address, e.g. 127.0.0.1 or 0.0.0.0" })
@@ -60,7 +64,7 @@ export const OWN_S3 = { bucket: "dpsynth-test", prefix: "blobs", defaultPort: 83
  * @property {Mode} mode
  * @property {string} root   the shared state directory (DPSYNTH_HOME): tools, stamps, models, secret
  * @property {string} home   this mode's state: the start mode's is `root`, the test mode's `root/test`
- * @property {{ web: number, pg: number, redis: number }} ports
+ * @property {{ web: number, pg: number, redis: number, oidc?: number }} ports  `oidc`: the test OpenID provider's, test mode only
  * @property {string} webHost  the address the web app listens on: loopback unless DPSYNTH_WEB_HOST opens it up
  * @property {string | undefined} databaseUrl  an existing server to use instead of starting one
  * @property {string | undefined} redisUrl     likewise
@@ -101,6 +105,7 @@ export function resolveConfig(mode, env, repoRoot) {
     web: vars.DPSYNTH_WEB_PORT ?? DEFAULT_PORTS[mode].web,
     pg: vars.DPSYNTH_PG_PORT ?? DEFAULT_PORTS[mode].pg,
     redis: vars.DPSYNTH_REDIS_PORT ?? DEFAULT_PORTS[mode].redis,
+    ...(mode === "test" ? { oidc: vars.DPSYNTH_OIDC_PORT ?? DEFAULT_TEST_OIDC_PORT } : {}),
   };
   // `npm start` keeps file:// by default; the test stack runs on its own S3 server unless told otherwise.
   const ownS3 = mode === "test" && vars.BLOB_STORE_URL === undefined;

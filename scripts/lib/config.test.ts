@@ -8,7 +8,7 @@ describe("resolveConfig", () => {
     const start = resolveConfig("start", {}, repo);
     const test = resolveConfig("test", {}, repo);
     expect(start.ports).toEqual({ web: 3000, pg: 55432, redis: 56379 });
-    expect(test.ports).toEqual({ web: 3100, pg: 55433, redis: 56380 });
+    expect(test.ports).toEqual({ web: 3100, pg: 55433, redis: 56380, oidc: 3300 });
     expect(start.home).toBe("/srv/dpsynth/.dpsynth");
     expect(test.home).toBe("/srv/dpsynth/.dpsynth/test");
     expect(start.modelCache).toBe("/srv/dpsynth/.dpsynth/models");
@@ -34,13 +34,14 @@ describe("resolveConfig", () => {
         DPSYNTH_WEB_PORT: "4100",
         DPSYNTH_PG_PORT: "5999",
         DPSYNTH_REDIS_PORT: "6999",
+        DPSYNTH_OIDC_PORT: "7999",
         DPSYNTH_HOME: "state",
         DATABASE_URL: "postgresql://u:p@db:5432/x",
         REDIS_URL: "redis://cache:6379",
       },
       repo,
     );
-    expect(config.ports).toEqual({ web: 4100, pg: 5999, redis: 6999 });
+    expect(config.ports).toEqual({ web: 4100, pg: 5999, redis: 6999, oidc: 7999 });
     expect(config.home).toBe("/srv/dpsynth/state/test");
     expect(config.nextauthUrl).toBe("http://localhost:4100");
     expect(config.databaseUrl).toBe("postgresql://u:p@db:5432/x");

@@ -16,6 +16,7 @@ import { readOrCreateSecret } from "./secret.mjs";
 import { onShutdown } from "./shutdown.mjs";
 import { startProcess, stopLeftover } from "./supervisor.mjs";
 import { CHROMIUM, isRoot, onPath, postgresBinDir, pythonCanMakeVenvs } from "./system.mjs";
+import { startTestOidcProvider } from "./test-oidc-provider.mjs";
 import { ensureUv, syncTrainerEnv, TRAINER_DIR, TRAINER_PYTHON } from "./uv.mjs";
 import { waitFor } from "./wait.mjs";
 import { NEXT_BIN, WEB_DIR } from "./web-build.mjs";
@@ -154,13 +155,28 @@ const runDir = (config) => join(config.home, "run");
 export const APPS = /** @type {const} */ (["web", "control", "trainer"]);
 
 /**
+ * Test mode only: starts the test OpenID provider (stopped by `shutdown()`) and returns the web app's environment
+ * with its OIDC sign-in pointed at it. Any other mode gets `env` as it is.
+ * @param {Config} config
+ * @param {NodeJS.ProcessEnv} env
+ */
+async function withTestOidcProvider(config, env) {
+  if (config.mode !== "test" || config.ports.oidc === undefined) return env;
+  const provider = await startTestOidcProvider({ port: config.ports.oidc, webUrl: config.nextauthUrl });
+  onShutdown("OpenID provider", provider.stop);
+  console.log(`OpenID provider (test): ${provider.env.OIDC_ISSUER}`);
+  return { ...env, ...provider.env };
+}
+
+/**
  * Starts the app processes (web only if `withWeb`: it needs a build), each stopped by `shutdown()`, and waits until
  * the web app answers HTTP. Returns the processes and whether the web app came up.
  * @param {Config} config
- * @param {NodeJS.ProcessEnv} env
+ * @param {NodeJS.ProcessEnv} givenEnv
  * @param {{ withWeb: boolean }} options
  */
-export async function startApps(config, env, { withWeb }) {
+export async function startApps(config, givenEnv, { withWeb }) {
+  const env = await withTestOidcProvider(config, givenEnv);
   const width = Math.max(...APPS.map((name) => name.length));
   const commands = {
     web: { command: NEXT_BIN, args: ["start", "-H", config.webHost, "-p", String(config.ports.web)], cwd: WEB_DIR },

@@ -1,6 +1,8 @@
 import { hash } from "bcryptjs";
+import type { Account, NextAuthOptions, User } from "next-auth";
+import type { JWT } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildAuthOptions } from "../../lib/auth-options.ts";
+import { buildAuthOptions, OIDC_PROVIDER_ID, oidcIdentity } from "../../lib/auth-options.ts";
 import { createTestServer, type TTestServer } from "../testing.ts";
 import { clientIp, LOGIN_ATTEMPTS, LoginRateLimitedError, UNTRUSTED_CLIENT, verifyLogin } from "./login.ts";
 
@@ -65,5 +67,82 @@ describe("verifyLogin", () => {
     const withOidc = buildAuthOptions({ ...server.ctx, config: { ...server.ctx.config, oidc } });
     expect(withOidc.providers.map((p) => p.id)).toEqual(["credentials", "oidc"]);
     expect(withOidc.pages?.signIn).toBe("/login");
+  });
+});
+
+describe("single sign-on", () => {
+  const oidc = { issuer: "https://id.example.test", clientId: "dpsynth", clientSecret: "s3cret" };
+  let options: NextAuthOptions;
+  beforeAll(() => {
+    options = buildAuthOptions({ ...server.ctx, config: { ...server.ctx.config, oidc } });
+  });
+  const account = (sub: string): Account => ({ provider: OIDC_PROVIDER_ID, type: "oauth", providerAccountId: sub });
+
+  /** What next-auth does with a provider's claims: the profile, the signIn callback, then the session's JWT. */
+  async function signInWith(claims: Parameters<typeof oidcIdentity>[0]) {
+    const user = oidcIdentity(claims) as User;
+    const allowed = await options.callbacks?.signIn?.({ user, account: account(claims.sub) });
+    if (allowed !== true) return { allowed, token: null };
+    const token = await options.callbacks?.jwt?.({
+      token: { sub: claims.sub } as JWT,
+      user,
+      account: account(claims.sub),
+    });
+    return { allowed, token };
+  }
+
+  it("believes a provider's email only when it says it verified it", () => {
+    const claims = { sub: "s1", email: "Ada@Example.test", name: "Ada" };
+    expect(oidcIdentity({ ...claims, email_verified: true })).toEqual({
+      id: "s1",
+      email: "Ada@Example.test",
+      name: "Ada",
+    });
+    expect(oidcIdentity({ ...claims, email_verified: "true" }).email).toBe("Ada@Example.test");
+    expect(oidcIdentity({ ...claims, email_verified: false }).email).toBeNull();
+    expect(oidcIdentity(claims).email).toBeNull();
+    expect(oidcIdentity({ sub: "s2", email_verified: true }).email).toBeNull();
+  });
+
+  it("creates an owner on the first sign-in and signs the same user in the next time", async () => {
+    const claims = {
+      sub: "first-timer",
+      email: `SSO-${Date.now()}@Example.test`,
+      email_verified: true,
+      name: "Sso User",
+    };
+    const first = await signInWith(claims);
+    expect(first).toMatchObject({
+      allowed: true,
+      token: { role: "OWNER", name: "Sso User", email: claims.email.toLowerCase() },
+    });
+    const row = await server.ctx.prisma.user.findUniqueOrThrow({ where: { email: claims.email.toLowerCase() } });
+    expect(first.token?.sub).toBe(row.id);
+    const again = await signInWith({ ...claims, name: "Renamed At The Provider" });
+    expect(again.token).toMatchObject({ sub: row.id, name: "Sso User" });
+    expect(await server.ctx.prisma.user.count({ where: { email: claims.email.toLowerCase() } })).toBe(1);
+  });
+
+  it("signs an existing account in as itself, role included, when its email comes verified", async () => {
+    const admin = await server.user("ADMIN");
+    const { allowed, token } = await signInWith({
+      sub: "x",
+      email: admin.email,
+      email_verified: true,
+      name: "Someone",
+    });
+    expect(allowed).toBe(true);
+    expect(token).toMatchObject({ sub: admin.id, role: "ADMIN", email: admin.email });
+  });
+
+  it("refuses an unverified email, even one that is an admin's, and creates nobody", async () => {
+    const admin = await server.user("ADMIN");
+    const before = await server.ctx.prisma.user.count();
+    expect(await signInWith({ sub: "mallory", email: admin.email, email_verified: false })).toEqual({
+      allowed: false,
+      token: null,
+    });
+    expect(await signInWith({ sub: "nobody", email_verified: true })).toMatchObject({ allowed: false });
+    expect(await server.ctx.prisma.user.count()).toBe(before);
   });
 });

@@ -6,21 +6,17 @@ import { type FormEvent, useEffect, useState } from "react";
 import { Brand } from "@/components/ui/brand";
 import { Field } from "@/components/ui/field";
 import { safeCallbackPath } from "@/lib/callback-path";
+import { redirectedSignInMessage, signInMessage } from "../lib/sign-in-messages";
 
-/** What the sign-in page says for next-auth's error code (see server/auth/login.ts). */
-function signInMessage(error: string | null | undefined): string {
-  if (error === "rate_limited") return "Too many sign-in attempts for this account. Wait a few minutes and try again.";
-  if (error === "unavailable")
-    return "Sign-in is unavailable right now (a server dpsynth needs is down). Try again shortly.";
-  return "That email and password do not match an account.";
-}
-
-export function LoginForm() {
+/** The sign-in page: email and password, and a single sign-on button when `singleSignOn` names its provider. */
+export function LoginForm({ singleSignOn }: { singleSignOn: string | null }) {
   const router = useRouter();
   const searchParams = useSearchParams();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(() => redirectedSignInMessage(searchParams.get("error")));
+  // Whether the error is about what was typed (and not, say, a refused single sign-on).
+  const [fieldsInvalid, setFieldsInvalid] = useState(false);
   const [pending, setPending] = useState(false);
   // Until React has hydrated, a click would submit the form natively and lose (or expose) what was typed.
   const [hydrated, setHydrated] = useState(false);
@@ -30,14 +26,17 @@ export function LoginForm() {
     event.preventDefault();
     if (!email || !password) {
       setError("Enter your email and password.");
+      setFieldsInvalid(true);
       return;
     }
     setPending(true);
     setError(null);
+    setFieldsInvalid(false);
     try {
       const result = await signIn("credentials", { email, password, redirect: false });
       if (!result || result.error || !result.ok) {
         setError(signInMessage(result?.error));
+        setFieldsInvalid(true);
         return;
       }
       router.replace(safeCallbackPath(searchParams.get("callbackUrl"), window.location.origin));
@@ -45,6 +44,21 @@ export function LoginForm() {
     } catch {
       setError("Could not reach the server. Check your connection and try again.");
     } finally {
+      setPending(false);
+    }
+  }
+
+  async function onSingleSignOn(provider: string) {
+    setPending(true);
+    setError(null);
+    setFieldsInvalid(false);
+    try {
+      // Leaves the page for the provider's; it comes back to the callback URL, or here with `?error=`.
+      await signIn(provider, {
+        callbackUrl: safeCallbackPath(searchParams.get("callbackUrl"), window.location.origin),
+      });
+    } catch {
+      setError("Could not reach the server. Check your connection and try again.");
       setPending(false);
     }
   }
@@ -66,8 +80,8 @@ export function LoginForm() {
           <Field
             id="login-email"
             label="Email"
-            invalid={Boolean(error)}
-            describedBy={error ? "login-error" : undefined}
+            invalid={fieldsInvalid}
+            describedBy={fieldsInvalid ? "login-error" : undefined}
           >
             {(control) => (
               <input
@@ -84,8 +98,8 @@ export function LoginForm() {
           <Field
             id="login-password"
             label="Password"
-            invalid={Boolean(error)}
-            describedBy={error ? "login-error" : undefined}
+            invalid={fieldsInvalid}
+            describedBy={fieldsInvalid ? "login-error" : undefined}
           >
             {(control) => (
               <input
@@ -104,6 +118,19 @@ export function LoginForm() {
             Sign in
           </button>
         </form>
+        {singleSignOn && (
+          <>
+            <p className="muted auth-or">or</p>
+            <button
+              className="btn auth-sso"
+              type="button"
+              disabled={pending || !hydrated}
+              onClick={() => onSingleSignOn(singleSignOn)}
+            >
+              Continue with single sign-on
+            </button>
+          </>
+        )}
       </div>
     </main>
   );
