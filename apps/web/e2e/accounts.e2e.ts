@@ -4,6 +4,7 @@ import { createPrismaClient, type PrismaClient } from "@dpsynth/db";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { seededOwner } from "./accounts.ts";
+import { expectAccessible } from "./support/accessibility.ts";
 import { type E2EBrowser, launchBrowser } from "./support/browser.ts";
 import { e2eEnv, seededAdmin } from "./support/env.ts";
 import { signIn } from "./support/session.ts";
@@ -97,7 +98,7 @@ describe("invitations", () => {
     const row = page.getByRole("table", { name: "Pending invitations" }).locator("tr", { hasText: invitee.email });
     await row.waitFor();
     expect(await row.textContent()).toMatch(/Owner.*2\.5/);
-    await admin.screenshot("accounts-invited");
+    await expectAccessible(page, "admin-users-invitation-link");
 
     // The same address again is refused while the first link works, with what to do instead.
     await page.getByLabel("Email", { exact: true }).fill(invitee.email);
@@ -119,6 +120,7 @@ describe("invitations", () => {
     await page.getByRole("button", { name: "Create account and sign in" }).click();
     expect(await fieldError(page, "Password").textContent()).toBe("Use at least 12 characters.");
     expect(await page.getByText(/At least 12 characters .* not your email address/).count()).toBe(1);
+    await expectAccessible(page, "invite-accept-refused");
 
     await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
     await page.getByLabel("Password again", { exact: true }).fill(PASSWORD);
@@ -148,6 +150,7 @@ describe("invitations", () => {
     expect(await browser.page.getByRole("alert").textContent()).toBe(
       "This invitation expired on 5 January 2026. Ask an admin to invite you again.",
     );
+    await expectAccessible(browser.page, "invite-expired");
     // The admin sees it among the invitations, marked expired.
     await admin.page.goto(`${baseUrl}/admin/users`);
     const row = admin.page
@@ -200,6 +203,7 @@ describe("password change", () => {
     await page.getByLabel("New password again", { exact: true }).fill(`${NEW_PASSWORD}!`);
     await submit.click();
     expect(await fieldError(page, "New password again").textContent()).toBe("The two new passwords differ.");
+    await expectAccessible(page, "settings-password-refused");
 
     await page.getByLabel("New password again", { exact: true }).fill(NEW_PASSWORD);
     await submit.click();
