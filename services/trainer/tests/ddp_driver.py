@@ -7,6 +7,8 @@ Each process runs the trainer's real command line (`cli.main`) and, when it ends
 
 - `clipped`: every row's gradient as Opacus' optimizer clipped it, before noise, measured by running its own
   `clip_and_accumulate` on that row alone (`maxClippedNorm`, `maxRawNorm`, `rows`);
+- `noisedSteps`: how many times this process drew the DP noise (`DPOptimizer.add_noise`, which the distributed
+  optimizer calls on rank 0 only);
 - `writes`: on ranks other than 0, every file-system write under OUT that the process attempted (Python's audit
   events for opening a file to write, renaming, removing, creating a directory, changing modes).
 """
@@ -41,10 +43,15 @@ def watch_writes(root: Path, writes: list[str]) -> None:
     sys.addaudithook(audit)
 
 
-def probe_clipping(stats: dict[str, float]) -> None:
+def probe_optimizer(stats: dict[str, float], noised: list[int]) -> None:
     from opacus.optimizers.optimizer import DPOptimizer
 
     original = DPOptimizer.clip_and_accumulate
+    add_noise = DPOptimizer.add_noise
+
+    def count_noise(self: DPOptimizer) -> None:
+        noised[0] += 1
+        add_noise(self)
 
     def clip_each_row_alone_first(self: DPOptimizer) -> None:
         params = self.params
@@ -64,6 +71,7 @@ def probe_clipping(stats: dict[str, float]) -> None:
         original(self)
 
     DPOptimizer.clip_and_accumulate = clip_each_row_alone_first
+    DPOptimizer.add_noise = count_noise
 
 
 def main(argv: list[str]) -> int:
@@ -72,7 +80,8 @@ def main(argv: list[str]) -> int:
     out = Path(argv[argv.index("--out") + 1]).resolve()
     writes: list[str] = []
     stats = {"rows": 0, "maxClippedNorm": 0.0, "maxRawNorm": 0.0}
-    probe_clipping(stats)
+    noised = [0]
+    probe_optimizer(stats, noised)
     if rank != 0:
         watch_writes(out, writes)
     from dpsynth_trainer.cli import main as trainer_main
@@ -81,7 +90,7 @@ def main(argv: list[str]) -> int:
         return trainer_main(argv)
     finally:
         probe = Path(os.environ["DPSYNTH_TEST_PROBE_DIR"]) / f"rank-{rank}.json"
-        probe.write_text(json.dumps({"clipped": stats, "writes": writes}), encoding="utf-8")
+        probe.write_text(json.dumps({"clipped": stats, "noisedSteps": noised[0], "writes": writes}), encoding="utf-8")
 
 
 if __name__ == "__main__":

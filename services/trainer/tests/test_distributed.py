@@ -1,10 +1,12 @@
 """One job trained by two processes under `torchrun` (gloo, CPU) is one DP-SGD run.
 
-The same spec on one process and on two spends exactly the same epsilon (noise once per logical step, the same
-sampling rate and number of steps), every row's gradient is clipped before noise on both ranks, a run stopped
-after a few steps resumes from its checkpoint, and only rank 0 writes: events (each step and each privacy charge
-once), checkpoints and the model. `ddp_driver.py` runs the trainer's real command line in each process and
-records what it clipped and what it tried to write.
+The same spec on one process and on two spends exactly the same epsilon (the same noise multiplier, sampling
+rate and number of steps), the noise is drawn once per logical step (by rank 0), every row's gradient is clipped
+before noise on both ranks, a run stopped after a few steps resumes from its checkpoint, and only rank 0 writes:
+events (each step and each privacy charge once), checkpoints and the model. `ddp_driver.py` runs the trainer's
+real command line in each process and records what it clipped, noised and tried to write.
+
+Slow: two `torchrun` launches of two processes each (a minute or two of CPU), sharing one module fixture.
 """
 
 from __future__ import annotations
@@ -128,6 +130,15 @@ def test_two_processes_spend_exactly_the_epsilon_of_one(runs: Runs) -> None:
     assert abs(summary.epsilon - runs.reference.epsilon) <= 1e-9
     charged = max(e["epsilon"] for e in runs.events() if e["type"] == "privacy")
     assert abs(charged - runs.reference.epsilon) <= 1e-9
+
+
+@pytest.mark.slow
+def test_the_noise_is_drawn_once_per_logical_step_by_rank_zero_alone(runs: Runs) -> None:
+    metric_steps = [
+        [e for e in runs.events() if e["type"] == "metric" and e["attempt"] == attempt] for attempt in (1, 2)
+    ]
+    for run, steps in zip(runs.probes, metric_steps, strict=True):
+        assert [rank["noisedSteps"] for rank in run] == [len(steps), 0]
 
 
 @pytest.mark.slow
