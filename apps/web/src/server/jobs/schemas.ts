@@ -102,7 +102,15 @@ const ZDate = z.iso.datetime();
 export const ZJob = z.object({
   id: z.string(),
   datasetId: z.string(),
-  dataset: z.object({ id: z.string(), name: z.string() }),
+  /** The job's dataset, with what tells it from another of the same name: owner, upload time, rows. */
+  dataset: z.object({
+    id: z.string(),
+    name: z.string(),
+    owner: z.object({ email: z.string() }),
+    createdAt: ZDate,
+    trainRows: z.int(),
+    holdoutRows: z.int(),
+  }),
   requester: ZUserRef,
   status: ZJobStatus,
   /**

@@ -7,7 +7,16 @@ import type { TJob } from "./schemas.ts";
 
 /** What a job answer reads from the database. */
 export const JOB_INCLUDE = {
-  dataset: { select: { id: true, name: true } },
+  dataset: {
+    select: {
+      id: true,
+      name: true,
+      createdAt: true,
+      trainRows: true,
+      holdoutRows: true,
+      owner: { select: { email: true } },
+    },
+  },
   requester: { select: { id: true, email: true, name: true } },
   artifacts: { select: { name: true, bytes: true, sha256: true }, orderBy: { name: "asc" } },
   approval: { select: { decision: true, reason: true, adminId: true, createdAt: true } },
@@ -61,7 +70,7 @@ export function jobWire(
   return {
     id: row.id,
     datasetId: row.datasetId,
-    dataset: row.dataset,
+    dataset: { ...row.dataset, createdAt: row.dataset.createdAt.toISOString() },
     requester: row.requester,
     status: row.status,
     outcome: jobOutcome({ status: row.status, rows, warnings }),

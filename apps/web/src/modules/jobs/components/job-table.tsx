@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { TJobWire } from "@/components/api/wire-types";
 import { formatEpsilon, formatInteger, formatRelative } from "@/components/ui/format";
 import { StatusBadge } from "@/components/ui/status-badge";
+import { datasetFacts } from "@/modules/datasets/lib/dataset-facts";
 
 /** Rows delivered against rows asked once the job reported them; until then, rows asked. */
 export function rowsText(job: Pick<TJobWire, "rows" | "spec">): string {
@@ -42,11 +43,14 @@ export function JobTable({ jobs, showDataset = true }: { jobs: TJobWire[]; showD
                   {job.spec.model.id}
                 </Link>
                 {/* On a phone the dataset column gives way to the ε column; its name moves under the model. */}
-                {showDataset && <div className="muted show-narrow">{job.dataset?.name ?? job.datasetId}</div>}
+                {showDataset && <div className="muted show-narrow">{job.dataset.name}</div>}
               </td>
               {showDataset && (
                 <td className="hide-narrow">
-                  <Link href={`/datasets/${job.datasetId}`}>{job.dataset?.name ?? job.datasetId}</Link>
+                  <Link href={`/datasets/${job.datasetId}`}>{job.dataset.name}</Link>
+                  <div className="faint" style={{ fontSize: 12 }}>
+                    {datasetFacts(job.dataset)}
+                  </div>
                 </td>
               )}
               <td>

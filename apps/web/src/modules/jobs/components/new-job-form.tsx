@@ -98,7 +98,8 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
       : null;
   const debouncedRequest = useDebouncedValue(request);
   const quote = useJobQuote(debouncedRequest);
-  const quoteIsCurrent = JSON.stringify(debouncedRequest) === JSON.stringify(request);
+  // A blocked form (no request) has no current quote: the last one's answer, kept as placeholder, is stale.
+  const quoteIsCurrent = request !== null && JSON.stringify(debouncedRequest) === JSON.stringify(request);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
