@@ -66,6 +66,8 @@ const probes: Record<keyof typeof ENDPOINTS, () => TProbe> = {
   revokeToken: () => ({ params: { id: ids.token }, expect: 404 }),
   listUsers: () => ({ expect: 403 }),
   updateUser: () => ({ params: { id: alice.id }, json: { role: "ADMIN" }, expect: 403 }),
+  // Lists trainers; the ids of the jobs they hold are filtered to the caller's own.
+  listTrainers: () => ({ expect: "own" }),
   audit: () => ({ expect: 403 }),
   openapi: () => ({ expect: "own" }),
 };

@@ -11,6 +11,7 @@ import {
   ZUploadFields,
 } from "../datasets/schemas.ts";
 import { ZArtifactParams, ZCreateJob, ZJob, ZJobList, ZJobListQuery, ZMetrics, ZQuote } from "../jobs/schemas.ts";
+import { ZTrainerList } from "../trainers/schemas.ts";
 import { ZMe, ZTokenCreate, ZTokenCreated, ZUser, ZUserList, ZUserParams, ZUserUpdate } from "../users/schemas.ts";
 import type { TAccess } from "./route.ts";
 
@@ -188,6 +189,13 @@ export const ENDPOINTS = {
     params: ZUserParams,
     body: ZUserUpdate,
     response: ZUser,
+  },
+  listTrainers: {
+    method: "GET",
+    path: "/trainers",
+    access: "user",
+    summary: "Trainers online now (device, models, busy or idle) and which catalog models they can run",
+    response: ZTrainerList,
   },
   audit: {
     method: "GET",
