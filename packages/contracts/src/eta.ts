@@ -35,6 +35,13 @@ export function estimateJob(
 /** How far a stage had got at one moment: `done` units (steps, rows) at `at` (ms since the epoch). */
 export type TProgressSample = { at: number; done: number };
 
+/** Units per second between two progress samples; null when no time passed or nothing was done between them. */
+export function ratePerSecond(first: TProgressSample, last: TProgressSample): number | null {
+  const seconds = (last.at - first.at) / 1000;
+  const units = last.done - first.done;
+  return seconds > 0 && units > 0 ? units / seconds : null;
+}
+
 /**
  * Seconds a running stage still needs at `now` (ms), at the rate it was measured to go between its first and its
  * latest progress sample: `total` units in all. Null until the rate is measurable (one sample, or no progress
@@ -45,9 +52,8 @@ export function remainingSeconds(
   now: number,
 ): number | null {
   const { total, first, last } = progress;
-  const seconds = (last.at - first.at) / 1000;
-  const units = last.done - first.done;
-  if (!(seconds > 0) || !(units > 0)) return null;
-  const left = Math.max(0, total - last.done) / (units / seconds);
+  const rate = ratePerSecond(first, last);
+  if (rate === null) return null;
+  const left = Math.max(0, total - last.done) / rate;
   return Math.max(0, left - Math.max(0, now - last.at) / 1000);
 }
