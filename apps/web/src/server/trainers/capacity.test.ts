@@ -34,7 +34,7 @@ describe("capacityFor", () => {
     expect(capacityFor("gpt2-medium", [beat({ hubReachable: true })])).toEqual({
       verdict: "blocked",
       reason: "needs-gpu",
-      message: "gpt2-medium needs a GPU, and the 1 trainer online has only CPUs.",
+      message: "gpt2-medium needs a GPU, and the one trainer online has none.",
       trainers: 0,
     });
   });
@@ -43,7 +43,7 @@ describe("capacityFor", () => {
     expect(capacityFor("gpt2", [beat(), beat({ id: "host:2" })])).toMatchObject({
       verdict: "blocked",
       reason: "needs-hub",
-      message: expect.stringContaining("none of the 2 trainers online can reach it or has it locally"),
+      message: expect.stringContaining("none of the 2 trainers online can reach it or has the model locally"),
     });
     expect(capacityFor("gpt2", [beat(), beat({ id: "host:2", localModels: ["gpt2"] })])).toMatchObject({
       verdict: "ok",
@@ -53,11 +53,14 @@ describe("capacityFor", () => {
   });
 
   it("asks both of a GPU model to download: a GPU trainer that reaches the hub", () => {
-    expect(capacityFor("gpt2-large", [beat({ device: gpu })])).toMatchObject({
+    expect(capacityFor("gpt2-large", [beat({ device: gpu }), beat({ id: "host:2", device: gpu })])).toMatchObject({
       verdict: "blocked",
       reason: "needs-hub",
-      message: expect.stringContaining("online with a GPU"),
+      message: expect.stringContaining("none of the 2 trainers online with a GPU"),
     });
+    expect(capacityFor("gpt2-medium", [beat(), beat({ id: "host:2" })]).message).toBe(
+      "gpt2-medium needs a GPU, and none of the 2 trainers online has one.",
+    );
     expect(capacityFor("gpt2-large", [beat({ device: gpu, hubReachable: true })])).toMatchObject({ verdict: "ok" });
   });
 

@@ -18,8 +18,6 @@ function canRun(trainer: TTrainerHeartbeat, model: string, needs: TNeeds): boole
   return !needs.hub || trainer.hubReachable || trainer.localModels.includes(model);
 }
 
-const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
-
 /**
  * The one capacity rule: whether the trainers online now can run `model`, and if not, why, in the owner's words.
  * The quote, the model picker and `GET /trainers` all take it from here.
@@ -36,19 +34,24 @@ export function capacityFor(model: string, trainers: readonly TTrainerHeartbeat[
   const needs = needsOf(model);
   const able = trainers.filter((trainer) => canRun(trainer, model, needs)).length;
   if (able > 0) return { verdict: "ok", reason: null, message: null, trainers: able };
-  const online = plural(trainers.length, "trainer", "trainers");
+  const one = trainers.length === 1;
   if (needs.gpu && !trainers.some((trainer) => trainer.device.kind === "gpu")) {
     return {
       verdict: "blocked",
       reason: "needs-gpu",
-      message: `${model} needs a GPU, and the ${online} online ${trainers.length === 1 ? "has" : "have"} only CPUs.`,
+      message: `${model} needs a GPU, and ${one ? "the one trainer online has none" : `none of the ${trainers.length} trainers online has one`}.`,
       trainers: 0,
     };
   }
+  const withGpu = needs.gpu ? " with a GPU" : "";
   return {
     verdict: "blocked",
     reason: "needs-hub",
-    message: `${model} must be downloaded from the Hugging Face hub, and none of the ${online} online${needs.gpu ? " with a GPU" : ""} can reach it or has it locally.`,
+    message: `${model} must be downloaded from the Hugging Face hub, and ${
+      one
+        ? "the one trainer online can neither reach it nor has the model locally"
+        : `none of the ${trainers.length} trainers online${withGpu} can reach it or has the model locally`
+    }.`,
     trainers: 0,
   };
 }

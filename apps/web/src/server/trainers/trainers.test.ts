@@ -144,7 +144,7 @@ describe("the quote's capacity verdict and estimate", () => {
     expect(gpuQuote.capacity).toEqual({
       verdict: "blocked",
       reason: "needs-gpu",
-      message: "gpt2-medium needs a GPU, and the 1 trainer online has only CPUs.",
+      message: "gpt2-medium needs a GPU, and the one trainer online has none.",
       trainers: 0,
     });
     expect(gpuQuote.estimate).toBeNull(); // nobody measured it
