@@ -46,7 +46,7 @@ describe("capacity: which trainers are online, and what cannot run on them", () 
     await page.getByRole("heading", { name: "Trainers" }).waitFor();
     const row = page.getByTestId("trainer-row").first();
     // The trainer beats once it has loaded torch; on a busy machine that takes a while after the stack is up.
-    await row.waitFor({ timeout: 60_000 });
+    await row.waitFor({ timeout: 120_000 });
     expect(await row.getAttribute("data-kind")).toBe("cpu");
     const text = (await row.textContent()) ?? "";
     expect(text).toMatch(/CPU · \d+ cores?/);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** C0 and C1 control characters and DEL: nothing a name shows, and NUL is text PostgreSQL cannot store at all. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL = /\p{Cc}/u;
 /** A UTF-16 surrogate without its other half: JSON can carry one (`"\ud800"`), UTF-8 and PostgreSQL cannot. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
