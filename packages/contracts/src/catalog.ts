@@ -162,3 +162,53 @@ export const PRESETS = {
 } satisfies Record<string, TPresetSpec>;
 
 export type TPresetName = keyof typeof PRESETS;
+
+/** What one catalog model was measured to do, end to end, on one machine: the quote's time estimate reads it. */
+export type TThroughput = {
+  /** Where it was measured, as the quote says it ("2 CPU cores"). */
+  machine: string;
+  /** The bench result the figures come from. */
+  source: string;
+  /** Model load and data read, once per job. */
+  loadingS: number;
+  /** Training rows processed per second: epochs × training rows ÷ the training stage's seconds. */
+  trainRowsPerS: number;
+  /** Synthetic rows delivered per second (guidance and re-scoring as the preset sets them). */
+  sampleRowsPerS: number;
+  /** Prior-only baseline rows per second (the untrained model, same sampler). */
+  baselineRowsPerS: number;
+  /** The evaluation stage: classifiers and privacy diagnostics. */
+  evaluatingS: number;
+};
+
+/**
+ * Measured throughput per catalog model, the one table the quote's estimate uses. Models without a measured
+ * figure here get no estimate rather than a guess. Figures (2 shared CPU cores, no GPU):
+ * - smollm2-135m: bench/results/utility.md, its eps-8 run of the `cpu` preset: 2,000 training rows × 2 epochs in
+ *   585 s of training (6.8 rows/s), 1,000 synthetic rows at 1.2 rows/s and 500 baseline rows at 1.7 rows/s
+ *   (1,112 s of sampling together), loading 4.7 s, evaluating 70 s.
+ * - tiny-gpt2: bench/results/time-to-synthetic.md, the smoke preset on the 600-row fixture (480 training rows
+ *   after the 20% holdout, 1 epoch) in 10.9 s of training (44 rows/s), 100 rows in 0.53 s of sampling
+ *   (about 190 rows/s), loading 1.4 s, evaluating 14.5 s.
+ * Re-run those benches (`npm run bench -- utility`, `-- time-to-synthetic`) and update both lines together.
+ */
+export const THROUGHPUT: Partial<Record<TCatalogModel["key"], TThroughput>> = {
+  "smollm2-135m": {
+    machine: "2 CPU cores",
+    source: "bench/results/utility.md",
+    loadingS: 4.7,
+    trainRowsPerS: 6.8,
+    sampleRowsPerS: 1.2,
+    baselineRowsPerS: 1.7,
+    evaluatingS: 70,
+  },
+  "tiny-gpt2": {
+    machine: "2 CPU cores",
+    source: "bench/results/time-to-synthetic.md",
+    loadingS: 1.4,
+    trainRowsPerS: 44,
+    sampleRowsPerS: 190,
+    baselineRowsPerS: 190,
+    evaluatingS: 14.5,
+  },
+};

@@ -4,6 +4,7 @@ import { ZJobSpec } from "./job-spec.ts";
 import { QUEUE, REDIS_KEYS, SCHEMA_VERSION } from "./queue.ts";
 import { ZReport } from "./report.ts";
 import { ZTrainerEvent } from "./trainer-events.ts";
+import { TRAINER_HEARTBEAT, TRAINER_KEYS, ZTrainerHeartbeat } from "./trainers.ts";
 
 /** Every schema the trainer validates against, by file name under `schema/`. */
 export function jsonSchemaFiles(): Record<string, unknown> {
@@ -15,7 +16,13 @@ export function jsonSchemaFiles(): Record<string, unknown> {
     "catalog-model.schema.json": z.toJSONSchema(ZCatalogModel, { io: "output" }),
     "trainer-event.schema.json": z.toJSONSchema(ZTrainerEvent, { io: "output" }),
     "report.schema.json": z.toJSONSchema(ZReport, { io: "output" }),
-    "constants.json": { schemaVersion: SCHEMA_VERSION, queue: QUEUE, redisKeys: REDIS_KEYS },
+    "trainer-heartbeat.schema.json": z.toJSONSchema(ZTrainerHeartbeat, { io: "output" }),
+    "constants.json": {
+      schemaVersion: SCHEMA_VERSION,
+      queue: QUEUE,
+      redisKeys: REDIS_KEYS,
+      trainers: { heartbeat: TRAINER_HEARTBEAT, keys: TRAINER_KEYS },
+    },
     "catalog.json": { models: MODEL_CATALOG, presets: PRESETS },
   };
 }

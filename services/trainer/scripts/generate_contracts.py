@@ -22,6 +22,7 @@ MODULES = {
     "job_spec.py": ("job-spec.parsed.schema.json", "JobSpec"),
     "trainer_event.py": ("trainer-event.schema.json", "TrainerEvent"),
     "catalog_model.py": ("catalog-model.schema.json", "CatalogModel"),
+    "trainer_heartbeat.py": ("trainer-heartbeat.schema.json", "TrainerHeartbeat"),
 }
 OPTIONS = [
     "--input-file-type=jsonschema",

@@ -7,8 +7,8 @@ import { account, eventually, request, type TAccount, uploadFixture } from "./su
 
 /**
  * Many trainers on one queue, as a deployment scales them: a second trainer process joins the stack's own, two
- * jobs are submitted, and both run at the same time (each trainer takes one job at a time), each taken by one
- * trainer only and charged to the ledger once.
+ * jobs are submitted, and both run at the same time (each trainer takes one job at a time, and its heartbeat says
+ * which), each taken by one trainer only and charged to the ledger once.
  */
 
 const REPO = new URL("../../../../", import.meta.url).pathname;
@@ -94,6 +94,21 @@ describe("two trainers on one queue", () => {
       4 * MINUTE,
       200,
     );
+    // The trainers' heartbeats say the same: two online, each busy with one of the two jobs.
+    type TTrainer = { state: string; currentJobs: string[] };
+    const holding = await eventually(
+      async () => {
+        const { trainers } = (await request("/api/v1/trainers", { headers: owner.auth })).json as {
+          trainers: TTrainer[];
+        };
+        const busy = trainers.filter((trainer) => trainer.state === "busy");
+        return busy.length === 2 && busy.every((trainer) => trainer.currentJobs.length === 1) && busy;
+      },
+      "both trainers' heartbeats to say busy",
+      MINUTE,
+      200,
+    );
+    expect(holding.flatMap((trainer) => trainer.currentJobs).sort()).toEqual([...ids].sort());
     const ended = await Promise.all(
       ids.map((id) =>
         eventually(

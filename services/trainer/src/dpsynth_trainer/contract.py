@@ -55,7 +55,7 @@ __all__ = [
     "TrainingSummary",
 ]
 
-ContractName = Literal["job-spec", "trainer-event", "report"]
+ContractName = Literal["job-spec", "trainer-event", "report", "trainer-heartbeat"]
 
 
 def contracts_dir() -> Path:
@@ -199,6 +199,10 @@ class Constants:
     event_seq_prefix: str
     cancel_prefix: str
     event_field: str
+    heartbeat_interval_s: float
+    heartbeat_ttl_s: int
+    trainers_index_suffix: str
+    trainer_suffix: str
 
 
 @cache
@@ -213,12 +217,22 @@ def constants() -> Constants:
         event_seq_prefix=raw["redisKeys"]["eventSeqPrefix"],
         cancel_prefix=raw["redisKeys"]["cancelPrefix"],
         event_field=raw["redisKeys"]["eventField"],
+        heartbeat_interval_s=raw["trainers"]["heartbeat"]["intervalS"],
+        heartbeat_ttl_s=raw["trainers"]["heartbeat"]["ttlS"],
+        trainers_index_suffix=raw["trainers"]["keys"]["indexSuffix"],
+        trainer_suffix=raw["trainers"]["keys"]["trainerSuffix"],
     )
 
 
 def cancel_key(job_id: str) -> str:
     """The Redis key the control plane sets to cancel a job (its prefix from `constants.json`)."""
     return f"{constants().cancel_prefix}{job_id}"
+
+
+def trainer_keys(queue_prefix: str, trainer_id: str) -> tuple[str, str]:
+    """The trainer registry's keys under a queue prefix: (the index of trainers, this trainer's heartbeat)."""
+    c = constants()
+    return f"{queue_prefix}:{c.trainers_index_suffix}", f"{queue_prefix}:{c.trainer_suffix}{trainer_id}"
 
 
 @cache

@@ -41,6 +41,7 @@ from .config import TrainerSettings, load_settings
 from .contract import JobSpec, cancel_key, constants, parse_job_spec
 from .errors import BadInputError, CancelledError, InternalError, TrainerError
 from .events import EventEmitter, RedisSeqCounter, RedisStreamSink
+from .heartbeat import Heartbeat
 from .model_references import check_spec_references
 
 log = logging.getLogger("dpsynth_trainer.worker")
@@ -123,6 +124,9 @@ class TrainingWorker:
         self.stopping = threading.Event()
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.worker: Worker | None = None
+        #: Ids of the jobs this process holds now: the heartbeat says busy while there is one.
+        self.current_jobs: dict[str, None] = {}
+        self.heartbeat: Heartbeat | None = None
 
     def start(self) -> Worker:
         qs = self.settings
@@ -156,6 +160,23 @@ class TrainingWorker:
         return bool(self.redis.exists(cancel_key(job_id)))
 
     async def process(self, job: Job, token: str) -> dict[str, Any]:
+        job_id = str(job.id)
+        self._holding(job_id, True)
+        try:
+            return await self._process(job, token)
+        finally:
+            self._holding(job_id, False)
+
+    def _holding(self, job_id: str, held: bool) -> None:
+        """Records a job taken or let go, and has the heartbeat say so at once rather than within seconds."""
+        if held:
+            self.current_jobs[job_id] = None
+        else:
+            self.current_jobs.pop(job_id, None)
+        if self.heartbeat is not None:
+            self.heartbeat.wake.set()
+
+    async def _process(self, job: Job, token: str) -> dict[str, Any]:
         job_id = str(job.id)
         emitter = self.emitter_for(job)
         try:
@@ -224,9 +245,16 @@ class TrainingWorker:
         # import on the loop would starve the lock renewals of the job just taken, and BullMQ would call it
         # stalled.
         await asyncio.to_thread(lambda: self.run_job)
+        # Device, models and the hub are looked at off the loop too (the first hub probe may take seconds).
+        self.heartbeat = await asyncio.to_thread(
+            lambda: Heartbeat(
+                self.redis, trainer_id=self.name, settings=self.settings, current_jobs=lambda: list(self.current_jobs)
+            )
+        )
         worker = self.start()
         loop = asyncio.get_running_loop()
         closed = asyncio.Event()
+        beating = loop.create_task(self.heartbeat.run(closed))
         closing: list[asyncio.Task[None]] = []  # the loop keeps only weak references to tasks
 
         def on_signal(signum: int) -> None:
@@ -252,6 +280,7 @@ class TrainingWorker:
             self.settings.TRAINER_CONCURRENCY,
         )
         await closed.wait()
+        await beating
         self.redis.close()
         log.info("trainer worker stopped")
 

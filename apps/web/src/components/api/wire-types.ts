@@ -15,6 +15,11 @@ export type {
   TPreview as TPreviewWire,
 } from "@/server/datasets/schemas";
 export type { TJob as TJobWire, TMetricPoint as TMetricPointWire, TQuote as TQuoteWire } from "@/server/jobs/schemas";
+export type {
+  TCapacity as TCapacityWire,
+  TTrainer as TTrainerWire,
+  TTrainerList as TTrainerListWire,
+} from "@/server/trainers/schemas";
 export type { TUser as TUserWire } from "@/server/users/schemas";
 
 export type TCreateJobWire = z.input<typeof ZCreateJob>;

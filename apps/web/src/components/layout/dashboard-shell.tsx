@@ -13,6 +13,7 @@ export function DashboardShell({ children }: { children: ReactNode }) {
     { href: "/admin/approvals", label: "Approvals", icon: "check", badge: approvals.data?.length },
     { href: "/admin/budgets", label: "Budgets", icon: "gauge" },
     { href: "/admin/users", label: "Users", icon: "users" },
+    { href: "/admin/trainers", label: "Trainers", icon: "gauge" },
     { href: "/admin/audit", label: "Audit trail", icon: "list" },
   ] satisfies TNavItem[];
   return <AppShell adminNav={adminNav}>{children}</AppShell>;

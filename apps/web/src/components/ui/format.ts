@@ -82,6 +82,14 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }
 
+/** A duration given in seconds, as a person estimates it: "under a minute", "about 12 minutes", "about 2.5 hours". */
+export function formatMinutes(seconds: number): string {
+  const minutes = seconds / 60;
+  if (minutes < 1) return "under a minute";
+  if (minutes < 90) return `about ${Math.round(minutes)} minute${Math.round(minutes) === 1 ? "" : "s"}`;
+  return `about ${(Math.round(minutes / 30) / 2).toString()} hours`;
+}
+
 export function formatParameters(count: number): string {
   if (count >= 1e9) return `${(count / 1e9).toFixed(count >= 1e10 ? 0 : 1)}B`;
   if (count >= 1e6) return `${Math.round(count / 1e6)}M`;

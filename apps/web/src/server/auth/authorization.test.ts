@@ -74,6 +74,8 @@ const probes: Record<keyof typeof ENDPOINTS, () => TProbe> = {
   // Public: a made-up token opens nothing.
   lookupInvitation: () => ({ json: { token: "dpi_made_up" }, expect: 404 }),
   acceptInvitation: () => ({ json: { token: "dpi_made_up", name: "m", password: "a long new password" }, expect: 404 }),
+  // Lists trainers; the ids of the jobs they hold are filtered to the caller's own.
+  listTrainers: () => ({ expect: "own" }),
   audit: () => ({ expect: 403 }),
   openapi: () => ({ expect: "own" }),
 };

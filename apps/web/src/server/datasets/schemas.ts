@@ -1,5 +1,6 @@
 import { ZDataSpec, ZLabelSource, ZLabelSpec } from "@dpsynth/contracts";
 import { z } from "zod";
+import { ZName } from "../http/names.ts";
 
 /** Wire shapes of the dataset routes; the OpenAPI document and the dashboard's types come from these. */
 
@@ -125,7 +126,7 @@ export const ZDeclaredLabels = z
 /** Multipart form fields of `POST /datasets` (the file itself is the `file` part). */
 export const ZUploadFields = z
   .object({
-    name: z.string().trim().min(1, "give the dataset a name").max(200),
+    name: ZName(200, "give the dataset a name"),
     textColumn: z.string().min(1, "name the text column"),
     labelColumn: z.string().min(1, "name the label column"),
     /**

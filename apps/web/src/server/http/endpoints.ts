@@ -21,6 +21,7 @@ import {
   ZInvitationPreview,
 } from "../invitations/schemas.ts";
 import { ZArtifactParams, ZCreateJob, ZJob, ZJobList, ZJobListQuery, ZMetrics, ZQuote } from "../jobs/schemas.ts";
+import { ZTrainerList } from "../trainers/schemas.ts";
 import {
   ZMe,
   ZPasswordChange,
@@ -256,6 +257,13 @@ export const ENDPOINTS = {
     body: ZInvitationAccept,
     status: 201,
     response: ZInvitationAccepted,
+  },
+  listTrainers: {
+    method: "GET",
+    path: "/trainers",
+    access: "user",
+    summary: "Trainers online now (device, models, busy or idle) and which catalog models they can run",
+    response: ZTrainerList,
   },
   audit: {
     method: "GET",

@@ -1,14 +1,19 @@
 import "server-only";
+import { estimateJob } from "@dpsynth/contracts";
 import { quoteRequest } from "@dpsynth/db";
 import type { TCaller } from "../auth/authenticate.ts";
 import type { TServerContext } from "../context.ts";
 import { findDataset } from "../datasets/queries.ts";
+import { isUnavailable } from "../http/unavailable.ts";
+import { capacityFor } from "../trainers/capacity.ts";
+import { onlineTrainers } from "../trainers/registry.ts";
 import { buildSpec, SPEC_DATASET_SELECT } from "./build-spec.ts";
 import type { TCreateJob, TQuote } from "./schemas.ts";
 
 /**
  * The quote for the new-job form: the request is checked exactly as `POST /jobs` checks it (the spec is built and
- * validated, the ledger's one decision is taken), with no side effects.
+ * validated, the ledger's one decision is taken), with no side effects. It also says whether the trainers online
+ * can run the model (advisory: a quote still answers while Redis is away) and how long the job should take.
  */
 export async function quoteJob(ctx: TServerContext, caller: TCaller, request: TCreateJob): Promise<TQuote> {
   const dataset = await findDataset(ctx, caller, request.datasetId, SPEC_DATASET_SELECT);
@@ -22,5 +27,29 @@ export async function quoteJob(ctx: TServerContext, caller: TCaller, request: TC
   };
   const { outcome, message, budget, allowance, held } = await quoteRequest(ctx.prisma, dataset.id, caller, requested);
   const split = { training, labelCounts, labelSet };
-  return { outcome, message, requested, split, remaining: budget.remaining, allowance, held, budget };
+  const capacity = await onlineTrainers(ctx).then(
+    (trainers) => capacityFor(spec.model.id, trainers),
+    (error: unknown) => {
+      if (isUnavailable(error)) return null;
+      throw error;
+    },
+  );
+  const estimate = estimateJob(spec.model.id, {
+    trainRows: dataset.trainRows,
+    epochs: spec.training.epochs,
+    syntheticRows: spec.sampling.rows,
+    baselineRows: Math.min(spec.evaluation.baselineRows, spec.sampling.rows),
+  });
+  return {
+    outcome,
+    message,
+    requested,
+    split,
+    remaining: budget.remaining,
+    allowance,
+    held,
+    budget,
+    capacity,
+    estimate,
+  };
 }

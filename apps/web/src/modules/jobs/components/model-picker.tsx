@@ -3,6 +3,7 @@
 import { MODEL_CATALOG } from "@dpsynth/contracts";
 import { Field } from "@/components/ui/field";
 import { formatParameters } from "@/components/ui/format";
+import { useTrainers } from "@/modules/trainers/hooks/use-trainers";
 
 export const CUSTOM_MODEL = "__custom__";
 
@@ -24,36 +25,47 @@ export function ModelPicker({
   /** What is wrong with the typed model id. */
   error?: string;
 }) {
+  // Which models the trainers online cannot run (the server's capacity rule); unknown while loading or failing.
+  const capacity = useTrainers().data?.models;
   return (
     <fieldset>
       <legend className="visually-hidden">Model</legend>
       <div className="choice-grid" role="radiogroup" aria-label="Model">
-        {OFFERED_MODELS.map((model) => (
-          <label key={model.key} className="choice">
-            <input
-              type="radio"
-              name="model"
-              value={model.key}
-              checked={value === model.key}
-              onChange={() => onChange(model.key)}
-            />
-            <span className="spread">
-              <span className="choice-title mono">{model.key}</span>
-              <span className={`badge plain ${model.runsOn === "cpu" ? "badge-success" : "badge-warning"}`}>
-                {model.runsOn === "cpu" ? "CPU ok" : "needs GPU"}
+        {OFFERED_MODELS.map((model) => {
+          const verdict = capacity?.[model.key];
+          const blocked = verdict?.verdict === "blocked";
+          return (
+            <label key={model.key} className="choice" data-capacity={verdict?.verdict}>
+              <input
+                type="radio"
+                name="model"
+                value={model.key}
+                checked={value === model.key}
+                onChange={() => onChange(model.key)}
+              />
+              <span className="spread">
+                <span className="choice-title mono">{model.key}</span>
+                <span className={`badge plain ${model.runsOn === "cpu" ? "badge-success" : "badge-warning"}`}>
+                  {model.runsOn === "cpu" ? "CPU ok" : "needs GPU"}
+                </span>
               </span>
-            </span>
-            <span className="choice-meta">{model.label}</span>
-            <span className="choice-meta">
-              {formatParameters(model.parameters)} parameters · {model.defaultFinetune.toUpperCase()}
-              {model.source === "hub"
-                ? " · downloaded from the Hub"
-                : model.source === "package"
-                  ? " · ships offline"
-                  : " · built from a config"}
-            </span>
-          </label>
-        ))}
+              <span className="choice-meta">{model.label}</span>
+              <span className="choice-meta">
+                {formatParameters(model.parameters)} parameters · {model.defaultFinetune.toUpperCase()}
+                {model.source === "hub"
+                  ? " · downloaded from the Hub"
+                  : model.source === "package"
+                    ? " · ships offline"
+                    : " · built from a config"}
+              </span>
+              {blocked && (
+                <span className="choice-meta" data-testid="model-cannot-run">
+                  <span className="badge plain badge-danger">cannot run here</span> {verdict.message}
+                </span>
+              )}
+            </label>
+          );
+        })}
         <label className="choice">
           <input
             type="radio"

@@ -163,6 +163,7 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
   const blockedBecause = submitBlockedBecause({
     blockers,
     outcome,
+    capacity: quoteIsCurrent ? quote.data?.capacity : undefined,
     pending: createJob.isPending,
     quoteFailed: quote.isError,
   });
@@ -364,11 +365,13 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
 function submitBlockedBecause({
   blockers,
   outcome,
+  capacity,
   pending,
   quoteFailed,
 }: {
   blockers: string[];
   outcome: TQuoteWire["outcome"] | undefined;
+  capacity: TQuoteWire["capacity"] | undefined;
   pending: boolean;
   quoteFailed: boolean;
 }): string | null {
@@ -376,6 +379,8 @@ function submitBlockedBecause({
   if (blockers.length) return "Fix what the panel above lists first.";
   if (outcome === "over-budget")
     return "This request exceeds the dataset's budget: lower ε, or ask an admin to raise it.";
+  // No trainer online only warns (the job waits for one); trainers online that cannot run the model block.
+  if (capacity?.verdict === "blocked") return "None of the trainers online can run this model: choose another one.";
   // A quote that could not be fetched does not block: the server checks the request again when it is submitted.
   if (!outcome && !quoteFailed) return "Checking the request…";
   return null;

@@ -1,6 +1,6 @@
 import type { TQuoteWire } from "@/components/api/wire-types";
 import { BudgetBar } from "@/components/ui/budget-bar";
-import { formatEpsilon } from "@/components/ui/format";
+import { formatEpsilon, formatMinutes } from "@/components/ui/format";
 import { ErrorAlert } from "@/components/ui/states";
 
 const LOOK: Record<TQuoteWire["outcome"], { tone: string; title: string }> = {
@@ -16,6 +16,35 @@ function splitInWords(quote: TQuoteWire): string {
   if (labelSet) parts.push(`ε ${formatEpsilon(labelSet.epsilon)} finds the labels with differential privacy`);
   if (labelCounts) parts.push(`ε ${formatEpsilon(labelCounts.epsilon)} releases the label counts`);
   return `Of the ε ${formatEpsilon(quote.requested.epsilon)} asked for: ${parts.join(", ")}.`;
+}
+
+/** Whether the trainers online can run the model: nothing when they can, else why not (blocking or not). */
+function CapacityAlert({ capacity }: { capacity: TQuoteWire["capacity"] }) {
+  if (!capacity || capacity.verdict === "ok") return null;
+  const blocked = capacity.verdict === "blocked";
+  return (
+    <div
+      className={`alert ${blocked ? "alert-danger" : "alert-warning"}`}
+      role="status"
+      aria-live="polite"
+      data-testid="quote-capacity"
+      data-verdict={capacity.verdict}
+    >
+      <div>
+        <strong>{blocked ? "Cannot run here:" : "Cannot run now:"}</strong> {capacity.message}
+      </div>
+    </div>
+  );
+}
+
+/** How long the job should take, from the throughput measured for its model, or why there is no estimate. */
+function estimateInWords(estimate: TQuoteWire["estimate"]): string {
+  if (!estimate) return "No time estimate: nobody has measured this model's throughput here yet.";
+  const { training, sampling } = estimate.stages;
+  return (
+    `Takes ${formatMinutes(estimate.totalS)} (training ${formatMinutes(training)}, sampling ${formatMinutes(sampling)}) ` +
+    `at the speed measured on ${estimate.machine} (${estimate.source}).`
+  );
 }
 
 /**
@@ -58,6 +87,7 @@ export function QuotePanel({
   const look = LOOK[quote.outcome];
   return (
     <div className="stack" data-testid="quote" data-outcome={quote.outcome}>
+      <CapacityAlert capacity={quote.capacity} />
       <div className={`alert ${look.tone}`} role="status" aria-live="polite">
         <div>
           <div className="alert-title">
@@ -79,6 +109,9 @@ export function QuotePanel({
       </div>
       <p className="muted" style={{ fontSize: 12.5 }} data-testid="quote-split">
         {splitInWords(quote)}
+      </p>
+      <p className="muted" style={{ fontSize: 12.5 }} data-testid="quote-estimate">
+        {estimateInWords(quote.estimate)}
       </p>
     </div>
   );

@@ -1,7 +1,9 @@
 import { isTerminalJobStatus } from "@dpsynth/db/job-lifecycle";
 import type { TJobWire } from "@/components/api/wire-types";
-import { formatInteger } from "@/components/ui/format";
+import { useNow } from "@/components/hooks/use-now";
+import { formatDuration, formatInteger } from "@/components/ui/format";
 import type { TJobLiveState } from "../hooks/live-state";
+import { stageEtas } from "../lib/stage-eta";
 
 function Bar({ label, value, max, detail }: { label: string; value: number | null; max: number; detail: string }) {
   const percent = value === null ? null : Math.min(100, Math.round((value / max) * 100));
@@ -43,6 +45,13 @@ export function StageProgress({ job, live }: { job: TJobWire; live: TJobLiveStat
   const rowsDone = job.rows ? job.rows.produced : reached > 2 ? (live.rowsDone ?? rowsTarget) : live.rowsDone;
   // A failed or cancelled job will not reach the stages ahead of it.
   const idle = job.status === "FAILED" || job.status === "CANCELLED" ? "not run" : "waiting";
+  const running = job.status === "RUNNING";
+  const now = useNow(running);
+  const baselineRows = Math.min(job.spec.evaluation.baselineRows, rowsTarget);
+  const eta = stageEtas(live, { rows: rowsTarget, baselineRows }, now);
+  // "about 3m 20s left" while the stage runs and its rate is measured; nothing otherwise.
+  const left = (seconds: number | null, inStage: boolean) =>
+    running && inStage && seconds !== null ? ` · about ${formatDuration(seconds * 1000)} left` : "";
   return (
     <div className="stack" style={{ gap: 14 }}>
       <Bar
@@ -53,7 +62,7 @@ export function StageProgress({ job, live }: { job: TJobWire; live: TJobLiveStat
           reached > 1
             ? "done"
             : lastPoint
-              ? `step ${lastPoint.step}${totalSteps ? ` of ${totalSteps}` : ""} · epoch ${lastPoint.epoch.toFixed(2)} of ${epochs}`
+              ? `step ${lastPoint.step}${totalSteps ? ` of ${totalSteps}` : ""} · epoch ${lastPoint.epoch.toFixed(2)} of ${epochs}${left(eta.training, reached === 1)}`
               : reached === 0 && job.status === "RUNNING"
                 ? "loading the model"
                 : idle
@@ -63,7 +72,11 @@ export function StageProgress({ job, live }: { job: TJobWire; live: TJobLiveStat
         label="Sampling"
         value={reached >= 2 ? (rowsDone ?? 0) : null}
         max={rowsTarget}
-        detail={reached >= 2 ? `${formatInteger(rowsDone ?? 0)} of ${formatInteger(rowsTarget)} rows` : idle}
+        detail={
+          reached >= 2
+            ? `${formatInteger(rowsDone ?? 0)} of ${formatInteger(rowsTarget)} rows${left(eta.sampling, reached === 2)}`
+            : idle
+        }
       />
       <Bar
         label="Evaluation"

@@ -1,0 +1,71 @@
+import type { TTrainerHeartbeat } from "@dpsynth/contracts";
+import { describe, expect, it } from "vitest";
+import { capacityFor } from "./capacity.ts";
+
+const beat = (overrides: Partial<TTrainerHeartbeat> = {}): TTrainerHeartbeat => ({
+  schemaVersion: 1,
+  id: "host:1",
+  device: { kind: "cpu", count: 2, name: "cpu", memoryBytes: 8 * 2 ** 30 },
+  hubReachable: false,
+  localModels: ["tiny-gpt2", "tiny-llama", "smollm2-135m"],
+  concurrency: 1,
+  currentJobs: [],
+  startedAt: "2026-12-02T10:00:00.000Z",
+  ts: "2026-12-02T10:00:05.000Z",
+  ...overrides,
+});
+const gpu = { kind: "gpu", count: 1, name: "NVIDIA H200", memoryBytes: 141 * 2 ** 30 } as const;
+
+describe("capacityFor", () => {
+  it("warns, without blocking, when no trainer is online: the job would wait for one", () => {
+    expect(capacityFor("smollm2-135m", [])).toEqual({
+      verdict: "warn",
+      reason: "no-trainer",
+      message: "no trainer is online. The job would wait in the queue until one connects.",
+      trainers: 0,
+    });
+  });
+
+  it("runs a model that ships offline on an offline CPU trainer", () => {
+    expect(capacityFor("smollm2-135m", [beat(), beat({ id: "host:2" })])).toMatchObject({ verdict: "ok", trainers: 2 });
+  });
+
+  it("blocks a GPU model where only CPU trainers are online", () => {
+    expect(capacityFor("gpt2-medium", [beat({ hubReachable: true })])).toEqual({
+      verdict: "blocked",
+      reason: "needs-gpu",
+      message: "gpt2-medium needs a GPU, and the one trainer online has none.",
+      trainers: 0,
+    });
+  });
+
+  it("blocks a model to download where no trainer reaches the hub or has it, and runs it where one has it", () => {
+    expect(capacityFor("gpt2", [beat(), beat({ id: "host:2" })])).toMatchObject({
+      verdict: "blocked",
+      reason: "needs-hub",
+      message: expect.stringContaining("none of the 2 trainers online can reach it or has the model locally"),
+    });
+    expect(capacityFor("gpt2", [beat(), beat({ id: "host:2", localModels: ["gpt2"] })])).toMatchObject({
+      verdict: "ok",
+      trainers: 1,
+    });
+    expect(capacityFor("gpt2", [beat({ hubReachable: true })])).toMatchObject({ verdict: "ok" });
+  });
+
+  it("asks both of a GPU model to download: a GPU trainer that reaches the hub", () => {
+    expect(capacityFor("gpt2-large", [beat({ device: gpu }), beat({ id: "host:2", device: gpu })])).toMatchObject({
+      verdict: "blocked",
+      reason: "needs-hub",
+      message: expect.stringContaining("none of the 2 trainers online with a GPU"),
+    });
+    expect(capacityFor("gpt2-medium", [beat(), beat({ id: "host:2" })]).message).toBe(
+      "gpt2-medium needs a GPU, and none of the 2 trainers online has one.",
+    );
+    expect(capacityFor("gpt2-large", [beat({ device: gpu, hubReachable: true })])).toMatchObject({ verdict: "ok" });
+  });
+
+  it("takes any other id for a hub id, and a local directory for the trainer's to check", () => {
+    expect(capacityFor("EleutherAI/pythia-160m", [beat()])).toMatchObject({ reason: "needs-hub" });
+    expect(capacityFor("/srv/models/mine", [beat()])).toMatchObject({ verdict: "ok" });
+  });
+});
