@@ -110,7 +110,8 @@ await suite("e2e", () =>
   vitest(["--config", "apps/web/e2e/vitest.config.ts"], {
     env: { ...env, E2E_BASE_URL: config.nextauthUrl, E2E_ARTIFACTS_DIR: artifacts },
     reportFile: join(reports, "e2e.json"),
-    timeoutMs: 8 * MINUTE,
+    // The owner journey's CPU run takes most of it; the accessibility pass (every page, twice) about 2.5 minutes.
+    timeoutMs: 12 * MINUTE,
   }));
 if (existsSync(join(REPO_ROOT, "scripts/bench.mjs"))) {
   await suite("bench --smoke", () =>

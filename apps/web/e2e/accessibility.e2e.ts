@@ -13,6 +13,7 @@ import { signIn } from "./support/session.ts";
 import {
   emit,
   fixtureReport,
+  holdOnQueue,
   jobNoTrainerTakes,
   jobReaching,
   markQueued,
@@ -220,6 +221,7 @@ const training: TResultEvent["training"] = {
 const STAGES: Record<Exclude<TStage, "waiting">, (ids: TIds) => Promise<void>> = {
   async running({ jobId }) {
     await markQueued(prisma, jobId);
+    releaseQueueEntry = await holdOnQueue(jobId);
     await emit(redis, jobId, [
       { type: "stage", stage: "loading" },
       { type: "stage", stage: "training" },
@@ -257,11 +259,14 @@ const STAGES: Record<Exclude<TStage, "waiting">, (ids: TIds) => Promise<void>> =
       },
     ]);
     expect((await jobReaching(baseUrl, jobId, "SUCCEEDED")).status).toBe("SUCCEEDED");
+    await releaseQueueEntry?.();
+    releaseQueueEntry = undefined;
   },
 };
 
 let prisma: PrismaClient;
 let redis: Redis;
+let releaseQueueEntry: (() => Promise<void>) | undefined;
 const ids: TIds = { datasetId: "", jobId: "" };
 const browsers = new Map<TWho, E2EBrowser>();
 
@@ -282,6 +287,7 @@ beforeAll(async () => {
   ids.jobId = await jobNoTrainerTakes(baseUrl, { epsilon: EPSILON, syntheticRows: ROWS });
 });
 afterAll(async () => {
+  await releaseQueueEntry?.();
   for (const browser of browsers.values()) await browser.close();
   redis?.disconnect();
   await prisma?.$disconnect();
@@ -346,7 +352,8 @@ describe("the finished job's ledger, at a phone's width too", () => {
 
 /**
  * The ε columns' header cells (and the overview's "ε … left" lines) that do not lie wholly inside the viewport and
- * inside the scroll box of their table: a column a phone user would have to find by scrolling sideways.
+ * inside the scroll box of their table, and tables wider than their box: what a phone user would have to find by
+ * scrolling sideways.
  */
 function epsilonOutsideViewport(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -361,6 +368,13 @@ function epsilonOutsideViewport(page: Page): Promise<string[]> {
       const box = header.getBoundingClientRect();
       if (!inside(box, viewport) || !inside(box, wrap)) {
         outside.push(`${table?.getAttribute("aria-label")}: "${header.textContent}" at ${box.left}-${box.right}`);
+      }
+    }
+    // Nor may the table scroll sideways at all: a column pushed out of its box is clipped just the same.
+    for (const wrap of document.querySelectorAll<HTMLElement>(".table-wrap")) {
+      const label = wrap.querySelector("table")?.getAttribute("aria-label");
+      if (wrap.offsetParent !== null && wrap.scrollWidth > wrap.clientWidth + 1) {
+        outside.push(`${label}: ${wrap.scrollWidth} px wide in a ${wrap.clientWidth} px box`);
       }
     }
     for (const line of document.querySelectorAll<HTMLElement>('ul[aria-label="Datasets"] li .num')) {

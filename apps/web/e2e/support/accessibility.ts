@@ -60,13 +60,21 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
 
 /**
  * Words on the page that are the code's, not the reader's: a camelCase identifier (`maxSeqLen`), a setting written
- * as an assignment (`epochs=2`) or a spec path (`privacy.labelCounts`). Form controls' values are the user's own.
+ * as an assignment (`epochs=2`) or a spec path (`privacy.labelCounts`). Form controls' values are the user's own,
+ * and so are rows of data (a file's first rows, synthetic examples: `data-content="rows"`).
  */
 export async function internalNamesShown(page: Page): Promise<string[]> {
-  // Placeholders of the prompt template ({labelColumn}) are words the owner types, named as they are.
-  const text =
+  const rendered = await page.evaluate(() => {
     // biome-ignore lint/performance/useDomNodeTextContent: what is rendered, not scripts' text or hidden nodes
-    (await page.evaluate(() => document.body.innerText)).replace(/\{[^}]*\}/g, "");
+    let text = document.body.innerText;
+    for (const rows of document.querySelectorAll<HTMLElement>('[data-content="rows"]')) {
+      // biome-ignore lint/performance/useDomNodeTextContent: the same rendered text as the page's
+      text = text.replace(rows.innerText, "");
+    }
+    return text;
+  });
+  // Placeholders of the prompt template ({labelColumn}) are words the owner types, named as they are.
+  const text = rendered.replace(/\{[^}]*\}/g, "");
   const patterns = [
     /\b[a-z]+[A-Z][A-Za-z0-9]*\b/g,
     /\b[A-Za-z_]+=\S+/g,

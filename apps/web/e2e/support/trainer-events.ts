@@ -2,10 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { jobRedisKeys, REDIS_KEYS, type TReport, type TTrainerEvent } from "@dpsynth/contracts";
+import { jobRedisKeys, QUEUE, REDIS_KEYS, type TReport, type TTrainerEvent } from "@dpsynth/contracts";
 import { createBlobStore } from "@dpsynth/datasets";
 import type { PrismaClient } from "@dpsynth/db";
-import type { Redis } from "ioredis";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 
 /**
  * Trainer events written to Redis the way the trainer writes them, for pages that show what a real run rarely or
@@ -52,6 +53,25 @@ export async function jobNoTrainerTakes(
 /** Marks a waiting job QUEUED without the queue, so control follows its stream and no trainer ever takes it. */
 export async function markQueued(prisma: PrismaClient, jobId: string): Promise<void> {
   await prisma.job.update({ where: { id: jobId }, data: { status: "QUEUED" } });
+}
+
+/**
+ * Gives a job marked QUEUED by `markQueued` an entry on the train queue, delayed by an hour, for a test that keeps
+ * it open longer than control's recovery takes to call a job with no queue entry lost (two sweeps, ~10 s). No
+ * trainer takes a delayed entry. Returns the call that takes the entry off again.
+ */
+export async function holdOnQueue(jobId: string): Promise<() => Promise<void>> {
+  const connection = new Redis(process.env.REDIS_URL ?? "", { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUE.train, { connection, prefix: process.env.DPSYNTH_QUEUE_PREFIX || QUEUE.prefix });
+  await queue.add(QUEUE.jobName, { heldByTest: jobId }, { jobId, delay: 3_600_000 });
+  return async () => {
+    try {
+      await queue.remove(jobId);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+  };
 }
 
 /** A trainer event without what the trainer's emitter adds to every one (typed, so a contract change shows here). */

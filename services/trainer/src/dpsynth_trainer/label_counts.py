@@ -214,7 +214,7 @@ def choose_label_mix(
         ), "A non-private run without a label-count share used the exact label counts."
     # Releasing counts without a share of the approved budget would spend privacy nobody approved.
     return uniform_mix(label_set), (
-        "The spec asked for DP label counts but gave them no share of the budget (privacy.labelCounts), "
+        "The job asked for DP label counts but gave them no share of its ε, "
         "so the label mix is uniform and cost nothing."
     )
 

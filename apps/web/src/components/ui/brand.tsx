@@ -2,7 +2,8 @@ import Link from "next/link";
 
 export function Brand() {
   return (
-    <Link href="/" className="brand" aria-label="dpsynth home">
+    // Named by its visible word, so a voice user can say what they see.
+    <Link href="/" className="brand">
       <span className="brand-mark" aria-hidden="true">
         ε
       </span>

@@ -1,7 +1,8 @@
 "use client";
 
 import type { ReactNode } from "react";
-import { EmptyState, LoadingState } from "@/components/ui/states";
+import { PageHeader } from "@/components/ui/page-header";
+import { LoadingState } from "@/components/ui/states";
 import { useCurrentUser } from "@/modules/auth/hooks/use-current-user";
 
 /** Admin pages for admins; the API refuses owners anyway, this only spares them a page of errors. */
@@ -19,10 +20,9 @@ export function AdminOnly({ children }: { children: ReactNode }) {
   if (user?.role !== "ADMIN") {
     return (
       <div className="page">
-        <div className="card">
-          <EmptyState icon="key" title="Admins only">
-            This page is for administrators. Ask one if you need a larger budget or allowance.
-          </EmptyState>
+        <PageHeader title="Admins only" />
+        <div className="card card-body">
+          <p className="muted">This page is for administrators. Ask one if you need a larger budget or allowance.</p>
         </div>
       </div>
     );

@@ -65,7 +65,7 @@ export function ColumnTable({ columns, roles }: { columns: TColumnSummary[]; rol
 export function RowPreview({ header, rows }: { header: string[]; rows: string[][] }) {
   return (
     <div className="table-wrap">
-      <table className="table" aria-label="First rows">
+      <table className="table" aria-label="First rows" data-content="rows">
         <thead>
           <tr>
             {header.map((name) => (

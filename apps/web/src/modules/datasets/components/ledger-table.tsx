@@ -22,7 +22,9 @@ function Checkpoints({ group, id }: { group: TLedgerGroup; id: string }) {
         <thead>
           <tr>
             <th scope="col">When</th>
-            <th scope="col">Mechanism</th>
+            <th scope="col" className="hide-narrow">
+              Mechanism
+            </th>
             <th scope="col" className="right">
               ε
             </th>
@@ -41,7 +43,7 @@ function Checkpoints({ group, id }: { group: TLedgerGroup; id: string }) {
           {group.charges.map((charge: TLedgerEntryWire) => (
             <tr key={charge.id}>
               <td className="muted nowrap">{formatDateTime(charge.createdAt)}</td>
-              <td className="mono">{charge.mechanism}</td>
+              <td className="mono hide-narrow">{charge.mechanism}</td>
               <td className="right">{formatEpsilon(charge.epsilon, 4)}</td>
               <td className="right hide-narrow">{deltaText(charge.delta)}</td>
               <td className="mono hide-narrow" title={charge.runId ?? undefined}>
@@ -62,11 +64,24 @@ function JobRows({ group }: { group: TLedgerGroup }) {
   const [open, setOpen] = useState(false);
   const detailId = `ledger-${group.key}-charges`;
   const count = group.charges.length;
+  const charges = `${count} ${count === 1 ? "charge" : "charges"}`;
   const release = group.entries.find((entry) => entry.kind === "RELEASE");
   return (
     <tbody data-ledger-job={group.jobId ?? undefined}>
       <tr>
-        <th scope="row">
+        <th scope="row" className="nowrap">
+          {/* The toggle leads the row, so a phone keeps it beside the ε columns. */}
+          <button
+            type="button"
+            className="btn btn-sm btn-icon"
+            disabled={count === 0}
+            aria-expanded={count > 0 ? open : undefined}
+            aria-controls={open ? detailId : undefined}
+            aria-label={`${open ? "Hide" : "Show"} the ${charges} of ${jobName(group)}`}
+            onClick={() => setOpen(!open)}
+          >
+            <span aria-hidden="true">{open ? "▾" : "▸"}</span>
+          </button>{" "}
           {group.jobId ? (
             <Link href={`/jobs/${group.jobId}`} className="mono">
               {group.jobId.slice(-8)}
@@ -74,7 +89,6 @@ function JobRows({ group }: { group: TLedgerGroup }) {
           ) : (
             "—"
           )}
-          <div className="muted show-narrow nowrap">{formatDateTime(group.startedAt)}</div>
         </th>
         <td className="muted nowrap hide-narrow">{formatDateTime(group.startedAt)}</td>
         <td className="right">{formatEpsilon(group.reserved.epsilon, 4)}</td>
@@ -83,23 +97,9 @@ function JobRows({ group }: { group: TLedgerGroup }) {
           {group.settled ? formatEpsilon(group.released.epsilon, 4) : <span className="badge plain">open</span>}
         </td>
         <td className="right hide-narrow">{deltaText(group.charged.delta)}</td>
-        <td>
-          {count > 0 ? (
-            <button
-              type="button"
-              className="btn btn-sm"
-              aria-expanded={open}
-              aria-controls={open ? detailId : undefined}
-              aria-label={`${open ? "Hide" : "Show"} the ${count} ${count === 1 ? "charge" : "charges"} of ${jobName(group)}`}
-              onClick={() => setOpen(!open)}
-            >
-              {count} {count === 1 ? "charge" : "charges"}
-              <span aria-hidden="true">{open ? " ▴" : " ▾"}</span>
-            </button>
-          ) : (
-            <span className="muted">none</span>
-          )}
-          {release?.note ? <div className="muted hide-narrow">{release.note}</div> : null}
+        <td className="hide-narrow">
+          {charges}
+          {release?.note ? <div className="muted">{release.note}</div> : null}
         </td>
       </tr>
       {open && (
@@ -139,7 +139,9 @@ export function LedgerTable({ entries }: { entries: TLedgerEntryWire[] }) {
             <th scope="col" className="right hide-narrow">
               δ spent
             </th>
-            <th scope="col">Charges</th>
+            <th scope="col" className="hide-narrow">
+              Charges
+            </th>
           </tr>
         </thead>
         {groupLedgerByJob(entries).map((group) => (

@@ -148,7 +148,8 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
     );
   }
 
-  const outcome = quoteIsCurrent ? quote.data?.outcome : undefined;
+  // The last quote's answer stays on screen while a new one loads, but never for a request the form cannot send.
+  const outcome = request && quoteIsCurrent ? quote.data?.outcome : undefined;
   const submitLabel = outcome === "needs-approval" ? "Request approval" : "Start job";
   const blockers = [...(selectedDatasetId ? [] : ["Choose a dataset."]), ...Object.values(problems)];
   const warnings =
