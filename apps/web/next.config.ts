@@ -19,7 +19,15 @@ const nextConfig: NextConfig = {
   // Workspace packages ship TypeScript sources, not builds.
   transpilePackages: ["@dpsynth/contracts", "@dpsynth/db", "@dpsynth/datasets"],
   // Node-only drivers are loaded by Node's require at run time rather than bundled.
-  serverExternalPackages: ["@prisma/client", "@prisma/adapter-pg", "pg", "bullmq", "ioredis"],
+  serverExternalPackages: [
+    "@prisma/client",
+    "@prisma/adapter-pg",
+    "pg",
+    "bullmq",
+    "ioredis",
+    "@aws-sdk/client-s3",
+    "@aws-sdk/lib-storage",
+  ],
   // Next allows one build or dev server per output folder; a second instance (a test run beside a dev server)
   // can point NEXT_DIST_DIR elsewhere.
   distDir: process.env.NEXT_DIST_DIR || ".next",
