@@ -378,10 +378,11 @@ function submitBlockedBecause({
 }): string | null {
   if (pending) return "Submitting…";
   if (blockers.length) return "Fix what the panel above lists first.";
+  // No trainer online only warns (the job waits for one); trainers online that cannot run the model block, and
+  // that comes before the budget: no ε makes the model run here.
+  if (capacity?.verdict === "blocked") return "None of the trainers online can run this model: choose another one.";
   if (outcome === "over-budget")
     return "This request exceeds the dataset's budget: lower ε, or ask an admin to raise it.";
-  // No trainer online only warns (the job waits for one); trainers online that cannot run the model block.
-  if (capacity?.verdict === "blocked") return "None of the trainers online can run this model: choose another one.";
   // A quote that could not be fetched does not block: the server checks the request again when it is submitted.
   if (!outcome && !quoteFailed) return "Checking the request…";
   return null;
