@@ -3,10 +3,9 @@ import { join } from "node:path";
 import { createPrismaClient, type PrismaClient } from "@dpsynth/db";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { seededOwner } from "./accounts.ts";
 import { expectAccessible } from "./support/accessibility.ts";
 import { type E2EBrowser, launchBrowser } from "./support/browser.ts";
-import { e2eEnv, seededAdmin } from "./support/env.ts";
+import { e2eEnv, seededAdmin, seededOwner } from "./support/env.ts";
 import { signIn } from "./support/session.ts";
 
 /**

@@ -1,10 +1,7 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { seededOwner } from "./accounts.ts";
-import { type E2EBrowser, launchBrowser } from "./support/browser.ts";
-import { e2eEnv, seededAdmin } from "./support/env.ts";
-import { signIn } from "./support/session.ts";
+import { describe, expect, it } from "vitest";
+import { e2eEnv } from "./support/env.ts";
+import { ownerAndAdminBrowsers } from "./support/session.ts";
+import { seededCredentials } from "./support/trainer-events.ts";
 
 /**
  * Time and capacity, in the browser, on the real stack: the admin's Trainers page shows the stack's one CPU
@@ -12,36 +9,12 @@ import { signIn } from "./support/session.ts";
  * while the CPU preset's model can and gets a time estimate.
  */
 
-const { baseUrl, artifactsDir } = e2eEnv();
-let owner: E2EBrowser;
-let admin: E2EBrowser;
-
-/** The seeded demo dataset, so the form has its dataset chosen whatever else the owner uploaded. */
-function demoDatasetId(): string {
-  const home = process.env.DPSYNTH_HOME ?? "";
-  return (JSON.parse(readFileSync(join(home, "credentials.json"), "utf8")) as { demoDatasetId: string }).demoDatasetId;
-}
-
-beforeAll(async () => {
-  owner = await launchBrowser(artifactsDir);
-  admin = await launchBrowser(artifactsDir);
-  await signIn(baseUrl, owner, seededOwner());
-  await signIn(baseUrl, admin, seededAdmin());
-});
-afterAll(async () => {
-  await owner?.close();
-  await admin?.close();
-});
-afterEach(async (context) => {
-  if (context.task.result?.state === "fail") {
-    await owner.screenshot(`failed-owner-${context.task.name}`);
-    await admin.screenshot(`failed-admin-${context.task.name}`);
-  }
-});
+const { baseUrl } = e2eEnv();
+const browsers = ownerAndAdminBrowsers();
 
 describe("capacity: which trainers are online, and what cannot run on them", () => {
   it("shows the stack's CPU trainer on the admin's Trainers page", async () => {
-    const { page } = admin;
+    const { page } = browsers.admin;
     await page.goto(`${baseUrl}/admin/trainers`);
     await page.getByRole("heading", { name: "Trainers" }).waitFor();
     const row = page.getByTestId("trainer-row").first();
@@ -54,12 +27,12 @@ describe("capacity: which trainers are online, and what cannot run on them", () 
     expect(text).toContain("offline"); // this machine reaches no hub
     expect(text).toContain("smollm2-135m");
     expect(text).toMatch(/\d+ s ago/);
-    await admin.screenshot("trainers-page");
+    await browsers.admin.screenshot("trainers-page");
   });
 
   it("says a GPU-only model cannot run here before submitting, and estimates the CPU model's time", async () => {
-    const { page } = owner;
-    await page.goto(`${baseUrl}/jobs/new?datasetId=${demoDatasetId()}`);
+    const { page } = browsers.owner;
+    await page.goto(`${baseUrl}/jobs/new?datasetId=${seededCredentials().demoDatasetId}`);
     const quote = page.getByTestId("quote");
     await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 30_000 }).toBeTruthy();
 
@@ -86,6 +59,6 @@ describe("capacity: which trainers are online, and what cannot run on them", () 
     expect(await submit.isDisabled()).toBe(true);
     expect(await page.getByTestId("submit-reason").textContent()).toContain("None of the trainers online can run");
     expect(await page.getByTestId("quote-estimate").textContent()).toContain("No time estimate");
-    await owner.screenshot("quote-cannot-run-here");
+    await browsers.owner.screenshot("quote-cannot-run-here");
   });
 });

@@ -2,9 +2,8 @@ import type { TReport, TResultEvent } from "@dpsynth/contracts";
 import { createPrismaClient, type PrismaClient } from "@dpsynth/db";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { seededOwner } from "./accounts.ts";
 import { type E2EBrowser, launchBrowser } from "./support/browser.ts";
-import { e2eEnv } from "./support/env.ts";
+import { e2eEnv, seededOwner } from "./support/env.ts";
 import { signIn } from "./support/session.ts";
 import {
   emit,

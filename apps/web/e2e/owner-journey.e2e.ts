@@ -3,12 +3,11 @@ import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse/sync";
 import { Redis } from "ioredis";
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { seededOwner } from "./accounts.ts";
+import { describe, expect, it } from "vitest";
 import { accessibleDescription } from "./support/accessibility.ts";
 import { type E2EBrowser, launchBrowser } from "./support/browser.ts";
-import { e2eEnv, seededAdmin } from "./support/env.ts";
-import { signIn } from "./support/session.ts";
+import { e2eEnv, seededOwner } from "./support/env.ts";
+import { ownerAndAdminBrowsers } from "./support/session.ts";
 import { emit } from "./support/trainer-events.ts";
 import { dropFile } from "./support/upload.ts";
 
@@ -37,8 +36,7 @@ const LAPTOP = { width: 1280, height: 800 };
 const JOB_TIMEOUT_MS = 6 * 60_000;
 
 const { baseUrl, artifactsDir } = e2eEnv();
-let owner: E2EBrowser;
-let admin: E2EBrowser;
+const browsers = ownerAndAdminBrowsers();
 /** Filled in as the journey goes; later steps need what earlier ones created. */
 const journey: { datasetId?: string; jobId?: string } = {};
 
@@ -84,26 +82,9 @@ async function atPhoneWidth(browser: E2EBrowser, path: string, name: string, rea
   }
 }
 
-beforeAll(async () => {
-  owner = await launchBrowser(artifactsDir);
-  admin = await launchBrowser(artifactsDir);
-  await signIn(baseUrl, owner, seededOwner());
-  await signIn(baseUrl, admin, seededAdmin());
-});
-afterAll(async () => {
-  await owner?.close();
-  await admin?.close();
-});
-afterEach(async (context) => {
-  if (context.task.result?.state === "fail") {
-    await owner.screenshot(`failed-owner-${context.task.name}`);
-    await admin.screenshot(`failed-admin-${context.task.name}`);
-  }
-});
-
 describe("owner journey: upload, request, approval, live training, report", () => {
   it("shows the owner's home page", async () => {
-    const { page } = owner;
+    const { page } = browsers.owner;
     await page.goto(`${baseUrl}/`);
     await page.getByRole("heading", { name: "Datasets" }).waitFor();
     await page.getByRole("link", { name: "Upload data" }).first().waitFor();
@@ -116,7 +97,7 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await page.keyboard.press("Enter");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("content");
     expect(await page.locator('head link[rel="icon"]').getAttribute("href")).toMatch(/icon/);
-    await shot(owner, "01-owner-home");
+    await shot(browsers.owner, "01-owner-home");
   });
 
   it("refuses a wrong password with a message and no session", async () => {
@@ -137,7 +118,7 @@ describe("owner journey: upload, request, approval, live training, report", () =
   });
 
   it("shows the API's refusal of a malformed CSV and stores nothing", async () => {
-    const { page } = owner;
+    const { page } = browsers.owner;
     await page.goto(`${baseUrl}/datasets/new`);
     const ragged = ["review,label", "fine,fresh", "also fine,rotten", "one cell too many,fresh,extra"].join("\n");
     await dropFile(page, "dropzone", { name: "ragged.csv", text: ragged });
@@ -146,13 +127,13 @@ describe("owner journey: upload, request, approval, live training, report", () =
     // The API's own words say where the file is wrong.
     expect(await alert.textContent()).toMatch(/Line 4 has 3 fields/);
     expect(await page.getByRole("table", { name: "Detected columns" }).count()).toBe(0);
-    await shot(owner, "02-upload-refused");
+    await shot(browsers.owner, "02-upload-refused");
   });
 
   it("uploads the demo CSV by drag and drop, with a preview of columns, labels and holdout", async () => {
-    const { page } = owner;
+    const { page } = browsers.owner;
     await page.goto(`${baseUrl}/datasets/new`);
-    await shot(owner, "02-upload-empty");
+    await shot(browsers.owner, "02-upload-empty");
     await dropFile(page, "dropzone", { name: "rotten_tomatoes_600.csv", text: readFileSync(DEMO_CSV, "utf8") });
 
     const columns = page.getByRole("table", { name: "Detected columns" });
@@ -165,7 +146,7 @@ describe("owner journey: upload, request, approval, live training, report", () =
     expect(await counts.textContent()).toMatch(/fresh/);
     expect(await accessibleDescription(page.getByLabel("Holdout (%)"))).toMatch(/About 120 rows are held out/);
     expect(await page.getByRole("table", { name: "First rows" }).getByRole("row").count()).toBeGreaterThan(1);
-    await shot(owner, "03-upload-preview");
+    await shot(browsers.owner, "03-upload-preview");
 
     // The labels step: the detected labels, kept, each with a description that defaults to the value.
     const labels = page.getByRole("table", { name: "Declared labels" });
@@ -185,7 +166,7 @@ describe("owner journey: upload, request, approval, live training, report", () =
     );
     expect(await page.getByTestId("rows-outside").textContent()).toMatch(/300 rows carry a label you did not keep/);
     expect(await page.getByRole("button", { name: "Upload dataset" }).isDisabled()).toBe(true);
-    await shot(owner, "03b-upload-labels-too-few");
+    await shot(browsers.owner, "03b-upload-labels-too-few");
     await page.getByLabel("Keep rotten").check();
     expect(await setError.count()).toBe(0);
     await freshDescription.fill(FRESH);
@@ -193,7 +174,7 @@ describe("owner journey: upload, request, approval, live training, report", () =
     expect(await page.getByRole("region", { name: "5. Columns to synthesise" }).textContent()).toMatch(
       /The file has no other columns/,
     );
-    await shot(owner, "03c-upload-labels");
+    await shot(browsers.owner, "03c-upload-labels");
 
     // 480 training rows are few for DP: said, not blocked. A holdout of 0% is: evaluation needs held-out rows.
     expect(await page.getByTestId("few-rows").textContent()).toMatch(/Only 480 rows would train the model/);
@@ -216,11 +197,11 @@ describe("owner journey: upload, request, approval, live training, report", () =
     expect(await schema.textContent()).toContain(SUBJECT);
     expect(await schema.getByRole("row", { name: /fresh/ }).textContent()).toContain(FRESH);
     expect(await schema.getByRole("row", { name: /rotten/ }).textContent()).toContain("rotten");
-    await shot(owner, "04-dataset-new");
+    await shot(browsers.owner, "04-dataset-new");
   });
 
   it("tells the owner before submitting that ε above the allowance needs approval, then files the request", async () => {
-    const { page } = owner;
+    const { page } = browsers.owner;
     expect(journey.datasetId).toBeDefined();
     await page.goto(`${baseUrl}/jobs/new?datasetId=${journey.datasetId}`);
     const cpuPreset = page.getByRole("radio", { name: /CPU \(SmolLM2 135M\)/ });
@@ -281,7 +262,7 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await page.getByLabel("Re-score candidates").uncheck();
     await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("needs-approval");
     expect(await quote.textContent()).toMatch(/allowance/);
-    await shot(owner, "05-new-job-needs-approval");
+    await shot(browsers.owner, "05-new-job-needs-approval");
 
     await page.getByRole("button", { name: "Request approval" }).click();
     await page.waitForURL((url) => /^\/jobs\/(?!new$)[^/]+$/.test(url.pathname), { timeout: 30_000 });
@@ -291,17 +272,17 @@ describe("owner journey: upload, request, approval, live training, report", () =
     expect(request).toContain("rotten: a review that pans the movie");
     expect(request).toContain(`fresh: ${FRESH}`);
     await page.getByText("Waiting for an administrator").waitFor();
-    await shot(owner, "06-job-pending-approval");
+    await shot(browsers.owner, "06-job-pending-approval");
   });
 
   it("lets the admin see the request with its budget and hyper-parameters, and approve it", async () => {
-    const { page } = admin;
+    const { page } = browsers.admin;
     await page.goto(`${baseUrl}/admin/approvals`);
     const request = page.locator(`article[data-job-id="${journey.jobId}"]`);
     await request.waitFor({ timeout: 15_000 });
     expect(await request.textContent()).toContain("tiny-gpt2");
     expect(await request.textContent()).toContain(DATASET_NAME);
-    await shot(admin, "07-admin-approvals");
+    await shot(browsers.admin, "07-admin-approvals");
     await request.getByRole("button", { name: "Approve" }).click();
     await request.waitFor({ state: "detached", timeout: 15_000 });
   });
@@ -309,7 +290,7 @@ describe("owner journey: upload, request, approval, live training, report", () =
   it(
     "runs on the CPU trainer while the loss-versus-ε chart fills in, then shows the report",
     async () => {
-      const { page } = owner;
+      const { page } = browsers.owner;
       await page.goto(`${baseUrl}/jobs/${journey.jobId}`);
       let pointsWhileRunning = 0;
       let clockTicked: boolean | null = null;
@@ -325,7 +306,7 @@ describe("owner journey: upload, request, approval, live training, report", () =
         }
         if (status === "RUNNING") {
           const points = await chartPoints(page);
-          if (points > 0 && pointsWhileRunning === 0) await shot(owner, "08-job-running-live-chart");
+          if (points > 0 && pointsWhileRunning === 0) await shot(browsers.owner, "08-job-running-live-chart");
           pointsWhileRunning = Math.max(pointsWhileRunning, points);
         }
         if (status === "SUCCEEDED" || status === "FAILED" || status === "CANCELLED") break;
@@ -357,13 +338,13 @@ describe("owner journey: upload, request, approval, live training, report", () =
       expect(await utility.getByRole("row").count()).toBeGreaterThan(1);
       await page.getByRole("heading", { name: "Privacy diagnostics" }).waitFor();
       await page.getByRole("heading", { name: "Privacy statement" }).waitFor();
-      await shot(owner, "09-job-succeeded-report");
+      await shot(browsers.owner, "09-job-succeeded-report");
     },
     JOB_TIMEOUT_MS + 60_000,
   );
 
   it("downloads synthetic.csv with the dataset's columns and every parsed row", async () => {
-    const { page, context } = owner;
+    const { page, context } = browsers.owner;
     const [download] = await Promise.all([
       page.waitForEvent("download"),
       page.getByRole("link", { name: "Download synthetic.csv" }).click(),
@@ -383,7 +364,7 @@ describe("owner journey: upload, request, approval, live training, report", () =
   });
 
   it("shows the dataset's ledger and the compare page for the finished job", async () => {
-    const { page } = owner;
+    const { page } = browsers.owner;
     await page.goto(`${baseUrl}/datasets/${journey.datasetId}`);
     const ledger = page.getByRole("table", { name: "Privacy ledger" });
     await ledger.waitFor();
@@ -394,16 +375,16 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await page.getByRole("button", { name: /^Show the \d+ charges? of job / }).click();
     const charges = page.getByRole("table", { name: `Charges of job ${journey.jobId?.slice(-8)}` });
     expect(await charges.locator("tbody tr").count()).toBeGreaterThan(0);
-    await shot(owner, "10-dataset-ledger");
+    await shot(browsers.owner, "10-dataset-ledger");
 
     await page.goto(`${baseUrl}/compare?datasetId=${journey.datasetId}&jobs=${journey.jobId}`);
     await page.getByRole("table", { name: "Report metrics by job" }).waitFor({ timeout: 30_000 });
     expect(await chartPoints(page)).toBeGreaterThan(0);
-    await shot(owner, "11-compare");
+    await shot(browsers.owner, "11-compare");
   });
 
   it("shows the owner an admin's rejection with its reason, and releases the reservation", async () => {
-    const { page } = owner;
+    const { page } = browsers.owner;
     await page.goto(`${baseUrl}/jobs/new?datasetId=${journey.datasetId}`);
     await page.getByLabel("Epsilon (ε)").fill("5");
     const quote = page.getByTestId("quote");
@@ -418,18 +399,18 @@ describe("owner journey: upload, request, approval, live training, report", () =
     const rejectedJobId = new URL(page.url()).pathname.split("/").pop();
 
     const reason = "Try epsilon 3 first: this dataset's budget has to last the quarter.";
-    await admin.page.goto(`${baseUrl}/admin/approvals`);
-    const request = admin.page.locator(`article[data-job-id="${rejectedJobId}"]`);
+    await browsers.admin.page.goto(`${baseUrl}/admin/approvals`);
+    const request = browsers.admin.page.locator(`article[data-job-id="${rejectedJobId}"]`);
     await request.getByRole("button", { name: "Reject" }).click();
-    const dialog = admin.page.getByRole("dialog", { name: "Reject this request" });
+    const dialog = browsers.admin.page.getByRole("dialog", { name: "Reject this request" });
     await dialog.getByLabel("Reason").fill(reason);
-    await shot(admin, "12-admin-reject-dialog");
+    await shot(browsers.admin, "12-admin-reject-dialog");
     await dialog.getByRole("button", { name: "Reject request" }).click();
     await request.waitFor({ state: "detached", timeout: 15_000 });
 
     await expect.poll(() => jobStatus(page), { timeout: 15_000 }).toBe("REJECTED");
     await page.getByRole("alert").filter({ hasText: reason }).waitFor();
-    await shot(owner, "13-job-rejected");
+    await shot(browsers.owner, "13-job-rejected");
     await page.goto(`${baseUrl}/datasets/${journey.datasetId}`);
     const reserved = page.locator(".stat", { hasText: "Reserved" });
     await reserved.waitFor();
@@ -437,14 +418,14 @@ describe("owner journey: upload, request, approval, live training, report", () =
   });
 
   it("counts the ε the owner already holds on the dataset: a small request now needs approval; approved, it is cancelled", async () => {
-    const { page } = owner;
+    const { page } = browsers.owner;
     await page.goto(`${baseUrl}/jobs/new?datasetId=${journey.datasetId}`);
     await page.getByLabel("Epsilon (ε)").fill("1");
     await page.getByText("Other model", { exact: true }).click();
     await page.getByLabel("Hugging Face model id").fill(TEST_MODEL);
     await page.getByText("Hyper-parameters").click();
     await page.getByLabel("Max sequence length (tokens)").fill("112");
-    await shot(owner, "14-new-job-overrides");
+    await shot(browsers.owner, "14-new-job-overrides");
     // ε 1 is within the allowance of 3, but the approved job already spent up to 4 of it on this dataset.
     const quote = page.getByTestId("quote");
     await expect.poll(() => quote.getAttribute("data-outcome"), { timeout: 15_000 }).toBe("needs-approval");
@@ -460,10 +441,10 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await page.getByText("already hold on this dataset").waitFor();
 
     // The admin sees why it waits.
-    await admin.page.goto(`${baseUrl}/admin/approvals`);
-    const request = admin.page.locator(`article[data-job-id="${jobId}"]`);
+    await browsers.admin.page.goto(`${baseUrl}/admin/approvals`);
+    const request = browsers.admin.page.locator(`article[data-job-id="${jobId}"]`);
     expect(await request.getByTestId("approval-reason").textContent()).toMatch(/already hold on this dataset/);
-    await shot(admin, "14b-admin-approval-cumulative");
+    await shot(browsers.admin, "14b-admin-approval-cumulative");
     await request.getByRole("button", { name: "Approve" }).click();
     await request.waitFor({ state: "detached", timeout: 15_000 });
 
@@ -474,11 +455,11 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await dialog.getByRole("button", { name: "Yes, cancel it" }).click();
     await expect.poll(() => jobStatus(page), { timeout: 120_000, interval: 1_000 }).toBe("CANCELLED");
     await page.getByText("Epsilon spent before the cancel").waitFor();
-    await shot(owner, "15-job-cancelled");
+    await shot(browsers.owner, "15-job-cancelled");
   }, 180_000);
 
   it("fails a job whose trainer reports more ε than it reserved, and shows admins the refused charge", async () => {
-    const { page } = owner;
+    const { page } = browsers.owner;
     await page.goto(`${baseUrl}/jobs/new?datasetId=${journey.datasetId}`);
     await page.getByLabel("Epsilon (ε)").fill("0.5");
     await expect
@@ -487,8 +468,8 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await page.getByRole("button", { name: "Request approval" }).click();
     await page.waitForURL((url) => /^\/jobs\/(?!new$)[^/]+$/.test(url.pathname), { timeout: 30_000 });
     const jobId = new URL(page.url()).pathname.split("/").pop() as string;
-    const request = admin.page.locator(`article[data-job-id="${jobId}"]`);
-    await admin.page.goto(`${baseUrl}/admin/approvals`);
+    const request = browsers.admin.page.locator(`article[data-job-id="${jobId}"]`);
+    await browsers.admin.page.goto(`${baseUrl}/admin/approvals`);
     await request.getByRole("button", { name: "Approve" }).click();
     await request.waitFor({ state: "detached", timeout: 15_000 });
 
@@ -496,25 +477,25 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await reportAsTrainer(jobId, { mechanism: "dp-sgd", runId: "run-faulty", epsilon: 1, delta: 0, steps: 1 });
     await expect.poll(() => jobStatus(page), { timeout: 60_000, interval: 1_000 }).toBe("FAILED");
     await page.getByRole("alert").filter({ hasText: "The ledger refused the excess" }).waitFor();
-    await shot(owner, "15b-job-charge-refused");
+    await shot(browsers.owner, "15b-job-charge-refused");
 
-    await admin.page.goto(`${baseUrl}/admin/audit`);
-    const alert = admin.page.locator('tr[data-action="ledger.charge_refused"]', { hasText: jobId.slice(-8) });
+    await browsers.admin.page.goto(`${baseUrl}/admin/audit`);
+    const alert = browsers.admin.page.locator('tr[data-action="ledger.charge_refused"]', { hasText: jobId.slice(-8) });
     await alert.waitFor({ timeout: 15_000 });
     expect(await alert.textContent()).toMatch(/system/);
     expect(await alert.textContent()).toMatch(/refused: 0\.5/);
-    await shot(admin, "15c-admin-audit-refused-charge");
+    await shot(browsers.admin, "15c-admin-audit-refused-charge");
   }, 120_000);
 
   it("shows the admin pages to admins, and owners only a note that they are for admins", async () => {
-    await owner.page.goto(`${baseUrl}/admin/approvals`);
-    await owner.page.getByRole("heading", { name: "Admins only" }).waitFor();
+    await browsers.owner.page.goto(`${baseUrl}/admin/approvals`);
+    await browsers.owner.page.getByRole("heading", { name: "Admins only" }).waitFor();
 
-    const { page } = admin;
+    const { page } = browsers.admin;
     await page.goto(`${baseUrl}/admin/budgets`);
     const budget = page.getByRole("form", { name: `Budget of ${DATASET_NAME}` });
     await budget.waitFor();
-    await shot(admin, "16-admin-budgets");
+    await shot(browsers.admin, "16-admin-budgets");
     // A budget change is confirmed with a reason; the audit trail shows the old and the new total.
     const total = budget.getByLabel("Total ε");
     const before = Number(await total.inputValue());
@@ -530,18 +511,18 @@ describe("owner journey: upload, request, approval, live training, report", () =
     await confirm.waitFor({ state: "hidden" });
     await page.goto(`${baseUrl}/admin/users`);
     await page.getByRole("table", { name: "Users" }).waitFor();
-    await shot(admin, "17-admin-users");
+    await shot(browsers.admin, "17-admin-users");
     await page.goto(`${baseUrl}/admin/audit`);
     const audit = page.getByRole("table", { name: "Audit events" });
     await audit.waitFor();
     expect(await audit.textContent()).toContain(journey.jobId?.slice(-8));
     expect(await audit.textContent()).toContain(`${before} → ${before + 1}`);
     expect(await audit.textContent()).toContain("A second study on this dataset was approved.");
-    await shot(admin, "18-admin-audit");
+    await shot(browsers.admin, "18-admin-audit");
   });
 
   it("asks before revoking an API token, then shows it revoked", async () => {
-    const { page } = owner;
+    const { page } = browsers.owner;
     await page.goto(`${baseUrl}/settings`);
     await page.getByLabel("Token name").fill("e2e-revoke");
     await page.getByRole("button", { name: "Create token" }).click();
@@ -560,15 +541,17 @@ describe("owner journey: upload, request, approval, live training, report", () =
   });
 
   it("fits phone widths: home, upload, job page", async () => {
-    await atPhoneWidth(owner, "/", "19-phone-home", (page) =>
+    await atPhoneWidth(browsers.owner, "/", "19-phone-home", (page) =>
       page.getByRole("table", { name: "Jobs" }).getByRole("link", { name: "tiny-gpt2" }).first().waitFor(),
     );
-    await atPhoneWidth(owner, "/datasets/new", "20-phone-upload", (page) => page.getByTestId("dropzone").waitFor());
-    await atPhoneWidth(owner, `/jobs/${journey.jobId}`, "21-phone-job", async (page) => {
+    await atPhoneWidth(browsers.owner, "/datasets/new", "20-phone-upload", (page) =>
+      page.getByTestId("dropzone").waitFor(),
+    );
+    await atPhoneWidth(browsers.owner, `/jobs/${journey.jobId}`, "21-phone-job", async (page) => {
       await page.getByRole("table", { name: "Real versus synthetic utility" }).waitFor({ timeout: 30_000 });
       await expect.poll(() => chartPoints(page), { timeout: 15_000 }).toBeGreaterThan(0);
     });
-    await atPhoneWidth(admin, "/admin/approvals", "22-phone-approvals", (page) =>
+    await atPhoneWidth(browsers.admin, "/admin/approvals", "22-phone-approvals", (page) =>
       page.getByRole("heading", { name: "Approvals" }).waitFor(),
     );
   });
