@@ -24,6 +24,7 @@ from ..errors import BadInputError
 from ..models import ghost_clipping_blockers
 from .accounting import History, PrivacyMeter, calibrate_noise
 from .budget import TrainingBudget
+from .ghost import GhostCriterion
 from .loss import SequenceCrossEntropy
 
 Clipping = Literal["ghost", "hooks", "none"]
@@ -186,6 +187,7 @@ def make_trainable(
         parts = engine.make_private(noise_multiplier=noise_multiplier, **common)
     if clipping == "ghost":
         hooks, dp_optimizer, criterion, loader = parts
+        criterion = GhostCriterion(criterion, hooks, model)  # a first backward pass for the norms only
     else:
         hooks, dp_optimizer, loader = parts
         criterion = common["criterion"]
