@@ -3,7 +3,12 @@ import { SCHEMA_VERSION } from "./queue.ts";
 
 const ZPositive = z.number().positive();
 
-/** How the base model is adapted: LoRA by default; full fine-tuning for small models; QLoRA on CUDA only. */
+/**
+ * How the base model is adapted: LoRA by default; full fine-tuning for small models; QLoRA on CUDA only.
+ * Full fine-tuning trains every weight except an input embedding tied to the output head (GPT-2, SmolLM2),
+ * which stays frozen and tied: DP noise on a vocabulary-sized matrix mostly lands on tokens a table never uses,
+ * and a weight shared by two layers is what ghost clipping cannot cover (trainer: models/adapters.py).
+ */
 export const ZFinetuneMethod = z.enum(["lora", "full", "qlora"]).meta({ title: "FinetuneMethod" });
 
 export const ZLoraConfig = z
