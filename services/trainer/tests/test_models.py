@@ -85,7 +85,7 @@ def test_norm_layers_per_sample_norms_are_the_norms_of_their_per_sample_gradient
 
 
 @pytest.mark.parametrize("model_id", ["tiny-gpt2", "tiny-llama", "smollm2-135m"])
-def test_ghost_clipping_covers_lora_and_full_fine_tuning_of_every_registry_model(model_id: str) -> None:
+def test_ghost_clipping_covers_full_fine_tuning_of_every_registry_model_auto_keeps_hooks_on_cpu(model_id: str) -> None:
     """Full fine-tuning trains every weight but one that two layers share (GPT-2's and SmolLM2's input embedding,
     tied to the output head), which stays frozen and tied."""
     register_grad_samplers()
@@ -93,7 +93,8 @@ def test_ghost_clipping_covers_lora_and_full_fine_tuning_of_every_registry_model
         job = spec(10, model={"id": model_id, "finetune": finetune})
         model = apply_finetune(create_model(job.model, cache_dir=settings().model_cache, device=CPU).model, job.model)
         assert ghost_clipping_blockers(model) == []
-        assert choose_clipping(model, "auto") == ("ghost" if finetune == "full" else "hooks")
+        assert choose_clipping(model, "auto") == "hooks"  # on a CPU, as measured (choose_clipping)
+        assert choose_clipping(model, "ghost") == "ghost"
     tied = model_id != "tiny-llama"
     head, embedding = model.get_output_embeddings().weight, model.get_input_embeddings().weight
     assert (head is embedding) is tied

@@ -131,13 +131,13 @@ def test_with_no_noise_and_no_clipping_both_branches_take_the_same_step(model, f
         ("tiny-gpt2", "full", "hooks", "bf16"),
         ("tiny-gpt2", "full", "ghost", "fp32"),
         ("tiny-llama", "full", "ghost", "fp32"),
-        ("tiny-llama", "full", "ghost", "bf16"),
     ],
 )
 def test_per_sample_gradients_are_clipped_to_the_clip_norm(
     model: str, finetune: str, clipping: str, precision: str
 ) -> None:
-    """Also under bf16 autocast: per-sample gradients and their norms stay float32, so the bound holds exactly.
+    """Also under bf16 autocast: per-sample gradients and their norms stay float32, so the bound holds exactly
+    (not with ghost clipping, whose second pass realises the clipped gradient in bf16: choose_clipping).
     Full fine-tuning under ghost clipping covers the norm layers and leaves a tied embedding frozen."""
     clip = 1e-3
     register_grad_samplers()
@@ -235,12 +235,12 @@ def test_dp_full_fine_tuning_under_ghost_clipping_trains_saves_reloads_and_sampl
     job = spec(
         16,
         model={"id": model, "finetune": "full"},
-        privacy={"epsilon": 8, "delta": 1e-3, "clipping": "auto"},
-        training={"epochs": 1, "logicalBatchSize": 8, "physicalBatchSize": 4},
+        privacy={"epsilon": 8, "delta": 1e-3, "clipping": "ghost"},
+        training={"epochs": 1, "logicalBatchSize": 8, "physicalBatchSize": 4, "precision": "fp32"},
     )
     emitter = EventEmitter.to_jsonl(tmp_path / "events.jsonl", job_id=job.jobId)
     result = train(job, training_rows(16), tmp_path, emitter, settings=settings())
-    assert result.summary.clipping == "ghost" and result.summary.steps == 2  # what "auto" takes for full FT
+    assert result.summary.clipping == "ghost" and result.summary.steps == 2
     base = create_model(job.model, cache_dir=settings().model_cache, device=torch.device("cpu")).model
     before = dict(base.named_parameters())
     for name, p in result.model.named_parameters():
