@@ -19,7 +19,7 @@ export const ZCatalogModel = z
  * the trainer resolves catalog keys first. `source` says how the trainer obtains the weights; `forTests` models
  * are randomly initialised: the API accepts them (tests and smoke runs), the dashboard never offers them.
  * `defaultFinetune: "full"` trains every weight but a tied input embedding/output head, frozen (see
- * `ZFinetuneMethod`), so DP full fine-tuning takes ghost clipping.
+ * `ZFinetuneMethod`), so DP full fine-tuning can take ghost clipping (clipping "auto" does on CUDA).
  */
 export const MODEL_CATALOG = [
   {
