@@ -24,7 +24,7 @@ from dpsynth_trainer.training.batches import SequenceDataset
 from dpsynth_trainer.training.budget import training_budget
 from dpsynth_trainer.training.build import build_trainable
 from dpsynth_trainer.training.loop import seed_everything
-from dpsynth_trainer.training.precision import compute_dtype
+from dpsynth_trainer.training.precision import training_dtype
 from dpsynth_trainer.training.privacy import Trainable
 from dpsynth_trainer.training.step import physical_pass
 
@@ -169,5 +169,5 @@ def build(config: StepConfig, rows: list[Row], *, device: torch.device, cache_di
         tokens_per_step=int(attention.sum()),
         trainable_parameters=sum(p.numel() for p in params),
         clipping=trainable.clipping,
-        dtype=compute_dtype(config.precision, device),
+        dtype=training_dtype(config.precision, device, trainable.clipping),
     )

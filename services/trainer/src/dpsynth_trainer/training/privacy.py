@@ -106,12 +106,17 @@ def choose_clipping(model: torch.nn.Module, requested: str) -> Literal["ghost", 
     to the norms, training/ghost.py), 1.75x with hooks. Ghost clipping's memory is far lower (full fine-tuning:
     peak 1.33x against 2.82x), so "ghost" is the choice where per-sample gradients would not fit. Ghost's
     second backward pass also realises each row's clipped gradient in the pass's own precision: under bf16 it
-    lands within 0.3% of the clip norm rather than under it (tiny models, measured), where hooks clip float32
-    per-sample gradients exactly.
+    landed up to 0.3% above the clip norm (tiny models, measured), where hooks clip float32 per-sample gradients
+    exactly; so a ghost run trains in float32 (`precision.training_dtype`), and a quantised base, which computes
+    in bf16 regardless, takes hooks.
     """
     if requested == "hooks":
         return "hooks"
     blockers = ghost_clipping_blockers(model)
+    if getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False):
+        # A quantised base computes in bf16 whatever the run's precision: ghost clipping would not hold the clip
+        # norm exactly (training/precision.py), per-sample hooks clip float32 gradients.
+        blockers.append("a quantised (QLoRA) base computes in bf16, where ghost clipping overshoots the clip norm")
     if requested == "ghost" and blockers:
         raise BadInputError(
             f"Ghost clipping cannot cover this model ({'; '.join(blockers[:3])}); use clipping 'auto' or 'hooks'."
