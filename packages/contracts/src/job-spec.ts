@@ -98,7 +98,8 @@ export const ZTrainingSpec = z
     /**
      * Compute precision of the forward and backward passes. "auto" is bf16 autocast where the device supports it
      * (CPUs with AVX512-BF16 or AMX, recent GPUs) and float32 elsewhere. Per-sample gradients, their norms and the
-     * clipping are always float32, so the privacy guarantee does not depend on it.
+     * clipping are always float32, so the privacy guarantee does not depend on it; a ghost-clipped run trains in
+     * float32 whatever this says, because ghost clipping realises the clipped gradients in the pass's precision.
      */
     precision: z.enum(["auto", "bf16", "fp32"]).default("auto"),
   })
