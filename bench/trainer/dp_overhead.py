@@ -1,19 +1,22 @@
 """dp-overhead: step time and peak memory of DP-SGD divided by non-private training, in one run.
 
 Same model, batch and sequence length; LoRA and full fine-tuning; ghost clipping and per-sample hooks; all
-through the trainer's own model registry and Opacus wrapping (see trainer_step.py). Per (model, fine-tuning)
-group, each configuration is built and measured for memory in turn, then the three are timed in interleaved
-rounds, so that load from other processes on a shared machine falls on the private and the non-private run
-alike.
+through the trainer's own model registry and Opacus wrapping (see trainer_step.py). Full fine-tuning is also
+measured as it was before issue 15 ("full, before": every weight trainable, a tied embedding/head included,
+which only per-sample hooks could clip), beside today's (the tied weight frozen, the norms covered by ghost
+clipping). Per group, each configuration is built and measured for memory in turn, then they are timed in
+interleaved rounds, so that load from other processes on a shared machine falls on the private and the
+non-private run alike.
 
     services/trainer/.venv/bin/python -m bench.trainer.dp_overhead --out-dir bench/results [--smoke]
+        [--only smollm2-135m/full ...]   # only these groups (MODEL or MODEL/FINE-TUNING)
 """
 
 from __future__ import annotations
 
 import gc
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,11 @@ class Group:
     logical_batch: int
     physical_batch: int
     rounds: int
+    train_tied: bool = False  # full fine-tuning as before issue 15 (StepConfig.train_tied)
+
+    @property
+    def label(self) -> str:
+        return f"{self.finetune}, before" if self.train_tied else self.finetune
 
 
 def _memory_now(device: torch.device) -> float:
@@ -121,10 +129,20 @@ def measure_variants(
 
 
 def measure_group(group: Group, snippets, *, device: torch.device, cache_dir: Path, deadline: float) -> list[dict]:
-    """DP with ghost clipping and with per-sample hooks beside non-private training, float32."""
+    """DP with ghost clipping and with per-sample hooks beside non-private training, float32 (before issue 15,
+    full fine-tuning with the tied weight trained, ghost clipping could not run: hooks only)."""
     configs = [
-        StepConfig(group.model, group.finetune, mode, group.seq_len, group.logical_batch, group.physical_batch)
+        StepConfig(
+            group.model,
+            group.finetune,
+            mode,
+            group.seq_len,
+            group.logical_batch,
+            group.physical_batch,
+            train_tied=group.train_tied,
+        )
         for mode in MODES
+        if not (group.train_tied and mode == "ghost")
     ]
     return measure_variants(configs, group, snippets, device=device, cache_dir=cache_dir, deadline=deadline)
 
@@ -180,21 +198,29 @@ SPEEDUP_COLUMNS = [
 ]
 
 
+def _group_key(record: dict) -> tuple:
+    return record["model"], record["finetune"], record.get("train_tied", False)
+
+
+def _finetune_label(record: dict) -> str:
+    return f"{record['finetune']}, before" if record.get("train_tied") else record["finetune"]
+
+
 def table_rows(records: list[dict]) -> list[list]:
     """One row per private configuration, beside the non-private run of its group."""
-    baselines = {(r["model"], r["finetune"]): r for r in records if r["mode"] == "non-private"}
+    baselines = {_group_key(r): r for r in records if r["mode"] == "non-private"}
     rows = []
     for r in records:
         if r["mode"] == "non-private":
             continue
-        base = baselines.get((r["model"], r["finetune"]), {})
+        base = baselines.get(_group_key(r), {})
         if r["status"] != "measured":
-            rows.append([r["model"], r["finetune"], r["mode"], f"{r['status']} (see notes)"] + [None] * 10)
+            rows.append([r["model"], _finetune_label(r), r["mode"], f"{r['status']} (see notes)"] + [None] * 10)
             continue
         rows.append(
             [
                 r["model"],
-                r["finetune"],
+                _finetune_label(r),
                 r["mode"],
                 r["trainable_parameters"],
                 base.get("step_s"),
@@ -251,7 +277,7 @@ def run(
     speedups: list[dict] = []
     notes: list[str] = []
     for group in groups:
-        print(f"{group.model} / {group.finetune}: seq {group.seq_len}, batch {group.logical_batch}", flush=True)
+        print(f"{group.model} / {group.label}: seq {group.seq_len}, batch {group.logical_batch}", flush=True)
         records += measure_group(group, snippets, device=device, cache_dir=settings.model_cache, deadline=deadline)
     for group in speedup_groups:
         print(f"{group.model}: bf16 and last-layer LoRA against float32", flush=True)
@@ -293,9 +319,13 @@ def body_for(
             "allocator peak. step-transient ratio: the step's own transient memory (activations, per-sample "
             "gradients or their norms), DP over non-private.",
             "Noise multiplier fixed at 1.0 (its value does not change the cost); RDP accountant; max grad norm 1.0.",
+            "full, before: full fine-tuning as before issue 15, every weight trainable (a tied embedding/head "
+            "too), which ghost clipping cannot cover; full: today's, the tied weight frozen "
+            "(models/adapters.py) and the norm layers given norm samplers, so ghost clipping covers every layer. "
+            "Each is divided by its own non-private run (same trainable weights).",
             *notes,
             *(
-                f"{r['model']} {r['finetune']} {r['mode']}: {r['status']}: {r['reason']}"
+                f"{r['model']} {_finetune_label(r)} {r['mode']}: {r['status']}: {r['reason']}"
                 for r in records
                 if r["status"] != "measured"
             ),
@@ -305,10 +335,22 @@ def body_for(
 
 
 def cpu_groups(smoke: bool) -> list[Group]:
-    if smoke:
-        return [Group("tiny-llama", "lora", 16, 2, 1, 1)]
+    if smoke:  # LoRA, and full fine-tuning of a tied model before and after issue 15
+        return [Group("tiny-llama", "lora", 16, 2, 1, 1), *_with_before([Group("tiny-gpt2", "full", 16, 2, 1, 1)])]
     tiny = [Group(m, f, 128, 32, 16, 7) for m in ("tiny-gpt2", "tiny-llama") for f in ("lora", "full")]
-    return tiny + [Group("smollm2-135m", f, 64, 8, 8, 4) for f in ("lora", "full")]
+    return _with_before(tiny + [Group("smollm2-135m", f, 64, 8, 8, 4) for f in ("lora", "full")])
+
+
+def _with_before(groups: list[Group]) -> list[Group]:
+    """Each full fine-tuning group followed by the same as before issue 15, measured in the same run."""
+    return [g for group in groups for g in (group, *([replace(group, train_tied=True)] * (group.finetune == "full")))]
+
+
+def selected(groups: list[Group], only: list[str] | None) -> list[Group]:
+    """The groups `--only` names (MODEL or MODEL/FINE-TUNING; full also selects "full, before"); all without it."""
+    if not only:
+        return groups
+    return [g for g in groups if g.model in only or f"{g.model}/{g.finetune}" in only]
 
 
 def cpu_speedup_groups(smoke: bool) -> list[Group]:
@@ -320,11 +362,14 @@ def cpu_speedup_groups(smoke: bool) -> list[Group]:
 def main(argv: list[str] | None = None) -> None:
     parser = benchmark_parser(__doc__)
     parser.add_argument("--budget-s", type=float, default=1800.0, help="stop measuring new configurations after this")
+    parser.add_argument(
+        "--only", action="append", metavar="MODEL[/FINE-TUNING]", help="measure only these groups (repeatable)"
+    )
     args = parser.parse_args(argv)
     use_threads(args.threads)
     device = select_device(load_settings().DPSYNTH_DEVICE)
-    groups = cpu_groups(args.smoke)
-    speedup_groups = cpu_speedup_groups(args.smoke)
+    groups = selected(cpu_groups(args.smoke), args.only)
+    speedup_groups = selected(cpu_speedup_groups(args.smoke), args.only)
     records, speedups, notes = run(groups, speedup_groups, device=device, budget_s=args.budget_s)
     body = body_for(
         records,
@@ -339,8 +384,7 @@ def main(argv: list[str] | None = None) -> None:
             "device": str(device),
             "torch threads": torch.get_num_threads(),
             "groups (model / fine-tuning: seq len, logical batch, physical batch, timed rounds)": "; ".join(
-                f"{g.model}/{g.finetune}: {g.seq_len}, {g.logical_batch}, {g.physical_batch}, {g.rounds}"
-                for g in groups
+                f"{g.model}/{g.label}: {g.seq_len}, {g.logical_batch}, {g.physical_batch}, {g.rounds}" for g in groups
             ),
         },
     )

@@ -19,12 +19,12 @@ import torch
 from dpsynth_trainer.contract import constants, parse_job_spec
 from dpsynth_trainer.data import Row
 from dpsynth_trainer.errors import BadInputError
-from dpsynth_trainer.models import create_model, register_grad_samplers
+from dpsynth_trainer.models import apply_finetune, create_model, register_grad_samplers
 from dpsynth_trainer.training.batches import SequenceDataset
 from dpsynth_trainer.training.budget import training_budget
 from dpsynth_trainer.training.build import build_trainable
 from dpsynth_trainer.training.loop import seed_everything
-from dpsynth_trainer.training.precision import compute_dtype
+from dpsynth_trainer.training.precision import training_dtype
 from dpsynth_trainer.training.privacy import Trainable
 from dpsynth_trainer.training.step import physical_pass
 
@@ -43,6 +43,9 @@ class StepConfig:
     physical_batch: int
     precision: str = "fp32"  # "fp32" | "bf16": training.precision
     last_layers: int | None = None  # LoRA on the last N layers only
+    #: Full fine-tuning as before issue 15: every weight trainable, the tied embedding/head included, which
+    #: ghost clipping cannot cover (today apply_finetune freezes a tied weight).
+    train_tied: bool = False
 
     @property
     def private(self) -> bool:
@@ -128,6 +131,11 @@ class NotApplicable(Exception):
     """The trainer refuses this configuration (e.g. ghost clipping on tied embeddings); the reason is its own."""
 
 
+def _train_everything(model: torch.nn.Module, spec: Any) -> torch.nn.Module:
+    """Full fine-tuning's adaptation before issue 15: every weight trainable, a tied one too."""
+    return apply_finetune(model, spec).requires_grad_(True)
+
+
 def build(config: StepConfig, rows: list[Row], *, device: torch.device, cache_dir: Path) -> Built:
     """The model, optimizer and privacy wrapping a trainer run of `config` would use, and one fixed batch."""
     spec = job_spec(config, len(rows))
@@ -143,6 +151,7 @@ def build(config: StepConfig, rows: list[Row], *, device: torch.device, cache_di
             noise_generator=torch.Generator(device=device).manual_seed(0),
             noise_multiplier=FIXED_NOISE_MULTIPLIER,
             accountant_mechanism="rdp",
+            adapt=_train_everything if config.train_tied else apply_finetune,
         )
     except BadInputError as exc:
         raise NotApplicable(str(exc)) from None
@@ -160,5 +169,5 @@ def build(config: StepConfig, rows: list[Row], *, device: torch.device, cache_di
         tokens_per_step=int(attention.sum()),
         trainable_parameters=sum(p.numel() for p in params),
         clipping=trainable.clipping,
-        dtype=compute_dtype(config.precision, device),
+        dtype=training_dtype(config.precision, device, trainable.clipping),
     )

@@ -18,6 +18,8 @@ export const ZCatalogModel = z
  * Models the dashboard offers by name. Any other Hugging Face id or local directory is accepted too;
  * the trainer resolves catalog keys first. `source` says how the trainer obtains the weights; `forTests` models
  * are randomly initialised: the API accepts them (tests and smoke runs), the dashboard never offers them.
+ * `defaultFinetune: "full"` trains every weight but a tied input embedding/output head, frozen (see
+ * `ZFinetuneMethod`), so DP full fine-tuning can take ghost clipping (clipping "auto" does on CUDA).
  */
 export const MODEL_CATALOG = [
   {

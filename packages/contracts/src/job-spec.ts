@@ -3,7 +3,12 @@ import { SCHEMA_VERSION } from "./queue.ts";
 
 const ZPositive = z.number().positive();
 
-/** How the base model is adapted: LoRA by default; full fine-tuning for small models; QLoRA on CUDA only. */
+/**
+ * How the base model is adapted: LoRA by default; full fine-tuning for small models; QLoRA on CUDA only.
+ * Full fine-tuning trains every weight except an input embedding tied to the output head (GPT-2, SmolLM2),
+ * which stays frozen and tied: DP noise on a vocabulary-sized matrix mostly lands on tokens a table never uses,
+ * and a weight shared by two layers is what ghost clipping cannot cover (trainer: models/adapters.py).
+ */
 export const ZFinetuneMethod = z.enum(["lora", "full", "qlora"]).meta({ title: "FinetuneMethod" });
 
 export const ZLoraConfig = z
@@ -93,7 +98,8 @@ export const ZTrainingSpec = z
     /**
      * Compute precision of the forward and backward passes. "auto" is bf16 autocast where the device supports it
      * (CPUs with AVX512-BF16 or AMX, recent GPUs) and float32 elsewhere. Per-sample gradients, their norms and the
-     * clipping are always float32, so the privacy guarantee does not depend on it.
+     * clipping are always float32, so the privacy guarantee does not depend on it; a ghost-clipped run trains in
+     * float32 whatever this says, because ghost clipping realises the clipped gradients in the pass's precision.
      */
     precision: z.enum(["auto", "bf16", "fp32"]).default("auto"),
     /**

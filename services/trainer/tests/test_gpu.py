@@ -25,7 +25,8 @@ def cuda_run(tmp_path: Path, job):
 
 def test_qlora_trains_a_4bit_base_with_dp_sgd(tmp_path: Path) -> None:
     result, events = cuda_run(tmp_path, spec(N_ROWS, model={"id": "tiny-llama", "finetune": "qlora"}))
-    assert result.summary.epsilon <= 3 and result.summary.clipping == "ghost"
+    # A 4-bit base computes in bf16, where ghost clipping would overshoot the clip norm: per-sample hooks.
+    assert result.summary.epsilon <= 3 and result.summary.clipping == "hooks"
     assert any("4bit" in type(m).__name__ or "Linear4bit" in type(m).__name__ for m in result.model.modules())
     losses = [e["values"]["train/loss"] for e in events if e["type"] == "metric"]
     assert len(losses) == result.summary.steps and all(math.isfinite(loss) for loss in losses)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 from opacus.grad_sample import GradSampleHooks, GradSampleHooksFastGradientClipping
+from transformers.models.llama.modeling_llama import LlamaRMSNorm
 from transformers.pytorch_utils import Conv1D
 
 from dpsynth_trainer.errors import UnknownModelError
@@ -18,7 +19,7 @@ from dpsynth_trainer.models import (
     register_grad_samplers,
     save_trained_model,
 )
-from dpsynth_trainer.models.grad_samplers import compute_conv1d_grad_sample
+from dpsynth_trainer.models.grad_samplers import NORM_LAYERS, compute_conv1d_grad_sample
 from dpsynth_trainer.models.registry import materialized_path
 from dpsynth_trainer.models.tokenizer import public_corpus, train_public_tokenizer
 from dpsynth_trainer.records import RowFormat
@@ -54,15 +55,52 @@ def test_registered_samplers_cover_conv1d_and_compute_in_fp32() -> None:
     assert torch.allclose(grads[linear.weight].flatten(1).norm(dim=1), norms[linear.weight], rtol=1e-4)
 
 
-def test_ghost_clipping_covers_lora_but_not_full_gpt2_and_auto_means_hooks_on_cpu() -> None:
+@pytest.mark.parametrize(
+    "layer",
+    [torch.nn.LayerNorm(6), torch.nn.RMSNorm(6), torch.nn.RMSNorm(6, eps=1e-5), LlamaRMSNorm(6, eps=1e-5)],
+    ids=lambda layer: type(layer).__name__,
+)
+def test_norm_layers_per_sample_norms_are_the_norms_of_their_per_sample_gradients(layer) -> None:
     register_grad_samplers()
-    for finetune, ghost_allowed in (("lora", True), ("full", False)):
-        job = spec(10, model={"finetune": finetune})
+    torch.manual_seed(0)
+    with torch.no_grad():  # gains and biases away from their initial ones and zeros
+        for p in layer.parameters():
+            p.add_(torch.randn_like(p))
+    x = torch.randn(4, 5, 6) * 3
+    backprops = torch.randn(4, 5, 6)
+    norms = GradSampleHooksFastGradientClipping.NORM_SAMPLERS[type(layer)](layer, [x], backprops)
+    samples = GradSampleHooks.GRAD_SAMPLERS[type(layer)](layer, [x], backprops)
+    params = list(layer.parameters())
+    assert set(norms) == set(samples) == set(params)
+    for i in range(4):
+        direct = torch.autograd.grad((layer(x[i : i + 1]) * backprops[i : i + 1]).sum(), params)
+        for p, grad in zip(params, direct, strict=True):
+            assert torch.allclose(samples[p][i], grad, atol=1e-5)
+            assert torch.allclose(norms[p][i], grad.norm(), rtol=1e-5)
+    assert type(layer) in NORM_LAYERS
+    bf16 = GradSampleHooksFastGradientClipping.NORM_SAMPLERS[type(layer)](
+        layer.to(torch.bfloat16), [x.to(torch.bfloat16)], backprops.to(torch.bfloat16)
+    )
+    assert all(n.dtype == torch.float32 for n in bf16.values())  # up-cast like the linear layers' samplers
+
+
+@pytest.mark.parametrize("model_id", ["tiny-gpt2", "tiny-llama", "smollm2-135m"])
+def test_ghost_clipping_covers_full_fine_tuning_of_every_registry_model_auto_keeps_hooks_on_cpu(model_id: str) -> None:
+    """Full fine-tuning trains every weight but one that two layers share (GPT-2's and SmolLM2's input embedding,
+    tied to the output head), which stays frozen and tied."""
+    register_grad_samplers()
+    for finetune in ("lora", "full"):
+        job = spec(10, model={"id": model_id, "finetune": finetune})
         model = apply_finetune(create_model(job.model, cache_dir=settings().model_cache, device=CPU).model, job.model)
-        assert (ghost_clipping_blockers(model) == []) is ghost_allowed
-        assert choose_clipping(model, "auto") == "hooks"
-    blockers = ghost_clipping_blockers(model)
-    assert any("LayerNorm" in b for b in blockers) and any("shares a trainable weight" in b for b in blockers)
+        assert ghost_clipping_blockers(model) == []
+        assert choose_clipping(model, "auto") == "hooks"  # on a CPU, as measured (choose_clipping)
+        assert choose_clipping(model, "ghost") == "ghost"
+    tied = model_id != "tiny-llama"
+    head, embedding = model.get_output_embeddings().weight, model.get_input_embeddings().weight
+    assert (head is embedding) is tied
+    assert embedding.requires_grad is not tied and head.requires_grad is not tied
+    frozen = [n for n, p in model.named_parameters() if not p.requires_grad]
+    assert len(frozen) == int(tied)
 
 
 def test_tiny_models_are_built_once_from_a_config_with_a_public_tokenizer(tmp_path: Path) -> None:

@@ -13,10 +13,12 @@ from dpsynth_trainer.errors import BadInputError, BudgetExceededError, Cancelled
 from dpsynth_trainer.events import EventEmitter
 from dpsynth_trainer.models import apply_finetune, create_model, load_trained_model, register_grad_samplers
 from dpsynth_trainer.records import RowFormat
+from dpsynth_trainer.sampling import SamplingConfig, generate_rows
 from dpsynth_trainer.training import CancelWatch, train, training_budget
 from dpsynth_trainer.training.batches import SequenceDataset, make_collate
 from dpsynth_trainer.training.forward import next_token_logits
-from dpsynth_trainer.training.precision import compute_dtype
+from dpsynth_trainer.training.loss import SequenceCrossEntropy
+from dpsynth_trainer.training.precision import compute_dtype, training_dtype
 from dpsynth_trainer.training.privacy import make_trainable
 from dpsynth_trainer.training.step import physical_pass
 from training_support import read_events, settings, spec, training_rows
@@ -121,20 +123,34 @@ def test_with_no_noise_and_no_clipping_both_branches_take_the_same_step(model, f
 
 
 @pytest.mark.parametrize(
-    ("finetune", "clipping", "precision"),
-    [("full", "hooks", "fp32"), ("lora", "ghost", "fp32"), ("lora", "hooks", "bf16"), ("full", "hooks", "bf16")],
+    ("model", "finetune", "clipping", "precision"),
+    [
+        ("tiny-gpt2", "full", "hooks", "fp32"),
+        ("tiny-gpt2", "lora", "ghost", "fp32"),
+        ("tiny-gpt2", "lora", "hooks", "bf16"),
+        ("tiny-gpt2", "full", "hooks", "bf16"),
+        ("tiny-gpt2", "full", "ghost", "fp32"),
+        ("tiny-llama", "full", "ghost", "fp32"),
+        ("tiny-llama", "lora", "ghost", "bf16"),
+    ],
 )
-def test_per_sample_gradients_are_clipped_to_the_clip_norm(finetune: str, clipping: str, precision: str) -> None:
-    """Also under bf16 autocast: per-sample gradients and their norms stay float32, so the bound holds exactly."""
+def test_per_sample_gradients_are_clipped_to_the_clip_norm(
+    model: str, finetune: str, clipping: str, precision: str
+) -> None:
+    """Also under bf16 autocast: per-sample gradients and their norms stay float32, so the bound holds exactly.
+    Ghost clipping's second pass would realise the clipped gradient in bf16 (up to 0.3% over the bound), so a
+    ghost run asked for in bf16 trains in float32.
+    Full fine-tuning under ghost clipping covers the norm layers and leaves a tied embedding frozen."""
     clip = 1e-3
     register_grad_samplers()
     job = spec(
         N_ROWS,
-        model={"finetune": finetune},
+        model={"id": model, "finetune": finetune},
         privacy={"epsilon": 8, "maxGradNorm": clip, "clipping": clipping},
         training={"precision": precision},
     )
-    dtype = compute_dtype(precision, torch.device("cpu"))
+    dtype = training_dtype(precision, torch.device("cpu"), clipping)
+    assert dtype == (torch.float32 if clipping == "ghost" else compute_dtype(precision, torch.device("cpu")))
     loaded = create_model(job.model, cache_dir=settings().model_cache, device=torch.device("cpu"))
     net = apply_finetune(loaded.model, job.model)
     for module in net.modules():  # the same rows must give the same gradients alone and in a batch
@@ -179,6 +195,76 @@ def test_per_sample_gradients_are_clipped_to_the_clip_norm(finetune: str, clippi
     tolerance = 1e-3 if precision == "fp32" else 5e-2
     assert torch.allclose(clipped_sum(list(range(8))), torch.stack(singles).sum(dim=0), rtol=tolerance, atol=1e-9)
     trainable.cleanup()
+
+
+@pytest.mark.parametrize("model", ["tiny-gpt2", "tiny-llama"])
+def test_ghost_clipping_of_full_fine_tuning_measures_each_rows_whole_gradient(model: str) -> None:
+    """The norms ghost clipping clips by (its first backward pass computes no weight gradient, training/ghost.py)
+    are the norms of each row's gradient over every trainable weight, computed directly one row at a time."""
+    register_grad_samplers()
+    job = spec(8, model={"id": model, "finetune": "full"}, privacy={"epsilon": 8, "clipping": "ghost"})
+    loaded = create_model(job.model, cache_dir=settings().model_cache, device=torch.device("cpu"))
+    net = apply_finetune(loaded.model, job.model)
+    for module in net.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    encoded = RowFormat.for_spec(job, loaded.tokenizer).encode_rows(training_rows(8).rows, max_seq_len=32)
+    collate, dataset = make_collate(loaded.tokenizer.pad_token_id), SequenceDataset(encoded)
+    params = [p for p in net.parameters() if p.requires_grad]
+    direct = []
+    for i in range(8):
+        logits, targets = next_token_logits(net, *collate([dataset[i]]))
+        loss = SequenceCrossEntropy(reduction="mean")(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        direct.append(torch.cat([g.flatten() for g in torch.autograd.grad(loss, params)]).norm())
+    trainable = make_trainable(
+        model=net,
+        optimizer=torch.optim.SGD(params, lr=0.1),
+        data_loader=torch.utils.data.DataLoader(dataset, batch_size=8, collate_fn=collate),
+        budget=training_budget(job.privacy, 8),
+        privacy=job.privacy,
+        epochs=1,
+        noise_generator=torch.Generator(),
+        noise_multiplier=0.0,
+    )
+    assert trainable.clipping == "ghost"
+    physical_pass(trainable, collate([dataset[i] for i in range(8)]), dtype=torch.float32)
+    assert torch.allclose(trainable.hooks.per_sample_gradient_norms, torch.stack(direct), rtol=1e-4)
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in params)  # the second pass's clipped sum
+    trainable.cleanup()
+
+
+@pytest.mark.parametrize("model", ["tiny-gpt2", "tiny-llama"])
+def test_dp_full_fine_tuning_under_ghost_clipping_trains_saves_reloads_and_samples(model: str, tmp_path: Path):
+    job = spec(
+        16,
+        model={"id": model, "finetune": "full"},
+        privacy={"epsilon": 8, "delta": 1e-3, "clipping": "ghost"},
+        training={"epochs": 1, "logicalBatchSize": 8, "physicalBatchSize": 4, "precision": "fp32"},
+    )
+    emitter = EventEmitter.to_jsonl(tmp_path / "events.jsonl", job_id=job.jobId)
+    result = train(job, training_rows(16), tmp_path, emitter, settings=settings())
+    assert result.summary.clipping == "ghost" and result.summary.steps == 2
+    base = create_model(job.model, cache_dir=settings().model_cache, device=torch.device("cpu")).model
+    before = dict(base.named_parameters())
+    for name, p in result.model.named_parameters():
+        tied = p is result.model.get_input_embeddings().weight and model == "tiny-gpt2"
+        assert torch.equal(p, before[name]) is tied, name  # every trainable weight moved; the tied one did not
+    trained = load_trained_model(tmp_path / "model", cache_dir=settings().model_cache, device=torch.device("cpu"))
+    assert (trained.model.get_output_embeddings().weight is trained.model.get_input_embeddings().weight) is (
+        model == "tiny-gpt2"
+    )
+    row_format = RowFormat.for_spec(job, trained.tokenizer)
+    ids = torch.tensor([row_format.prompt_ids("fresh")])
+    with torch.no_grad():
+        assert torch.allclose(result.model(input_ids=ids).logits, trained.model(input_ids=ids).logits, atol=1e-5)
+    sampled = generate_rows(
+        trained.model,
+        row_format,
+        {"fresh": 2, "rotten": 2},
+        prior={"fresh": 0.5, "rotten": 0.5},
+        config=SamplingConfig(max_new_tokens=8, batch_size=4, seed=1),
+    )
+    assert sorted(row.label for row in sampled.rows) == ["fresh", "fresh", "rotten", "rotten"]
 
 
 @pytest.mark.parametrize("model", ["tiny-llama", "tiny-gpt2"])

@@ -1,4 +1,5 @@
-"""How the base model is adapted: LoRA (default), full fine-tuning, or QLoRA (4-bit base, CUDA only)."""
+"""How the base model is adapted: LoRA (default), full fine-tuning (every weight but a tied embedding), or
+QLoRA (4-bit base, CUDA only)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ def apply_finetune(model: PreTrainedModel, spec: ModelSpec) -> torch.nn.Module:
     model.train()
     if spec.finetune == "full":
         model.requires_grad_(True)
+        freeze_tied_parameters(model)
         return model
     if spec.finetune == "qlora":
         # No gradient checkpointing: it re-runs forwards, which Opacus' per-sample hooks would record twice.
@@ -72,6 +74,30 @@ def apply_finetune(model: PreTrainedModel, spec: ModelSpec) -> torch.nn.Module:
             f"LoRA could not be applied to '{spec.id}': set model.lora.targetModules to module names of this "
             f"architecture ({type(exc).__name__})."
         ) from None
+
+
+def freeze_tied_parameters(model: torch.nn.Module) -> list[str]:
+    """Freeze every parameter that two layers share (the input embedding tied to the output head of GPT-2 and
+    SmolLM2); returns their names.
+
+    Freezing, not untying, because under DP-SGD every trainable coordinate is noised at every step: the tied
+    matrix is vocabulary x hidden (28M of SmolLM2-135M's 135M), and the rows of the tokens a table never uses
+    would receive noise and no signal, while untying would add a second such matrix (weights, gradients,
+    optimizer state) and change the saved model's shape. Frozen, the weight stays tied, so the saved model is
+    a standard checkpoint that reloads unchanged; and ghost clipping, which refuses a parameter used by two
+    layers, covers the rest. A private and a non-private run train the same parameters (privacy.py keeps its
+    one branch, and the compare view compares like with like).
+    """
+    owners: dict[int, list[str]] = {}
+    for name, p in model.named_parameters(remove_duplicate=False):
+        owners.setdefault(id(p), []).append(name)
+    frozen: list[str] = []
+    for p in model.parameters():
+        names = owners[id(p)]
+        if len(names) > 1 and p.requires_grad:
+            p.requires_grad_(False)
+            frozen.append(names[0])
+    return frozen
 
 
 @contextlib.contextmanager

@@ -4,6 +4,12 @@
   (in, out). Opacus 1.6 has no grad sampler for it and would fall back to functorch; here it gets the linear
   einsum, and the linear *norm* sampler (a norm does not change under transposition) so that ghost clipping
   covers it too.
+- Norm layers (GPT-2's `nn.LayerNorm`, Llama's and SmolLM2's `LlamaRMSNorm`, torch's `nn.RMSNorm`) scale each
+  feature by a gain (and LayerNorm adds a bias): a row's gradient of a gain is the d-dimensional sum over its
+  tokens of normalised input times backprop, small enough to build and take the norm of directly. Opacus 1.6
+  ships grad samplers for LayerNorm and nn.RMSNorm but no norm sampler for any of them, and nothing for
+  transformers' own RMSNorm classes, so without these ghost clipping would have to fall back for the norms.
+- Opacus' embedding norm sampler needs contiguous ids; GPT-2's position ids are an expanded view.
 - Low-precision activations (bf16/fp16 under QLoRA or half-precision fine-tuning) would make per-sample
   gradients, and so their norms and the clipping, low-precision too; the samplers of linear-like layers and
   embeddings up-cast to fp32 first. Opacus then casts the clipped sum back to the parameter's dtype.
@@ -18,6 +24,8 @@ from opacus.grad_sample import GradSampleHooks, GradSampleHooksFastGradientClipp
 from opacus.grad_sample.embedding import compute_embedding_grad_sample, compute_embedding_norm_sample
 from opacus.grad_sample.linear import compute_linear_grad_sample, compute_linear_norm_sample
 from torch import nn
+from torch.nn import functional as F
+from transformers.models.llama.modeling_llama import LlamaRMSNorm
 from transformers.pytorch_utils import Conv1D
 
 Sampler = Callable[[nn.Module, list[torch.Tensor], torch.Tensor], dict[nn.Parameter, torch.Tensor]]
@@ -36,6 +44,54 @@ def compute_conv1d_grad_sample(
     return samples
 
 
+def _per_row(per_token: torch.Tensor) -> torch.Tensor:
+    """Sum a (rows, ..., features) tensor over everything between rows and features: (rows, features)."""
+    return per_token.reshape(per_token.shape[0], -1, per_token.shape[-1]).sum(dim=1)
+
+
+def compute_embedding_norm_sample_of_any_ids(
+    layer: nn.Embedding, activations: list[torch.Tensor], backprops: torch.Tensor
+) -> dict[nn.Parameter, torch.Tensor]:
+    """Opacus' embedding norm sampler `view`s the ids, which fails on the expanded (non-contiguous) position ids
+    GPT-2 feeds its position embedding."""
+    return compute_embedding_norm_sample(layer, [a.contiguous() for a in activations], backprops)
+
+
+def compute_layer_norm_grad_sample(
+    layer: nn.LayerNorm, activations: list[torch.Tensor], backprops: torch.Tensor
+) -> dict[nn.Parameter, torch.Tensor]:
+    x = activations[0].to(backprops.dtype)
+    samples: dict[nn.Parameter, torch.Tensor] = {}
+    if layer.weight is not None and layer.weight.requires_grad:
+        normalised = F.layer_norm(x, layer.normalized_shape, eps=layer.eps)
+        samples[layer.weight] = _per_row(normalised * backprops).reshape(-1, *layer.weight.shape)
+    if layer.bias is not None and layer.bias.requires_grad:
+        samples[layer.bias] = _per_row(backprops).reshape(-1, *layer.bias.shape)
+    return samples
+
+
+def compute_rms_norm_grad_sample(
+    layer: nn.Module, activations: list[torch.Tensor], backprops: torch.Tensor
+) -> dict[nn.Parameter, torch.Tensor]:
+    """`nn.RMSNorm` (eps may be None: torch's default) and transformers' RMSNorm (`variance_epsilon`)."""
+    if layer.weight is None or not layer.weight.requires_grad:
+        return {}
+    x = activations[0].to(backprops.dtype)
+    eps = getattr(layer, "variance_epsilon", None) or getattr(layer, "eps", None)
+    normalised = F.rms_norm(x, layer.weight.shape, eps=eps)
+    return {layer.weight: _per_row(normalised * backprops).reshape(-1, *layer.weight.shape)}
+
+
+def norms_of(sampler: Sampler) -> Sampler:
+    """The norm sampler of a layer whose per-sample gradients are small (a norm's gains: rows x features)."""
+
+    def norm_sample(layer, activations, backprops):
+        return {p: g.flatten(1).norm(2, dim=1) for p, g in sampler(layer, activations, backprops).items()}
+
+    norm_sample.__name__ = f"{sampler.__name__}_norm"
+    return norm_sample
+
+
 def upcast_to_fp32(sampler: Sampler) -> Sampler:
     """Run `sampler` in fp32 when the backward pass is in half precision."""
 
@@ -49,17 +105,27 @@ def upcast_to_fp32(sampler: Sampler) -> Sampler:
     return sample_in_fp32
 
 
+#: The norm layers of the registry's model families (and torch's own RMSNorm) and their grad samplers.
+NORM_LAYERS: dict[type[nn.Module], Sampler] = {
+    nn.LayerNorm: compute_layer_norm_grad_sample,
+    nn.RMSNorm: compute_rms_norm_grad_sample,
+    LlamaRMSNorm: compute_rms_norm_grad_sample,
+}
+
+
 def register_grad_samplers() -> None:
     """Install our samplers into Opacus' registries (idempotent)."""
     grad_samplers = {
         nn.Linear: compute_linear_grad_sample,
         nn.Embedding: compute_embedding_grad_sample,
         Conv1D: compute_conv1d_grad_sample,
+        **NORM_LAYERS,
     }
     norm_samplers = {
         nn.Linear: compute_linear_norm_sample,
-        nn.Embedding: compute_embedding_norm_sample,
+        nn.Embedding: compute_embedding_norm_sample_of_any_ids,
         Conv1D: compute_linear_norm_sample,
+        **{layer: norms_of(sampler) for layer, sampler in NORM_LAYERS.items()},
     }
     for layer, sampler in grad_samplers.items():
         GradSampleHooks.GRAD_SAMPLERS[layer] = upcast_to_fp32(sampler)

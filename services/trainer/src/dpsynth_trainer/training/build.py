@@ -46,15 +46,18 @@ def build_trainable(
     accountant_mechanism: str | None = None,
     prior_history: History | None = None,
     ranks: Ranks = SINGLE,
+    adapt: Callable[[torch.nn.Module, Any], torch.nn.Module] = apply_finetune,
 ) -> BuiltTrainable:
     """Adapt `loaded` as `spec.model` says and wrap it for DP-SGD (or not, for the non-private baseline).
 
     The DP parameters are `make_trainable`'s: a new run calibrates its noise to `budget`; a resumed run or a
     benchmark passes its `noise_multiplier` and `accountant_mechanism`. The accountant's history starts with
     `prior_history` (the steps of the job's earlier runs); a resumed run's checkpoint then replaces it. With
-    several `ranks` each process builds its share of one run (`privacy.py`).
+    several `ranks` each process builds its share of one run (`privacy.py`). `adapt` is `apply_finetune` except in
+    dp-overhead, which also measures full fine-tuning as it was before issue 15 (every weight trainable, the tied
+    embedding included).
     """
-    model = apply_finetune(loaded.model, spec.model)
+    model = adapt(loaded.model, spec.model)
     model.train()
     encoded = RowFormat.for_spec(spec, loaded.tokenizer).encode_rows(rows, max_seq_len=spec.training.maxSeqLen)
     collate = make_collate(loaded.tokenizer.pad_token_id)

@@ -59,7 +59,7 @@ from .accounting import BudgetGuard, PrivacyMeter
 from .budget import TrainingBudget, training_budget
 from .build import build_trainable
 from .cancel import CancelWatch
-from .precision import compute_dtype
+from .precision import training_dtype
 from .privacy import Trainable, completed_logical_step
 from .runs import RunAccounts
 from .step import physical_pass
@@ -377,7 +377,7 @@ def _run_steps(run: _Run, start: int, *, show_progress: bool) -> _StepState:
     emitter.stage("training")
     if state.step >= plan.totalSteps:
         return state
-    dtype = compute_dtype(run.spec.training.precision, next(t.model.parameters()).device)
+    dtype = training_dtype(run.spec.training.precision, next(t.model.parameters()).device, t.clipping)
     bar = tqdm(total=plan.totalSteps, initial=start, disable=not (show_progress and run.ranks.main), unit="step")
     with BatchMemoryManager(
         data_loader=t.loader, max_physical_batch_size=run.spec.training.physicalBatchSize, optimizer=t.optimizer

@@ -33,6 +33,7 @@ from ..ranks import SINGLE, Ranks
 from .accounting import History, PrivacyMeter, calibrate_noise
 from .batches import sharded
 from .budget import TrainingBudget
+from .ghost import GhostCriterion
 from .loss import SequenceCrossEntropy
 
 Clipping = Literal["ghost", "hooks", "none"]
@@ -116,12 +117,23 @@ class Trainable:
 def choose_clipping(model: torch.nn.Module, requested: str) -> Literal["ghost", "hooks"]:
     """The clipping asked for; "auto" means ghost clipping on CUDA when every trainable layer supports it.
 
-    On CPU "auto" means per-sample hooks: ghost clipping saves GPU memory, but on CPU it measured slower
-    (bench/results/dp-overhead.md: LoRA DP/non-private 1.43-1.82x with ghost, 1.01-1.05x with hooks).
+    On CPU "auto" means per-sample hooks, because there ghost clipping measured slower (bench/results/
+    dp-overhead.md, DP step time over non-private, same run, 2 loaded cores): LoRA 1.43-1.82x with ghost,
+    1.01-1.05x with hooks; SmolLM2-135M full fine-tuning 2.15x with ghost (even with its first backward pass cut
+    to the norms, training/ghost.py), 1.75x with hooks. Ghost clipping's memory is far lower (full fine-tuning:
+    peak 1.33x against 2.82x), so "ghost" is the choice where per-sample gradients would not fit. Ghost's
+    second backward pass also realises each row's clipped gradient in the pass's own precision: under bf16 it
+    landed up to 0.3% above the clip norm (tiny models, measured), where hooks clip float32 per-sample gradients
+    exactly; so a ghost run trains in float32 (`precision.training_dtype`), and a quantised base, which computes
+    in bf16 regardless, takes hooks.
     """
     if requested == "hooks":
         return "hooks"
     blockers = ghost_clipping_blockers(model)
+    if getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False):
+        # A quantised base computes in bf16 whatever the run's precision: ghost clipping would not hold the clip
+        # norm exactly (training/precision.py), per-sample hooks clip float32 gradients.
+        blockers.append("a quantised (QLoRA) base computes in bf16, where ghost clipping overshoots the clip norm")
     if requested == "ghost" and blockers:
         raise BadInputError(
             f"Ghost clipping cannot cover this model ({'; '.join(blockers[:3])}); use clipping 'auto' or 'hooks'."
@@ -210,6 +222,7 @@ def make_trainable(
         parts = engine.make_private(noise_multiplier=noise_multiplier, **common)
     if clipping == "ghost":
         hooks, dp_optimizer, criterion, loader = parts
+        criterion = GhostCriterion(criterion, hooks, model)  # a first backward pass for the norms only
     else:
         hooks, dp_optimizer, loader = parts
         criterion = common["criterion"]
