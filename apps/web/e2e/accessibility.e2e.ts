@@ -163,6 +163,10 @@ const PAGES: TPage[] = [
     ready: async (page) => {
       await page.locator('h1 [data-status="RUNNING"]').waitFor({ timeout: 15_000 });
       await expect.poll(() => chartPoints(page), { timeout: 15_000 }).toBeGreaterThan(1);
+      // The progress bar counts the run's planned steps, not only the ones done.
+      await expect
+        .poll(() => page.locator("main").textContent(), { timeout: 15_000 })
+        .toContain(`step ${CHECKPOINTS.length} of ${PLANNED_STEPS}`);
     },
   },
   {
@@ -202,6 +206,8 @@ async function openLedgerRow(page: Page, jobId: string) {
 
 /** Two checkpoints of one training run: cumulative ε, so the ledger charges 0.3, then 0.2. */
 const CHECKPOINTS = [0.3, 0.5];
+/** The steps the run plans (train/total_steps), more than it has done when the running pages are judged. */
+const PLANNED_STEPS = 4;
 
 const training: TResultEvent["training"] = {
   runId: "run-a11y",
@@ -229,7 +235,7 @@ const STAGES: Record<Exclude<TStage, "waiting">, (ids: TIds) => Promise<void>> =
           type: "metric" as const,
           step: index + 1,
           epoch: (index + 1) / 2,
-          values: { "train/loss": 3 - index, "privacy/epsilon": epsilon },
+          values: { "train/loss": 3 - index, "privacy/epsilon": epsilon, "train/total_steps": PLANNED_STEPS },
         },
         {
           type: "privacy" as const,

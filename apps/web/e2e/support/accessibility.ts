@@ -61,13 +61,14 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
 /**
  * Words on the page that are the code's, not the reader's: a camelCase identifier (`maxSeqLen`), a setting written
  * as an assignment (`epochs=2`) or a spec path (`privacy.labelCounts`). Form controls' values are the user's own,
- * and so are rows of data (a file's first rows, synthetic examples: `data-content="rows"`).
+ * and so are rows of data (a file's first rows, synthetic examples: `data-content="rows"`). Monospace text is an
+ * identifier shown as one (a model id, an API token's random first characters such as "uKA…").
  */
 export async function internalNamesShown(page: Page): Promise<string[]> {
   const rendered = await page.evaluate(() => {
     // biome-ignore lint/performance/useDomNodeTextContent: what is rendered, not scripts' text or hidden nodes
     let text = document.body.innerText;
-    for (const rows of document.querySelectorAll<HTMLElement>('[data-content="rows"]')) {
+    for (const rows of document.querySelectorAll<HTMLElement>('[data-content="rows"], .mono')) {
       // biome-ignore lint/performance/useDomNodeTextContent: the same rendered text as the page's
       text = text.replace(rows.innerText, "");
     }
