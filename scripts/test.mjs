@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { readTally, tallyLine } from "./lib/hardening-tally.mjs";
+import { ensureHelm } from "./lib/helm.mjs";
 import { prefixer } from "./lib/lines.mjs";
 import { REPO_ROOT } from "./lib/repo.mjs";
 import { shutdown, stopOnSignals } from "./lib/shutdown.mjs";
@@ -65,7 +66,10 @@ stopOnSignals();
 /** @type {Awaited<ReturnType<typeof prepare>> | undefined} */
 let prepared;
 await suite("set-up", async () => {
-  prepared = await prepare("test");
+  const stack = await prepare("test");
+  // The Helm chart's tests (scripts/lib/helm-chart.test.ts) lint and render it with this Helm.
+  const helm = await ensureHelm(join(stack.config.root, "tools"));
+  prepared = { ...stack, env: { ...stack.env, DPSYNTH_HELM: helm } };
 });
 if (!prepared) await finish();
 const { config, env } = /** @type {NonNullable<typeof prepared>} */ (prepared);

@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ensureGoBuild } from "./go.mjs";
 import { recordedProcess, recordProcess } from "./pid-file.mjs";
-import { killGroup, mustRun } from "./run.mjs";
+import { killGroup } from "./run.mjs";
 import { readOrCreateSecret } from "./secret.mjs";
 import { onShutdown } from "./shutdown.mjs";
-import { onPath, tailOf } from "./system.mjs";
+import { tailOf } from "./system.mjs";
 import { waitFor } from "./wait.mjs";
 
 /**
@@ -18,43 +19,20 @@ const MODULE = "github.com/seaweedfs/seaweedfs";
 export const TEST_BUCKET = "dpsynth-test";
 const REGION = "us-east-1";
 
-/** The Go toolchain: PATH's, else the official tarball's usual place. */
-function goBinary() {
-  if (onPath("go")) return "go";
-  if (existsSync("/usr/local/go/bin/go")) return "/usr/local/go/bin/go";
-  throw new Error(`the test stack's S3 server is built from source and needs Go 1.26 or later (go on PATH or
-  /usr/local/go); or give the tests a store of your own with BLOB_STORE_URL (file:/// or s3:// and AWS_* variables)`);
-}
-
 /**
- * `weed` built once into `toolsDir/seaweedfs/<version>/`. Not `go install module@version`: SeaweedFS' go.mod has
- * replace directives, which `go install` refuses, so it is built inside the downloaded module, where they apply.
- * Slow the first time (minutes: hundreds of packages); the Go build cache makes a rebuild quick.
+ * `weed` built once into `toolsDir/seaweedfs/<version>/`.
  * @param {string} toolsDir
  * @returns {Promise<string>} the binary's path
  */
-export async function ensureWeed(toolsDir) {
-  const dir = join(toolsDir, "seaweedfs", SEAWEEDFS_VERSION);
-  const weed = join(dir, "weed");
-  if (existsSync(weed)) return weed;
-  const go = goBinary();
-  const env = { ...process.env, GOFLAGS: "-mod=mod" };
-  console.log(`building SeaweedFS ${SEAWEEDFS_VERSION} into ${dir} (minutes, once)…`);
-  const { output } = await mustRun(
-    "go mod download (SeaweedFS)",
-    go,
-    ["mod", "download", "-json", `${MODULE}@${SEAWEEDFS_VERSION}`],
-    {
-      capture: true,
-      env,
-    },
-  );
-  const source = /** @type {{ Dir: string }} */ (JSON.parse(output)).Dir;
-  mkdirSync(dir, { recursive: true });
-  const partial = `${weed}.partial`;
-  await mustRun("go build (SeaweedFS)", go, ["build", "-o", partial, "./weed"], { cwd: source, env, capture: true });
-  renameSync(partial, weed);
-  return weed;
+export function ensureWeed(toolsDir) {
+  return ensureGoBuild({
+    name: "SeaweedFS (the test stack's S3 server)",
+    module: MODULE,
+    version: SEAWEEDFS_VERSION,
+    pkg: "./weed",
+    binary: join(toolsDir, "seaweedfs", SEAWEEDFS_VERSION, "weed"),
+    otherwise: "give the tests a store of your own with BLOB_STORE_URL (file:/// or s3:// and AWS_* variables)",
+  });
 }
 
 /**

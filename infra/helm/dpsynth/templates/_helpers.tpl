@@ -93,3 +93,59 @@ Secret when it has them, so a pod role can serve instead).
     claimName: {{ .Values.blobStore.persistentVolumeClaim }}
 {{- end }}
 {{- end -}}
+
+{{/*
+The BullMQ queue a trainer of `devices` GPUs takes jobs from: the contract's `train` (packages/contracts
+src/queue.ts) for one device; `train-<N>gpu` for jobs whose training.devices is N, which only a pool of
+N-GPU trainers can run.
+*/}}
+{{- define "dpsynth.trainQueue" -}}
+{{- if eq (int .) 1 }}train{{ else }}train-{{ int . }}gpu{{ end -}}
+{{- end -}}
+
+{{/*
+Every trainer pool, as a JSON list for fromJsonArray: first the one-GPU pool of .Values.trainer, then each of
+.Values.trainerPools. A pool's keys replace the trainer's one by one (autoscaling's too, so a pool can change its
+bounds and keep the Redis address); what it leaves out comes from .Values.trainer. Each entry adds `suffix` (of
+its object names and component label: "" for the one-GPU pool, "-<name>" for the others), `devices`, `queue`,
+and `resources` with the nvidia.com/gpu limit set to `devices`: the one place a pod's GPU count is decided.
+*/}}
+{{- define "dpsynth.trainerPools" -}}
+{{- $pools := list (merge (dict "suffix" "" "devices" 1) (deepCopy .Values.trainer)) }}
+{{- $names := dict }}
+{{- $devicesSeen := dict }}
+{{- range $i, $given := .Values.trainerPools }}
+{{- $where := printf "trainerPools[%d]" $i }}
+{{- $name := required (printf "%s.name is required" $where) $given.name | toString }}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$" $name) }}
+{{- fail (printf "%s.name must be 1 to 32 lower-case letters, digits and '-', starting and ending with a letter or digit" $where) }}
+{{- end }}
+{{- if hasKey $names $name }}
+{{- fail (printf "%s.name: another pool is already called %s" $where $name) }}
+{{- end }}
+{{- $devices := int (required (printf "%s.devices is required" $where) $given.devices) }}
+{{- if lt $devices 2 }}
+{{- fail (printf "%s.devices must be 2 or more: one-device jobs are the trainer pool's (trainer.*)" $where) }}
+{{- end }}
+{{- if hasKey $devicesSeen (toString $devices) }}
+{{- fail (printf "%s.devices: pool %s already has %d GPUs per trainer; two pools would scale on one queue" $where (get $devicesSeen (toString $devices)) $devices) }}
+{{- end }}
+{{- $_ := set $names $name true }}
+{{- $_ := set $devicesSeen (toString $devices) $name }}
+{{- $pool := deepCopy $.Values.trainer }}
+{{- range $key, $value := omit $given "name" "devices" "autoscaling" }}
+{{- $_ := set $pool $key $value }}
+{{- end }}
+{{- range $key, $value := $given.autoscaling | default dict }}
+{{- $_ := set $pool.autoscaling $key $value }}
+{{- end }}
+{{- $pools = append $pools (merge (dict "suffix" (printf "-%s" $name) "devices" $devices) $pool) }}
+{{- end }}
+{{- range $pools }}
+{{- $_ := set . "queue" (include "dpsynth.trainQueue" .devices) }}
+{{- $resources := deepCopy (.resources | default dict) }}
+{{- $_ := set $resources "limits" (merge (dict "nvidia.com/gpu" .devices) ($resources.limits | default dict)) }}
+{{- $_ := set . "resources" $resources }}
+{{- end }}
+{{- toJson $pools }}
+{{- end -}}
