@@ -15,7 +15,7 @@ import {
   holdOnQueue,
   jobNoTrainerTakes,
   jobReaching,
-  markQueued,
+  ownerApi,
   reportArtifact,
   seededCredentials,
 } from "./support/trainer-events.ts";
@@ -24,8 +24,9 @@ import { dropFile } from "./support/upload.ts";
 /**
  * Every page a user reaches, judged by axe-core (no serious or critical violation) as the owner and as the admin,
  * with a full-page screenshot of each in E2E_ARTIFACTS_DIR, and none of them showing the code's own names to its
- * reader. One job on the demo dataset walks through waiting, running and finished; its trainer events are written
- * to Redis as a trainer writes them (no trainer takes it), so the pages fill without a training run.
+ * reader. One job on the demo dataset walks through waiting, running and finished, and while it runs two more wait on
+ * the queue behind it; its trainer events are written to Redis as a trainer writes them (no trainer takes these
+ * jobs), so the pages fill without a training run.
  */
 
 const { baseUrl, artifactsDir } = e2eEnv();
@@ -37,10 +38,13 @@ const LAPTOP = { width: 1280, height: 800 };
 /** Above the seeded owner's allowance of 3: the job waits for approval, off the queue. */
 const EPSILON = 4;
 const ROWS = 40;
+/** Each of the queued jobs' ε: the owner already holds 4 on the dataset, so each still waits for approval first. */
+const QUEUED_EPSILON = 0.1;
 
 type TWho = "owner" | "admin" | "anonymous";
 type TStage = "waiting" | "running" | "finished";
-type TIds = { datasetId: string; jobId: string };
+/** The dataset, the job that walks through the stages, and the two queued behind it while it runs (first asked first). */
+type TIds = { datasetId: string; jobId: string; queued: string[] };
 
 /** A page as a user reaches it; adding a page to the dashboard adds a line here. */
 type TPage = {
@@ -170,6 +174,19 @@ const PAGES: TPage[] = [
     },
   },
   {
+    name: "job-queued-next",
+    path: ({ queued }) => `/jobs/${queued[0]}`,
+    stage: "running",
+    // The running job is not in line; the first queued one has nothing ahead of it.
+    ready: (page) => queuePosition(page, "Next in line: it starts as soon as a trainer is free."),
+  },
+  {
+    name: "job-queued-behind",
+    path: ({ queued }) => `/jobs/${queued[1]}`,
+    stage: "running",
+    ready: (page) => queuePosition(page, "1 job is ahead of it in the queue; it starts after that one."),
+  },
+  {
     name: "job-finished",
     path: ({ jobId }) => `/jobs/${jobId}`,
     stage: "finished",
@@ -188,6 +205,13 @@ const PAGES: TPage[] = [
     ready: (page, _who, { jobId }) => openLedgerRow(page, jobId),
   },
 ];
+
+/** The queued job's place in the queue, in the page's words. */
+async function queuePosition(page: Page, words: string) {
+  const notice = page.getByTestId("queue-position");
+  await notice.waitFor({ timeout: 15_000 });
+  expect(await notice.textContent()).toContain(words);
+}
 
 async function chartPoints(page: Page): Promise<number> {
   return Number((await page.getByTestId("loss-epsilon-chart").getAttribute("data-points")) ?? 0);
@@ -224,9 +248,8 @@ const training: TResultEvent["training"] = {
 
 /** What moves this file's job on to a stage: the trainer events of that part of a run. */
 const STAGES: Record<Exclude<TStage, "waiting">, (ids: TIds) => Promise<void>> = {
-  async running({ jobId }) {
-    await markQueued(prisma, jobId);
-    releaseQueueEntry = await holdOnQueue(jobId);
+  async running({ jobId, queued }) {
+    releaseQueueEntry = await holdOnQueue(prisma, jobId);
     await emit(redis, jobId, [
       { type: "stage", stage: "loading" },
       { type: "stage", stage: "training" },
@@ -248,6 +271,12 @@ const STAGES: Record<Exclude<TStage, "waiting">, (ids: TIds) => Promise<void>> =
       ]),
     ]);
     expect((await jobReaching(baseUrl, jobId, "RUNNING")).status).toBe("RUNNING");
+    // Two more of the owner's jobs wait on the queue behind it (as if approved), in the order they were asked for.
+    for (let count = 0; count < 2; count++) {
+      const queuedId = await jobNoTrainerTakes(baseUrl, { epsilon: QUEUED_EPSILON, syntheticRows: ROWS });
+      releaseQueued.push(await holdOnQueue(prisma, queuedId));
+      queued.push(queuedId);
+    }
   },
   async finished({ jobId }) {
     await emit(redis, jobId, [
@@ -272,7 +301,8 @@ const STAGES: Record<Exclude<TStage, "waiting">, (ids: TIds) => Promise<void>> =
 let prisma: PrismaClient;
 let redis: Redis;
 let releaseQueueEntry: (() => Promise<void>) | undefined;
-const ids: TIds = { datasetId: "", jobId: "" };
+const releaseQueued: (() => Promise<void>)[] = [];
+const ids: TIds = { datasetId: "", jobId: "", queued: [] };
 const browsers = new Map<TWho, E2EBrowser>();
 
 /** The browser of `who`, signed in on first use (the anonymous one never is). */
@@ -293,6 +323,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await releaseQueueEntry?.();
+  // The queued jobs end cancelled (nothing charged, their reservations released) rather than wait on for a trainer.
+  for (const queuedId of ids.queued) await ownerApi(baseUrl, `/jobs/${queuedId}/cancel`, {});
+  for (const release of releaseQueued) await release();
   for (const browser of browsers.values()) await browser.close();
   redis?.disconnect();
   await prisma?.$disconnect();

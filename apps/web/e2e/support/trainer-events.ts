@@ -56,11 +56,12 @@ export async function markQueued(prisma: PrismaClient, jobId: string): Promise<v
 }
 
 /**
- * Gives a job marked QUEUED by `markQueued` an entry on the train queue, delayed by an hour, for a test that keeps
- * it open longer than control's recovery takes to call a job with no queue entry lost (two sweeps, ~10 s). No
- * trainer takes a delayed entry. Returns the call that takes the entry off again.
+ * Marks a waiting job QUEUED (`markQueued`) and gives it an entry on the train queue, delayed by an hour, for a test
+ * that keeps it open longer than control's recovery takes to call a job with no queue entry lost (two sweeps,
+ * ~10 s). No trainer takes a delayed entry. Returns the call that takes the entry off again.
  */
-export async function holdOnQueue(jobId: string): Promise<() => Promise<void>> {
+export async function holdOnQueue(prisma: PrismaClient, jobId: string): Promise<() => Promise<void>> {
+  await markQueued(prisma, jobId);
   const connection = new Redis(process.env.REDIS_URL ?? "", { maxRetriesPerRequest: null });
   const queue = new Queue(QUEUE.train, { connection, prefix: process.env.DPSYNTH_QUEUE_PREFIX || QUEUE.prefix });
   await queue.add(QUEUE.jobName, { heldByTest: jobId }, { jobId, delay: 3_600_000 });
