@@ -171,6 +171,14 @@ const PAGES: TPage[] = [
       await expect
         .poll(() => page.locator("main").textContent(), { timeout: 15_000 })
         .toContain(`step ${CHECKPOINTS.length} of ${PLANNED_STEPS}`);
+      // Training's time left, at the run's own pace (its steps STEP_SECONDS apart), within the page clock's second
+      // and rounding; it counts down between the trainer's events.
+      const left = await trainingSecondsLeft(page);
+      const atRunPace = trainingLeftAtRunPace();
+      expect(left).toBeGreaterThanOrEqual(atRunPace - 3);
+      expect(left).toBeLessThanOrEqual(atRunPace + 3);
+      await page.waitForTimeout(2_100);
+      expect(await trainingSecondsLeft(page)).toBeLessThan(left ?? 0);
     },
   },
   {
@@ -213,6 +221,13 @@ async function queuePosition(page: Page, words: string) {
   expect(await notice.textContent()).toContain(words);
 }
 
+/** The training bar's "about 8m 52s left", in seconds; null while it shows no time left. */
+async function trainingSecondsLeft(page: Page): Promise<number | null> {
+  const progress = await page.getByRole("region", { name: "Progress" }).textContent();
+  const left = progress?.match(/step \d+ of \d+ · epoch [\d.]+ of \d+ · about (?:(\d+)m )?(\d+)s left/);
+  return left ? Number(left[1] ?? 0) * 60 + Number(left[2]) : null;
+}
+
 async function chartPoints(page: Page): Promise<number> {
   return Number((await page.getByTestId("loss-epsilon-chart").getAttribute("data-points")) ?? 0);
 }
@@ -231,7 +246,16 @@ async function openLedgerRow(page: Page, jobId: string) {
 /** Two checkpoints of one training run: cumulative ε, so the ledger charges 0.3, then 0.2. */
 const CHECKPOINTS = [0.3, 0.5];
 /** The steps the run plans (train/total_steps), more than it has done when the running pages are judged. */
-const PLANNED_STEPS = 4;
+const PLANNED_STEPS = 20;
+/** The run's pace: its events are dated a step apart, the last one when they are written. */
+const STEP_SECONDS = 30;
+/** When the run's latest step was reported (ms). */
+let lastStepAt = 0;
+
+/** What training has left at `now` if the run keeps its pace: the planned steps to go, less the time since the last. */
+function trainingLeftAtRunPace(now = Date.now()): number {
+  return (PLANNED_STEPS - CHECKPOINTS.length) * STEP_SECONDS - (now - lastStepAt) / 1000;
+}
 
 const training: TResultEvent["training"] = {
   runId: "run-a11y",
@@ -250,18 +274,23 @@ const training: TResultEvent["training"] = {
 const STAGES: Record<Exclude<TStage, "waiting">, (ids: TIds) => Promise<void>> = {
   async running({ jobId, queued }) {
     releaseQueueEntry = await holdOnQueue(prisma, jobId);
+    lastStepAt = Date.now();
+    /** When step `step` was reported: the run loaded and began training one step's time before its first step. */
+    const at = (step: number) => new Date(lastStepAt - (CHECKPOINTS.length - step) * STEP_SECONDS * 1000).toISOString();
     await emit(redis, jobId, [
-      { type: "stage", stage: "loading" },
-      { type: "stage", stage: "training" },
+      { type: "stage", stage: "loading", ts: at(0) },
+      { type: "stage", stage: "training", ts: at(0) },
       ...CHECKPOINTS.flatMap((epsilon, index) => [
         {
           type: "metric" as const,
+          ts: at(index + 1),
           step: index + 1,
           epoch: (index + 1) / 2,
           values: { "train/loss": 3 - index, "privacy/epsilon": epsilon, "train/total_steps": PLANNED_STEPS },
         },
         {
           type: "privacy" as const,
+          ts: at(index + 1),
           mechanism: "dp-sgd" as const,
           runId: training.runId,
           epsilon,

@@ -75,14 +75,17 @@ export async function holdOnQueue(prisma: PrismaClient, jobId: string): Promise<
   };
 }
 
-/** A trainer event without what the trainer's emitter adds to every one (typed, so a contract change shows here). */
+/**
+ * A trainer event without what the trainer's emitter adds to every one (typed, so a contract change shows here);
+ * `ts`, when a test gives it, dates an event earlier than its writing (a run that has been going for a while).
+ */
 export type TEventBody = TTrainerEvent extends infer E
   ? E extends unknown
-    ? Omit<E, "schemaVersion" | "jobId" | "seq" | "ts" | "attempt">
+    ? Omit<E, "schemaVersion" | "jobId" | "seq" | "ts" | "attempt"> & { ts?: string }
     : never
   : never;
 
-/** Appends trainer events to the job's stream, numbered on from the job's own seq counter. */
+/** Appends trainer events to the job's stream, numbered on from the job's own seq counter, dated now unless given. */
 export async function emit(redis: Redis, jobId: string, bodies: TEventBody[]): Promise<void> {
   for (const body of bodies) {
     const seq = (await redis.incr(jobRedisKeys(jobId).seq)) - 1;
