@@ -15,7 +15,7 @@ import {
   holdOnQueue,
   jobNoTrainerTakes,
   jobReaching,
-  markQueued,
+  ownerApi,
   reportArtifact,
   seededCredentials,
 } from "./support/trainer-events.ts";
@@ -24,8 +24,9 @@ import { dropFile } from "./support/upload.ts";
 /**
  * Every page a user reaches, judged by axe-core (no serious or critical violation) as the owner and as the admin,
  * with a full-page screenshot of each in E2E_ARTIFACTS_DIR, and none of them showing the code's own names to its
- * reader. One job on the demo dataset walks through waiting, running and finished; its trainer events are written
- * to Redis as a trainer writes them (no trainer takes it), so the pages fill without a training run.
+ * reader. One job on the demo dataset walks through waiting, running and finished, and while it runs two more wait on
+ * the queue behind it; its trainer events are written to Redis as a trainer writes them (no trainer takes these
+ * jobs), so the pages fill without a training run.
  */
 
 const { baseUrl, artifactsDir } = e2eEnv();
@@ -37,10 +38,13 @@ const LAPTOP = { width: 1280, height: 800 };
 /** Above the seeded owner's allowance of 3: the job waits for approval, off the queue. */
 const EPSILON = 4;
 const ROWS = 40;
+/** Each of the queued jobs' ε: the owner already holds 4 on the dataset, so each still waits for approval first. */
+const QUEUED_EPSILON = 0.1;
 
 type TWho = "owner" | "admin" | "anonymous";
 type TStage = "waiting" | "running" | "finished";
-type TIds = { datasetId: string; jobId: string };
+/** The dataset, the job that walks through the stages, and the two queued behind it while it runs (first asked first). */
+type TIds = { datasetId: string; jobId: string; queued: string[] };
 
 /** A page as a user reaches it; adding a page to the dashboard adds a line here. */
 type TPage = {
@@ -167,7 +171,28 @@ const PAGES: TPage[] = [
       await expect
         .poll(() => page.locator("main").textContent(), { timeout: 15_000 })
         .toContain(`step ${CHECKPOINTS.length} of ${PLANNED_STEPS}`);
+      // Training's time left, at the run's own pace (its steps STEP_SECONDS apart), within the page clock's second
+      // and rounding; it counts down between the trainer's events.
+      const left = await trainingSecondsLeft(page);
+      const atRunPace = trainingLeftAtRunPace();
+      expect(left).toBeGreaterThanOrEqual(atRunPace - 3);
+      expect(left).toBeLessThanOrEqual(atRunPace + 3);
+      await page.waitForTimeout(2_100);
+      expect(await trainingSecondsLeft(page)).toBeLessThan(left ?? 0);
     },
+  },
+  {
+    name: "job-queued-next",
+    path: ({ queued }) => `/jobs/${queued[0]}`,
+    stage: "running",
+    // The running job is not in line; the first queued one has nothing ahead of it.
+    ready: (page) => queuePosition(page, "Next in line: it starts as soon as a trainer is free."),
+  },
+  {
+    name: "job-queued-behind",
+    path: ({ queued }) => `/jobs/${queued[1]}`,
+    stage: "running",
+    ready: (page) => queuePosition(page, "1 job is ahead of it in the queue; it starts after that one."),
   },
   {
     name: "job-finished",
@@ -189,6 +214,20 @@ const PAGES: TPage[] = [
   },
 ];
 
+/** The queued job's place in the queue, in the page's words. */
+async function queuePosition(page: Page, words: string) {
+  const notice = page.getByTestId("queue-position");
+  await notice.waitFor({ timeout: 15_000 });
+  expect(await notice.textContent()).toContain(words);
+}
+
+/** The training bar's "about 8m 52s left", in seconds; null while it shows no time left. */
+async function trainingSecondsLeft(page: Page): Promise<number | null> {
+  const progress = await page.getByRole("region", { name: "Progress" }).textContent();
+  const left = progress?.match(/step \d+ of \d+ · epoch [\d.]+ of \d+ · about (?:(\d+)m )?(\d+)s left/);
+  return left ? Number(left[1] ?? 0) * 60 + Number(left[2]) : null;
+}
+
 async function chartPoints(page: Page): Promise<number> {
   return Number((await page.getByTestId("loss-epsilon-chart").getAttribute("data-points")) ?? 0);
 }
@@ -207,7 +246,16 @@ async function openLedgerRow(page: Page, jobId: string) {
 /** Two checkpoints of one training run: cumulative ε, so the ledger charges 0.3, then 0.2. */
 const CHECKPOINTS = [0.3, 0.5];
 /** The steps the run plans (train/total_steps), more than it has done when the running pages are judged. */
-const PLANNED_STEPS = 4;
+const PLANNED_STEPS = 20;
+/** The run's pace: its events are dated a step apart, the last one when they are written. */
+const STEP_SECONDS = 30;
+/** When the run's latest step was reported (ms). */
+let lastStepAt = 0;
+
+/** What training has left at `now` if the run keeps its pace: the planned steps to go, less the time since the last. */
+function trainingLeftAtRunPace(now = Date.now()): number {
+  return (PLANNED_STEPS - CHECKPOINTS.length) * STEP_SECONDS - (now - lastStepAt) / 1000;
+}
 
 const training: TResultEvent["training"] = {
   runId: "run-a11y",
@@ -224,21 +272,25 @@ const training: TResultEvent["training"] = {
 
 /** What moves this file's job on to a stage: the trainer events of that part of a run. */
 const STAGES: Record<Exclude<TStage, "waiting">, (ids: TIds) => Promise<void>> = {
-  async running({ jobId }) {
-    await markQueued(prisma, jobId);
-    releaseQueueEntry = await holdOnQueue(jobId);
+  async running({ jobId, queued }) {
+    releaseQueueEntry = await holdOnQueue(prisma, jobId);
+    lastStepAt = Date.now();
+    /** When step `step` was reported: the run loaded and began training one step's time before its first step. */
+    const at = (step: number) => new Date(lastStepAt - (CHECKPOINTS.length - step) * STEP_SECONDS * 1000).toISOString();
     await emit(redis, jobId, [
-      { type: "stage", stage: "loading" },
-      { type: "stage", stage: "training" },
+      { type: "stage", stage: "loading", ts: at(0) },
+      { type: "stage", stage: "training", ts: at(0) },
       ...CHECKPOINTS.flatMap((epsilon, index) => [
         {
           type: "metric" as const,
+          ts: at(index + 1),
           step: index + 1,
           epoch: (index + 1) / 2,
           values: { "train/loss": 3 - index, "privacy/epsilon": epsilon, "train/total_steps": PLANNED_STEPS },
         },
         {
           type: "privacy" as const,
+          ts: at(index + 1),
           mechanism: "dp-sgd" as const,
           runId: training.runId,
           epsilon,
@@ -248,6 +300,12 @@ const STAGES: Record<Exclude<TStage, "waiting">, (ids: TIds) => Promise<void>> =
       ]),
     ]);
     expect((await jobReaching(baseUrl, jobId, "RUNNING")).status).toBe("RUNNING");
+    // Two more of the owner's jobs wait on the queue behind it (as if approved), in the order they were asked for.
+    for (let count = 0; count < 2; count++) {
+      const queuedId = await jobNoTrainerTakes(baseUrl, { epsilon: QUEUED_EPSILON, syntheticRows: ROWS });
+      releaseQueued.push(await holdOnQueue(prisma, queuedId));
+      queued.push(queuedId);
+    }
   },
   async finished({ jobId }) {
     await emit(redis, jobId, [
@@ -272,7 +330,8 @@ const STAGES: Record<Exclude<TStage, "waiting">, (ids: TIds) => Promise<void>> =
 let prisma: PrismaClient;
 let redis: Redis;
 let releaseQueueEntry: (() => Promise<void>) | undefined;
-const ids: TIds = { datasetId: "", jobId: "" };
+const releaseQueued: (() => Promise<void>)[] = [];
+const ids: TIds = { datasetId: "", jobId: "", queued: [] };
 const browsers = new Map<TWho, E2EBrowser>();
 
 /** The browser of `who`, signed in on first use (the anonymous one never is). */
@@ -293,6 +352,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await releaseQueueEntry?.();
+  // The queued jobs end cancelled (nothing charged, their reservations released) rather than wait on for a trainer.
+  for (const queuedId of ids.queued) await ownerApi(baseUrl, `/jobs/${queuedId}/cancel`, {});
+  for (const release of releaseQueued) await release();
   for (const browser of browsers.values()) await browser.close();
   redis?.disconnect();
   await prisma?.$disconnect();

@@ -56,11 +56,12 @@ export async function markQueued(prisma: PrismaClient, jobId: string): Promise<v
 }
 
 /**
- * Gives a job marked QUEUED by `markQueued` an entry on the train queue, delayed by an hour, for a test that keeps
- * it open longer than control's recovery takes to call a job with no queue entry lost (two sweeps, ~10 s). No
- * trainer takes a delayed entry. Returns the call that takes the entry off again.
+ * Marks a waiting job QUEUED (`markQueued`) and gives it an entry on the train queue, delayed by an hour, for a test
+ * that keeps it open longer than control's recovery takes to call a job with no queue entry lost (two sweeps,
+ * ~10 s). No trainer takes a delayed entry. Returns the call that takes the entry off again.
  */
-export async function holdOnQueue(jobId: string): Promise<() => Promise<void>> {
+export async function holdOnQueue(prisma: PrismaClient, jobId: string): Promise<() => Promise<void>> {
+  await markQueued(prisma, jobId);
   const connection = new Redis(process.env.REDIS_URL ?? "", { maxRetriesPerRequest: null });
   const queue = new Queue(QUEUE.train, { connection, prefix: process.env.DPSYNTH_QUEUE_PREFIX || QUEUE.prefix });
   await queue.add(QUEUE.jobName, { heldByTest: jobId }, { jobId, delay: 3_600_000 });
@@ -74,14 +75,17 @@ export async function holdOnQueue(jobId: string): Promise<() => Promise<void>> {
   };
 }
 
-/** A trainer event without what the trainer's emitter adds to every one (typed, so a contract change shows here). */
+/**
+ * A trainer event without what the trainer's emitter adds to every one (typed, so a contract change shows here);
+ * `ts`, when a test gives it, dates an event earlier than its writing (a run that has been going for a while).
+ */
 export type TEventBody = TTrainerEvent extends infer E
   ? E extends unknown
-    ? Omit<E, "schemaVersion" | "jobId" | "seq" | "ts" | "attempt">
+    ? Omit<E, "schemaVersion" | "jobId" | "seq" | "ts" | "attempt"> & { ts?: string }
     : never
   : never;
 
-/** Appends trainer events to the job's stream, numbered on from the job's own seq counter. */
+/** Appends trainer events to the job's stream, numbered on from the job's own seq counter, dated now unless given. */
 export async function emit(redis: Redis, jobId: string, bodies: TEventBody[]): Promise<void> {
   for (const body of bodies) {
     const seq = (await redis.incr(jobRedisKeys(jobId).seq)) - 1;

@@ -69,6 +69,27 @@ describe("waitingForTrainer", () => {
     expect(await waiting(created.body.id)).toBe(true);
   });
 
+  it("sees a trainer of BullMQ's Python port (the trainers), whose connections name the queue in plain text", async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.close(true)));
+    const dataset = await server.dataset(owner.id);
+    const created = await call(jobsRoute.POST, {
+      method: "POST",
+      headers: owner.auth,
+      json: { datasetId: dataset.id, model: "tiny-gpt2", epsilon: 1, syntheticRows: 5 },
+    });
+    expect(created.body).toMatchObject({ status: "QUEUED", waitingForTrainer: true });
+    // How bullmq for Python names a worker's connections: `<prefix>:<queue>:w:<worker name>`, the queue not in base64.
+    const python = new Redis(server.config.redisUrl, {
+      connectionName: `${server.config.queuePrefix}:${QUEUE.train}:w:trainer-host:4242`,
+    });
+    try {
+      await until(async () => python.status === "ready");
+      expect(await waiting(created.body.id)).toBe(false);
+    } finally {
+      python.disconnect();
+    }
+  });
+
   it("is false for jobs that need no trainer: waiting for approval or finished", async () => {
     const dataset = await server.dataset(owner.id);
     const pending = await call(jobsRoute.POST, {

@@ -25,9 +25,9 @@ export async function waitingForTrainer(
     return await withDeadline(
       "The job queue (Redis)",
       (async () => {
-        const trainers = await queue.getWorkersCount();
+        const trainers = await trainersConnected(queue, redis);
         for (const job of open) {
-          if (trainers === 0) {
+          if (!trainers) {
             answer.set(job.id, true);
             continue;
           }
@@ -41,4 +41,30 @@ export async function waitingForTrainer(
     if (isUnavailable(error)) return null;
     throw error;
   }
+}
+
+/** Redis' refusal of CLIENT (some hosted Redis offer no CLIENT LIST), as BullMQ recognises it. */
+const NO_CLIENT_COMMAND = /ERR unknown command ['`]\s*client\s*['`]/i;
+
+/**
+ * Whether any worker is connected to the queue, read off Redis' CLIENT LIST by the names BullMQ gives a worker's
+ * connections: `<prefix>:<queue>`, then `:w:<worker name>` for a named worker. Node's BullMQ writes the queue name
+ * in base64 (`dpsynth:dHJhaW4=`, all that `queue.getWorkersCount()` looks for), the Python port that the trainers
+ * run writes it plainly (`dpsynth:train:w:<host>:<pid>`): both count. Where Redis offers no CLIENT LIST nothing
+ * can be told, and a trainer is assumed there (as BullMQ does).
+ */
+async function trainersConnected(queue: Queue, redis: Redis): Promise<boolean> {
+  const prefix = queue.qualifiedName.slice(0, -queue.name.length);
+  const names = [`${prefix}${Buffer.from(queue.name).toString("base64")}`, queue.qualifiedName];
+  let list: string;
+  try {
+    list = String(await redis.client("LIST"));
+  } catch (error) {
+    if (error instanceof Error && NO_CLIENT_COMMAND.test(error.message)) return true;
+    throw error;
+  }
+  return list.split("\n").some((line) => {
+    const name = /(?:^| )name=(\S*)/.exec(line)?.[1];
+    return name !== undefined && names.some((queueName) => name === queueName || name.startsWith(`${queueName}:w:`));
+  });
 }

@@ -102,7 +102,9 @@ function JobOutcome({ job }: { job: TJobWire }) {
           <div className="alert-title">Queued</div>
           {job.queuedAhead === 0
             ? "Next in line: it starts as soon as a trainer is free."
-            : `${formatInteger(job.queuedAhead)} ${job.queuedAhead === 1 ? "job is" : "jobs are"} ahead of it in the queue; it starts after them.`}
+            : job.queuedAhead === 1
+              ? "1 job is ahead of it in the queue; it starts after that one."
+              : `${formatInteger(job.queuedAhead)} jobs are ahead of it in the queue; it starts after them.`}
         </div>
       </div>
     );
