@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { TRowWork } from "./eta.ts";
 import { type TJobSpecInput, ZFinetuneMethod } from "./job-spec.ts";
 
 /** One model the catalog names: how the trainer obtains it, where it runs, how it is fine-tuned by default. */
@@ -181,6 +182,12 @@ export type TThroughput = {
   baselineRowsPerS: number;
   /** The evaluation stage: classifiers and privacy diagnostics. */
   evaluatingS: number;
+  /**
+   * The measured table's rows, estimated as `rowWork` estimates any table's (tokens per training row with its
+   * prompt, tokens sampled per row, prompts decoded against), so that an estimate for another table scales by
+   * the same yardstick.
+   */
+  table: Pick<TRowWork, "rowTokens" | "sampledTokens" | "streams">;
 };
 
 /**
@@ -192,6 +199,8 @@ export type TThroughput = {
  * - tiny-gpt2: bench/results/time-to-synthetic.md, the smoke preset on the 600-row fixture (480 training rows
  *   after the 20% holdout, 1 epoch) in 10.9 s of training (44 rows/s), 100 rows in 0.53 s of sampling
  *   (about 190 rows/s), loading 1.4 s, evaluating 14.5 s.
+ * Their `table`: the Rotten Tomatoes snippets average 153 characters (the fixture's 111), the prompts 76 ("Write one
+ * movie review snippet (label: positive, the critic liked the film).") and 50, two labels with guidance on.
  * Re-run those benches (`npm run bench -- utility`, `-- time-to-synthetic`) and update both lines together.
  */
 export const THROUGHPUT: Partial<Record<TCatalogModel["key"], TThroughput>> = {
@@ -203,6 +212,7 @@ export const THROUGHPUT: Partial<Record<TCatalogModel["key"], TThroughput>> = {
     sampleRowsPerS: 1.2,
     baselineRowsPerS: 1.7,
     evaluatingS: 70,
+    table: { rowTokens: 78, sampledTokens: 40, streams: 2 },
   },
   "tiny-gpt2": {
     machine: "2 CPU cores",
@@ -212,5 +222,6 @@ export const THROUGHPUT: Partial<Record<TCatalogModel["key"], TThroughput>> = {
     sampleRowsPerS: 190,
     baselineRowsPerS: 190,
     evaluatingS: 14.5,
+    table: { rowTokens: 61, sampledTokens: 24, streams: 2 },
   },
 };

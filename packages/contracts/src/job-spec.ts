@@ -119,6 +119,12 @@ export const ZLabelMix = z.discriminatedUnion("kind", [
     .meta({ title: "CustomMix" }),
 ]);
 
+/**
+ * With guidance on, each row is decoded against at most this many other labels' prompts (a random subset when there
+ * are more), so a table with many labels does not multiply the cost of decoding by their number.
+ */
+export const MAX_GUIDANCE_CONTRASTS = 4;
+
 export const ZSamplingSpec = z
   .object({
     rows: z.int().min(1).max(1_000_000),

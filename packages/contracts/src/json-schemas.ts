@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { MODEL_CATALOG, PRESETS, ZCatalogModel } from "./catalog.ts";
-import { ZJobSpec } from "./job-spec.ts";
+import { MAX_GUIDANCE_CONTRASTS, ZJobSpec } from "./job-spec.ts";
 import { QUEUE, REDIS_KEYS, SCHEMA_VERSION } from "./queue.ts";
 import { ZReport } from "./report.ts";
 import { ZTrainerEvent } from "./trainer-events.ts";
@@ -22,6 +22,7 @@ export function jsonSchemaFiles(): Record<string, unknown> {
       queue: QUEUE,
       redisKeys: REDIS_KEYS,
       trainers: { heartbeat: TRAINER_HEARTBEAT, keys: TRAINER_KEYS },
+      sampling: { maxGuidanceContrasts: MAX_GUIDANCE_CONTRASTS },
     },
     "catalog.json": { models: MODEL_CATALOG, presets: PRESETS },
   };

@@ -189,7 +189,8 @@ def load_job_spec(path: Path) -> JobSpec:
 
 @dataclass(frozen=True)
 class Constants:
-    """Names shared by every process that touches Redis (`constants.json`)."""
+    """Names and limits shared by every process that touches Redis, and the one the quote's estimate shares with
+    the sampler (`constants.json`)."""
 
     schema_version: int
     queue_name: str
@@ -203,6 +204,7 @@ class Constants:
     heartbeat_ttl_s: int
     trainers_index_suffix: str
     trainer_suffix: str
+    max_guidance_contrasts: int
 
 
 @cache
@@ -221,6 +223,7 @@ def constants() -> Constants:
         heartbeat_ttl_s=raw["trainers"]["heartbeat"]["ttlS"],
         trainers_index_suffix=raw["trainers"]["keys"]["indexSuffix"],
         trainer_suffix=raw["trainers"]["keys"]["trainerSuffix"],
+        max_guidance_contrasts=raw["sampling"]["maxGuidanceContrasts"],
     )
 
 

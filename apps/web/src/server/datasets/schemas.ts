@@ -15,6 +15,8 @@ export const ZColumn = z.object({
   type: ZColumnType,
   distinct: z.int(),
   empty: z.int(),
+  /** Mean characters of the filled values: the owner's own statistic, which the job form sizes rows with. */
+  meanLength: z.number(),
   /** A different short value in every row, like an ID: never proposed as a column to synthesise. */
   idLike: z.boolean(),
 });
@@ -201,7 +203,6 @@ export const ZPreview = z.object({
   header: z.array(z.string()),
   columns: z.array(
     ZColumn.extend({
-      meanLength: z.number(),
       /** Counts per value for columns with few values (candidate labels); null otherwise. */
       values: z.record(z.string(), z.int()).nullable(),
     }),

@@ -8,6 +8,7 @@ import { isUnavailable } from "../http/unavailable.ts";
 import { capacityFor } from "../trainers/capacity.ts";
 import { onlineTrainers } from "../trainers/registry.ts";
 import { buildSpec, SPEC_DATASET_SELECT } from "./build-spec.ts";
+import { specRowWork } from "./row-work.ts";
 import type { TCreateJob, TQuote } from "./schemas.ts";
 
 /**
@@ -34,11 +35,14 @@ export async function quoteJob(ctx: TServerContext, caller: TCaller, request: TC
       throw error;
     },
   );
+  const rowWork = specRowWork(spec, dataset.columns as { name: string; meanLength: number }[]);
   const estimate = estimateJob(spec.model.id, {
     trainRows: dataset.trainRows,
     epochs: spec.training.epochs,
     syntheticRows: spec.sampling.rows,
     baselineRows: Math.min(spec.evaluation.baselineRows, spec.sampling.rows),
+    maxSeqLen: spec.training.maxSeqLen,
+    row: rowWork,
   });
   return {
     outcome,
@@ -51,5 +55,6 @@ export async function quoteJob(ctx: TServerContext, caller: TCaller, request: TC
     budget,
     capacity,
     estimate,
+    rowWork,
   };
 }

@@ -110,6 +110,16 @@ export const ZQuote = z.object({
       source: z.string(),
     })
     .nullable(),
+  /**
+   * An average row of the dataset in tokens, as the job would write it (estimated from the owner's column
+   * statistics, see the contracts' `rowWork`): the form warns when rows would be cut.
+   */
+  rowWork: z.object({
+    rowTokens: z.int(),
+    textTokens: z.int(),
+    sampledTokens: z.int(),
+    streams: z.int(),
+  }),
 });
 
 const ZDate = z.iso.datetime();

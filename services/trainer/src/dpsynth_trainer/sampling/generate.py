@@ -22,15 +22,16 @@ from typing import Any
 
 import torch
 
+from ..contract import constants
 from ..errors import CancelledError
 from ..label_counts import allocate_rows
 from ..records import RowFormat
 from .decode import CANDIDATES, DecodeOptions, decode_field
 from .rescore import continuation_log_likelihoods, label_posteriors
 
-#: At most this many other labels' prompts per row for guidance (a random subset when there are more), so
-#: that a table with many labels does not multiply the cost of decoding by their number.
-MAX_CONTRASTS = 4
+#: At most this many other labels' prompts per row for guidance (a random subset when there are more): the
+#: contract's rule, which the quote's time estimate follows too.
+MAX_CONTRASTS = constants().max_guidance_contrasts
 
 
 @dataclass(frozen=True)

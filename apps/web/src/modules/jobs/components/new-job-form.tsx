@@ -158,7 +158,11 @@ export function NewJobForm({ initialDatasetId }: { initialDatasetId?: string }) 
           trainRows: dataset.trainRows,
           preset,
           logicalBatchSize: numberOrUndefined(hyperparameters.value?.training?.logicalBatchSize),
+          maxSeqLen: numberOrUndefined(hyperparameters.value?.training?.maxSeqLen),
+          maxNewTokens: numberOrUndefined(hyperparameters.value?.sampling?.maxNewTokens),
           syntheticRows: rowsValue,
+          rowWork: quoteIsCurrent ? quote.data?.rowWork : undefined,
+          textColumn: dataset.textColumn,
         })
       : [];
   const blockedBecause = submitBlockedBecause({

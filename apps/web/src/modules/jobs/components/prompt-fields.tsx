@@ -2,8 +2,8 @@
 
 import type { TPromptSpec } from "@dpsynth/contracts";
 import { Field } from "@/components/ui/field";
-import { PROMPT_PLACEHOLDERS, renderPrompt } from "@/lib/prompt-template";
-import { DEFAULT_PROMPT, type TPromptSchema, type TPromptText } from "../lib/prompt-request";
+import { PROMPT_PLACEHOLDERS } from "@/lib/prompt-template";
+import { DEFAULT_PROMPT, labelPrompts, type TPromptSchema, type TPromptText } from "../lib/prompt-request";
 
 const STYLES: { value: TPromptSpec["style"]; label: string }[] = [
   { value: "auto", label: "Auto: the chat template for chat models, plain text otherwise" },
@@ -24,7 +24,6 @@ export function PromptFields({
   onChange: (text: TPromptText) => void;
   problem?: string;
 }) {
-  const instruction = text.instruction.trim() || DEFAULT_PROMPT.instruction;
   return (
     <div className="form">
       <p className="muted">
@@ -100,26 +99,16 @@ export function PromptFields({
         <span className="label" id="job-prompt-examples" style={{ fontWeight: 550 }}>
           What the model is asked, per label
         </span>
-        {dataset.labels.map((label) => {
-          const description = text.descriptions[label.value]?.trim() || label.description;
-          return (
-            <div key={label.value} className="stack" style={{ gap: 4 }}>
-              <span className="badge plain badge-accent" style={{ alignSelf: "flex-start" }}>
-                {label.value}
-              </span>
-              <pre className="prompt-example" data-label={label.value}>
-                {renderPrompt(
-                  { style: text.style, instruction },
-                  {
-                    subject: dataset.subject,
-                    labelColumn: dataset.labelColumn,
-                    label: { value: label.value, description },
-                  },
-                )}
-              </pre>
-            </div>
-          );
-        })}
+        {labelPrompts(dataset, text).map(({ value, prompt }) => (
+          <div key={value} className="stack" style={{ gap: 4 }}>
+            <span className="badge plain badge-accent" style={{ alignSelf: "flex-start" }}>
+              {value}
+            </span>
+            <pre className="prompt-example" data-label={value}>
+              {prompt}
+            </pre>
+          </div>
+        ))}
         {(text.style === "auto" || text.style === "chat") && (
           <span className="hint muted" style={{ fontSize: 12.5 }}>
             Chat models see this line inside their chat template; the report shows each prompt exactly as the model saw

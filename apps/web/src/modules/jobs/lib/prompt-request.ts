@@ -1,6 +1,6 @@
 import { type TPromptSpec, ZPromptSpec } from "@dpsynth/contracts";
 import type { TDatasetWire } from "@/components/api/wire-types";
-import { PROMPT_PLACEHOLDERS, unknownPlaceholders } from "@/lib/prompt-template";
+import { PROMPT_PLACEHOLDERS, renderPrompt, unknownPlaceholders } from "@/lib/prompt-template";
 
 /** The contract's default prompt: what a job gets when the owner changes nothing. */
 export const DEFAULT_PROMPT = ZPromptSpec.parse({});
@@ -39,4 +39,17 @@ export function promptRequest(dataset: TPromptSchema | undefined, text: TPromptT
       ? `${unknown.map((name) => `{${name}}`).join(", ")} ${unknown.length === 1 ? "is not a placeholder" : "are not placeholders"}; use ${PROMPT_PLACEHOLDERS.map((name) => `{${name}}`).join(", ")}.`
       : undefined,
   };
+}
+
+/** Each declared label with the words its rows will be conditioned on, as typed in the form (or the defaults). */
+export function labelPrompts(dataset: TPromptSchema, text: TPromptText) {
+  const instruction = text.instruction.trim() || DEFAULT_PROMPT.instruction;
+  return dataset.labels.map((label) => {
+    const description = text.descriptions[label.value]?.trim() || label.description;
+    const prompt = renderPrompt(
+      { style: text.style, instruction },
+      { subject: dataset.subject, labelColumn: dataset.labelColumn, label: { value: label.value, description } },
+    );
+    return { value: label.value, prompt };
+  });
 }
