@@ -255,6 +255,11 @@ describe("trainer pools", () => {
       "trainerPools[1].devices: pool a already has 4 GPUs per trainer",
     ],
     [
+      "a pool that would run two jobs at once on its GPUs",
+      [{ name: "gpu2", devices: 2, concurrency: 2 }],
+      "trainerPools[0].concurrency must be 1: each job takes all 2 GPUs of its trainer",
+    ],
+    [
       "two pools of one name",
       [
         { name: "a", devices: 2 },

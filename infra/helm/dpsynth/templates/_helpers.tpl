@@ -140,6 +140,9 @@ and `resources` with the nvidia.com/gpu limit set to `devices`: the one place a 
 {{- range $key, $value := $given.autoscaling | default dict }}
 {{- $_ := set $pool.autoscaling $key $value }}
 {{- end }}
+{{- if gt (int $pool.concurrency) 1 }}
+{{- fail (printf "%s.concurrency must be 1: each job takes all %d GPUs of its trainer (a pool keeps trainer.concurrency unless it gives its own)" $where $devices) }}
+{{- end }}
 {{- $pools = append $pools (merge (dict "suffix" (printf "-%s" $name) "devices" $devices) $pool) }}
 {{- end }}
 {{- range $pools }}
