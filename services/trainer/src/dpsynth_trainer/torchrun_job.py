@@ -10,8 +10,9 @@ worker starts it through its own interpreter, so nothing needs to be on PATH)::
 DIR is a private directory the worker makes for the attempt, and the only channel between the two sides:
 
 - `spec.json`: the job's spec, as the worker validated it;
-- `worker.pid`: the worker's process id. Rank 0 stops the run between steps (with a checkpoint) once that process
-  is gone, so a worker killed outright leaves no training behind that a second trainer resuming the job would race;
+- `worker.pid`: the worker's process id. Once that process is gone, rank 0 stops the run at its next step (with a
+  checkpoint), so a worker killed outright does not leave its job training on beside the trainer that resumes it
+  (and each rank is killed with its torchrun agent, `_die_with_parent`);
 - `stop`: the worker creates it when the job is cancelled or the worker is shutting down (SIGTERM); rank 0 then
   stops at the next step with a checkpoint, exactly as the in-process run stops on the same signals;
 - `outcome-<rank>.json`: a rank that fails writes its `TrainerError` there (code, message, retryable) instead of
