@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { QUEUE } from "@dpsynth/contracts";
+import { QUEUE, queueFor } from "@dpsynth/contracts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { resolveConfig } from "./config.mjs";
@@ -207,7 +207,7 @@ describe("trainer pools", () => {
     }
   });
 
-  it("scale each on its own queue with KEDA: the contract's train queue for one GPU, train-<N>gpu for N", () => {
+  it("scale each on its own queue with KEDA: the queue the contract's queueFor names for the pool's devices", () => {
     const objects = render({ ...GPU4, ...AUTOSCALED });
     const lists = (name: string) => {
       const scaled = named(objects, "ScaledObject", name);
@@ -216,9 +216,13 @@ describe("trainer pools", () => {
       expect(named(objects, "TriggerAuthentication", `${name}-redis`).metadata.name).toBe(`${name}-redis`);
       return scaled.spec?.triggers?.map((trigger) => trigger.metadata.listName);
     };
-    const queue = `${QUEUE.prefix}:${QUEUE.train}`;
-    expect(lists(`${FULLNAME}-trainer`)).toEqual([`${queue}:wait`, `${queue}:active`]);
-    expect(lists(`${FULLNAME}-trainer-gpu4`)).toEqual([`${queue}-4gpu:wait`, `${queue}-4gpu:active`]);
+    // BullMQ's lists of a queue: `<prefix>:<queue>:wait` and `:active`. The trainers of a pool read the queue of
+    // their TRAINER_DEVICES, and the web puts a job on the queue of its training.devices, both through queueFor.
+    const listsOf = (devices: number) =>
+      ["wait", "active"].map((list) => `${QUEUE.prefix}:${queueFor(devices)}:${list}`);
+    expect(lists(`${FULLNAME}-trainer`)).toEqual(listsOf(1));
+    expect(lists(`${FULLNAME}-trainer-gpu4`)).toEqual(listsOf(4));
+    expect(envOf(named(objects, "Deployment", `${FULLNAME}-trainer-gpu4`)).TRAINER_DEVICES).toBe("4");
   });
 
   it("take their autoscaling key by key from the trainer's, and a replica count of 0", () => {
@@ -249,6 +253,11 @@ describe("trainer pools", () => {
         { name: "b", devices: 4 },
       ],
       "trainerPools[1].devices: pool a already has 4 GPUs per trainer",
+    ],
+    [
+      "a pool that would run two jobs at once on its GPUs",
+      [{ name: "gpu2", devices: 2, concurrency: 2 }],
+      "trainerPools[0].concurrency must be 1: each job takes all 2 GPUs of its trainer",
     ],
     [
       "two pools of one name",

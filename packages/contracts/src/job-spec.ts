@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SCHEMA_VERSION } from "./queue.ts";
+import { MAX_JOB_DEVICES, SCHEMA_VERSION } from "./queue.ts";
 
 const ZPositive = z.number().positive();
 
@@ -81,6 +81,9 @@ export function labelReleaseEpsilon(privacy: {
   return (privacy.labelCounts?.epsilon ?? 0) + (privacy.labelSet?.epsilon ?? 0);
 }
 
+/** How many devices a job trains on: `training.devices`, 1 unless the spec says. */
+export const ZJobDevices = z.int().min(1).max(MAX_JOB_DEVICES).default(1);
+
 export const ZTrainingSpec = z
   .object({
     epochs: z.number().positive().max(100).default(5),
@@ -105,9 +108,10 @@ export const ZTrainingSpec = z
     /**
      * Processes (one per GPU) that train the job together under `torchrun`, with Opacus' distributed DP-SGD: each
      * logical step is Poisson-sampled across all of them and noised once, so the privacy accounting is the same as
-     * on one device. A queue trainer runs one device per job and refuses more; run such a job with `torchrun`.
+     * on one device. The job goes on its device count's queue (`queueFor`), which only trainers of that many
+     * devices (TRAINER_DEVICES) read; such a trainer runs it under `torchrun --nproc-per-node <devices>`.
      */
-    devices: z.int().min(1).max(64).default(1),
+    devices: ZJobDevices,
   })
   .meta({ title: "TrainingSpec" });
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { MODEL_CATALOG, PRESETS, ZCatalogModel } from "./catalog.ts";
 import { MAX_GUIDANCE_CONTRASTS, ZJobSpec } from "./job-spec.ts";
-import { QUEUE, REDIS_KEYS, SCHEMA_VERSION } from "./queue.ts";
+import { QUEUE, queuesByDevices, REDIS_KEYS, SCHEMA_VERSION } from "./queue.ts";
 import { ZReport } from "./report.ts";
 import { ZTrainerEvent } from "./trainer-events.ts";
 import { TRAINER_HEARTBEAT, TRAINER_KEYS, ZTrainerHeartbeat } from "./trainers.ts";
@@ -19,7 +19,8 @@ export function jsonSchemaFiles(): Record<string, unknown> {
     "trainer-heartbeat.schema.json": z.toJSONSchema(ZTrainerHeartbeat, { io: "output" }),
     "constants.json": {
       schemaVersion: SCHEMA_VERSION,
-      queue: QUEUE,
+      // The queue of every device count, so the trainer looks its queue up rather than spelling the rule again.
+      queue: { ...QUEUE, byDevices: queuesByDevices() },
       redisKeys: REDIS_KEYS,
       trainers: { heartbeat: TRAINER_HEARTBEAT, keys: TRAINER_KEYS },
       sampling: { maxGuidanceContrasts: MAX_GUIDANCE_CONTRASTS },

@@ -3,13 +3,37 @@
  * `schema/constants.json`, so they are written down once, here.
  */
 export const QUEUE = {
-  /** BullMQ queue that carries training jobs to the Python trainers. */
+  /** BullMQ queue that carries one-device training jobs to the Python trainers (`queueFor(1)`). */
   train: "train",
   /** BullMQ key prefix; both the Node producer and the Python worker use it. */
   prefix: "dpsynth",
   /** The one job name on the train queue. */
   jobName: "training.run",
 } as const;
+
+/** The most devices one job may train on (`training.devices`), and so the most a trainer may be given. */
+export const MAX_JOB_DEVICES = 64;
+
+/**
+ * The one rule for which BullMQ queue carries a job that trains on `devices` devices: `train` for one, `train-<N>gpu`
+ * for N. Only trainers of that many devices (TRAINER_DEVICES) read a queue, so a job never waits behind jobs it
+ * could not share a trainer with. The trainer reads every name from `constants.json`'s `queue.byDevices`; the Helm
+ * chart's `dpsynth.trainQueue` (infra/helm) spells the same rule in Go templates, and scripts/lib/helm-chart.test.ts
+ * holds the chart to this function.
+ */
+export function queueFor(devices: number): string {
+  if (!Number.isInteger(devices) || devices < 1 || devices > MAX_JOB_DEVICES) {
+    throw new RangeError(`a job trains on 1 to ${MAX_JOB_DEVICES} devices, not ${devices}`);
+  }
+  return devices === 1 ? QUEUE.train : `${QUEUE.train}-${devices}gpu`;
+}
+
+/** Every device count's queue, `{ "1": "train", "2": "train-2gpu", ... }`: what the trainer gets in constants.json. */
+export function queuesByDevices(): Record<string, string> {
+  return Object.fromEntries(
+    Array.from({ length: MAX_JOB_DEVICES }, (_, index) => [String(index + 1), queueFor(index + 1)]),
+  );
+}
 
 export const REDIS_KEYS = {
   /** Redis stream of trainer events for one job: `dpsynth:events:<jobId>`. */

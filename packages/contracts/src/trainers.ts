@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SCHEMA_VERSION } from "./queue.ts";
+import { MAX_JOB_DEVICES, SCHEMA_VERSION } from "./queue.ts";
 
 /**
  * How often a trainer says it is alive, and how long Redis keeps what it said: a trainer that misses three
@@ -58,6 +58,11 @@ export const ZTrainerHeartbeat = z
      * and hub ids already in its caches.
      */
     localModels: z.array(z.string().max(300)).max(1000),
+    /**
+     * Devices each job it takes trains on together (TRAINER_DEVICES): it reads only the queue `queueFor` names for
+     * this count, so it runs exactly the jobs whose `training.devices` is this. Older trainers do not say: 1.
+     */
+    devicesPerJob: z.int().min(1).max(MAX_JOB_DEVICES).default(1),
     /** Jobs it runs at once (TRAINER_CONCURRENCY). */
     concurrency: z.int().min(1),
     /** The jobs it holds now; busy when there is at least one. */

@@ -83,6 +83,21 @@ describe("control without a running trainer", () => {
     expect([ledger.charged, ledger.released, ledger.releaseCount]).toEqual([0, 1.5, 1]);
   });
 
+  it("takes a queued job of two devices off its own queue when its cancel is requested", async () => {
+    const job = await seedJob(prisma, { epsilon: 1 });
+    const twoDevices = { ...spec(job.id), training: { devices: 2 } };
+    await prisma.job.update({ where: { id: job.id }, data: { spec: twoDevices } });
+    await stack.enqueue(job.id, twoDevices);
+    expect(await stack.queues.for(2).getJobState(job.id)).toBe("waiting");
+    expect(await stack.queue.getJobState(job.id)).toBe("unknown");
+    await prisma.job.update({ where: { id: job.id }, data: { cancelRequestedAt: new Date() } });
+
+    await waitFor(async () => (await jobOf(job.id)).status === "CANCELLED", "the job to be cancelled");
+    expect(await stack.queues.for(2).getJobState(job.id)).toBe("unknown");
+    const ledger = await ledgerOf(prisma, job.id);
+    expect([ledger.charged, ledger.released, ledger.releaseCount]).toEqual([0, 1, 1]);
+  });
+
   it("fails a job that vanished from the queue, but not one enqueued a moment after its row was written", async () => {
     const lost = await seedJob(prisma, { epsilon: 1 });
     const late = await seedJob(prisma, { epsilon: 1 });

@@ -1,4 +1,4 @@
-import { QUEUE } from "@dpsynth/contracts";
+import { TrainQueues } from "@dpsynth/contracts";
 import { createPrismaClient, type PrismaClient } from "@dpsynth/db";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -6,7 +6,7 @@ import { Cancellation } from "./cancellation.ts";
 import { databaseTarget, redisConnectionOptions, type TControlConfig } from "./config.ts";
 import { EventConsumer } from "./event-consumer.ts";
 import { createLogger, errorFields, type TLogger } from "./log.ts";
-import { watchQueueEvents } from "./queue-events.ts";
+import { QueueWatchers } from "./queue-events.ts";
 import { Recovery } from "./recovery.ts";
 
 export interface TControl {
@@ -20,9 +20,9 @@ export interface TControl {
 }
 
 /**
- * Starts the control plane: the event consumer, the queue-event listener, and the cancellation and
- * recovery sweeps (recovery runs once before anything else, to catch up on what happened while control was
- * down). `prisma` may be passed in (tests give their own schema's client); otherwise one is opened.
+ * Starts the control plane: the event consumer, the queue-event listeners (one per train queue in use), and the
+ * cancellation and recovery sweeps (recovery runs once before anything else, to catch up on what happened while
+ * control was down). `prisma` may be passed in (tests give their own schema's client); otherwise one is opened.
  */
 export async function startControl(
   config: TControlConfig,
@@ -33,7 +33,6 @@ export async function startControl(
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const blockingRedis = redis.duplicate();
   const connection = redisConnectionOptions(config.REDIS_URL);
-  const queue = new Queue(QUEUE.train, { connection, prefix: config.DPSYNTH_QUEUE_PREFIX });
   // While Redis is away every reconnect fails; one line a minute says so instead of ioredis' line per attempt.
   let lastComplaint = 0;
   const complain = (error: Error) => {
@@ -41,17 +40,23 @@ export async function startControl(
     lastComplaint = Date.now();
     log.warn("Redis is unreachable; retrying", errorFields(error));
   };
-  for (const client of [redis, blockingRedis, queue]) client.on("error", complain);
+  for (const client of [redis, blockingRedis]) client.on("error", complain);
+  // One queue per device count (`queueFor`), opened when a job of that count is first looked at.
+  const queues = new TrainQueues((name) => {
+    const queue = new Queue(name, { connection, prefix: config.DPSYNTH_QUEUE_PREFIX });
+    queue.on("error", complain);
+    return queue;
+  });
 
   const consumer = new EventConsumer({ prisma, redis, blockingRedis, blockMs: config.CONTROL_EVENT_BLOCK_MS, log });
   const drain = (jobId: string) => consumer.drain(jobId);
-  const cancellation = new Cancellation({ prisma, redis, queue, drain, log });
-  const recovery = new Recovery({ prisma, queue, drain, log });
-  const queueEvents = watchQueueEvents(
-    { prisma, queue, consumer, cancellation, log },
+  const cancellation = new Cancellation({ prisma, redis, queues, drain, log });
+  const recovery = new Recovery({ prisma, queues, drain, log });
+  const watchers = new QueueWatchers(
+    { prisma, queues, consumer, cancellation, log },
     { connection, prefix: config.DPSYNTH_QUEUE_PREFIX },
   );
-  await queueEvents.waitUntilReady();
+  await watchers.sync();
   await recovery.sweep();
 
   let stopped = false;
@@ -60,6 +65,7 @@ export async function startControl(
   const sweeping = (async () => {
     while (!stopped) {
       try {
+        await watchers.sync();
         await cancellation.sweep();
         await recovery.sweep();
       } catch (error) {
@@ -71,7 +77,10 @@ export async function startControl(
       });
     }
   })();
-  log.info("control plane started", { queue: QUEUE.train, prefix: config.DPSYNTH_QUEUE_PREFIX });
+  log.info("control plane started", {
+    queues: watchers.devices().map((devices) => queues.for(devices).name),
+    prefix: config.DPSYNTH_QUEUE_PREFIX,
+  });
 
   return {
     consumer,
@@ -93,8 +102,8 @@ export async function startControl(
       consumer.stop();
       wakeSweeper();
       await Promise.all([consuming, sweeping]);
-      await queueEvents.close();
-      await queue.close();
+      await watchers.close();
+      await queues.close();
       blockingRedis.disconnect();
       await redis.quit();
       if (!options.prisma) await prisma.$disconnect();

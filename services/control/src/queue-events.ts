@@ -1,4 +1,5 @@
-import { markRunning, type PrismaClient } from "@dpsynth/db";
+import { jobDevices, type TrainQueues } from "@dpsynth/contracts";
+import { IN_FLIGHT_JOB_STATUSES, markRunning, type PrismaClient } from "@dpsynth/db";
 import { type ConnectionOptions, type Queue, QueueEvents } from "bullmq";
 import type { Cancellation } from "./cancellation.ts";
 import type { EventConsumer } from "./event-consumer.ts";
@@ -8,11 +9,14 @@ import { closeJob } from "./settlement.ts";
 
 export interface TQueueEventDeps {
   prisma: PrismaClient;
+  /** The queue whose events are followed (one device count's). */
   queue: Queue;
   consumer: EventConsumer;
   cancellation: Cancellation;
   log: TLogger;
 }
+
+type TConnection = { connection: ConnectionOptions; prefix: string };
 
 /** Records how often BullMQ has started the job (retries and stalled restarts alike). */
 export async function recordAttempt(deps: TQueueEventDeps, jobId: string): Promise<void> {
@@ -31,11 +35,12 @@ export async function recordAttempt(deps: TQueueEventDeps, jobId: string): Promi
  *   often): persist what the stream still holds, then settle as failed.
  * - `removed`: a queued job taken off the queue (the web's cancel): settle as cancelled.
  */
-export function watchQueueEvents(
-  deps: TQueueEventDeps,
-  options: { connection: ConnectionOptions; prefix: string },
-): QueueEvents {
-  const events = new QueueEvents(deps.queue.name, { connection: options.connection, prefix: options.prefix });
+export function watchQueueEvents(deps: TQueueEventDeps, options: TConnection & { lastEventId?: string }): QueueEvents {
+  const events = new QueueEvents(deps.queue.name, {
+    connection: options.connection,
+    prefix: options.prefix,
+    ...(options.lastEventId ? { lastEventId: options.lastEventId } : {}),
+  });
   const guard = (what: string, jobId: string, work: () => Promise<unknown>) => {
     work().catch((error) => deps.log.error(`handling queue event ${what} failed`, { jobId, ...errorFields(error) }));
   };
@@ -53,7 +58,63 @@ export function watchQueueEvents(
         deps.log.info("job failed for good and was settled", { jobId });
     }),
   );
-  events.on("removed", ({ jobId }) => guard("removed", jobId, () => deps.cancellation.settleIfGone(jobId)));
+  events.on("removed", ({ jobId }) => guard("removed", jobId, () => deps.cancellation.settleIfGone(jobId, deps.queue)));
   events.on("error", (error) => deps.log.error("queue events connection error", errorFields(error)));
   return events;
+}
+
+/**
+ * The queue-event listeners of every train queue in use: one per device count (`queueFor`), always the one-device
+ * queue's, and the queue of any other count an open job has, started by `sync` (at start-up, then every sweep). A
+ * listener started after start-up reads its queue's events from the creation of the oldest open job on it, so
+ * nothing that happened to that job before control noticed its queue goes unseen; the handlers are idempotent, so
+ * an event seen twice changes nothing. Listeners stay until `close`: a device count in use once is likely again.
+ */
+export class QueueWatchers {
+  private readonly watching = new Map<number, QueueEvents>();
+  private started = false;
+
+  constructor(
+    private readonly deps: Omit<TQueueEventDeps, "queue"> & { queues: TrainQueues<Queue> },
+    private readonly options: TConnection,
+  ) {}
+
+  /** Listens on the queue of every device count an open job has (and the one-device queue), once each. */
+  async sync(): Promise<void> {
+    const open = await this.deps.prisma.job.findMany({
+      where: { status: { in: [...IN_FLIGHT_JOB_STATUSES] } },
+      select: { spec: true, createdAt: true },
+      orderBy: { createdAt: "asc" },
+    });
+    const oldest = new Map<number, Date>();
+    for (const job of open) {
+      const devices = jobDevices(job.spec);
+      if (!oldest.has(devices)) oldest.set(devices, job.createdAt);
+    }
+    const wanted = [...new Set([1, ...oldest.keys()])].filter((devices) => !this.watching.has(devices));
+    for (const devices of wanted) {
+      const since = this.started ? oldest.get(devices) : undefined;
+      // A stream id is `<ms>-<seq>`: from a moment before the job was created.
+      const lastEventId = since ? `${since.getTime() - 1000}-0` : undefined;
+      const events = watchQueueEvents(
+        { ...this.deps, queue: this.deps.queues.for(devices) },
+        { ...this.options, lastEventId },
+      );
+      this.watching.set(devices, events);
+      await events.waitUntilReady();
+      if (this.started) this.deps.log.info("following a train queue", { queue: this.deps.queues.for(devices).name });
+    }
+    this.started = true;
+  }
+
+  /** The device counts whose queues are followed, fewest first. */
+  devices(): number[] {
+    return [...this.watching.keys()].sort((a, b) => a - b);
+  }
+
+  async close(): Promise<void> {
+    const listeners = [...this.watching.values()];
+    this.watching.clear();
+    await Promise.all(listeners.map((events) => events.close()));
+  }
 }

@@ -1,3 +1,4 @@
+import type { TrainQueues } from "@dpsynth/contracts";
 import { IN_FLIGHT_JOB_STATUSES, type PrismaClient, settleUnsettledJobs, TERMINAL_JOB_STATUSES } from "@dpsynth/db";
 import type { Queue } from "bullmq";
 import { failureOutcome, lostOutcome } from "./failures.ts";
@@ -16,7 +17,7 @@ export class Recovery {
   constructor(
     private readonly deps: {
       prisma: PrismaClient;
-      queue: Queue;
+      queues: TrainQueues<Queue>;
       drain: (jobId: string) => Promise<void>;
       log: TLogger;
     },
@@ -28,22 +29,23 @@ export class Recovery {
   }
 
   /**
-   * Open jobs against their queue entries: failed for good → settle as failed; completed → persist the
-   * stream (its result event ends the job); missing twice in a row → lost (or cancelled). Missing once is
-   * not enough: the web writes the Job row a moment before it enqueues.
+   * Open jobs against their queue entries, each on its device count's queue: failed for good → settle as failed;
+   * completed → persist the stream (its result event ends the job); missing twice in a row → lost (or cancelled).
+   * Missing once is not enough: the web writes the Job row a moment before it enqueues.
    */
   private async reconcileOpenJobs(): Promise<void> {
     const open = await this.deps.prisma.job.findMany({
       where: { status: { in: [...IN_FLIGHT_JOB_STATUSES] } },
-      select: { id: true },
+      select: { id: true, spec: true },
     });
     const stillMissing = new Set<string>();
-    for (const { id } of open) {
+    for (const { id, spec } of open) {
       try {
-        const state = await this.deps.queue.getJobState(id);
+        const queue = this.deps.queues.forSpec(spec);
+        const state = await queue.getJobState(id);
         let decide: (() => Promise<TOutcome> | TOutcome) | null = null;
         if (state === "failed") {
-          const reason = (await this.deps.queue.getJob(id))?.failedReason ?? "";
+          const reason = (await queue.getJob(id))?.failedReason ?? "";
           decide = () => failureOutcome(this.deps.prisma, id, reason);
         } else if (state === "completed") {
           decide = () => ({

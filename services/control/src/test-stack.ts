@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { jobRedisKeys, QUEUE, type TJobSpecInput } from "@dpsynth/contracts";
+import { jobRedisKeys, QUEUE, type TJobSpecInput, TrainQueues } from "@dpsynth/contracts";
 import type { PrismaClient } from "@dpsynth/db";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -66,10 +66,13 @@ export async function waitFor<T>(probe: () => Promise<T>, what: string, timeoutM
   }
 }
 
-/** The pieces one integration test file shares: its own queue prefix, a queue to produce on, and control. */
+/** The pieces one integration test file shares: its own queue prefix, queues to produce on, and control. */
 export class TestStack {
   readonly prefix = `t${randomBytes(5).toString("hex")}`;
   readonly redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+  /** The train queues of every device count, as the web opens them. */
+  readonly queues: TrainQueues<Queue>;
+  /** The one-device queue, where most tests' jobs go. */
   readonly queue: Queue;
   readonly config: TControlConfig;
   control: TControl | null = null;
@@ -84,10 +87,9 @@ export class TestStack {
       CONTROL_SWEEP_INTERVAL_MS: "250",
       CONTROL_EVENT_BLOCK_MS: "100",
     });
-    this.queue = new Queue(QUEUE.train, {
-      connection: redisConnectionOptions(this.config.REDIS_URL),
-      prefix: this.prefix,
-    });
+    const connection = redisConnectionOptions(this.config.REDIS_URL);
+    this.queues = new TrainQueues((name) => new Queue(name, { connection, prefix: this.prefix }));
+    this.queue = this.queues.for(1);
   }
 
   async startControl(): Promise<TControl> {
@@ -100,10 +102,10 @@ export class TestStack {
     this.control = null;
   }
 
-  /** What the web does after it created the Job row and its reservation. */
+  /** What the web does after it created the Job row and its reservation: the job on its device count's queue. */
   async enqueue(jobId: string, spec: unknown, attempts = 3): Promise<void> {
     this.jobIds.push(jobId);
-    await this.queue.add(QUEUE.jobName, spec as TJobSpecInput, {
+    await this.queues.forSpec(spec).add(QUEUE.jobName, spec as TJobSpecInput, {
       jobId,
       attempts,
       backoff: { type: "fixed", delay: 500 },
@@ -130,8 +132,8 @@ export class TestStack {
       clearTimeout(timer);
     }
     await this.stopControl();
-    await this.queue.obliterate({ force: true });
-    await this.queue.close();
+    for (const [, queue] of this.queues.entries()) await queue.obliterate({ force: true });
+    await this.queues.close();
     for (const id of this.jobIds) await this.redis.del(...Object.values(jobRedisKeys(id)));
     this.redis.disconnect();
   }

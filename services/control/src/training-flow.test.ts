@@ -148,9 +148,10 @@ async function resultOf(jobId: string): Promise<TResultEvent> {
   return row.payload as unknown as TResultEvent;
 }
 
-describe("a training job end to end", () => {
-  let succeededId = "";
+/** The job the first test ran to SUCCEEDED, which later tests compare against. */
+let succeededId = "";
 
+describe("a training job end to end", () => {
   it("goes from the queue to SUCCEEDED with metric points, artifacts and a ledger charged the accountant's epsilon", async () => {
     await trainers(1);
     const started = Date.now();
@@ -382,4 +383,46 @@ describe("a training job end to end", () => {
     expect(ledger.charged + ledger.released).toBeCloseTo(3, 9);
     expect(ledger.releaseCount).toBe(1);
   }, 420_000);
+});
+
+describe("a job of several devices", () => {
+  it("runs on a trainer of two devices under torchrun, on its own queue, charged once the epsilon of one device", async () => {
+    // The one-device trainers stay up: they read the queue `train`, never `train-2gpu`.
+    const pair = stack.trainer({
+      BLOB_STORE_URL: `file://${blobDir}`,
+      DPSYNTH_HOME: join(blobDir, "home"),
+      TRAINER_DEVICES: "2",
+    });
+    await pair.ready;
+    const seeded = await seedJob(prisma, { epsilon: 3, delta: 1e-5 });
+    const base = specFor(seeded.id, seeded.datasetId);
+    const spec = { ...base, training: { ...base.training, devices: 2 } };
+    await prisma.job.update({ where: { id: seeded.id }, data: { spec } });
+    await stack.enqueue(seeded.id, spec);
+    expect(await stack.queues.for(2).getJobState(seeded.id)).not.toBe("unknown");
+
+    const job = await finalJob(seeded.id, 300_000);
+    expect(job).toMatchObject({ status: "SUCCEEDED", stage: "done", attempts: 1, errorCode: null });
+    const { logs } = await stack.queues.for(2).getJobLogs(seeded.id);
+    expect(logs.at(-1)).toMatch(new RegExp(`on trainer .*:${pair.pid}$`));
+    const result = await resultOf(seeded.id);
+    expect(result.training.steps).toBe(5);
+    const epsilon = result.training.epsilon as number;
+    if (succeededId) {
+      // The same spec on one device (the first test of this file): two processes spend exactly its epsilon.
+      expect(epsilon).toBeCloseTo((await resultOf(succeededId)).training.epsilon as number, 9);
+    }
+    const points = await prisma.metricPoint.findMany({ where: { jobId: seeded.id, loss: { not: null } } });
+    expect(points.map((p) => p.step).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]); // each step said once
+    const artifacts = await prisma.artifact.findMany({ where: { jobId: seeded.id }, orderBy: { name: "asc" } });
+    expect(artifacts.map((a) => a.name)).toEqual(["report.html", "report.json", "synthetic.csv"]);
+
+    const ledger = await ledgerOf(prisma, seeded.id);
+    expect(ledger.chargedBy("dp-sgd")).toBeCloseTo(epsilon, 9);
+    expect(new Set(ledger.entries.filter((e) => e.kind === "CHARGE").map((e) => e.runId)).size).toBe(1);
+    expect(ledger.charged + ledger.released).toBeCloseTo(ledger.reserved, 9);
+    expect(ledger.releaseCount).toBe(1);
+    pair.process.kill("SIGTERM");
+    expect(await pair.exited).toBe(0);
+  }, 360_000);
 });

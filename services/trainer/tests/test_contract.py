@@ -15,8 +15,10 @@ from dpsynth_trainer.contract import (
     is_private,
     load_json,
     parse_job_spec,
+    queue_for,
     validate_instance,
 )
+from dpsynth_trainer.errors import BadInputError
 
 
 @pytest.mark.parametrize("path", fixture_paths("valid"), ids=lambda p: p.name)
@@ -67,4 +69,11 @@ def test_violation_names_the_path_and_rule_not_the_value() -> None:
 def test_constants_and_catalog_come_from_the_generated_files() -> None:
     assert constants().events_stream_prefix == load_json("constants.json")["redisKeys"]["eventsStreamPrefix"]
     assert constants().queue_name == "train"
+
+
+def test_each_device_count_has_the_queue_the_contracts_queue_for_names() -> None:
+    assert [queue_for(n) for n in (1, 2, 8, 64)] == ["train", "train-2gpu", "train-8gpu", "train-64gpu"]
+    assert queue_for(1) == constants().queue_name
+    with pytest.raises(BadInputError, match="there is no queue for 65"):
+        queue_for(65)
     assert {"tiny-gpt2", "tiny-llama", "smollm2-135m"} <= set(catalog())

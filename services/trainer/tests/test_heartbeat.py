@@ -120,11 +120,25 @@ def test_a_beat_is_the_contracts_heartbeat_with_a_ttl_in_the_queues_registry(pre
     assert stored["hubReachable"] is False
     assert stored["localModels"] == ["tiny-gpt2", "smollm2-135m"]
     assert stored["currentJobs"] == [] and stored["concurrency"] == 1
+    assert stored["devicesPerJob"] == 1
     assert 0 < client.ttl(key) <= constants().heartbeat_ttl_s
     assert client.zscore(index, "host-a:101") == pytest.approx(time.time() * 1000, abs=5_000)
 
     beat.withdraw()
     assert client.get(key) is None and client.zscore(index, "host-a:101") is None
+
+
+def test_a_trainer_of_several_devices_says_how_many_each_job_trains_on(prefix: str) -> None:
+    beat = Heartbeat(
+        None,  # type: ignore[arg-type]  # payload() never touches Redis
+        trainer_id="host-b:7",
+        settings=TrainerSettings(DPSYNTH_QUEUE_PREFIX=prefix, TRAINER_DEVICES=4),
+        current_jobs=list,
+        device=Device("gpu", 4, "NVIDIA H200", 141 * 2**30),
+        models=list,
+        hub_check=lambda: False,
+    )
+    assert beat.payload()["devicesPerJob"] == 4
 
 
 @needs_redis

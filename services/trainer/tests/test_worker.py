@@ -182,7 +182,8 @@ def test_a_bad_payload_fails_at_once_without_retries_or_pipeline() -> None:
 
 
 @needs_redis
-def test_a_job_for_more_devices_than_a_queue_trainer_has_fails_at_once_and_says_what_to_change() -> None:
+def test_a_job_for_another_device_count_fails_at_once_and_says_where_it_belonged() -> None:
+    # Producers put a 2-device job on train-2gpu (`queueFor`); this one was queued by hand on the one-device queue.
     harness = Harness(never_called)
 
     async def scenario() -> None:
@@ -197,9 +198,10 @@ def test_a_job_for_more_devices_than_a_queue_trainer_has_fails_at_once_and_says_
             assert (await queue.getJob(job_id)).attemptsMade == 1
             [event] = harness.events(job_id)
             assert (event["type"], event["code"], event["retryable"]) == ("error", "bad_input", False)
-            assert "asks for 2 devices" in event["message"]
-            assert "training.devices 1" in event["message"]
-            assert "No privacy budget was spent" in event["message"]
+            assert "asks for 2 device(s)" in event["message"]
+            assert "trains each job on 1 (TRAINER_DEVICES)" in event["message"]
+            assert "on the queue train instead of train-2gpu" in event["message"]
+            assert "no privacy budget was spent" in event["message"]
         finally:
             await worker.close()
             await harness.cleanup(queue, [job_id])
@@ -332,3 +334,38 @@ def test_shutdown_hands_the_job_back_without_using_an_attempt_and_the_next_train
             await harness.cleanup(queue, [job_id])
 
     asyncio.run(scenario())
+
+
+def test_a_trainer_reads_its_device_counts_queue_and_runs_several_devices_under_torchrun() -> None:
+    from dpsynth_trainer.pipeline import run_job
+    from dpsynth_trainer.torchrun_job import run_under_torchrun
+
+    one, four = TrainerSettings(), TrainerSettings(TRAINER_DEVICES=4)
+    assert (one.queue_name, four.queue_name) == (constants().queue_name, "train-4gpu")
+    assert TrainingWorker(settings=one.model_copy(update={"REDIS_URL": "redis://x"})).run_job is run_job
+    assert TrainingWorker(settings=four.model_copy(update={"REDIS_URL": "redis://x"})).run_job is run_under_torchrun
+
+
+def test_a_trainer_of_several_devices_takes_one_job_at_a_time_and_a_device_count_with_a_queue(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dpsynth_trainer.config import load_settings
+
+    monkeypatch.setenv("TRAINER_DEVICES", "2")
+    monkeypatch.setenv("TRAINER_CONCURRENCY", "2")
+    with pytest.raises(BadInputError, match="TRAINER_CONCURRENCY must be 1 when TRAINER_DEVICES is more than 1"):
+        load_settings()
+    monkeypatch.setenv("TRAINER_DEVICES", "65")
+    monkeypatch.setenv("TRAINER_CONCURRENCY", "1")
+    with pytest.raises(BadInputError, match="TRAINER_DEVICES: Value error, must be a whole number from 1 to 64"):
+        load_settings()
+
+
+def test_a_trainer_of_n_devices_on_gpus_must_see_n_of_them() -> None:
+    from dpsynth_trainer.heartbeat import Device
+    from dpsynth_trainer.worker import check_gpus
+
+    with pytest.raises(BadInputError, match="TRAINER_DEVICES is 4, but this trainer sees 2 GPU"):
+        check_gpus(4, Device("gpu", 2, "NVIDIA H200", 141 * 2**30))
+    check_gpus(4, Device("gpu", 8, "NVIDIA H200", 141 * 2**30))
+    check_gpus(2, Device("cpu", 2, "cpu", 8 * 2**30))  # processes on the CPU (gloo), as the tests run them

@@ -1,5 +1,5 @@
 import "server-only";
-import { QUEUE } from "@dpsynth/contracts";
+import { TrainQueues } from "@dpsynth/contracts";
 import { type BlobStore, createBlobStore } from "@dpsynth/datasets";
 import { createPrismaClient, type PrismaClient } from "@dpsynth/db";
 import { Queue } from "bullmq";
@@ -13,8 +13,8 @@ export interface TServerContext {
   prisma: PrismaClient;
   /** For commands; blocking reads (SSE) take a connection of their own (`webRedis` with longer timeouts). */
   redis: Redis;
-  /** The train queue; the web only produces. */
-  queue: Queue;
+  /** The train queues, one per device count (`queueFor`), opened on first use; the web only produces. */
+  queues: TrainQueues<Queue>;
   blobs: BlobStore;
 }
 
@@ -60,13 +60,17 @@ export function webRedis(url: string, overrides: RedisOptions = {}): Redis {
  */
 export function createServerContext(config: TWebConfig, { prisma }: { prisma?: PrismaClient } = {}): TServerContext {
   const redis = webRedis(config.redisUrl);
-  const queue = new Queue(QUEUE.train, { connection: redis, prefix: config.queuePrefix });
-  queue.on("error", complainAboutRedis);
+  // Every queue shares the web's one client: a queue only produces and reads, it never blocks a connection.
+  const queues = new TrainQueues((name) => {
+    const queue = new Queue(name, { connection: redis, prefix: config.queuePrefix });
+    queue.on("error", complainAboutRedis);
+    return queue;
+  });
   return {
     config,
     prisma: prisma ?? createPrismaClient({ url: config.databaseUrl }),
     redis,
-    queue,
+    queues,
     blobs: createBlobStore(config.blobStoreUrl),
   };
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { QUEUE, type TJobSpec, ZJobSpec } from "@dpsynth/contracts";
+import { QUEUE, type TJobSpec, type TrainQueues, ZJobSpec } from "@dpsynth/contracts";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { redisReady, withDeadline } from "./http/unavailable.ts";
@@ -26,9 +26,13 @@ const TRAIN_JOB_OPTIONS = {
   removeOnFail: { age: 30 * 24 * 3600 },
 } as const;
 
-/** Puts a job on the train queue; the spec is validated again here, the last moment before a trainer sees it. */
-export async function enqueueTraining(queue: Queue, spec: TJobSpec): Promise<void> {
+/**
+ * Puts a job on the train queue of its device count (`training.devices`: `train`, `train-<N>gpu`), which only
+ * trainers of that many devices read. The spec is validated again here, the last moment before a trainer sees it.
+ */
+export async function enqueueTraining(queues: TrainQueues<Queue>, spec: TJobSpec): Promise<void> {
   const valid = ZJobSpec.parse(spec);
+  const queue = queues.forSpec(valid);
   await onQueue(queue, () => queue.add(QUEUE.jobName, valid, { ...TRAIN_JOB_OPTIONS, jobId: valid.jobId }));
 }
 

@@ -102,8 +102,10 @@ export async function createTestServer(overrides: Partial<TWebConfig> = {}) {
 
   async function close() {
     // Bounded: a test server pointed at a Redis that is down never connects, and BullMQ would wait for it.
-    await withDeadline("queue clean-up", ctx.queue.obliterate({ force: true })).catch(() => undefined);
-    await withDeadline("queue close", ctx.queue.close()).catch(() => undefined);
+    for (const [, queue] of ctx.queues.entries()) {
+      await withDeadline("queue clean-up", queue.obliterate({ force: true })).catch(() => undefined);
+    }
+    await withDeadline("queue close", ctx.queues.close()).catch(() => undefined);
     ctx.redis.disconnect();
     await database.drop();
     rmSync(home, { recursive: true, force: true });

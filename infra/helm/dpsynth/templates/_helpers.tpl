@@ -95,9 +95,10 @@ Secret when it has them, so a pod role can serve instead).
 {{- end -}}
 
 {{/*
-The BullMQ queue a trainer of `devices` GPUs takes jobs from: the contract's `train` (packages/contracts
-src/queue.ts) for one device; `train-<N>gpu` for jobs whose training.devices is N, which only a pool of
-N-GPU trainers can run.
+The BullMQ queue a trainer of `devices` GPUs takes jobs from, for its KEDA scaler: `train` for one device,
+`train-<N>gpu` for jobs whose training.devices is N, which only a pool of N-GPU trainers can run. The rule's home
+is the contract's `queueFor` (packages/contracts src/queue.ts): the web queues each job by it, a trainer reads the
+queue it names for its TRAINER_DEVICES, and scripts/lib/helm-chart.test.ts holds this template to it.
 */}}
 {{- define "dpsynth.trainQueue" -}}
 {{- if eq (int .) 1 }}train{{ else }}train-{{ int . }}gpu{{ end -}}
@@ -138,6 +139,9 @@ and `resources` with the nvidia.com/gpu limit set to `devices`: the one place a 
 {{- end }}
 {{- range $key, $value := $given.autoscaling | default dict }}
 {{- $_ := set $pool.autoscaling $key $value }}
+{{- end }}
+{{- if gt (int $pool.concurrency) 1 }}
+{{- fail (printf "%s.concurrency must be 1: each job takes all %d GPUs of its trainer (a pool keeps trainer.concurrency unless it gives its own)" $where $devices) }}
 {{- end }}
 {{- $pools = append $pools (merge (dict "suffix" (printf "-%s" $name) "devices" $devices) $pool) }}
 {{- end }}

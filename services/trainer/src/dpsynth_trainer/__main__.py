@@ -22,8 +22,15 @@ distributed DP-SGD, so the run spends exactly the epsilon of the same spec on on
     # either with the same command plus --resume. On the CPU (gloo), as the tests do: DPSYNTH_DEVICE=cpu.
 
 `--nproc-per-node` must equal `training.devices`. Rank 0 alone writes events, checkpoints, the model and the
-artifacts; the other processes write nothing. Queue trainers (`python -m dpsynth_trainer worker`, one per GPU)
-run one-device jobs only and refuse a job that asks for more, before it spends anything.
+artifacts; the other processes write nothing.
+
+From the queue: a worker told its device count takes the jobs of that count off their own queue (`train` for 1,
+`train-<N>gpu` for N, the contract's `queueFor`) and runs each of several devices under `torchrun` itself, with
+`run --worker-dir` (events to the job's Redis stream, failures handed back to the worker: `torchrun_job.py`)::
+
+    CUDA_VISIBLE_DEVICES=0,1 TRAINER_DEVICES=2 DPSYNTH_DEVICE=cuda REDIS_URL=... BLOB_STORE_URL=... \\
+        uv run python -m dpsynth_trainer worker
+    # each job it takes: torchrun --standalone --nproc-per-node 2 -m dpsynth_trainer run --spec ... --worker-dir ...
 
 The run writes `<out>/events.jsonl` (contract trainer events), `<out>/checkpoints/`, `<out>/model/` (the LoRA
 adapter or the full model, with its tokenizer) and `<out>/training-summary.json`. Touch `<out>/CANCEL` (or

@@ -3,6 +3,10 @@
     # the whole job without Redis: train, sample, evaluate; artifacts and events.jsonl land in DIR
     DPSYNTH_DEVICE=cpu uv run python -m dpsynth_trainer run --spec spec.json --out DIR
 
+    # the same on two processes (one per GPU; gloo on the CPU), as a queue trainer of TRAINER_DEVICES=2 runs a
+    # queued job, with --worker-dir instead of --out (`torchrun_job.py`)
+    uv run torchrun --standalone --nproc-per-node 2 -m dpsynth_trainer run --spec spec.json --out DIR
+
     # sample again from a finished run's model, e.g. one row at a time to compare with batching
     uv run python -m dpsynth_trainer sample --spec spec.json --run DIR --out other.csv --batch-size 1
 
@@ -18,16 +22,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
-from .errors import BadInputError, InternalError, TrainerError
+from .errors import BadInputError, InternalError, TrainerError, stack_without_message, unexpected
 
 
 def add_run(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="the whole job: DP fine-tune, sample, evaluate, write the report")
     parser.add_argument("--spec", type=Path, required=True, help="job spec JSON (packages/contracts job-spec)")
-    parser.add_argument("--out", type=Path, required=True, help="directory for artifacts, model, checkpoints, events")
-    parser.add_argument("--resume", action="store_true", help="continue the run found in --out")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", type=Path, help="directory for artifacts, model, checkpoints, events")
+    where.add_argument(
+        "--worker-dir",
+        type=Path,
+        help="run a queued job for the queue worker that made this directory (dpsynth_trainer.torchrun_job): "
+        "events to the job's Redis stream, artifacts to the spec's outputUri, failures handed to the worker",
+    )
+    parser.add_argument("--resume", action="store_true", help="continue the run found in --out (or the job's)")
     parser.add_argument("--attempt", type=int, default=1, help="attempt number written into events")
     parser.set_defaults(handler=run_run)
 
@@ -36,23 +48,38 @@ def run_run(args: argparse.Namespace) -> int:
     from .config import load_settings
     from .contract import load_job_spec
     from .ranks import join_ranks, leave_ranks, rank_emitter
+    from .torchrun_job import WorkerLink
 
     settings = load_settings()
     spec = load_job_spec(args.spec)
-    out = args.out.resolve()
-    spec = spec.model_copy(update={"outputUri": out.as_uri()})
+    link = WorkerLink(args.worker_dir) if args.worker_dir else None
+    if link is None:
+        out = args.out.resolve()
+        spec = spec.model_copy(update={"outputUri": out.as_uri()})
     ranks = join_ranks(settings.DPSYNTH_DEVICE)  # under torchrun: this process's place in the run
-    emitter = rank_emitter(ranks, out / "events.jsonl", job_id=spec.jobId, attempt=args.attempt)
+    if link is None:
+        emitter = rank_emitter(ranks, out / "events.jsonl", job_id=spec.jobId, attempt=args.attempt)
+    else:
+        emitter = link.emitter(main=ranks.main, job_id=spec.jobId, attempt=args.attempt, redis_url=settings.REDIS_URL)
     try:
         from .pipeline import run_job  # the slow import (torch, transformers) once the spec is good
 
-        result = run_job(spec, emitter, settings=settings, resume=args.resume)
+        cancel_check = link.stop_requested if link else lambda: False
+        result = run_job(spec, emitter, settings=settings, resume=args.resume, cancel_check=cancel_check)
     except TrainerError as error:
-        emitter.error(error)
+        if link is None:
+            emitter.error(error)
+        else:  # the worker reports it, knowing whether attempts are left
+            link.report(ranks.rank, error)
         raise
     except Exception as exc:
-        error = InternalError(f"The trainer failed unexpectedly ({type(exc).__name__}).")
-        emitter.error(error)
+        if link is None:
+            error = InternalError(f"The trainer failed unexpectedly ({type(exc).__name__}).")
+            emitter.error(error)
+        else:  # as the worker says it of a job it runs in-process
+            print(f"dpsynth-trainer: {stack_without_message(exc)}", file=sys.stderr)
+            error = unexpected(exc)
+            link.report(ranks.rank, error)
         raise error from exc
     finally:
         leave_ranks()

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .blobs import s3_settings
-from .contract import constants
+from .contract import constants, queue_for
 from .errors import BadInputError
 
 _REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -37,6 +37,9 @@ class TrainerSettings(BaseSettings):
     DPSYNTH_WORK_DIR: Path | None = None
     DPSYNTH_DEVICE: Literal["auto", "cpu", "cuda"] = "auto"
     TRAINER_CONCURRENCY: int = Field(default=1, ge=1, le=64)
+    #: Devices each job this trainer takes trains on together: it reads only that count's queue (`queue_name`), and
+    #: runs each job in-process for 1, under `torchrun --nproc-per-node <N>` for N (`torchrun_job.py`).
+    TRAINER_DEVICES: int = 1
     # The queue worker's settings. Every trainer on a queue should use the same lock and stalled settings: the
     # stalled check of any one of them decides when a dead trainer's job goes back to the queue. Tests shorten them.
     #: BullMQ key prefix; the contract's (`dpsynth`) unless a deployment or a test file gives its own.
@@ -62,6 +65,20 @@ class TrainerSettings(BaseSettings):
             raise ValueError("must be file:///<absolute dir> or s3://<bucket>/<prefix>")
         return value
 
+    @field_validator("TRAINER_DEVICES")
+    @classmethod
+    def _a_queue_of_its_own(cls, value: int) -> int:
+        if value not in constants().queues_by_devices:
+            raise ValueError(f"must be a whole number from 1 to {max(constants().queues_by_devices)}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_job_per_device_set(self) -> TrainerSettings:
+        # A job of N devices holds all N of them; a second job at once would train on the same devices.
+        if self.TRAINER_DEVICES > 1 and self.TRAINER_CONCURRENCY > 1:
+            raise ValueError("TRAINER_CONCURRENCY must be 1 when TRAINER_DEVICES is more than 1")
+        return self
+
     @field_validator("DPSYNTH_MODEL_ROOTS")
     @classmethod
     def _absolute_roots(cls, value: str | None) -> str | None:
@@ -80,9 +97,24 @@ class TrainerSettings(BaseSettings):
         return self.DPSYNTH_QUEUE_PREFIX or constants().queue_prefix
 
     @property
+    def queue_name(self) -> str:
+        """The queue this trainer takes jobs from: its device count's (the contract's `queueFor`)."""
+        return queue_for(self.TRAINER_DEVICES)
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as the environment variables they came from: what a trainer's own subprocesses get."""
+        return {name: str(value) for name, value in self.model_dump().items() if value is not None}
+
+    @property
     def model_cache(self) -> Path:
         """Where converted and downloaded models are kept (`$DPSYNTH_HOME/models` unless set)."""
         return self.DPSYNTH_MODEL_CACHE or self.DPSYNTH_HOME / "models"
+
+
+def _problem(error: Any) -> str:
+    """One broken rule: the variable and the rule; a rule across variables (no location) names them itself."""
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}" if where else error["msg"]
 
 
 def load_settings() -> TrainerSettings:
@@ -90,7 +122,8 @@ def load_settings() -> TrainerSettings:
     try:
         settings = TrainerSettings()
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        # A rule across variables (a model validator) has no location: its message names the variables itself.
+        problems = "; ".join(_problem(err) for err in exc.errors())
         raise BadInputError(f"Invalid trainer configuration: {problems}.") from None
     if (settings.BLOB_STORE_URL or "").startswith("s3://"):
         try:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import copy
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal, get_args, get_origin
 
 from jsonschema import Draft202012Validator
@@ -193,7 +195,10 @@ class Constants:
     the sampler (`constants.json`)."""
 
     schema_version: int
+    #: The one-device queue (`queue_for(1)`).
     queue_name: str
+    #: Every device count's queue, as the contract's `queueFor` names them (`constants.json` `queue.byDevices`).
+    queues_by_devices: Mapping[int, str]
     queue_prefix: str
     job_name: str
     events_stream_prefix: str
@@ -213,6 +218,7 @@ def constants() -> Constants:
     return Constants(
         schema_version=raw["schemaVersion"],
         queue_name=raw["queue"]["train"],
+        queues_by_devices=MappingProxyType({int(n): name for n, name in raw["queue"]["byDevices"].items()}),
         queue_prefix=raw["queue"]["prefix"],
         job_name=raw["queue"]["jobName"],
         events_stream_prefix=raw["redisKeys"]["eventsStreamPrefix"],
@@ -225,6 +231,16 @@ def constants() -> Constants:
         trainer_suffix=raw["trainers"]["keys"]["trainerSuffix"],
         max_guidance_contrasts=raw["sampling"]["maxGuidanceContrasts"],
     )
+
+
+def queue_for(devices: int) -> str:
+    """The BullMQ queue of jobs that train on `devices` devices: looked up in the contract, never spelled here."""
+    try:
+        return constants().queues_by_devices[devices]
+    except KeyError:
+        raise BadInputError(
+            f"A job trains on 1 to {max(constants().queues_by_devices)} devices; there is no queue for {devices}."
+        ) from None
 
 
 def cancel_key(job_id: str) -> str:

@@ -7,6 +7,8 @@ column, a row number or a setting, and they never quote a record's content.
 
 from __future__ import annotations
 
+import traceback
+
 from .generated.trainer_event import ErrorEvent
 
 #: The contract's error codes (`ZTrainerErrorCode`), read off the generated `error` event.
@@ -73,3 +75,16 @@ class InternalError(TrainerError):
 
     code = "internal"
     retryable = True
+
+
+def unexpected(exc: BaseException) -> InternalError:
+    """An unexpected exception as an owner-safe error: its message may quote data, so only its class is kept."""
+    return InternalError(
+        f"The trainer hit an unexpected {type(exc).__name__}. An admin can find the details in the trainer's log."
+    )
+
+
+def stack_without_message(exc: BaseException) -> str:
+    """Where an unexpected exception came from, for the trainer's log: the stack, not the message (it could quote a
+    record)."""
+    return f"unexpected {type(exc).__name__}\n" + "".join(traceback.format_tb(exc.__traceback__))

@@ -148,6 +148,7 @@ class Heartbeat:
             ),
             hubReachable=self.hub_reachable(),
             localModels=self._models(),
+            devicesPerJob=self.settings.TRAINER_DEVICES,
             concurrency=self.settings.TRAINER_CONCURRENCY,
             currentJobs=list(self.current_jobs()),
             startedAt=datetime.fromtimestamp(self.started_at, UTC),

@@ -5,7 +5,8 @@ Without Redis, from a terminal::
     uv run python -m dpsynth_trainer run --spec spec.json --out DIR
 
 writes `DIR/synthetic.csv`, `DIR/report.json`, `DIR/report.html` (and the model, checkpoints and
-`DIR/events.jsonl`). The queue worker calls `run_job` with a Redis event emitter instead.
+`DIR/events.jsonl`). The queue worker calls `run_job` with a Redis event emitter instead: in its own process for
+a one-device job, through `run --worker-dir` in each `torchrun` process for a job of several (`torchrun_job.py`).
 
 The holdout split is read in the evaluating stage and nowhere else: training, the label counts and sampling
 see the training split only.

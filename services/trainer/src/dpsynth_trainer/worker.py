@@ -1,17 +1,24 @@
-"""The trainer's queue glue: a `bullmq` Worker that takes `training.run` jobs off the `train` queue.
+"""The trainer's queue glue: a `bullmq` Worker that takes `training.run` jobs off its device count's queue.
 
-Run one per GPU (TRAINER_CONCURRENCY jobs at a time, 1 by default)::
+Run one per GPU (TRAINER_CONCURRENCY jobs at a time, 1 by default); it takes jobs from the queue `train`::
 
     REDIS_URL=redis://127.0.0.1:6379 BLOB_STORE_URL=file:///srv/dpsynth/blobs \\
         uv run python -m dpsynth_trainer worker
 
+or one per set of N GPUs of one machine, for jobs whose `training.devices` is N; it takes jobs from the queue
+`train-<N>gpu` (the contract's `queueFor`) and runs each under `torchrun --standalone --nproc-per-node N`
+(`torchrun_job.py`)::
+
+    CUDA_VISIBLE_DEVICES=0,1,2,3 TRAINER_DEVICES=4 DPSYNTH_DEVICE=cuda REDIS_URL=... BLOB_STORE_URL=... \\
+        uv run python -m dpsynth_trainer worker
+
 For each job: the payload is validated against `job-spec.schema.json` (a bad one fails at once, unrecoverably,
-with an `error` event, before any GPU time; so does one that asks for more than the one device a queue trainer
-trains a job on: multi-device jobs run under `torchrun`, see `dpsynth_trainer/__main__.py`); the pipeline runs in
-a thread, so the event loop keeps renewing the job's BullMQ lock however long a step takes; events go to the Redis
-stream `dpsynth:events:<jobId>`; the pipeline polls the job's cancel key (`contract.cancel_key`) between logical
-steps; an attempt after the first (a retry, or a restart after a trainer died and BullMQ found the job stalled)
-resumes from the job's checkpoint.
+with an `error` event, before any GPU time; so does one whose device count is not this trainer's, which only a
+producer that bypassed `queueFor` can queue here); the pipeline runs in a thread (in this process for one device,
+as a `torchrun` of N processes for N), so the event loop keeps renewing the job's BullMQ lock however long a step
+takes; events go to the Redis stream `dpsynth:events:<jobId>`; the pipeline polls the job's cancel key
+(`contract.cancel_key`) between logical steps; an attempt after the first (a retry, or a restart after a trainer
+died and BullMQ found the job stalled) resumes from the job's checkpoint.
 
 Errors: a non-retryable `TrainerError` (or a retryable one on the last attempt) ends the job: a final `error`
 event with the owner-facing message, then `UnrecoverableError`. A retryable one with attempts left is re-raised
@@ -29,7 +36,6 @@ import socket
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn, Protocol
 
@@ -38,11 +44,12 @@ from bullmq import Job, Worker
 from bullmq.custom_errors import DelayedError, UnrecoverableError
 
 from .config import TrainerSettings, load_settings
-from .contract import JobSpec, cancel_key, constants, parse_job_spec
-from .errors import BadInputError, CancelledError, InternalError, TrainerError
+from .contract import JobSpec, cancel_key, constants, parse_job_spec, queue_for
+from .errors import BadInputError, CancelledError, TrainerError, stack_without_message, unexpected
 from .events import EventEmitter, RedisSeqCounter, RedisStreamSink
-from .heartbeat import Heartbeat
+from .heartbeat import Device, Heartbeat
 from .model_references import check_spec_references
+from .torchrun_job import stop_running_at_once
 
 log = logging.getLogger("dpsynth_trainer.worker")
 
@@ -59,7 +66,12 @@ class RunJob(Protocol):
     ) -> Any: ...
 
 
-def _pipeline_run_job() -> RunJob:
+def _pipeline_run_job(devices: int) -> RunJob:
+    """How this trainer runs a job: the pipeline in this process for one device, under `torchrun` for several."""
+    if devices > 1:
+        from .torchrun_job import run_under_torchrun
+
+        return run_under_torchrun
     # Imported on first use: the pipeline pulls in torch and transformers, which a bad payload never needs.
     from .pipeline import run_job
 
@@ -81,28 +93,29 @@ def parse_payload(job: Job) -> JobSpec:
     return spec
 
 
-def check_worker_devices(devices: int) -> None:
-    """A queue trainer trains each job on its one device; a job that asks for more fails before it starts."""
-    if devices <= 1:
+def check_worker_devices(devices: int, trainer_devices: int) -> None:
+    """A trainer runs the jobs of its own device count only; any other fails before it starts.
+
+    Producers put a job on its device count's queue (`queueFor`) and a trainer reads only its own, so this fires
+    only for a job queued by hand on the wrong queue: the owner is told that nothing was spent and what to do.
+    """
+    if devices == trainer_devices:
         return
     raise BadInputError(
-        f"This job asks for {devices} devices (training.devices), but the queue's trainers train each job on one "
-        "device. Create the job again with training.devices 1 (the default); a job on several GPUs is run by an "
-        "admin with torchrun on one machine that has them. No privacy budget was spent."
+        f"This job asks for {devices} device(s) (training.devices), but it reached a trainer that trains each job "
+        f"on {trainer_devices} (TRAINER_DEVICES): it was put on the queue {queue_for(trainer_devices)} instead of "
+        f"{queue_for(devices)}. It was refused before anything ran, so no privacy budget was spent. Submit it again; "
+        "if this happens again, an admin should check what puts jobs on the queues."
     )
 
 
-def _internal(exc: BaseException) -> InternalError:
-    """An unexpected exception as an owner-safe error: its message may quote data, so only its class is kept."""
-    return InternalError(
-        f"The trainer hit an unexpected {type(exc).__name__}. An admin can find the details in the trainer's log."
-    )
-
-
-def _log_unexpected(job_id: str, exc: BaseException) -> None:
-    # The stack without the exception's message, which could quote a record.
-    stack = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("job %s: unexpected %s\n%s", job_id, type(exc).__name__, stack)
+def check_gpus(trainer_devices: int, device: Device) -> None:
+    """A trainer of N devices on GPUs must see N of them: else every job it took would fail after loading."""
+    if device.kind == "gpu" and device.count < trainer_devices:
+        raise BadInputError(
+            f"Invalid trainer configuration: TRAINER_DEVICES is {trainer_devices}, but this trainer sees "
+            f"{device.count} GPU(s) (CUDA_VISIBLE_DEVICES, or the GPUs the container was given)."
+        )
 
 
 class TrainingWorker:
@@ -131,7 +144,7 @@ class TrainingWorker:
     def start(self) -> Worker:
         qs = self.settings
         self.worker = Worker(
-            constants().queue_name,
+            qs.queue_name,
             self.process,
             {
                 "connection": self.redis_url,
@@ -182,7 +195,7 @@ class TrainingWorker:
         try:
             spec = parse_payload(job)
             check_spec_references(spec, self.settings.model_roots)
-            check_worker_devices(spec.training.devices)
+            check_worker_devices(spec.training.devices, self.settings.TRAINER_DEVICES)
         except TrainerError as exc:
             log.warning("job %s: rejected payload (%s)", job_id, exc.code)
             emitter.error(TrainerError(exc.message, code=exc.code, retryable=False))
@@ -211,14 +224,14 @@ class TrainingWorker:
         except TrainerError as exc:
             self._end(job, emitter, exc)
         except Exception as exc:  # anything else is our fault: report it without its message
-            _log_unexpected(job_id, exc)
-            self._end(job, emitter, _internal(exc))
+            log.error("job %s: %s", job_id, stack_without_message(exc))
+            self._end(job, emitter, unexpected(exc))
         return {"jobId": job_id, "attempt": emitter.attempt}
 
     @property
     def run_job(self) -> RunJob:
         if self._run_job is None:
-            self._run_job = _pipeline_run_job()
+            self._run_job = _pipeline_run_job(self.settings.TRAINER_DEVICES)
         return self._run_job
 
     def _end(self, job: Job, emitter: EventEmitter, exc: TrainerError) -> NoReturn:
@@ -251,6 +264,7 @@ class TrainingWorker:
                 self.redis, trainer_id=self.name, settings=self.settings, current_jobs=lambda: list(self.current_jobs)
             )
         )
+        check_gpus(self.settings.TRAINER_DEVICES, self.heartbeat.device)
         worker = self.start()
         loop = asyncio.get_running_loop()
         closed = asyncio.Event()
@@ -260,6 +274,7 @@ class TrainingWorker:
         def on_signal(signum: int) -> None:
             if self.stopping.is_set():
                 log.warning("second %s: exiting now", signal.Signals(signum).name)
+                stop_running_at_once()  # a job's torchrun processes go too: none may train on without its worker
                 sys.stdout.flush()
                 os._exit(1)
             log.info("%s: stopping after the current step", signal.Signals(signum).name)
@@ -274,10 +289,11 @@ class TrainingWorker:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, on_signal, signum)
         log.info(
-            "trainer worker listening on queue %s (prefix %s, concurrency %d)",
-            constants().queue_name,
+            "trainer worker listening on queue %s (prefix %s, concurrency %d, %d device(s) per job)",
+            self.settings.queue_name,
             self.settings.queue_prefix,
             self.settings.TRAINER_CONCURRENCY,
+            self.settings.TRAINER_DEVICES,
         )
         await closed.wait()
         await beating
@@ -290,10 +306,10 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         worker = TrainingWorker(settings=load_settings())
+        asyncio.run(worker.run_until_stopped())
     except BadInputError as exc:
         print(exc.message, file=sys.stderr)
         return 2
-    asyncio.run(worker.run_until_stopped())
     # Everything a job needs is in Redis or on disk by now (the hand-back comes after its checkpoint). Skip the
     # interpreter's teardown of torch and friends, which takes 5 to 20 s of native code on a busy machine and
     # would eat into a container's stop grace period.

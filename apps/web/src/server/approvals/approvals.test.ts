@@ -16,12 +16,18 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function pendingJob(epsilon = 4) {
+async function pendingJob(epsilon = 4, devices = 1) {
   const dataset = await server.dataset(owner.id, { epsilonTotal: 10 });
   const { body } = await call(jobsRoute.POST, {
     method: "POST",
     headers: owner.auth,
-    json: { datasetId: dataset.id, model: "tiny-gpt2", epsilon, syntheticRows: 20 },
+    json: {
+      datasetId: dataset.id,
+      model: "tiny-gpt2",
+      epsilon,
+      syntheticRows: 20,
+      hyperparameters: { training: { devices } },
+    },
   });
   expect(body.status).toBe("PENDING_APPROVAL");
   return { dataset, job: body };
@@ -49,7 +55,7 @@ describe("approvals", () => {
       status: "QUEUED",
       approval: { decision: "APPROVED", reason: "reasonable for a demo", adminId: admin.id },
     });
-    expect(await server.ctx.queue.getJobState(job.id)).toBe("waiting");
+    expect(await server.ctx.queues.for(1).getJobState(job.id)).toBe("waiting");
     const trail = await server.ctx.prisma.auditEvent.findMany({
       where: { subjectId: job.id },
       orderBy: { createdAt: "asc" },
@@ -60,6 +66,13 @@ describe("approvals", () => {
     expect(again.body.error.message).toMatch(/not waiting for approval \(it is QUEUED\)/);
   });
 
+  it("approve queues a job of several devices on its device count's queue", async () => {
+    const { job } = await pendingJob(4, 2);
+    expect((await decide(job.id, { decision: "approve", reason: "two GPUs are free" })).body.status).toBe("QUEUED");
+    expect(await server.ctx.queues.for(2).getJobState(job.id)).toBe("waiting");
+    expect(await server.ctx.queues.for(1).getJobState(job.id)).toBe("unknown");
+  });
+
   it("reject ends the job REJECTED and releases its reservation", async () => {
     const { job, dataset } = await pendingJob(5);
     const { body } = await decide(job.id, { decision: "reject", reason: "epsilon too high for this data" });
@@ -68,7 +81,7 @@ describe("approvals", () => {
       approval: { decision: "REJECTED" },
       errorMessage: "epsilon too high for this data",
     });
-    expect(await server.ctx.queue.getJobState(job.id)).toBe("unknown");
+    expect(await server.ctx.queues.for(1).getJobState(job.id)).toBe("unknown");
     expect(await budgetOf(server.ctx.prisma, dataset.id)).toMatchObject({ reserved: 0, remaining: 10 });
     const kinds = await server.ctx.prisma.ledgerEntry.findMany({ where: { jobId: job.id }, select: { kind: true } });
     expect(kinds.map((k) => k.kind).sort()).toEqual(["RELEASE", "RESERVE"]);

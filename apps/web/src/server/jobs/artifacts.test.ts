@@ -106,7 +106,7 @@ async function queuedJob() {
     json: { datasetId: dataset.id, model: "tiny-gpt2", epsilon: 1, syntheticRows: 20 },
   });
   expect(created.status).toBe(201);
-  const spec = ZJobSpec.parse((await server.ctx.queue.getJob(created.body.id))?.data);
+  const spec = ZJobSpec.parse((await server.ctx.queues.for(1).getJob(created.body.id))?.data);
   return { id: created.body.id as string, spec };
 }
 

@@ -29,12 +29,12 @@ const cancel = (id: string) => call(cancelRoute.POST, { method: "POST", headers:
 describe("POST /api/v1/jobs/:id/cancel", () => {
   it("takes a queued job off the real BullMQ queue and releases its reservation", async () => {
     const { dataset, job: queued } = await job(2);
-    expect(await server.ctx.queue.getJobState(queued.id)).toBe("waiting");
+    expect(await server.ctx.queues.for(1).getJobState(queued.id)).toBe("waiting");
     expect((await budgetOf(server.ctx.prisma, dataset.id)).reserved).toBe(2);
     const { status, body } = await cancel(queued.id);
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: "CANCELLED", cancelRequested: true, epsilonSpent: 0 });
-    expect(await server.ctx.queue.getJobState(queued.id)).toBe("unknown");
+    expect(await server.ctx.queues.for(1).getJobState(queued.id)).toBe("unknown");
     expect(await budgetOf(server.ctx.prisma, dataset.id)).toMatchObject({ reserved: 0, spent: 0, remaining: 10 });
     const trail = await server.ctx.prisma.auditEvent.findMany({
       where: { subjectId: queued.id, action: "job.cancel" },

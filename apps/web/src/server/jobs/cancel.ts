@@ -37,7 +37,7 @@ export async function cancelJob(ctx: TServerContext, caller: TCaller, id: string
     return getJob(ctx, caller, id);
   }
   try {
-    if (job.status !== "RUNNING" && (await removeFromQueue(ctx.queue, id))) {
+    if (job.status !== "RUNNING" && (await removeFromQueue(ctx.queues.forSpec(job.spec), id))) {
       // Off the queue, nothing can start it any more: reservation first, then status, so a crash in between
       // leaves an open job for control's sweep rather than a finished one holding budget.
       await settleJob(ctx.prisma, id, RELEASE_NOTE);

@@ -17,11 +17,14 @@ import type { TCreateJob, TJob } from "./schemas.ts";
  */
 export async function enqueueOrFail(ctx: TServerContext, job: { id: string; spec: unknown }): Promise<void> {
   try {
-    await enqueueTraining(ctx.queue, job.spec as Parameters<typeof enqueueTraining>[1]);
+    await enqueueTraining(ctx.queues, job.spec as Parameters<typeof enqueueTraining>[1]);
   } catch {
     // An add that timed out on a live but slow Redis may still land: the removal queued behind it on the same
     // connection takes it off again, so no trainer runs a job whose reservation is gone.
-    ctx.queue.remove(job.id).catch(() => undefined);
+    ctx.queues
+      .forSpec(job.spec)
+      .remove(job.id)
+      .catch(() => undefined);
     await settleJob(ctx.prisma, job.id, "settled: could not be queued");
     await transitionJob(ctx.prisma, job.id, "FAILED", {
       data: { errorCode: "queue_unavailable", errorMessage: "The job queue was unavailable." },

@@ -1,6 +1,7 @@
-import { PRESETS, QUEUE, ZJobSpec } from "@dpsynth/contracts";
+import { PRESETS, QUEUE, queueFor, ZJobSpec } from "@dpsynth/contracts";
 import { budgetOf } from "@dpsynth/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as cancelRoute from "../../../app/api/v1/jobs/[id]/cancel/route.ts";
 import * as jobRoute from "../../../app/api/v1/jobs/[id]/route.ts";
 import * as quoteRoute from "../../../app/api/v1/jobs/quote/route.ts";
 import * as jobsRoute from "../../../app/api/v1/jobs/route.ts";
@@ -38,7 +39,7 @@ describe("POST /api/v1/jobs", () => {
     );
     expect(status).toBe(201);
     expect(body).toMatchObject({ status: "QUEUED", epsilon: 2, datasetId: dataset.id, cancelRequested: false });
-    const queued = await server.ctx.queue.getJob(body.id);
+    const queued = await server.ctx.queues.for(1).getJob(body.id);
     expect(queued?.name).toBe(QUEUE.jobName);
     // Under the configured prefix (DPSYNTH_QUEUE_PREFIX), where the trainers and the control plane look.
     expect(await server.ctx.redis.exists(`${server.ctx.config.queuePrefix}:${QUEUE.train}:${body.id}`)).toBe(1);
@@ -65,7 +66,7 @@ describe("POST /api/v1/jobs", () => {
     expect(quote.body.split.training.epsilon + quote.body.split.labelSet.epsilon).toBeCloseTo(2);
     const { status, body } = await post(request(dataset.id, 2));
     expect(status).toBe(201);
-    const spec = ZJobSpec.parse((await server.ctx.queue.getJob(body.id))?.data);
+    const spec = ZJobSpec.parse((await server.ctx.queues.for(1).getJob(body.id))?.data);
     expect(spec.data).toMatchObject({ labelSource: "dp-histogram", labels: [] });
     // One release: its noisy counts are the label mix, so there is no separate label-count share.
     expect(spec.privacy.labelCounts).toBeNull();
@@ -76,7 +77,7 @@ describe("POST /api/v1/jobs", () => {
     // A declared dataset's job has no label-set share.
     const declared = await server.dataset(owner.id, { epsilonTotal: 10 });
     const made = await post(request(declared.id, 1));
-    const declaredSpec = ZJobSpec.parse((await server.ctx.queue.getJob(made.body.id))?.data);
+    const declaredSpec = ZJobSpec.parse((await server.ctx.queues.for(1).getJob(made.body.id))?.data);
     expect(declaredSpec.privacy.labelSet).toBeNull();
     expect(declaredSpec.data.labelSource).toBe("declared");
   });
@@ -109,7 +110,7 @@ describe("POST /api/v1/jobs", () => {
     const { status, body } = await post(request(dataset.id, 5));
     expect(status).toBe(201);
     expect(body.status).toBe("PENDING_APPROVAL");
-    expect(await server.ctx.queue.getJob(body.id)).toBeUndefined();
+    expect(await server.ctx.queues.for(1).getJob(body.id)).toBeUndefined();
     expect((await budgetOf(server.ctx.prisma, dataset.id)).reserved).toBe(5);
   });
 
@@ -187,10 +188,55 @@ describe("POST /api/v1/jobs", () => {
     const accepted = answers.filter((a) => a.status === 201).map((a) => a.body);
     expect(accepted.filter((job) => job.status === "QUEUED")).toHaveLength(3);
     expect(accepted.filter((job) => job.status === "PENDING_APPROVAL")).toHaveLength(2);
-    const queued = await server.ctx.queue.getJobs(["waiting"]);
+    const queued = await server.ctx.queues.for(1).getJobs(["waiting"]);
     const ids = new Set(accepted.map((job) => job.id));
     expect(queued.filter((job) => ids.has(job.id as string))).toHaveLength(3);
   }, 60_000);
+});
+
+describe("a job on several devices", () => {
+  const onDevices = (datasetId: string, devices: number) =>
+    request(datasetId, 1, { hyperparameters: { training: { devices } } });
+
+  it("lands on its device count's queue, where only trainers of that many devices look, and waits behind its own", async () => {
+    const dataset = await server.dataset(owner.id, { epsilonTotal: 10 });
+    const before = await post(request(dataset.id, 0.5)); // a one-device job already queued
+    const { status, body } = await post(onDevices(dataset.id, 2));
+    expect(status).toBe(201);
+    expect(body.status).toBe("QUEUED");
+    const queued = await server.ctx.queues.for(2).getJob(body.id);
+    expect(queued?.name).toBe(QUEUE.jobName);
+    expect(ZJobSpec.parse(queued?.data).training.devices).toBe(2);
+    // BullMQ's own keys, under the prefix: the queue the chart's train-2gpu pool reads (scripts/lib/helm-chart.test.ts).
+    expect(queueFor(2)).toBe("train-2gpu");
+    const prefix = server.ctx.config.queuePrefix;
+    expect(await server.ctx.redis.exists(`${prefix}:train-2gpu:${body.id}`)).toBe(1);
+    expect(await server.ctx.redis.lrange(`${prefix}:train-2gpu:wait`, 0, -1)).toEqual([body.id]);
+    expect(await server.ctx.queues.for(1).getJob(body.id)).toBeUndefined();
+    // Behind no one: the one-device jobs queued before it are another queue's, which its trainers never read.
+    expect(body.queuedAhead).toBe(0);
+    const next = await post(onDevices(dataset.id, 2));
+    expect(next.body.queuedAhead).toBe(1);
+    const after = await post(request(dataset.id, 0.5));
+    expect(after.body.queuedAhead).toBe(before.body.queuedAhead + 1);
+  });
+
+  it("is taken off its own queue when cancelled before it runs, with nothing charged", async () => {
+    const dataset = await server.dataset(owner.id, { epsilonTotal: 10 });
+    const { body } = await post(onDevices(dataset.id, 4));
+    expect(await server.ctx.queues.for(4).getJobState(body.id)).toBe("waiting");
+    const cancelled = await call(cancelRoute.POST, { method: "POST", headers: owner.auth, params: { id: body.id } });
+    expect(cancelled.body).toMatchObject({ status: "CANCELLED", epsilonSpent: 0 });
+    expect(await server.ctx.queues.for(4).getJobState(body.id)).toBe("unknown");
+    expect(await budgetOf(server.ctx.prisma, dataset.id)).toMatchObject({ reserved: 0, spent: 0 });
+  });
+
+  it("refuses more devices than a job may train on", async () => {
+    const dataset = await server.dataset(owner.id, { epsilonTotal: 10 });
+    const { status, body } = await post(onDevices(dataset.id, 65));
+    expect(status).toBe(400);
+    expect(body.error.message).toMatch(/training\.devices/);
+  });
 });
 
 describe("POST /api/v1/jobs/quote", () => {
@@ -230,7 +276,7 @@ describe("POST /api/v1/jobs/quote", () => {
     );
     const second = await post(request(dataset.id, 2));
     expect(second.body).toMatchObject({ status: "PENDING_APPROVAL", decisionNote: quote.message });
-    expect(await server.ctx.queue.getJob(second.body.id)).toBeUndefined();
+    expect(await server.ctx.queues.for(1).getJob(second.body.id)).toBeUndefined();
   });
 });
 

@@ -1,4 +1,5 @@
 import "server-only";
+import { jobDevices } from "@dpsynth/contracts";
 import type { Prisma } from "@dpsynth/db";
 import { jobsVisibleTo } from "../auth/access.ts";
 import type { TCaller } from "../auth/authenticate.ts";
@@ -29,17 +30,26 @@ export async function jobWires(ctx: TServerContext, rows: Awaited<ReturnType<typ
 }
 
 /**
- * For each QUEUED row, the queued jobs requested before it: trainers take the queue first in, first out, so
- * these start first. One query, however many rows; none when no row is queued.
+ * For each QUEUED row, the queued jobs on its queue requested before it: trainers take a queue first in, first
+ * out, so these start first. A job waits only behind jobs of its own device count (`queueFor`): the trainers that
+ * could run it read no other queue. One query, however many rows; none when no row is queued.
  */
 async function queuedAhead({ prisma }: TServerContext, rows: readonly { id: string; status: string }[]) {
   if (!rows.some((row) => row.status === "QUEUED")) return new Map<string, number>();
   const queued = await prisma.job.findMany({
     where: { status: "QUEUED" },
-    select: { id: true },
+    select: { id: true, spec: true },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
   });
-  return new Map(queued.map((job, index) => [job.id, index]));
+  const seen = new Map<number, number>();
+  return new Map(
+    queued.map((job) => {
+      const devices = jobDevices(job.spec);
+      const ahead = seen.get(devices) ?? 0;
+      seen.set(devices, ahead + 1);
+      return [job.id, ahead];
+    }),
+  );
 }
 
 export async function getJob(ctx: TServerContext, caller: TCaller, id: string): Promise<TJob> {

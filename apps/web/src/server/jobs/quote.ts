@@ -29,7 +29,7 @@ export async function quoteJob(ctx: TServerContext, caller: TCaller, request: TC
   const { outcome, message, budget, allowance, held } = await quoteRequest(ctx.prisma, dataset.id, caller, requested);
   const split = { training, labelCounts, labelSet };
   const capacity = await onlineTrainers(ctx).then(
-    (trainers) => capacityFor(spec.model.id, trainers),
+    (trainers) => capacityFor(spec.model.id, trainers, spec.training.devices),
     (error: unknown) => {
       if (isUnavailable(error)) return null;
       throw error;

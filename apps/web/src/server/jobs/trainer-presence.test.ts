@@ -1,4 +1,4 @@
-import { QUEUE } from "@dpsynth/contracts";
+import { queueFor } from "@dpsynth/contracts";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,9 +24,12 @@ afterAll(async () => {
   await server.close();
 });
 
-/** A trainer that takes the next job and never finishes it; `stalledInterval` long, so it never hands one back. */
-function trainer(): Worker {
-  const worker = new Worker(QUEUE.train, () => new Promise(() => {}), {
+/**
+ * A trainer of `devices` devices that takes the next job of its queue and never finishes it; `stalledInterval`
+ * long, so it never hands one back.
+ */
+function trainer(devices = 1): Worker {
+  const worker = new Worker(queueFor(devices), () => new Promise(() => {}), {
     connection: new Redis(server.config.redisUrl, { maxRetriesPerRequest: null }),
     prefix: server.config.queuePrefix,
     lockDuration: 30_000,
@@ -54,18 +57,18 @@ describe("waitingForTrainer", () => {
     expect(created.body).toMatchObject({ status: "QUEUED", waitingForTrainer: true });
 
     const first = trainer();
-    await until(async () => (await server.ctx.queue.getJobState(created.body.id)) === "active");
+    await until(async () => (await server.ctx.queues.for(1).getJobState(created.body.id)) === "active");
     expect(await waiting(created.body.id)).toBe(false);
 
     // The trainer dies (its connections drop, its lock stays until it expires); a new one connects.
     await first.close(true);
-    await until(async () => (await server.ctx.queue.getWorkersCount()) === 0);
+    await until(async () => (await server.ctx.queues.for(1).getWorkersCount()) === 0);
     expect(await waiting(created.body.id)).toBe(true);
     const second = trainer();
     await second.waitUntilReady();
-    await until(async () => (await server.ctx.queue.getWorkersCount()) === 1);
+    await until(async () => (await server.ctx.queues.for(1).getWorkersCount()) === 1);
     expect(await waiting(created.body.id)).toBe(false); // the dead trainer's lock has not lapsed yet
-    await server.ctx.redis.del(`${server.ctx.queue.toKey(created.body.id)}:lock`);
+    await server.ctx.redis.del(`${server.ctx.queues.for(1).toKey(created.body.id)}:lock`);
     expect(await waiting(created.body.id)).toBe(true);
   });
 
@@ -80,7 +83,7 @@ describe("waitingForTrainer", () => {
     expect(created.body).toMatchObject({ status: "QUEUED", waitingForTrainer: true });
     // How bullmq for Python names a worker's connections: `<prefix>:<queue>:w:<worker name>`, the queue not in base64.
     const python = new Redis(server.config.redisUrl, {
-      connectionName: `${server.config.queuePrefix}:${QUEUE.train}:w:trainer-host:4242`,
+      connectionName: `${server.config.queuePrefix}:${queueFor(1)}:w:trainer-host:4242`,
     });
     try {
       await until(async () => python.status === "ready");
@@ -88,6 +91,27 @@ describe("waitingForTrainer", () => {
     } finally {
       python.disconnect();
     }
+  });
+
+  it("is true for a job of two devices while only trainers of one are connected", async () => {
+    const dataset = await server.dataset(owner.id);
+    const created = await call(jobsRoute.POST, {
+      method: "POST",
+      headers: owner.auth,
+      json: {
+        datasetId: dataset.id,
+        model: "tiny-gpt2",
+        epsilon: 1,
+        syntheticRows: 5,
+        hyperparameters: { training: { devices: 2 } },
+      },
+    });
+    await trainer(1).waitUntilReady();
+    await until(async () => (await server.ctx.queues.for(1).getWorkersCount()) > 0);
+    expect(await waiting(created.body.id)).toBe(true);
+    trainer(2);
+    await until(async () => (await server.ctx.queues.for(2).getJobState(created.body.id)) === "active");
+    expect(await waiting(created.body.id)).toBe(false);
   });
 
   it("is false for jobs that need no trainer: waiting for approval or finished", async () => {

@@ -1,19 +1,20 @@
 import "server-only";
+import type { TrainQueues } from "@dpsynth/contracts";
 import { isInFlightJobStatus } from "@dpsynth/db";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { isUnavailable, withDeadline } from "../http/unavailable.ts";
 
 /**
- * Which of these jobs wait for a trainer that is not there: none is connected to the queue, or the trainer that
- * held the job stopped renewing its lock (it died) and no live one has taken the job back yet. BullMQ hands
- * such a job to the next trainer that connects, so its status stays what it is; this says why nothing moves.
- * The answer is derived from the queue on every read, never stored. Null when the queue cannot be asked
- * (Redis down): then it is unknown, not false.
+ * Which of these jobs wait for a trainer that is not there: none is connected to the job's queue (its device
+ * count's: a trainer of another count never takes it), or the trainer that held the job stopped renewing its lock
+ * (it died) and no live one has taken the job back yet. BullMQ hands such a job to the next trainer that connects,
+ * so its status stays what it is; this says why nothing moves. The answer is derived from the queue on every read,
+ * never stored. Null when the queue cannot be asked (Redis down): then it is unknown, not false.
  */
 export async function waitingForTrainer(
-  { queue, redis }: { queue: Queue; redis: Redis },
-  jobs: readonly { id: string; status: string }[],
+  { queues, redis }: { queues: TrainQueues<Queue>; redis: Redis },
+  jobs: readonly { id: string; status: string; spec: unknown }[],
 ): Promise<Map<string, boolean> | null> {
   // In flight: queued to start, or running (or resuming after its trainer died).
   const open = jobs.filter((job) => isInFlightJobStatus(job.status));
@@ -25,9 +26,11 @@ export async function waitingForTrainer(
     return await withDeadline(
       "The job queue (Redis)",
       (async () => {
-        const trainers = await trainersConnected(queue, redis);
+        const trainers = new Map<Queue, boolean>();
         for (const job of open) {
-          if (!trainers) {
+          const queue = queues.forSpec(job.spec);
+          if (!trainers.has(queue)) trainers.set(queue, await trainersConnected(queue, redis));
+          if (!trainers.get(queue)) {
             answer.set(job.id, true);
             continue;
           }

@@ -8,6 +8,7 @@ const beat = (overrides: Partial<TTrainerHeartbeat> = {}): TTrainerHeartbeat => 
   device: { kind: "cpu", count: 2, name: "cpu", memoryBytes: 8 * 2 ** 30 },
   hubReachable: false,
   localModels: ["tiny-gpt2", "tiny-llama", "smollm2-135m"],
+  devicesPerJob: 1,
   concurrency: 1,
   currentJobs: [],
   startedAt: "2026-12-02T10:00:00.000Z",
@@ -67,5 +68,32 @@ describe("capacityFor", () => {
   it("takes any other id for a hub id, and a local directory for the trainer's to check", () => {
     expect(capacityFor("EleutherAI/pythia-160m", [beat()])).toMatchObject({ reason: "needs-hub" });
     expect(capacityFor("/srv/models/mine", [beat()])).toMatchObject({ verdict: "ok" });
+  });
+
+  it("counts only the trainers of the job's device count, and warns while none of them is online", () => {
+    const single = beat({ device: gpu, hubReachable: true });
+    const quad = beat({ id: "host:4", device: { ...gpu, count: 4 }, devicesPerJob: 4, hubReachable: true });
+    expect(capacityFor("gpt2-medium", [single, quad], 4)).toMatchObject({ verdict: "ok", trainers: 1 });
+    expect(capacityFor("gpt2-medium", [single, quad])).toMatchObject({ verdict: "ok", trainers: 1 });
+    // A pool of 2-device trainers may be scaled to zero: the job waits for one, as it would for any trainer.
+    expect(capacityFor("gpt2-medium", [single, quad], 2)).toEqual({
+      verdict: "warn",
+      reason: "needs-devices",
+      message:
+        "no trainer online trains a job on 2 devices (the 2 online train each job on 1 device or 4 devices). " +
+        "The job would wait in the queue until one that does connects.",
+      trainers: 0,
+    });
+    expect(capacityFor("smollm2-135m", [quad]).message).toBe(
+      "no trainer online trains a job on 1 device (the one online trains each job on 4 devices). " +
+        "The job would wait in the queue until one that does connects.",
+    );
+  });
+
+  it("says which trainers it counted when those of other device counts are online too", () => {
+    const quad = beat({ id: "host:4", device: { ...gpu, count: 4 }, devicesPerJob: 4 });
+    expect(capacityFor("gpt2-medium", [beat(), quad]).message).toBe(
+      "gpt2-medium needs a GPU, and the one trainer online that trains on 1 device has none.",
+    );
   });
 });

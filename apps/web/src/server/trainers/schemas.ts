@@ -12,12 +12,12 @@ export const ZTrainer = ZTrainerHeartbeat.omit({ schemaVersion: true, ts: true, 
   lastSeenAt: z.iso.datetime({ offset: true }),
 });
 
-export const ZCapacityReason = z.enum(["no-trainer", "needs-gpu", "needs-hub"]);
+export const ZCapacityReason = z.enum(["no-trainer", "needs-devices", "needs-gpu", "needs-hub"]);
 
 /**
- * Whether the online trainers can run a model: `ok`; `warn` when none is online (the job waits in the queue for
- * one); `blocked` when trainers are online and none of them can (a GPU model on CPU trainers, a model to download
- * while no trainer reaches the hub and none has it).
+ * Whether the online trainers can run a model: `ok`; `warn` when none is online, or none that trains a job on the
+ * devices it asks for (the job waits in its queue for one); `blocked` when such trainers are online and none of them
+ * can (a GPU model on CPU trainers, a model to download while no trainer reaches the hub and none has it).
  */
 export const ZCapacity = z.object({
   verdict: z.enum(["ok", "warn", "blocked"]),

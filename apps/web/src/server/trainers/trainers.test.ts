@@ -33,6 +33,7 @@ async function beat(id: string, overrides: Partial<TTrainerHeartbeat> = {}, { at
     device: { kind: "cpu", count: 2, name: "cpu", memoryBytes: 8 * 2 ** 30 },
     hubReachable: false,
     localModels: ["tiny-gpt2", "tiny-llama", "smollm2-135m"],
+    devicesPerJob: 1,
     concurrency: 1,
     currentJobs: [],
     startedAt: new Date(at - 60_000).toISOString(),
@@ -155,6 +156,38 @@ describe("the quote's capacity verdict and estimate", () => {
     expect(cpuQuote.estimate).toMatchObject({ machine: "2 CPU cores", source: "bench/results/utility.md" });
     expect(cpuQuote.estimate.stages.training).toBeCloseTo((2 * 32) / 6.8, 1);
     expect(cpuQuote.estimate.stages.sampling).toBeCloseTo(50 / 1.2 + 50 / 1.7, 1);
+  });
+
+  it("judges a job of several devices by the trainers of that many devices", async () => {
+    await clear();
+    await beat("cpu-box:1");
+    const dataset = await server.dataset(alice.id);
+    const onDevices = async (devices: number) =>
+      (
+        await call(quoteRoute.POST, {
+          method: "POST",
+          headers: alice.auth,
+          json: {
+            datasetId: dataset.id,
+            model: "tiny-gpt2",
+            epsilon: 1,
+            syntheticRows: 50,
+            hyperparameters: { training: { devices } },
+          },
+        })
+      ).body.capacity;
+    expect(await onDevices(2)).toMatchObject({ verdict: "warn", reason: "needs-devices", trainers: 0 });
+    await beat("cpu-pair:2", { devicesPerJob: 2 });
+    expect(await onDevices(2)).toMatchObject({ verdict: "ok", trainers: 1 });
+    expect(await onDevices(1)).toMatchObject({ verdict: "ok", trainers: 1 });
+    const listed = (await trainers(alice)).trainers.map((t: { id: string; devicesPerJob: number }) => [
+      t.id,
+      t.devicesPerJob,
+    ]);
+    expect(listed).toEqual([
+      ["cpu-box:1", 1],
+      ["cpu-pair:2", 2],
+    ]);
   });
 
   it("says a model to download cannot run where no trainer reaches the hub, and warns when none is online", async () => {

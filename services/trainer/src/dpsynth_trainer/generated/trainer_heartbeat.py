@@ -29,6 +29,7 @@ class TrainerHeartbeat(ContractModel):
     device: Annotated[TrainerDevice, Field(title="TrainerDevice")]
     hubReachable: bool
     localModels: Annotated[list[LocalModel], Field(max_length=1000)]
+    devicesPerJob: Annotated[int, Field(ge=1, le=64)]
     concurrency: Annotated[int, Field(ge=1, le=9007199254740991)]
     currentJobs: Annotated[list[CurrentJob], Field(max_length=64)]
     startedAt: AwareDatetime

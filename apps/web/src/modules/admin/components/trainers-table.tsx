@@ -8,10 +8,13 @@ import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyState, QueryStatus } from "@/components/ui/states";
 import { useTrainers } from "@/modules/trainers/hooks/use-trainers";
 
-function deviceInWords({ device }: TTrainerWire): string {
-  return device.kind === "gpu"
-    ? `GPU · ${device.count} × ${device.name} · ${formatBytes(device.memoryBytes)} each`
-    : `CPU · ${device.count} ${device.count === 1 ? "core" : "cores"} · ${formatBytes(device.memoryBytes)}`;
+function deviceInWords({ device, devicesPerJob }: TTrainerWire): string {
+  const machine =
+    device.kind === "gpu"
+      ? `GPU · ${device.count} × ${device.name} · ${formatBytes(device.memoryBytes)} each`
+      : `CPU · ${device.count} ${device.count === 1 ? "core" : "cores"} · ${formatBytes(device.memoryBytes)}`;
+  // A trainer of several devices per job runs only jobs that ask for that many (training.devices).
+  return devicesPerJob > 1 ? `${machine} · each job on ${devicesPerJob} devices` : machine;
 }
 
 function secondsAgo(iso: string, now: number): string {
