@@ -266,7 +266,14 @@ export function datasetRow(
   return {
     ownerId,
     name,
-    columns: result.columns.map(({ name, type, distinct, empty, idLike }) => ({ name, type, distinct, empty, idLike })),
+    columns: result.columns.map(({ name, type, distinct, empty, meanLength, idLike }) => ({
+      name,
+      type,
+      distinct,
+      empty,
+      meanLength,
+      idLike,
+    })),
     textColumn: result.textColumn,
     labelColumn: result.labelColumn,
     labels: result.labels,

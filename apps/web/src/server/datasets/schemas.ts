@@ -15,8 +15,11 @@ export const ZColumn = z.object({
   type: ZColumnType,
   distinct: z.int(),
   empty: z.int(),
-  /** Mean characters of the filled values: the owner's own statistic, which the job form sizes rows with. */
-  meanLength: z.number(),
+  /**
+   * Mean characters of the filled values: the owner's own statistic, which the quote sizes rows with; null for a
+   * dataset stored before it was kept.
+   */
+  meanLength: z.number().nullable(),
   /** A different short value in every row, like an ID: never proposed as a column to synthesise. */
   idLike: z.boolean(),
 });
@@ -203,6 +206,7 @@ export const ZPreview = z.object({
   header: z.array(z.string()),
   columns: z.array(
     ZColumn.extend({
+      meanLength: z.number(),
       /** Counts per value for columns with few values (candidate labels); null otherwise. */
       values: z.record(z.string(), z.int()).nullable(),
     }),

@@ -33,11 +33,12 @@ export async function datasetWire(prisma: PrismaClient, row: TDatasetRow): Promi
   const { trainRowsOutsideLabels, holdoutRowsOutsideLabels, ...rest } = row;
   return {
     ...rest,
-    // Datasets stored before ID-like columns were marked have no such flag.
-    columns: (row.columns as Omit<TDataset["columns"][number], "idLike">[]).map((column) => ({
+    // Datasets stored before ID-like columns were marked, or their mean lengths kept, have no such fields.
+    columns: (row.columns as Partial<TDataset["columns"][number]>[]).map((column) => ({
       idLike: false,
+      meanLength: null,
       ...column,
-    })),
+    })) as TDataset["columns"],
     labels: row.labels as TDataset["labels"],
     labelSource: row.labelSource as TDataset["labelSource"],
     syntheticColumns: row.syntheticColumns as string[],

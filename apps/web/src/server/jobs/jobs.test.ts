@@ -278,6 +278,25 @@ describe("POST /api/v1/jobs/quote", () => {
     expect(second.body).toMatchObject({ status: "PENDING_APPROVAL", decisionNote: quote.message });
     expect(await server.ctx.queues.for(1).getJob(second.body.id)).toBeUndefined();
   });
+
+  it("sizes an average row from the owner's column statistics, so long rows are said before they are cut", async () => {
+    const short = await server.dataset(owner.id);
+    const long = await server.dataset(owner.id, {
+      csv: [
+        "text,stars,label",
+        ...Array.from({ length: 40 }, (_, i) => `${"word ".repeat(80)}${i},3,${["pos", "neg"][i % 2]}`),
+      ].join("\n"),
+      syntheticColumns: ["stars"],
+    });
+    const quote = async (datasetId: string) => (await post(request(datasetId, 1), quoteRoute.POST)).body;
+    const [shortQuote, longQuote] = [await quote(short.id), await quote(long.id)];
+    // 400-odd characters of text come to about 100 tokens: more than the smoke preset's 64 a row and 24 a value.
+    expect(longQuote.rowWork.textTokens).toBeGreaterThan(100);
+    expect(longQuote.rowWork.rowTokens).toBeGreaterThan(longQuote.rowWork.textTokens);
+    expect(longQuote.rowWork.rowTokens).toBeGreaterThan(64);
+    expect(shortQuote.rowWork.rowTokens).toBeLessThan(longQuote.rowWork.rowTokens);
+    expect(shortQuote.rowWork.streams).toBe(2);
+  });
 });
 
 /** A file with a third label, "mixed", that the owner does not declare; and a star column they synthesise. */

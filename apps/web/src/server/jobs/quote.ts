@@ -35,7 +35,7 @@ export async function quoteJob(ctx: TServerContext, caller: TCaller, request: TC
       throw error;
     },
   );
-  const rowWork = specRowWork(spec, dataset.columns as { name: string; meanLength: number }[]);
+  const rowWork = specRowWork(spec, dataset.columns as { name: string; meanLength?: number | null }[]);
   const estimate = estimateJob(spec.model.id, {
     trainRows: dataset.trainRows,
     epochs: spec.training.epochs,

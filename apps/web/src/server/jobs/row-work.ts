@@ -2,7 +2,8 @@ import "server-only";
 import { rowWork, type TJobSpec, type TRowWork } from "@dpsynth/contracts";
 import { renderPrompt } from "@/lib/prompt-template";
 
-type TColumnStats = readonly { name: string; meanLength: number }[];
+/** Columns as stored at upload: older datasets kept no mean length (then counted as 0: no warning, no scaling). */
+type TColumnStats = readonly { name: string; meanLength?: number | null }[];
 
 /**
  * An average row of the job's dataset in tokens, from the owner's column statistics stored at upload and the
@@ -14,7 +15,7 @@ export function specRowWork(spec: TJobSpec, columns: TColumnStats): TRowWork {
   const prompts = labels.map((label) =>
     renderPrompt(spec.prompt, { subject: spec.data.subject, labelColumn: spec.data.labelColumn, label }),
   );
-  const lengths = new Map(columns.map((column) => [column.name, column.meanLength]));
+  const lengths = new Map(columns.map((column) => [column.name, column.meanLength ?? 0]));
   return rowWork({
     meanLength: (name) => lengths.get(name) ?? 0,
     textColumn: spec.data.textColumn,
