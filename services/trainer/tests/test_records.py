@@ -76,8 +76,8 @@ def test_the_loss_covers_values_and_the_end_but_not_the_prompt_or_field_names(pl
     body = list(zip(ids[len(prompt) :], labels[len(prompt) :], strict=True))
     written = plain_tokenizer.decode([token for token, label in body if label != IGNORE_INDEX])
     names = plain_tokenizer.decode([token for token, label in body if label == IGNORE_INDEX])
-    assert written == " 2001\n A fine film<|endoftext|>"
-    assert names == "year:review:"
+    assert written == " A fine film\n 2001<|endoftext|>"
+    assert names == "review:year:"
     assert ids[-1] == plain_tokenizer.eos_token_id
 
 
@@ -86,10 +86,10 @@ def test_a_sampled_row_is_the_same_token_sequence_as_a_trained_one(plain_tokeniz
     fmt = row_format(plain_tokenizer, columns=["year", "title"])
     row = Row("neg", "Dull, and long.", {"year": "1999", "title": "Nope"})
     ids, _, _ = fmt.encode_row(row, 256)
-    values = [fmt.value_ids(i, v) for i, v in enumerate(["1999", "Nope", "Dull, and long."])]
+    values = [fmt.value_ids(i, v) for i, v in enumerate(["Dull, and long.", "1999", "Nope"])]
     body, _ = fmt.continuation_ids(values)
     assert ids == fmt.prompt_ids("neg") + body
-    assert [fmt.decode_value(v) for v in values] == ["1999", "Nope", "Dull, and long."]
+    assert [fmt.decode_value(v) for v in values] == ["Dull, and long.", "1999", "Nope"]
 
 
 def test_a_lone_text_follows_the_prompt_without_a_field_name(plain_tokenizer) -> None:
@@ -99,12 +99,15 @@ def test_a_lone_text_follows_the_prompt_without_a_field_name(plain_tokenizer) ->
     assert plain_tokenizer.decode(ids[len(fmt.prompt_ids("pos")) :]) == "Great<|endoftext|>"
 
 
-def test_newlines_inside_other_columns_become_spaces_and_only_the_text_keeps_them(plain_tokenizer) -> None:
+def test_the_text_comes_first_and_only_a_lone_text_keeps_its_newlines(plain_tokenizer) -> None:
     fmt = row_format(plain_tokenizer, columns=["note"])
+    assert fmt.fields == ("review", "note")
     assert plain_tokenizer.decode(fmt.value_ids(0, "two\nlines")) == " two lines\n"
-    assert plain_tokenizer.decode(fmt.value_ids(1, "two\nlines")) == " two\nlines"
+    assert plain_tokenizer.decode(fmt.value_ids(1, "two\nlines")) == " two lines"
     assert all("\n" in plain_tokenizer.decode([i]) for i in fmt.stop_ids(0))
     assert fmt.stop_ids(1) == [plain_tokenizer.eos_token_id]
+    lone = row_format(plain_tokenizer)
+    assert plain_tokenizer.decode(lone.value_ids(0, "two\nlines")) == "two\nlines"
 
 
 def test_rows_longer_than_the_limit_are_truncated_and_counted(plain_tokenizer) -> None:
@@ -114,6 +117,18 @@ def test_rows_longer_than_the_limit_are_truncated_and_counted(plain_tokenizer) -
     assert encoded.truncated == 2
     assert max(len(ids) for ids in encoded.input_ids) == 64
     assert encoded.input_ids[0][-1] == plain_tokenizer.eos_token_id
+
+
+def test_a_long_text_is_cut_so_the_columns_after_it_are_still_learned(plain_tokenizer) -> None:
+    fmt = row_format(plain_tokenizer, columns=["year", "title"])
+    row = Row("pos", "very long " * 200, {"year": "2001", "title": "Epic"})
+    ids, labels, truncated = fmt.encode_row(row, 64)
+    assert truncated
+    assert len(ids) <= 64
+    tail = plain_tokenizer.decode(ids[len(fmt.prompt_ids("pos")) :])
+    assert tail.startswith("review: very long very")
+    assert tail.endswith("\nyear: 2001\ntitle: Epic<|endoftext|>")
+    assert labels[-1] == plain_tokenizer.eos_token_id
 
 
 def test_synthesising_the_text_or_label_column_again_is_refused(plain_tokenizer) -> None:

@@ -3,15 +3,21 @@
 One home for how a row is written, so that training, sampling, re-scoring and the membership attack agree
 token for token. A row of class `label` becomes
 
-    prompt(label)  [field_1 ":" " " value_1 "\\n"  ...]  [text_column ":" " "] text  end
+    prompt(label)  [text_column ":" " "] text  ["\\n" field_1 ":" " " value_1  ...]  end
 
 - The prompt is a template over public inputs only: the dataset's subject, the label's owner-written
   description, the label column's name (`spec.prompt`). "chat" wraps the instruction in the model's chat
   template (its end-of-turn token ends the row), "plain" writes it as a line, "raw" is the bare label value.
-- The fields are the synthesised columns in the spec's order, then the text. The sampler writes each field's
-  name and separator itself and lets the model write only the values, so every generated row parses by
-  construction; a value ends at a newline (newlines inside other columns' values become spaces), the text at
-  the end token. With no other column the text follows the prompt directly.
+- The fields are the text, then the other synthesised columns in the spec's order. The text comes first
+  because it is what the prompt asks for: a pre-trained model asked to "write one review" writes the review
+  into whichever field comes first, so a short column placed before the text (tried on a debate transcript:
+  debate, speaker, word_count, then the statement) got a whole statement and the table's utility fell to
+  chance. The sampler writes each field's name and separator itself and lets the model write only the values,
+  so every generated row parses by construction; every value but the last ends at a newline (newlines inside
+  values become spaces), the last at the end token. With no other column the text follows the prompt
+  directly and keeps its newlines.
+- A row longer than `max_seq_len` is cut: with other columns, inside its text, so that the columns after it
+  are still learned; a lone text at the limit.
 - Training puts the loss on the values and the end token only: the prompt and the field names are the
   sampler's, not the model's, to write.
 
@@ -163,8 +169,11 @@ class RowFormat:
 
     @property
     def fields(self) -> tuple[str, ...]:
-        """Every synthesised value in order: the other columns, then the text."""
-        return (*self.columns, self.text_column)
+        """Every synthesised value in order: the text, then the other columns."""
+        return (self.text_column, *self.columns)
+
+    #: Where the text sits among `fields`.
+    TEXT_INDEX = 0
 
     def field_prefix_ids(self, index: int) -> list[int]:
         """The tokens the sampler writes before field `index`: its name and a colon (none for a lone text)."""
@@ -176,10 +185,10 @@ class RowFormat:
         return self._cache[key]
 
     def value_ids(self, index: int, value: str, *, max_chars: int | None = None) -> list[int]:
-        """The tokens of a value as training writes them: a leading space after a field name, and for the
-        other columns the newline that ends them (the text's end token is added by `encode_row`)."""
+        """The tokens of a value as training writes them: a leading space after a field name, and for all but
+        the last field the newline that ends them (the last one's end token is added by `encode_row`)."""
         last = index == len(self.fields) - 1
-        text = value if last else _one_line(value)
+        text = _one_line(value) if self.columns else value
         if max_chars is not None:
             text = text[:max_chars]
         if self.columns:
@@ -248,20 +257,35 @@ class RowFormat:
 
     def row_values(self, row: Row, max_seq_len: int) -> list[list[int]]:
         cap = max_seq_len * _MAX_CHARS_PER_TOKEN
-        raw = [row.extras.get(name, "") for name in self.columns] + [row.text]
+        raw = [row.text] + [row.extras.get(name, "") for name in self.columns]
         return [self.value_ids(index, value, max_chars=cap) for index, value in enumerate(raw)]
+
+    def _cut_text(self, values: list[list[int]], row: Row, excess: int) -> list[list[int]] | None:
+        """`values` with the text `excess` tokens shorter (its newline kept, so the columns after it follow as
+        always); None when the text is too short to make room."""
+        text = self._ids(f" {_one_line(row.text)[: len(values[self.TEXT_INDEX]) * _MAX_CHARS_PER_TOKEN]}")
+        keep = len(values[self.TEXT_INDEX]) - excess - len(self.newline)
+        if keep < 1:
+            return None
+        return [text[:keep] + self.newline, *values[self.TEXT_INDEX + 1 :]]
+
+    @cached_property
+    def newline(self) -> list[int]:
+        return self._ids("\n")
 
     def encode_row(self, row: Row, max_seq_len: int) -> tuple[list[int], list[int], bool]:
         """(input ids, loss labels, whether it was truncated) of one training row."""
         prompt = self.prompt_ids(row.label)
-        body, learned = self.continuation_ids(self.row_values(row, max_seq_len))
+        values = self.row_values(row, max_seq_len)
+        excess = len(prompt) + len(self.continuation_ids(values)[0]) - max_seq_len
+        if excess > 0 and self.columns:
+            values = self._cut_text(values, row, excess) or values
+        body, learned = self.continuation_ids(values)
         ids = prompt + body
         labels = [IGNORE_INDEX] * len(prompt) + [
             t if keep else IGNORE_INDEX for t, keep in zip(body, learned, strict=True)
         ]
-        if len(ids) > max_seq_len:
-            return ids[:max_seq_len], labels[:max_seq_len], True
-        return ids, labels, False
+        return ids[:max_seq_len], labels[:max_seq_len], excess > 0
 
     def encode_rows(self, rows: Sequence[Row], *, max_seq_len: int) -> EncodedRows:
         longest_prompt = max(len(self.prompt_ids(label)) for label in self.labels)

@@ -146,7 +146,7 @@ class _Sampler:
         """Each candidate's fate and its own label's posterior: "empty", "kept", "reserve" (its own label wins, below
         `min_posterior`) or "rejected" (another label wins). Without re-scoring every non-empty candidate is kept."""
         verdicts: list[tuple[str, float]] = [
-            ("kept", 1.0) if self.fmt.decode_value(row[-1]) else ("empty", 0.0) for row in values
+            ("kept", 1.0) if self.fmt.decode_value(row[self.fmt.TEXT_INDEX]) else ("empty", 0.0) for row in values
         ]
         scored = [i for i, (fate, _) in enumerate(verdicts) if fate == "kept"]
         if not self.config.rescoring or not scored:
@@ -166,8 +166,9 @@ class _Sampler:
         return verdicts
 
     def row(self, label: str, values: Sequence[list[int]]) -> SyntheticRow:
-        decoded = [self.fmt.decode_value(value) for value in values]
-        return SyntheticRow(label, decoded[-1], dict(zip(self.fmt.columns, decoded[:-1], strict=True)))
+        decoded = dict(zip(self.fmt.fields, (self.fmt.decode_value(value) for value in values), strict=True))
+        text = decoded.pop(self.fmt.text_column)
+        return SyntheticRow(label, text, decoded)
 
 
 def _next_batch(need: Mapping[str, int], kept: Mapping[str, float], size: int) -> list[str]:
