@@ -152,10 +152,16 @@ describe("the quote's capacity verdict and estimate", () => {
 
     const cpuQuote = await quote("smollm2-135m");
     expect(cpuQuote.capacity).toMatchObject({ verdict: "ok", trainers: 1 });
-    // 32 training rows × 2 epochs, 50 rows and 50 baseline rows, at the figures of bench/results/utility.md.
+    // 32 training rows × 2 epochs, 50 rows and 50 baseline rows, at the figures of bench/results/utility.md, scaled
+    // from the measured table's rows (78 tokens, 40 sampled against 2 prompts) to these short ones.
     expect(cpuQuote.estimate).toMatchObject({ machine: "2 CPU cores", source: "bench/results/utility.md" });
-    expect(cpuQuote.estimate.stages.training).toBeCloseTo((2 * 32) / 6.8, 1);
-    expect(cpuQuote.estimate.stages.sampling).toBeCloseTo(50 / 1.2 + 50 / 1.7, 1);
+    const { rowTokens, sampledTokens, streams } = cpuQuote.rowWork;
+    expect(rowTokens).toBeLessThan(78);
+    expect(cpuQuote.estimate.stages.training).toBeCloseTo(((2 * 32) / 6.8) * (rowTokens / 78), 1);
+    expect(cpuQuote.estimate.stages.sampling).toBeCloseTo(
+      (50 / 1.2 + 50 / 1.7) * ((sampledTokens * streams) / (40 * 2)),
+      1,
+    );
   });
 
   it("judges a job of several devices by the trainers of that many devices", async () => {
