@@ -277,10 +277,11 @@ class RowFormat:
         """(input ids, loss labels, whether it was truncated) of one training row."""
         prompt = self.prompt_ids(row.label)
         values = self.row_values(row, max_seq_len)
-        excess = len(prompt) + len(self.continuation_ids(values)[0]) - max_seq_len
-        if excess > 0 and self.columns:
-            values = self._cut_text(values, row, excess) or values
         body, learned = self.continuation_ids(values)
+        excess = len(prompt) + len(body) - max_seq_len
+        cut = self._cut_text(values, row, excess) if excess > 0 and self.columns else None
+        if cut is not None:
+            body, learned = self.continuation_ids(cut)
         ids = prompt + body
         labels = [IGNORE_INDEX] * len(prompt) + [
             t if keep else IGNORE_INDEX for t, keep in zip(body, learned, strict=True)
