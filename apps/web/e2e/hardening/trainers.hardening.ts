@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { openSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,12 +34,16 @@ const jobRequest = (datasetId: string) => ({
   },
 });
 
-/** Trainers listening on the train queue, by their BullMQ connection names (`<prefix>:<queue>:w:<name>`). */
-async function listeningTrainers(redis: Redis): Promise<number> {
+/**
+ * The trainers listening on the train queue, by the worker names the Python BullMQ port gives their connections
+ * (`<prefix>:<queue>:w:<host>:<pid>`, worker.py). One trainer holds several connections, more while its commands
+ * overlap, so only distinct names count trainers.
+ */
+async function listeningTrainers(redis: Redis): Promise<Set<string>> {
   const { prefix, train } = CONSTANTS.queue;
-  const names = [train, Buffer.from(train).toString("base64")].map((name) => ` name=${prefix}:${name}:w:`);
   const clients = ((await redis.call("CLIENT", "LIST")) as string).split("\n");
-  return clients.filter((line) => names.some((name) => line.includes(name))).length;
+  const names = clients.map((line) => / name=(\S+)/.exec(line)?.[1] ?? "");
+  return new Set(names.filter((name) => name.startsWith(`${prefix}:${train}:w:`)));
 }
 
 let owner: TAccount;
@@ -50,7 +55,6 @@ beforeAll(async () => {
   redis = new Redis(process.env.REDIS_URL as string, { maxRetriesPerRequest: 1 });
   owner = await account("OWNER", { epsilonAllowance: 10 });
   datasetId = await uploadFixture(owner, "two trainers");
-  const before = await eventually(() => listeningTrainers(redis), "the stack's trainer to listen", MINUTE);
   const log = openSync(join(process.env.E2E_ARTIFACTS_DIR ?? "/tmp", "second-trainer.log"), "a");
   // The stack's own environment (queue, Redis, blob store, model cache): a second worker of the same deployment.
   second = spawn(join(TRAINER_DIR, ".venv/bin/python"), ["-m", "dpsynth_trainer", "worker"], {
@@ -58,7 +62,15 @@ beforeAll(async () => {
     env: { ...process.env, TRAINER_CONCURRENCY: "1" },
     stdio: ["ignore", log, log],
   });
-  await eventually(async () => (await listeningTrainers(redis)) > before, "the second trainer to listen", 3 * MINUTE);
+  const name = `${CONSTANTS.queue.prefix}:${CONSTANTS.queue.train}:w:${hostname()}:${second.pid}`;
+  await eventually(
+    async () => {
+      const trainers = await listeningTrainers(redis);
+      return trainers.has(name) && trainers.size >= 2;
+    },
+    "the second trainer to listen beside the stack's",
+    3 * MINUTE,
+  );
 }, 5 * MINUTE); // a trainer imports torch and transformers before it listens: a minute on a busy machine
 
 afterAll(async () => {
